@@ -1,0 +1,255 @@
+//! The desired configuration: resources with their attributes, references,
+//! dependencies and lifecycle, plus outputs, the provider and the backend.
+//! Both the TOML manifest and the Rust API produce a [`Config`].
+
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::addr::Address;
+use crate::value::{Attrs, Value};
+
+/// A byte range in a manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    /// Byte offset of the start.
+    pub offset: usize,
+    /// Length in bytes.
+    pub len: usize,
+}
+
+impl From<std::ops::Range<usize>> for Span {
+    fn from(r: std::ops::Range<usize>) -> Self {
+        Self {
+            offset: r.start,
+            len: r.end.saturating_sub(r.start),
+        }
+    }
+}
+
+impl From<Span> for miette::SourceSpan {
+    fn from(s: Span) -> Self {
+        (s.offset, s.len).into()
+    }
+}
+
+/// A manifest's text and name, shared by every diagnostic that points into it.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The name shown in diagnostics (usually the path).
+    pub name: String,
+    /// The full text.
+    pub text: Arc<String>,
+    named: Arc<miette::NamedSource<String>>,
+}
+
+impl SourceFile {
+    /// A manifest called `name` holding `text`.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let name = name.into();
+        let text: String = text.into();
+        Self {
+            named: Arc::new(miette::NamedSource::new(&name, text.clone())),
+            name,
+            text: Arc::new(text),
+        }
+    }
+
+    /// The source as miette renders it (with its name).
+    pub fn named_source(&self) -> &miette::NamedSource<String> {
+        &self.named
+    }
+
+    /// `name:line:column` of a byte offset (1-based).
+    pub fn location(&self, offset: usize) -> String {
+        let before = &self.text[..offset.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        format!("{}:{line}:{col}", self.name)
+    }
+}
+
+/// Where in a manifest a resource and its attributes were written.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceSpans {
+    /// The resource's table header (or key).
+    pub header: Option<Span>,
+    /// The `kind = ...` value.
+    pub kind: Option<Span>,
+    /// Each attribute's value.
+    pub attrs: IndexMap<String, Span>,
+    /// Each `depends_on` entry.
+    pub depends_on: Vec<Span>,
+}
+
+/// Lifecycle options, as in Terraform.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lifecycle {
+    /// A plan that would delete (or replace) the resource fails.
+    #[serde(default)]
+    pub prevent_destroy: bool,
+    /// Replace by creating the new resource first (`None`: the kind's default).
+    #[serde(default)]
+    pub create_before_destroy: Option<bool>,
+    /// Attributes whose changes are ignored after creation.
+    #[serde(default)]
+    pub ignore_changes: Vec<String>,
+}
+
+/// One resource as configured.
+#[derive(Debug, Clone)]
+pub struct ResourceConfig {
+    /// Its address.
+    pub address: Address,
+    /// Its kind, e.g. `aws.ec2.vpc`.
+    pub kind: String,
+    /// Configured attributes (may hold references).
+    pub attrs: Attrs,
+    /// Explicit dependencies besides references.
+    pub depends_on: Vec<Address>,
+    /// Lifecycle options.
+    pub lifecycle: Lifecycle,
+    /// Where it was written, when it came from a manifest.
+    pub spans: ResourceSpans,
+}
+
+impl ResourceConfig {
+    /// A resource with no attributes yet.
+    pub fn new(address: Address, kind: impl Into<String>) -> Self {
+        Self {
+            address,
+            kind: kind.into(),
+            attrs: Attrs::new(),
+            depends_on: Vec::new(),
+            lifecycle: Lifecycle::default(),
+            spans: ResourceSpans::default(),
+        }
+    }
+
+    /// Sets an attribute.
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.attrs.insert(name.to_string(), value.into());
+        self
+    }
+
+    /// Every address this resource depends on: references and `depends_on`.
+    pub fn dependencies(&self) -> Vec<Address> {
+        let mut deps: Vec<Address> = self
+            .attrs
+            .values()
+            .flat_map(|v| v.references().into_iter().map(|r| r.address.clone()))
+            .chain(self.depends_on.iter().cloned())
+            .collect();
+        deps.sort();
+        deps.dedup();
+        deps
+    }
+}
+
+/// An output of the configuration.
+#[derive(Debug, Clone)]
+pub struct OutputConfig {
+    /// The value, usually a reference.
+    pub value: Value,
+    /// Hidden in `strata output` unless asked for by name.
+    pub sensitive: bool,
+    /// Where it was written.
+    pub span: Option<Span>,
+}
+
+/// Which cloud to manage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProviderConfig {
+    /// `sim` or `aws`.
+    pub kind: String,
+    /// The region, e.g. `us-east-1`.
+    pub region: String,
+    /// Provider-specific options (endpoint, profile, sim speed, faults...).
+    #[serde(default)]
+    pub options: IndexMap<String, serde_json::Value>,
+}
+
+impl Default for ProviderConfig {
+    fn default() -> Self {
+        Self {
+            kind: "sim".into(),
+            region: "us-east-1".into(),
+            options: IndexMap::new(),
+        }
+    }
+}
+
+/// Where state is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackendConfig {
+    /// `local` (default) or `s3`.
+    pub kind: String,
+    /// Backend-specific options (`path`, `bucket`, `key`...).
+    #[serde(default)]
+    pub options: IndexMap<String, serde_json::Value>,
+}
+
+impl Default for BackendConfig {
+    fn default() -> Self {
+        Self {
+            kind: "local".into(),
+            options: IndexMap::new(),
+        }
+    }
+}
+
+/// A whole configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The stack's name (tags every resource as `strata:stack`).
+    pub stack: String,
+    /// The provider.
+    pub provider: ProviderConfig,
+    /// The state backend.
+    pub backend: BackendConfig,
+    /// Resources by address, in the order written.
+    pub resources: IndexMap<Address, ResourceConfig>,
+    /// Outputs by name.
+    pub outputs: IndexMap<String, OutputConfig>,
+    /// The manifest, when the configuration came from one.
+    pub source: Option<SourceFile>,
+    /// Problems found while building the configuration (e.g. duplicate
+    /// addresses added through the Rust API); reported by graph validation.
+    pub pending_problems: Vec<crate::diag::Problem>,
+}
+
+impl Config {
+    /// An empty configuration for a stack on the simulated cloud.
+    pub fn new(stack: impl Into<String>) -> Self {
+        Self {
+            stack: stack.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Adds a resource; a second resource at the same address is recorded as a problem.
+    pub fn add(&mut self, resource: ResourceConfig) {
+        if self.resources.contains_key(&resource.address) {
+            self.pending_problems.push(crate::diag::Problem::new(
+                "strata::graph::duplicate",
+                format!("two resources have the address `{}`", resource.address),
+                Some("give each resource a unique address".into()),
+            ));
+            return;
+        }
+        self.resources.insert(resource.address.clone(), resource);
+    }
+
+    /// Adds an output.
+    pub fn output(&mut self, name: impl Into<String>, value: impl Into<Value>) {
+        self.outputs.insert(
+            name.into(),
+            OutputConfig {
+                value: value.into(),
+                sensitive: false,
+                span: None,
+            },
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! EC2 networking and compute kinds.
+
+use std::time::Duration;
+
+use crate::schema::{AttrSchema as A, AttrType as T, Default as D, Field as F, KindSchema};
+
+pub(super) const TAGS: A = A::optional(
+    "tags",
+    T::Map(&T::String),
+    "Tags (Strata adds `strata:stack` and `strata:address`).",
+);
+const STRINGS: T = T::List(&T::String);
+
+/// An ingress or egress rule of a security group.
+pub(super) const RULE: T = T::Object(&[
+    F::req("protocol", T::String),
+    F::req("from_port", T::Int),
+    F::req("to_port", T::Int),
+    F::opt("cidr_blocks", STRINGS),
+    F::opt("security_group_ids", STRINGS),
+    F::opt("description", T::String),
+]);
+
+pub(super) static VPC: KindSchema = KindSchema {
+    kind: super::VPC,
+    doc: "A virtual private cloud.",
+    attrs: &[
+        A::required(
+            "cidr_block",
+            T::String,
+            "IPv4 CIDR block, e.g. 10.0.0.0/16.",
+        )
+        .force_new(),
+        A::optional(
+            "enable_dns_hostnames",
+            T::Bool,
+            "Give instances DNS hostnames.",
+        )
+        .default(D::Bool(true)),
+        A::optional("enable_dns_support", T::Bool, "Resolve DNS in the VPC.")
+            .default(D::Bool(true)),
+        TAGS,
+        A::computed("arn", T::String, "ARN."),
+    ],
+    create_before_destroy: false,
+    ready_timeout: Duration::from_secs(300),
+    concurrency: 5,
+};
+
+pub(super) static SUBNET: KindSchema = KindSchema {
+    kind: super::SUBNET,
+    doc: "A subnet of a VPC in one availability zone.",
+    attrs: &[
+        A::required("vpc_id", T::String, "The VPC.").force_new(),
+        A::required("cidr_block", T::String, "IPv4 CIDR block inside the VPC's.").force_new(),
+        A::required("availability_zone", T::String, "e.g. us-east-1a.").force_new(),
+        A::optional(
+            "map_public_ip_on_launch",
+            T::Bool,
+            "Give instances public IPs.",
+        )
+        .default(D::Bool(false)),
+        TAGS,
+        A::computed("arn", T::String, "ARN."),
+    ],
+    create_before_destroy: false,
+    ready_timeout: Duration::from_secs(300),
+    concurrency: 10,
+};
+
+pub(super) static INTERNET_GATEWAY: KindSchema = KindSchema {
+    kind: super::INTERNET_GATEWAY,
+    doc: "An internet gateway attached to a VPC.",
+    attrs: &[
+        A::required("vpc_id", T::String, "The VPC it is attached to."),
+        TAGS,
+        A::computed("arn", T::String, "ARN."),
+    ],
+    create_before_destroy: false,
+    ready_timeout: Duration::from_secs(300),
+    concurrency: 5,
+};
+
+pub(super) static ROUTE_TABLE: KindSchema = KindSchema {
+    kind: super::ROUTE_TABLE,
+    doc: "A route table with its routes and subnet associations.",
+    attrs: &[
+        A::required("vpc_id", T::String, "The VPC.").force_new(),
+        A::optional(
+            "routes",
+            T::List(&T::Object(&[
+                F::req("cidr_block", T::String),
+                F::opt("gateway_id", T::String),
+            ])),
+            "Routes: destination CIDR and target gateway.",
+        ),
+        A::optional("subnet_ids", STRINGS, "Subnets associated with the table."),
+        TAGS,
+    ],
+    create_before_destroy: false,
+    ready_timeout: Duration::from_secs(300),
+    concurrency: 10,
+};
+
+pub(super) static SECURITY_GROUP: KindSchema = KindSchema {
+    kind: super::SECURITY_GROUP,
+    doc: "A security group with its ingress and egress rules.",
+    attrs: &[
+        A::required("name", T::String, "Group name, unique in the VPC.").force_new(),
+        A::optional("description", T::String, "Description.")
+            .force_new()
+            .default(D::Str("Managed by Strata")),
+        A::required("vpc_id", T::String, "The VPC.").force_new(),
+        A::optional("ingress", T::List(&RULE), "Inbound rules."),
+        A::optional("egress", T::List(&RULE), "Outbound rules."),
+        TAGS,
+        A::computed("arn", T::String, "ARN."),
+    ],
+    create_before_destroy: true,
+    ready_timeout: Duration::from_secs(300),
+    concurrency: 10,
+};
+
+pub(super) static LAUNCH_TEMPLATE: KindSchema = KindSchema {
+    kind: super::LAUNCH_TEMPLATE,
+    doc: "A launch template; each change in place makes a new version.",
+    attrs: &[
+        A::required("name", T::String, "Template name.").force_new(),
+        A::required("image_id", T::String, "AMI id."),
+        A::required("instance_type", T::String, "e.g. t3.micro."),
+        A::optional("user_data", T::String, "User data script."),
+        A::optional(
+            "security_group_ids",
+            STRINGS,
+            "Security groups of launched instances.",
+        ),
+        A::optional("key_name", T::String, "SSH key pair name."),
+        TAGS,
+        A::computed("arn", T::String, "ARN."),
+        A::computed("latest_version", T::Int, "The newest version number."),
+    ],
+    create_before_destroy: false,
+    ready_timeout: Duration::from_secs(300),
+    concurrency: 10,
+};
+
+pub(super) static INSTANCE: KindSchema = KindSchema {
+    kind: super::INSTANCE,
+    doc: "An EC2 instance in one subnet.",
+    attrs: &[
+        A::required("ami", T::String, "AMI id.").force_new(),
+        A::required(
+            "instance_type",
+            T::String,
+            "e.g. t3.micro (changed in place: stop, modify, start).",
+        ),
+        A::required("subnet_id", T::String, "The subnet; it decides the AZ.").force_new(),
+        A::optional("security_group_ids", STRINGS, "Security groups."),
+        A::optional("user_data", T::String, "User data script.").force_new(),
+        A::optional("key_name", T::String, "SSH key pair name.").force_new(),
+        TAGS,
+        A::computed("arn", T::String, "ARN."),
+        A::computed("availability_zone", T::String, "The AZ it runs in."),
+        A::computed("private_ip", T::String, "Private IPv4 address."),
+        A::computed("state", T::String, "pending, running, ..."),
+    ],
+    create_before_destroy: false,
+    ready_timeout: Duration::from_secs(600),
+    concurrency: 20,
+};

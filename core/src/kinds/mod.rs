@@ -1,0 +1,131 @@
+//! The AWS resource kinds Strata manages, shared by every provider: their
+//! schemas ([`schema_of`]), value checks ([`check_attr`]) and typed Rust specs
+//! ([`typed`]).
+
+mod autoscaling;
+mod cloudwatch;
+mod ec2;
+mod elasticache;
+mod elbv2;
+mod rds;
+pub mod typed;
+mod validate;
+
+use crate::schema::KindSchema;
+
+pub use validate::{check_attr, check_az, check_cidr, check_resource, AttrProblem, AZ_LETTERS};
+
+/// `aws.ec2.vpc`
+pub const VPC: &str = "aws.ec2.vpc";
+/// `aws.ec2.subnet`
+pub const SUBNET: &str = "aws.ec2.subnet";
+/// `aws.ec2.internet_gateway`
+pub const INTERNET_GATEWAY: &str = "aws.ec2.internet_gateway";
+/// `aws.ec2.route_table`
+pub const ROUTE_TABLE: &str = "aws.ec2.route_table";
+/// `aws.ec2.security_group`
+pub const SECURITY_GROUP: &str = "aws.ec2.security_group";
+/// `aws.ec2.launch_template`
+pub const LAUNCH_TEMPLATE: &str = "aws.ec2.launch_template";
+/// `aws.ec2.instance`
+pub const INSTANCE: &str = "aws.ec2.instance";
+/// `aws.elbv2.load_balancer`
+pub const LOAD_BALANCER: &str = "aws.elbv2.load_balancer";
+/// `aws.elbv2.target_group`
+pub const TARGET_GROUP: &str = "aws.elbv2.target_group";
+/// `aws.elbv2.listener`
+pub const LISTENER: &str = "aws.elbv2.listener";
+/// `aws.autoscaling.group`
+pub const AUTOSCALING_GROUP: &str = "aws.autoscaling.group";
+/// `aws.autoscaling.policy`
+pub const SCALING_POLICY: &str = "aws.autoscaling.policy";
+/// `aws.rds.db_subnet_group`
+pub const DB_SUBNET_GROUP: &str = "aws.rds.db_subnet_group";
+/// `aws.rds.db_instance`
+pub const DB_INSTANCE: &str = "aws.rds.db_instance";
+/// `aws.elasticache.subnet_group`
+pub const CACHE_SUBNET_GROUP: &str = "aws.elasticache.subnet_group";
+/// `aws.elasticache.replication_group`
+pub const REPLICATION_GROUP: &str = "aws.elasticache.replication_group";
+/// `aws.cloudwatch.metric_alarm`
+pub const METRIC_ALARM: &str = "aws.cloudwatch.metric_alarm";
+
+/// Every kind, in the order the docs list them.
+pub static ALL: &[&KindSchema] = &[
+    &ec2::VPC,
+    &ec2::SUBNET,
+    &ec2::INTERNET_GATEWAY,
+    &ec2::ROUTE_TABLE,
+    &ec2::SECURITY_GROUP,
+    &ec2::LAUNCH_TEMPLATE,
+    &ec2::INSTANCE,
+    &elbv2::LOAD_BALANCER,
+    &elbv2::TARGET_GROUP,
+    &elbv2::LISTENER,
+    &autoscaling::GROUP,
+    &autoscaling::POLICY,
+    &rds::DB_SUBNET_GROUP,
+    &rds::DB_INSTANCE,
+    &elasticache::SUBNET_GROUP,
+    &elasticache::REPLICATION_GROUP,
+    &cloudwatch::METRIC_ALARM,
+];
+
+/// The schema of a kind, if Strata knows it.
+pub fn schema_of(kind: &str) -> Option<&'static KindSchema> {
+    ALL.iter().copied().find(|s| s.kind == kind)
+}
+
+/// The closest known kind name to a mistyped one, for "did you mean" help.
+pub fn suggest_kind(kind: &str) -> Option<&'static str> {
+    ALL.iter()
+        .map(|s| s.kind)
+        .min_by_key(|k| edit_distance(k, kind))
+        .filter(|k| edit_distance(k, kind) <= 4)
+}
+
+/// The closest attribute name of a kind to a mistyped one.
+pub fn suggest_attr(schema: &KindSchema, name: &str) -> Option<&'static str> {
+    schema
+        .attrs
+        .iter()
+        .map(|a| a.name)
+        .min_by_key(|a| edit_distance(a, name))
+        .filter(|a| edit_distance(a, name) <= 3)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_registered_once_with_tags() {
+        let mut names: Vec<_> = ALL.iter().map(|s| s.kind).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
+        for s in ALL {
+            assert!(s.attr("tags").is_some(), "{} has no tags", s.kind);
+        }
+    }
+
+    #[test]
+    fn suggests_close_kind_names() {
+        assert_eq!(suggest_kind("aws.ec2.vcp"), Some(VPC));
+        assert_eq!(suggest_kind("gcp.compute.instance"), None);
+    }
+}

@@ -1,0 +1,1 @@
+//! Typed Rust specs (filled in below).

@@ -1,0 +1,25 @@
+//! Strata's engine: the resource model, the graph, planning, applying and
+//! state. It does no cloud IO: providers plug in through [`provider::Provider`].
+//!
+//! ```
+//! use strata_core::{addr::Address, config::{Config, ResourceConfig}, kinds, value::Reference};
+//!
+//! let mut config = Config::new("demo");
+//! let vpc = Address::parse("vpc").unwrap();
+//! config.add(ResourceConfig::new(vpc.clone(), kinds::VPC).with("cidr_block", "10.0.0.0/16"));
+//! config.add(
+//!     ResourceConfig::new(Address::parse("subnet_a").unwrap(), kinds::SUBNET)
+//!         .with("vpc_id", Reference::new(vpc, "id"))
+//!         .with("cidr_block", "10.0.1.0/24")
+//!         .with("availability_zone", "us-east-1a"),
+//! );
+//! assert_eq!(config.resources.len(), 2);
+//! ```
+
+pub mod addr;
+pub mod config;
+pub mod diag;
+pub mod kinds;
+pub mod provider;
+pub mod schema;
+pub mod value;

@@ -1,0 +1,260 @@
+//! The interface between the engine and a cloud: batched reads, create,
+//! update, delete, and polling of slow operations until they are ready.
+//!
+//! Providers get fully known attributes (references resolved, sensitive
+//! values included) and answer with the resource's live attributes.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::addr::Address;
+use crate::value::Attrs;
+
+/// One resource to read back: its address and cloud id.
+#[derive(Debug, Clone)]
+pub struct ReadTarget {
+    /// The resource's address.
+    pub address: Address,
+    /// Its id in the cloud.
+    pub id: String,
+}
+
+/// Reads every resource of one kind in one batch (one Describe call per kind).
+#[derive(Debug, Clone)]
+pub struct ReadRequest {
+    /// The kind, e.g. `aws.ec2.instance`.
+    pub kind: String,
+    /// The resources to read.
+    pub targets: Vec<ReadTarget>,
+}
+
+/// What a batched read found.
+#[derive(Debug, Clone, Default)]
+pub struct ReadResponse {
+    /// Live attributes by cloud id; an id missing here no longer exists.
+    pub found: std::collections::BTreeMap<String, Attrs>,
+}
+
+/// Creates a resource.
+#[derive(Debug, Clone)]
+pub struct CreateRequest {
+    /// The resource's address (providers tag resources with it).
+    pub address: Address,
+    /// The kind.
+    pub kind: String,
+    /// Desired attributes, fully known.
+    pub attrs: Attrs,
+    /// The stack name (providers tag resources with it).
+    pub stack: String,
+    /// An idempotency token: a retried create with the same token must not
+    /// make a second resource.
+    pub token: String,
+}
+
+/// Updates a resource in place.
+#[derive(Debug, Clone)]
+pub struct UpdateRequest {
+    /// The resource's address.
+    pub address: Address,
+    /// The kind.
+    pub kind: String,
+    /// Its cloud id.
+    pub id: String,
+    /// Attributes as last read.
+    pub prior: Attrs,
+    /// Desired attributes, fully known.
+    pub attrs: Attrs,
+    /// Names of the attributes that differ.
+    pub changed: Vec<String>,
+    /// The stack name.
+    pub stack: String,
+}
+
+/// Deletes a resource.
+#[derive(Debug, Clone)]
+pub struct DeleteRequest {
+    /// The resource's address.
+    pub address: Address,
+    /// The kind.
+    pub kind: String,
+    /// Its cloud id.
+    pub id: String,
+    /// Attributes as last known (e.g. for a DB's final snapshot settings).
+    pub prior: Attrs,
+}
+
+/// Which operation a [`PollRequest`] follows up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// A create.
+    Create,
+    /// An update in place.
+    Update,
+    /// A delete.
+    Delete,
+}
+
+/// Asks how a pending operation is going.
+#[derive(Debug, Clone)]
+pub struct PollRequest {
+    /// The resource's address.
+    pub address: Address,
+    /// The kind.
+    pub kind: String,
+    /// Its cloud id.
+    pub id: String,
+    /// The operation awaited.
+    pub operation: Operation,
+}
+
+/// The outcome of an operation, or of a poll.
+#[derive(Debug, Clone)]
+pub enum OpStatus {
+    /// Finished: the resource is ready (or, for deletes, gone).
+    Done {
+        /// Cloud id.
+        id: String,
+        /// Live attributes (empty after a delete).
+        attrs: Attrs,
+    },
+    /// Accepted but not finished: poll again after `retry_after`.
+    Pending {
+        /// Cloud id.
+        id: String,
+        /// Attributes known so far.
+        attrs: Attrs,
+        /// When to look again.
+        retry_after: Duration,
+        /// The cloud's status, e.g. `creating`, `backing-up`.
+        status: String,
+    },
+}
+
+/// An error from a provider.
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
+pub enum ProviderError {
+    /// The cloud rejected the request; `code` is the AWS error code.
+    #[error("{code}: {message}")]
+    #[diagnostic(code(strata::provider::api))]
+    Api {
+        /// AWS error code, e.g. `DependencyViolation`.
+        code: String,
+        /// AWS's message.
+        message: String,
+        /// What the user can do about it.
+        #[help]
+        help: Option<String>,
+    },
+    /// The request was throttled or hit a transient fault; retrying may succeed.
+    #[error("{code}: {message} (transient)")]
+    #[diagnostic(code(strata::provider::transient))]
+    Transient {
+        /// AWS error code, e.g. `Throttling`.
+        code: String,
+        /// AWS's message.
+        message: String,
+    },
+    /// The resource does not exist.
+    #[error("{kind} `{id}` does not exist")]
+    #[diagnostic(code(strata::provider::not_found))]
+    NotFound {
+        /// The kind.
+        kind: String,
+        /// The id asked for.
+        id: String,
+    },
+    /// The kind is not implemented by this provider.
+    #[error("this provider does not support {kind}")]
+    #[diagnostic(code(strata::provider::unsupported))]
+    Unsupported {
+        /// The kind.
+        kind: String,
+    },
+    /// The provider's configuration or environment is wrong.
+    #[error("{message}")]
+    #[diagnostic(code(strata::provider::config))]
+    Config {
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
+}
+
+impl ProviderError {
+    /// An API error without help text.
+    pub fn api(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Api {
+            code: code.into(),
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// Whether retrying the same request may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Transient { .. })
+    }
+}
+
+/// A cloud the engine can manage resources in.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// The provider's name (`sim`, `aws`).
+    fn name(&self) -> &str;
+
+    /// The region resources live in.
+    fn region(&self) -> &str;
+
+    /// Reads the live state of many resources of one kind at once.
+    async fn read(&self, req: ReadRequest) -> Result<ReadResponse, ProviderError>;
+
+    /// Starts creating a resource.
+    async fn create(&self, req: CreateRequest) -> Result<OpStatus, ProviderError>;
+
+    /// Starts updating a resource in place.
+    async fn update(&self, req: UpdateRequest) -> Result<OpStatus, ProviderError>;
+
+    /// Starts deleting a resource.
+    async fn delete(&self, req: DeleteRequest) -> Result<OpStatus, ProviderError>;
+
+    /// Reports progress of a pending operation.
+    async fn poll(&self, req: PollRequest) -> Result<OpStatus, ProviderError>;
+
+    /// Finds a resource created with `token` (after a crash), if any.
+    async fn find_by_token(
+        &self,
+        kind: &str,
+        token: &str,
+    ) -> Result<Option<(String, Attrs)>, ProviderError> {
+        let _ = (kind, token);
+        Ok(None)
+    }
+
+    /// Reads one existing resource by id, for `strata import`.
+    async fn import(&self, kind: &str, id: &str) -> Result<Attrs, ProviderError> {
+        let address = Address::parse("imported").map_err(|e| ProviderError::Config {
+            message: e.to_string(),
+            help: None,
+        })?;
+        let mut resp = self
+            .read(ReadRequest {
+                kind: kind.to_string(),
+                targets: vec![ReadTarget {
+                    address,
+                    id: id.to_string(),
+                }],
+            })
+            .await?;
+        resp.found
+            .remove(id)
+            .ok_or_else(|| ProviderError::NotFound {
+                kind: kind.to_string(),
+                id: id.to_string(),
+            })
+    }
+}

@@ -1,0 +1,367 @@
+//! Attribute values: known data, references to other resources' attributes,
+//! and values not known until apply.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::addr::Address;
+
+/// A reference to an attribute of another resource: `vpc.id`, `db.primary.endpoint`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Reference {
+    /// The resource referred to.
+    pub address: Address,
+    /// The attribute of that resource.
+    pub attr: String,
+}
+
+impl Reference {
+    /// Builds a reference.
+    pub fn new(address: Address, attr: impl Into<String>) -> Self {
+        Self {
+            address,
+            attr: attr.into(),
+        }
+    }
+
+    /// Parses `addr.attr` (the attribute is the last dot-separated part).
+    pub fn parse(s: &str) -> Option<Self> {
+        let (addr, attr) = s.rsplit_once('.')?;
+        if attr.is_empty() || !attr.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        Some(Self::new(Address::parse(addr).ok()?, attr))
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.address, self.attr)
+    }
+}
+
+/// An attribute value in a configuration or a plan.
+///
+/// State holds only known values (plain JSON); configurations may hold
+/// [`Value::Ref`], and plans may hold [`Value::Unknown`] for values that are
+/// only known once a dependency has been created.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Value {
+    /// No value.
+    #[default]
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// A string.
+    String(String),
+    /// A list.
+    List(Vec<Value>),
+    /// A map with string keys.
+    Map(BTreeMap<String, Value>),
+    /// A reference to another resource's attribute, resolved at plan/apply time.
+    Ref(Reference),
+    /// A value only known after apply.
+    Unknown,
+}
+
+impl Value {
+    /// Converts plain JSON into a value (objects of the form `{"$ref": "a.b"}`
+    /// become references and `{"$unknown": true}` becomes unknown).
+    pub fn from_json(v: &serde_json::Value) -> Self {
+        use serde_json::Value as J;
+        match v {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(0.0)),
+            },
+            J::String(s) => Value::String(s.clone()),
+            J::Array(items) => Value::List(items.iter().map(Value::from_json).collect()),
+            J::Object(map) => {
+                if map.len() == 1 {
+                    if let Some(J::String(r)) = map.get("$ref") {
+                        if let Some(r) = Reference::parse(r) {
+                            return Value::Ref(r);
+                        }
+                    }
+                    if map.contains_key("$unknown") {
+                        return Value::Unknown;
+                    }
+                }
+                Value::Map(
+                    map.iter()
+                        .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    /// The JSON form used in saved plans (references and unknowns are tagged objects).
+    pub fn to_tagged_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::String(s) => J::String(s.clone()),
+            Value::List(items) => J::Array(items.iter().map(Value::to_tagged_json).collect()),
+            Value::Map(map) => J::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), v.to_tagged_json()))
+                    .collect(),
+            ),
+            Value::Ref(r) => serde_json::json!({ "$ref": r.to_string() }),
+            Value::Unknown => serde_json::json!({ "$unknown": true }),
+        }
+    }
+
+    /// Plain JSON, or `None` when the value holds a reference or an unknown.
+    pub fn to_known_json(&self) -> Option<serde_json::Value> {
+        use serde_json::Value as J;
+        Some(match self {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::String(s) => J::String(s.clone()),
+            Value::List(items) => J::Array(
+                items
+                    .iter()
+                    .map(Value::to_known_json)
+                    .collect::<Option<_>>()?,
+            ),
+            Value::Map(map) => J::Object(
+                map.iter()
+                    .map(|(k, v)| Some((k.clone(), v.to_known_json()?)))
+                    .collect::<Option<_>>()?,
+            ),
+            Value::Ref(_) | Value::Unknown => return None,
+        })
+    }
+
+    /// Whether the value is fully known (no references, no unknowns).
+    pub fn is_known(&self) -> bool {
+        match self {
+            Value::Ref(_) | Value::Unknown => false,
+            Value::List(items) => items.iter().all(Value::is_known),
+            Value::Map(map) => map.values().all(Value::is_known),
+            _ => true,
+        }
+    }
+
+    /// Every reference held in this value, depth first.
+    pub fn references(&self) -> Vec<&Reference> {
+        let mut out = Vec::new();
+        self.collect_refs(&mut out);
+        out
+    }
+
+    fn collect_refs<'a>(&'a self, out: &mut Vec<&'a Reference>) {
+        match self {
+            Value::Ref(r) => out.push(r),
+            Value::List(items) => items.iter().for_each(|v| v.collect_refs(out)),
+            Value::Map(map) => map.values().for_each(|v| v.collect_refs(out)),
+            _ => {}
+        }
+    }
+
+    /// Replaces every reference with what `resolve` returns for it
+    /// (`Value::Unknown` when the referenced value is not yet known).
+    pub fn resolve(&self, resolve: &mut impl FnMut(&Reference) -> Value) -> Value {
+        match self {
+            Value::Ref(r) => resolve(r),
+            Value::List(items) => Value::List(items.iter().map(|v| v.resolve(resolve)).collect()),
+            Value::Map(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), v.resolve(resolve)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// The string inside, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The integer inside, if this is an integer.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The number inside, if this is a number.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    /// The boolean inside, if this is a boolean.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The items, if this is a list.
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The entries, if this is a map.
+    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+        match self {
+            Value::Map(map) => Some(map),
+            _ => None,
+        }
+    }
+
+    /// Whether two values are the same, treating `1` and `1.0` as equal.
+    pub fn same_as(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                self.as_f64() == other.as_f64()
+            }
+            (Value::List(a), Value::List(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y))
+            }
+            (Value::Map(a), Value::Map(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|((ka, va), (kb, vb))| ka == kb && va.same_as(vb))
+            }
+            _ => self == other,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    /// Renders the value the way a plan shows it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::String(s) => write!(f, "{s:?}"),
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Map(map) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in map.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k} = {v}")?;
+                }
+                f.write_str("}")
+            }
+            Value::Ref(r) => write!(f, "${{{r}}}"),
+            Value::Unknown => f.write_str("(known after apply)"),
+        }
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_tagged_json().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde_json::Value::deserialize(d).map(|v| Value::from_json(&v))
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+impl From<f64> for Value {
+    fn from(x: f64) -> Self {
+        Value::Float(x)
+    }
+}
+impl From<Reference> for Value {
+    fn from(r: Reference) -> Self {
+        Value::Ref(r)
+    }
+}
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(items: Vec<T>) -> Self {
+        Value::List(items.into_iter().map(Into::into).collect())
+    }
+}
+
+/// A resource's attributes by name.
+pub type Attrs = BTreeMap<String, Value>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_round_trip_through_tagged_json() {
+        let r = Reference::parse("web.tg_blue.arn").unwrap();
+        assert_eq!(r.address.as_str(), "web.tg_blue");
+        let v = Value::List(vec![Value::Ref(r.clone()), Value::Unknown, Value::Int(3)]);
+        let back = Value::from_json(&v.to_tagged_json());
+        assert_eq!(back, v);
+        assert!(!back.is_known());
+        assert_eq!(back.references(), vec![&r]);
+    }
+
+    #[test]
+    fn numbers_compare_across_int_and_float() {
+        assert!(Value::Int(5).same_as(&Value::Float(5.0)));
+        assert!(!Value::Int(5).same_as(&Value::Float(5.5)));
+    }
+}

@@ -1,0 +1,1 @@
+//! Strata AWS provider (see the AWS provider issue).
