@@ -17,9 +17,15 @@
 //! ```
 
 pub mod addr;
+pub mod apply;
 pub mod config;
 pub mod diag;
+pub mod graph;
 pub mod kinds;
+pub mod manifest;
+pub mod plan;
 pub mod provider;
+pub mod retry;
 pub mod schema;
+pub mod state;
 pub mod value;

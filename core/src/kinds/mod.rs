@@ -129,3 +129,13 @@ mod tests {
         assert_eq!(suggest_kind("gcp.compute.instance"), None);
     }
 }
+
+/// Computed attributes whose value changes when the resource is updated in
+/// place (so references to them are unknown until the update is applied).
+pub fn recomputed_on_update(kind: &str) -> &'static [&'static str] {
+    match kind {
+        LAUNCH_TEMPLATE => &["latest_version"],
+        AUTOSCALING_GROUP => &["instance_ids"],
+        _ => &[],
+    }
+}

@@ -1,0 +1,509 @@
+//! Apply: walks a plan's operations as a DAG on tokio with bounded
+//! concurrency (overall and per kind), persisting state after every
+//! completed change. A failure stops only what depends on it.
+
+mod events;
+mod exec;
+pub mod schedule;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch, Semaphore};
+
+use crate::addr::Address;
+use crate::kinds;
+use crate::plan::{Action, Plan};
+use crate::provider::Provider;
+use crate::state::{Backend, DeposedObject, OutputState, ResourceState, State, StateError};
+use crate::value::{Attrs, Value};
+
+pub use events::{Event, NullObserver, Observer};
+use exec::{run_op, Msg};
+pub use schedule::{Op, OpKind, Schedule};
+
+/// How to apply.
+#[derive(Clone)]
+pub struct ApplyOptions {
+    /// Operations in flight at once, over all kinds.
+    pub parallelism: usize,
+    /// The stack name providers tag resources with.
+    pub stack: String,
+    /// Set to `true` to stop starting new operations (those in flight finish).
+    pub cancel: Option<watch::Receiver<bool>>,
+    /// Multiplies every kind's readiness timeout (tests shorten it).
+    pub timeout_scale: f64,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        Self {
+            parallelism: 10,
+            stack: String::new(),
+            cancel: None,
+            timeout_scale: 1.0,
+        }
+    }
+}
+
+/// A completed operation.
+#[derive(Debug, Clone)]
+pub struct Completed {
+    /// The resource.
+    pub address: Address,
+    /// The operation.
+    pub op: OpKind,
+    /// How long it took, polling included.
+    pub elapsed: Duration,
+}
+
+/// A failed operation.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The resource.
+    pub address: Address,
+    /// The operation.
+    pub op: OpKind,
+    /// The error as the provider or engine reported it.
+    pub error: String,
+    /// The AWS error code, if any.
+    pub code: Option<String>,
+    /// What the user can do.
+    pub help: Option<String>,
+}
+
+/// What an apply did.
+#[derive(Debug, Clone)]
+pub struct ApplyReport {
+    /// Operations that finished.
+    pub completed: Vec<Completed>,
+    /// Operations that failed.
+    pub failures: Vec<Failure>,
+    /// Operations not run because something they depend on failed: (skipped, because of).
+    pub skipped: Vec<(Address, Address)>,
+    /// Operations not started because the apply was interrupted.
+    pub interrupted: Vec<Address>,
+    /// The state afterwards.
+    pub state: State,
+    /// Wall time of the whole apply.
+    pub elapsed: Duration,
+}
+
+impl ApplyReport {
+    /// Whether everything planned was done.
+    pub fn succeeded(&self) -> bool {
+        self.failures.is_empty() && self.skipped.is_empty() && self.interrupted.is_empty()
+    }
+}
+
+/// Why an apply could not start or had to stop.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
+pub enum ApplyError {
+    /// The saved plan was made from another state.
+    #[error("the saved plan is stale: it was made from state serial {plan_serial} (lineage {plan_lineage}), the state is now at serial {state_serial} (lineage {state_lineage})")]
+    #[diagnostic(code(strata::apply::stale_plan), help("the state changed since the plan was saved; run `strata plan --out FILE` again and review it"))]
+    StalePlan {
+        /// The plan's serial.
+        plan_serial: u64,
+        /// The plan's lineage.
+        plan_lineage: String,
+        /// The state's serial.
+        state_serial: u64,
+        /// The state's lineage.
+        state_lineage: String,
+    },
+    /// Persisting state failed; the apply stopped.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    State(#[from] StateError),
+}
+
+/// Checks that `plan` was made from `state`.
+pub fn check_fresh(plan: &Plan, state: &State) -> Result<(), ApplyError> {
+    let fresh = plan.lineage.as_deref() == Some(state.lineage.as_str())
+        && plan.serial == Some(state.serial);
+    if fresh {
+        Ok(())
+    } else {
+        Err(ApplyError::StalePlan {
+            plan_serial: plan.serial.unwrap_or(0),
+            plan_lineage: plan.lineage.clone().unwrap_or_default(),
+            state_serial: state.serial,
+            state_lineage: state.lineage.clone(),
+        })
+    }
+}
+
+struct Persister<'a> {
+    backend: &'a dyn Backend,
+    state: State,
+}
+
+impl Persister<'_> {
+    async fn save(&mut self) -> Result<(), StateError> {
+        self.state.serial += 1;
+        self.backend.persist(&self.state).await
+    }
+}
+
+/// Applies `plan` to the cloud through `provider`, starting from `state`
+/// (which must be the state the plan was made from) and persisting to `backend`.
+pub async fn apply(
+    plan: &Plan,
+    state: State,
+    backend: &dyn Backend,
+    provider: Arc<dyn Provider>,
+    opts: ApplyOptions,
+    observer: Arc<dyn Observer>,
+) -> Result<ApplyReport, ApplyError> {
+    check_fresh(plan, &state)?;
+    let started = Instant::now();
+    let mut p = Persister { backend, state };
+
+    // What refresh found goes into state first, so references see live values.
+    if !plan.refreshed.is_empty() {
+        for (address, live) in &plan.refreshed {
+            match live {
+                Some(attrs) => {
+                    if let Some(r) = p.state.resources.get_mut(address) {
+                        r.attrs = attrs.clone();
+                    }
+                }
+                None => {
+                    p.state.resources.remove(address);
+                }
+            }
+        }
+        p.save().await?;
+    }
+
+    let schedule = Schedule::build(plan);
+    let n = schedule.ops.len();
+    let mut preds = schedule.preds.clone();
+    let mut ready: VecDeque<usize> = (0..n).filter(|&i| preds[i] == 0).collect();
+    let mut done = vec![false; n];
+    let mut started_at: HashMap<usize, Instant> = HashMap::new();
+    let mut tokens: HashMap<usize, String> = HashMap::new();
+    let global = Arc::new(Semaphore::new(opts.parallelism.max(1)));
+    let mut per_kind: HashMap<String, Arc<Semaphore>> = HashMap::new();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let mut in_flight = 0usize;
+    let mut report = ApplyReport {
+        completed: Vec::new(),
+        failures: Vec::new(),
+        skipped: Vec::new(),
+        interrupted: Vec::new(),
+        state: State::new(""),
+        elapsed: Duration::ZERO,
+    };
+    let cancelled = |opts: &ApplyOptions| opts.cancel.as_ref().is_some_and(|c| *c.borrow());
+
+    loop {
+        while let Some(node) = ready.pop_front() {
+            if cancelled(&opts) {
+                done[node] = true;
+                report.interrupted.push(schedule.ops[node].address.clone());
+                continue;
+            }
+            let op = schedule.ops[node].clone();
+            let change = &plan.changes[op.change];
+            // A create-before-destroy replacement deposes the current object first.
+            if op.kind == OpKind::Create && change.action == Action::Replace {
+                if let Some(old) = p.state.resources.remove(&op.address) {
+                    if change.replace_order == Some(crate::plan::ReplaceOrder::CreateThenDelete) {
+                        p.state.deposed.push(DeposedObject {
+                            address: op.address.clone(),
+                            resource: old,
+                        });
+                    }
+                    p.save().await?;
+                }
+            }
+            let attrs = match op.kind {
+                OpKind::Create | OpKind::Update => match resolve(&change.config, &p.state) {
+                    Ok(a) => a,
+                    Err(missing) => {
+                        let msg = format!(
+                            "cannot resolve reference `{missing}`: it has no value in state"
+                        );
+                        fail(
+                            node,
+                            &schedule,
+                            (msg, None, None),
+                            &mut report,
+                            &mut done,
+                            observer.as_ref(),
+                        );
+                        continue;
+                    }
+                },
+                _ => Attrs::new(),
+            };
+            let prior = match op.kind {
+                OpKind::DeleteDeposed => p
+                    .state
+                    .deposed
+                    .iter()
+                    .find(|d| d.address == op.address && Some(&d.resource.id) == change.id.as_ref())
+                    .map(|d| d.resource.clone()),
+                _ => p.state.resources.get(&op.address).cloned(),
+            };
+            let token = uuid::Uuid::new_v4().to_string();
+            tokens.insert(node, token.clone());
+            let kind_limit = kinds::schema_of(&change.kind).map_or(10, |s| s.concurrency);
+            let kind_sem = per_kind
+                .entry(change.kind.clone())
+                .or_insert_with(|| Arc::new(Semaphore::new(kind_limit)))
+                .clone();
+            let timeout = kinds::schema_of(&change.kind)
+                .map_or(Duration::from_secs(600), |s| s.ready_timeout)
+                .mul_f64(opts.timeout_scale.max(0.0));
+            started_at.insert(node, Instant::now());
+            observer.event(&Event::Started {
+                address: op.address.clone(),
+                op: op.kind,
+            });
+            in_flight += 1;
+            tokio::spawn(run_op(exec::OpInput {
+                node,
+                op,
+                kind: change.kind.clone(),
+                id: prior
+                    .as_ref()
+                    .map(|r| r.id.clone())
+                    .or_else(|| change.id.clone()),
+                prior: prior.map(|r| r.attrs).unwrap_or_default(),
+                attrs,
+                changed: change.changes.iter().map(|c| c.name.clone()).collect(),
+                stack: opts.stack.clone(),
+                token,
+                timeout,
+                provider: provider.clone(),
+                global: global.clone(),
+                kind_sem,
+                tx: tx.clone(),
+            }));
+        }
+        if in_flight == 0 {
+            break;
+        }
+        let Some(msg) = rx.recv().await else { break };
+        match msg {
+            Msg::Progress { node, status } => observer.event(&Event::Progress {
+                address: schedule.ops[node].address.clone(),
+                op: schedule.ops[node].kind,
+                status,
+                elapsed: started_at
+                    .get(&node)
+                    .map_or(Duration::ZERO, Instant::elapsed),
+            }),
+            Msg::Accepted { node, id, attrs } => {
+                let op = &schedule.ops[node];
+                if op.kind == OpKind::Create {
+                    let change = &plan.changes[op.change];
+                    let mut r = record(change, &id, attrs, &p.state, tokens.get(&node).cloned());
+                    r.tainted = true;
+                    p.state.resources.insert(op.address.clone(), r);
+                    p.save().await?;
+                }
+            }
+            Msg::Done { node, id, attrs } => {
+                in_flight -= 1;
+                let op = schedule.ops[node].clone();
+                let change = &plan.changes[op.change];
+                match op.kind {
+                    OpKind::Create | OpKind::Update => {
+                        let r = record(change, &id, attrs, &p.state, tokens.get(&node).cloned());
+                        p.state.resources.insert(op.address.clone(), r);
+                    }
+                    OpKind::Delete => {
+                        p.state.resources.remove(&op.address);
+                    }
+                    OpKind::DeleteDeposed => {
+                        p.state
+                            .deposed
+                            .retain(|d| !(d.address == op.address && d.resource.id == id));
+                    }
+                }
+                p.save().await?;
+                let elapsed = started_at
+                    .get(&node)
+                    .map_or(Duration::ZERO, Instant::elapsed);
+                observer.event(&Event::Finished {
+                    address: op.address.clone(),
+                    op: op.kind,
+                    id: id.clone(),
+                    elapsed,
+                });
+                report.completed.push(Completed {
+                    address: op.address.clone(),
+                    op: op.kind,
+                    elapsed,
+                });
+                done[node] = true;
+                for &s in &schedule.succ[node] {
+                    preds[s] -= 1;
+                    if preds[s] == 0 && !done[s] {
+                        ready.push_back(s);
+                    }
+                }
+            }
+            Msg::Failed {
+                node,
+                error,
+                code,
+                help,
+            } => {
+                in_flight -= 1;
+                fail(
+                    node,
+                    &schedule,
+                    (error, code, help),
+                    &mut report,
+                    &mut done,
+                    observer.as_ref(),
+                );
+            }
+        }
+    }
+
+    // Operations never reached (only possible when interrupted).
+    for (i, d) in done.iter().enumerate() {
+        if !d
+            && !report
+                .skipped
+                .iter()
+                .any(|(a, _)| *a == schedule.ops[i].address)
+        {
+            report.interrupted.push(schedule.ops[i].address.clone());
+        }
+    }
+
+    if !plan.destroy {
+        p.state.outputs = outputs(plan, &p.state);
+    } else {
+        p.state.outputs.clear();
+    }
+    p.save().await?;
+    report.state = p.state;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Records a failed operation and skips everything downstream of it.
+fn fail(
+    node: usize,
+    schedule: &Schedule,
+    (error, code, help): (String, Option<String>, Option<String>),
+    report: &mut ApplyReport,
+    done: &mut [bool],
+    observer: &dyn Observer,
+) {
+    let op = &schedule.ops[node];
+    done[node] = true;
+    observer.event(&Event::Failed {
+        address: op.address.clone(),
+        op: op.kind,
+        error: error.clone(),
+    });
+    report.failures.push(Failure {
+        address: op.address.clone(),
+        op: op.kind,
+        error,
+        code,
+        help,
+    });
+    for d in schedule.downstream(node) {
+        if !done[d] {
+            done[d] = true;
+            let skipped = schedule.ops[d].address.clone();
+            observer.event(&Event::Skipped {
+                address: skipped.clone(),
+                because: op.address.clone(),
+            });
+            report.skipped.push((skipped, op.address.clone()));
+        }
+    }
+}
+
+/// Resolves references against state; `Err` names the first reference with no value.
+fn resolve(config: &Attrs, state: &State) -> Result<Attrs, String> {
+    let mut missing = None;
+    let attrs = config
+        .iter()
+        .map(|(k, v)| {
+            let resolved = v.resolve(&mut |r| match state.attr(&r.address, &r.attr) {
+                Some(v) => v,
+                None => {
+                    missing.get_or_insert_with(|| r.to_string());
+                    Value::Null
+                }
+            });
+            (k.clone(), resolved)
+        })
+        .collect();
+    match missing {
+        Some(m) => Err(m),
+        None => Ok(attrs),
+    }
+}
+
+/// The state record of a resource after a create or update.
+fn record(
+    change: &crate::plan::ResourceChange,
+    id: &str,
+    mut live: Attrs,
+    state: &State,
+    token: Option<String>,
+) -> ResourceState {
+    let schema = kinds::schema_of(&change.kind);
+    let mut digests = BTreeMap::new();
+    if let Some(schema) = schema {
+        for name in schema.sensitive_attrs() {
+            live.remove(name);
+            if let Some(v) = change.config.get(name) {
+                if let Ok(resolved) =
+                    resolve(&BTreeMap::from([(name.to_string(), v.clone())]), state)
+                {
+                    if let Some(v) = resolved.get(name) {
+                        digests.insert(name.to_string(), state.digest(&change.address, name, v));
+                    }
+                }
+            }
+        }
+    }
+    ResourceState {
+        kind: change.kind.clone(),
+        id: id.to_string(),
+        attrs: live,
+        sensitive_digests: digests,
+        configured: change.config.keys().cloned().collect(),
+        dependencies: change.dependencies.clone(),
+        prevent_destroy: change.lifecycle.prevent_destroy,
+        tainted: false,
+        token,
+    }
+}
+
+/// Output values resolved against the state.
+fn outputs(plan: &Plan, state: &State) -> BTreeMap<String, OutputState> {
+    plan.outputs
+        .iter()
+        .filter_map(|(name, o)| {
+            let v = o
+                .value
+                .resolve(&mut |r| state.attr(&r.address, &r.attr).unwrap_or(Value::Unknown));
+            v.to_known_json().map(|value| {
+                (
+                    name.clone(),
+                    OutputState {
+                        value,
+                        sensitive: o.sensitive,
+                    },
+                )
+            })
+        })
+        .collect()
+}

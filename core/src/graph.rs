@@ -1,0 +1,500 @@
+//! The resource graph: validates a [`Config`] as a whole (kinds, attributes,
+//! references, dependencies, cycles) and orders it with petgraph.
+//!
+//! Every problem is reported at once, each pointing at its place in the
+//! manifest when there is one.
+
+use std::collections::{BTreeSet, HashMap};
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+
+use crate::addr::Address;
+use crate::config::{Config, ResourceConfig, Span};
+use crate::diag::{Problem, Problems};
+use crate::kinds::{self, check_resource};
+use crate::value::{Reference, Value};
+
+/// A validated configuration with its dependency graph.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    /// The configuration (attributes normalised, defaults filled in).
+    pub config: Config,
+    dag: DiGraph<Address, ()>,
+    index: HashMap<Address, NodeIndex>,
+    order: Vec<Address>,
+}
+
+impl Graph {
+    /// Validates `config` and builds its graph, or returns every problem found.
+    pub fn build(mut config: Config) -> Result<Graph, Problems> {
+        let mut problems = std::mem::take(&mut config.pending_problems);
+        let source = config.source.clone();
+        let region = config.provider.region.clone();
+
+        // Kinds and attributes.
+        for r in config.resources.values_mut() {
+            let Some(schema) = kinds::schema_of(&r.kind) else {
+                problems.push(
+                    Problem::new(
+                        "strata::graph::unknown_kind",
+                        format!("`{}` has an unknown kind `{}`", r.address, r.kind),
+                        Some(match kinds::suggest_kind(&r.kind) {
+                            Some(k) => format!("did you mean `{k}`?"),
+                            None => {
+                                "see `strata validate --kinds` for the kinds Strata manages".into()
+                            }
+                        }),
+                    )
+                    .at(
+                        source.as_ref(),
+                        r.spans.kind.or(r.spans.header),
+                        "unknown kind",
+                    ),
+                );
+                continue;
+            };
+            for p in check_resource(schema, &mut r.attrs, &region) {
+                let span = p
+                    .attr
+                    .as_ref()
+                    .and_then(|a| attr_span(r, a))
+                    .or(r.spans.header);
+                problems.push(
+                    Problem::new(
+                        "strata::graph::invalid_attribute",
+                        format!("`{}`: {}", r.address, p.message),
+                        p.help,
+                    )
+                    .at(source.as_ref(), span, "here"),
+                );
+            }
+            for ignored in &r.lifecycle.ignore_changes {
+                if schema.attr(ignored).is_none() {
+                    problems.push(
+                        Problem::new(
+                            "strata::graph::ignore_changes",
+                            format!(
+                                "`{}` ignores changes to `{ignored}`, which {} does not have",
+                                r.address, r.kind
+                            ),
+                            Some("list attribute names of this kind".into()),
+                        )
+                        .at(
+                            source.as_ref(),
+                            r.spans.header,
+                            "in this resource",
+                        ),
+                    );
+                }
+            }
+        }
+
+        // References and explicit dependencies.
+        for r in config.resources.values() {
+            for (attr, value) in &r.attrs {
+                for reference in value.references() {
+                    if let Some(p) = check_reference(&config, reference) {
+                        problems.push(p.at(source.as_ref(), attr_span(r, attr), "referenced here"));
+                    }
+                }
+            }
+            for (i, dep) in r.depends_on.iter().enumerate() {
+                if !config.resources.contains_key(dep) {
+                    problems.push(
+                        Problem::new(
+                            "strata::graph::unknown_dependency",
+                            format!("`{}` depends on `{dep}`, which does not exist", r.address),
+                            Some(suggest_address(&config, dep)),
+                        )
+                        .at(
+                            source.as_ref(),
+                            r.spans.depends_on.get(i).copied(),
+                            "no such resource",
+                        ),
+                    );
+                }
+            }
+        }
+        for (name, out) in &config.outputs {
+            for reference in out.value.references() {
+                if let Some(p) = check_reference(&config, reference) {
+                    problems.push(
+                        Problem::new(p.code, format!("output `{name}`: {}", p.message), p.help).at(
+                            source.as_ref(),
+                            out.span,
+                            "referenced here",
+                        ),
+                    );
+                }
+            }
+        }
+        problems.extend(check_cross_resource(&config));
+
+        // The DAG: an edge from each dependency to its dependent.
+        let mut dag = DiGraph::new();
+        let mut index = HashMap::new();
+        for addr in config.resources.keys() {
+            index.insert(addr.clone(), dag.add_node(addr.clone()));
+        }
+        for r in config.resources.values() {
+            for dep in r.dependencies() {
+                if let (Some(&from), Some(&to)) = (index.get(&dep), index.get(&r.address)) {
+                    dag.update_edge(from, to, ());
+                }
+            }
+        }
+        for cycle in find_cycles(&dag) {
+            let path: Vec<String> = cycle.iter().map(|a| format!("`{a}`")).collect();
+            let mut p = Problem::new(
+                "strata::graph::cycle",
+                format!(
+                    "dependency cycle: {} → {}",
+                    path.join(" → "),
+                    path.first().cloned().unwrap_or_default()
+                ),
+                Some("break the cycle: one of these resources must not refer to the next".into()),
+            );
+            for a in &cycle {
+                let span = config.resources.get(a).and_then(|r| r.spans.header);
+                p = p.at(source.as_ref(), span, format!("`{a}` is in the cycle"));
+            }
+            problems.push(p);
+        }
+
+        if !problems.is_empty() {
+            let what = source
+                .as_ref()
+                .map_or("the configuration", |s| s.name.as_str())
+                .to_string();
+            return Err(Problems::new(&what, problems));
+        }
+        let order = petgraph::algo::toposort(&dag, None)
+            .map_err(|_| {
+                Problems::new(
+                    "the configuration",
+                    vec![Problem::new(
+                        "strata::graph::cycle",
+                        "dependency cycle",
+                        None,
+                    )],
+                )
+            })?
+            .into_iter()
+            .map(|i| dag[i].clone())
+            .collect();
+        Ok(Graph {
+            config,
+            dag,
+            index,
+            order,
+        })
+    }
+
+    /// Addresses in dependency order (dependencies first).
+    pub fn order(&self) -> &[Address] {
+        &self.order
+    }
+
+    /// The resource at `address`.
+    pub fn resource(&self, address: &Address) -> Option<&ResourceConfig> {
+        self.config.resources.get(address)
+    }
+
+    /// Direct dependencies of `address`.
+    pub fn dependencies(&self, address: &Address) -> Vec<Address> {
+        self.neighbors(address, Direction::Incoming)
+    }
+
+    /// Direct dependents of `address`.
+    pub fn dependents(&self, address: &Address) -> Vec<Address> {
+        self.neighbors(address, Direction::Outgoing)
+    }
+
+    fn neighbors(&self, address: &Address, dir: Direction) -> Vec<Address> {
+        let Some(&i) = self.index.get(address) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Address> = self
+            .dag
+            .neighbors_directed(i, dir)
+            .map(|n| self.dag[n].clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// `targets` and everything they depend on, transitively.
+    pub fn with_dependencies(&self, targets: &[Address]) -> BTreeSet<Address> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<Address> = targets.to_vec();
+        while let Some(a) = stack.pop() {
+            if seen.insert(a.clone()) {
+                stack.extend(self.dependencies(&a));
+            }
+        }
+        seen
+    }
+
+    /// The graph in Graphviz DOT: an edge from each resource to what it depends on.
+    pub fn to_dot(&self) -> String {
+        let mut out =
+            String::from("digraph strata {\n  rankdir = \"RL\";\n  node [shape = box];\n");
+        for a in &self.order {
+            let kind = self.config.resources.get(a).map_or("", |r| r.kind.as_str());
+            out.push_str(&format!("  \"{a}\" [label = \"{a}\\n{kind}\"];\n"));
+        }
+        for a in &self.order {
+            for dep in self.dependencies(a) {
+                out.push_str(&format!("  \"{a}\" -> \"{dep}\";\n"));
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+fn attr_span(r: &ResourceConfig, attr: &str) -> Option<Span> {
+    let top = attr.split(['.', '[']).next().unwrap_or(attr);
+    r.spans.attrs.get(top).copied()
+}
+
+fn suggest_address(config: &Config, missing: &Address) -> String {
+    let close = config
+        .resources
+        .keys()
+        .find(|a| strsim_close(a.as_str(), missing.as_str()));
+    match close {
+        Some(a) => format!("did you mean `{a}`?"),
+        None => "declare that resource, or fix the address".into(),
+    }
+}
+
+fn strsim_close(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()] <= 2
+}
+
+fn check_reference(config: &Config, reference: &Reference) -> Option<Problem> {
+    let Some(target) = config.resources.get(&reference.address) else {
+        return Some(Problem::new(
+            "strata::graph::unknown_reference",
+            format!(
+                "reference to `{reference}`: there is no resource `{}`",
+                reference.address
+            ),
+            Some(suggest_address(config, &reference.address)),
+        ));
+    };
+    let schema = kinds::schema_of(&target.kind)?;
+    if schema.has_output(&reference.attr) {
+        return None;
+    }
+    Some(Problem::new(
+        "strata::graph::unknown_attribute",
+        format!(
+            "reference to `{reference}`: {} has no attribute `{}`",
+            target.kind, reference.attr
+        ),
+        Some(match kinds::suggest_attr(schema, &reference.attr) {
+            Some(s) => format!("did you mean `{}.{s}`?", reference.address),
+            None => "`id` and the kind's attributes can be referenced".into(),
+        }),
+    ))
+}
+
+/// Rules that tie resources together: subnets inside their VPC, replicas of
+/// existing primaries.
+fn check_cross_resource(config: &Config) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let source = config.source.as_ref();
+    let lit =
+        |r: &ResourceConfig, a: &str| r.attrs.get(a).and_then(Value::as_str).map(str::to_string);
+    let primaries: BTreeSet<String> = config
+        .resources
+        .values()
+        .filter(|r| r.kind == kinds::DB_INSTANCE)
+        .filter_map(|r| lit(r, "identifier"))
+        .collect();
+    for r in config.resources.values() {
+        match r.kind.as_str() {
+            kinds::SUBNET => {
+                let vpc = match r.attrs.get("vpc_id") {
+                    Some(Value::Ref(reference)) => config.resources.get(&reference.address),
+                    _ => None,
+                };
+                let (Some(vpc), Some(cidr)) = (vpc, lit(r, "cidr_block")) else { continue };
+                let (Some(vpc_cidr), true) = (lit(vpc, "cidr_block"), vpc.kind == kinds::VPC) else { continue };
+                if let (Ok(outer), Ok(inner)) = (kinds::check_cidr(&vpc_cidr), kinds::check_cidr(&cidr)) {
+                    if !outer.contains(&inner) {
+                        out.push(
+                            Problem::new(
+                                "strata::graph::invalid_attribute",
+                                format!("`{}`: {cidr} is not inside its VPC's {vpc_cidr}", r.address),
+                                Some(format!("pick a block inside {vpc_cidr}")),
+                            )
+                            .at(source, attr_span(r, "cidr_block"), "outside the VPC"),
+                        );
+                    }
+                }
+            }
+            kinds::DB_INSTANCE => match r.attrs.get("replicate_source_db") {
+                Some(Value::String(primary)) if !primaries.contains(primary) => out.push(
+                    Problem::new(
+                        "strata::graph::unknown_primary",
+                        format!("`{}` is a replica of `{primary}`, but no DB instance has that identifier", r.address),
+                        Some("refer to the primary, e.g. replicate_source_db = \"${db.primary.identifier}\"".into()),
+                    )
+                    .at(source, attr_span(r, "replicate_source_db"), "no such primary"),
+                ),
+                Some(Value::Ref(reference)) => {
+                    let target = config.resources.get(&reference.address);
+                    if let Some(t) = target.filter(|t| t.kind != kinds::DB_INSTANCE || reference.attr != "identifier") {
+                        out.push(
+                            Problem::new(
+                                "strata::graph::unknown_primary",
+                                format!("`{}` replicates `{reference}`, which is not a DB instance's identifier ({})", r.address, t.kind),
+                                Some("refer to the primary's identifier: \"${db.primary.identifier}\"".into()),
+                            )
+                            .at(source, attr_span(r, "replicate_source_db"), "not a primary"),
+                        );
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Each cycle as the addresses along it, in order.
+fn find_cycles(dag: &DiGraph<Address, ()>) -> Vec<Vec<Address>> {
+    let mut cycles = Vec::new();
+    for scc in petgraph::algo::tarjan_scc(dag) {
+        let self_loop = scc.len() == 1 && dag.contains_edge(scc[0], scc[0]);
+        if scc.len() < 2 && !self_loop {
+            continue;
+        }
+        // Walk inside the component from its smallest address until we come back.
+        let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
+        let Some(&start) = scc.iter().min_by_key(|i| dag[**i].clone()) else {
+            continue;
+        };
+        let mut path = vec![start];
+        let mut seen = BTreeSet::from([start]);
+        let mut cur = start;
+        loop {
+            let mut next: Vec<NodeIndex> = dag
+                .neighbors_directed(cur, Direction::Outgoing)
+                .filter(|n| members.contains(n))
+                .collect();
+            next.sort_by_key(|n| dag[*n].clone());
+            if next.contains(&start) {
+                break;
+            }
+            match next.into_iter().find(|n| !seen.contains(n)) {
+                Some(n) => {
+                    seen.insert(n);
+                    path.push(n);
+                    cur = n;
+                }
+                None => break,
+            }
+        }
+        // Edges run dependency → dependent; show "a depends on b depends on ...".
+        path.reverse();
+        cycles.push(path.into_iter().map(|i| dag[i].clone()).collect());
+    }
+    cycles
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::{SUBNET, VPC};
+
+    fn addr(s: &str) -> Address {
+        Address::parse(s).unwrap()
+    }
+
+    fn subnet(name: &str, vpc_ref: &str, cidr: &str) -> ResourceConfig {
+        ResourceConfig::new(addr(name), SUBNET)
+            .with("vpc_id", Value::Ref(Reference::parse(vpc_ref).unwrap()))
+            .with("cidr_block", cidr)
+            .with("availability_zone", "us-east-1a")
+    }
+
+    #[test]
+    fn orders_dependencies_first() {
+        let mut c = Config::new("t");
+        c.add(subnet("a", "vpc.id", "10.0.1.0/24"));
+        c.add(ResourceConfig::new(addr("vpc"), VPC).with("cidr_block", "10.0.0.0/16"));
+        let g = Graph::build(c).unwrap();
+        assert_eq!(g.order(), &[addr("vpc"), addr("a")]);
+        assert_eq!(g.dependencies(&addr("a")), vec![addr("vpc")]);
+        assert!(g.to_dot().contains("\"a\" -> \"vpc\""));
+    }
+
+    #[test]
+    fn reports_every_problem_at_once() {
+        let mut c = Config::new("t");
+        c.add(ResourceConfig::new(addr("vpc"), VPC).with("cidr_block", "10.0.0.0/16"));
+        c.add(subnet("a", "vcp.id", "10.0.1.0/24")); // unknown reference
+        c.add(subnet("b", "vpc.id", "10.1.0.0/24")); // outside the VPC
+        let mut x = subnet("x", "y.id", "10.0.2.0/24");
+        x.kind = VPC.into();
+        x.attrs.clear();
+        x = x.with("cidr_block", "10.0.0.0/16");
+        x.depends_on.push(addr("y"));
+        let mut y = ResourceConfig::new(addr("y"), VPC).with("cidr_block", "10.9.0.0/16");
+        y.depends_on.push(addr("x"));
+        c.add(x);
+        c.add(y);
+        let err = Graph::build(c).unwrap_err();
+        let codes: Vec<_> = err.problems.iter().map(|p| p.code).collect();
+        assert!(
+            codes.contains(&"strata::graph::unknown_reference"),
+            "{codes:?}"
+        );
+        assert!(
+            codes.contains(&"strata::graph::invalid_attribute"),
+            "{codes:?}"
+        );
+        let cycle = err
+            .problems
+            .iter()
+            .find(|p| p.code == "strata::graph::cycle")
+            .unwrap();
+        assert!(
+            cycle.message.contains("`x`") && cycle.message.contains("`y`"),
+            "{}",
+            cycle.message
+        );
+    }
+
+    #[test]
+    fn replica_of_missing_primary_is_reported() {
+        let mut c = Config::new("t");
+        c.add(
+            ResourceConfig::new(addr("replica"), kinds::DB_INSTANCE)
+                .with("identifier", "r1")
+                .with("instance_class", "db.t4g.medium")
+                .with("replicate_source_db", "nope"),
+        );
+        let err = Graph::build(c).unwrap_err();
+        assert_eq!(err.problems[0].code, "strata::graph::unknown_primary");
+    }
+}

@@ -1,0 +1,574 @@
+//! The diff: desired configuration against prior state and live state.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::{
+    refresh, Action, AttrChange, Drift, OutputPlan, Plan, PlanError, Refreshed, ReplaceOrder,
+    ResourceChange, PLAN_FORMAT_VERSION,
+};
+use crate::addr::Address;
+use crate::config::ResourceConfig;
+use crate::diag::{Problem, Problems};
+use crate::graph::Graph;
+use crate::kinds::{self, recomputed_on_update};
+use crate::provider::Provider;
+use crate::schema::{KindSchema, Mode};
+use crate::state::{ResourceState, State};
+use crate::value::{Attrs, Reference, Value};
+
+/// What to plan.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Limit the plan to these addresses and what they depend on (destroy:
+    /// and what depends on them).
+    pub targets: Vec<Address>,
+    /// Plan to destroy everything (or the targets).
+    pub destroy: bool,
+    /// Skip reading live state (plan against the state as recorded).
+    pub skip_refresh: bool,
+}
+
+/// The planned values of a resource, for resolving references to it.
+struct Planned {
+    action: Action,
+    id: Option<String>,
+    after: Attrs,
+}
+
+/// Plans `graph` against `state`, refreshing through `provider` first.
+pub async fn plan(
+    graph: &Graph,
+    state: &State,
+    provider: &dyn Provider,
+    opts: &PlanOptions,
+) -> Result<Plan, PlanError> {
+    let refreshed = if opts.skip_refresh {
+        Refreshed {
+            resources: state
+                .resources
+                .iter()
+                .map(|(a, r)| (a.clone(), Some(r.attrs.clone())))
+                .collect(),
+            deposed: state
+                .deposed
+                .iter()
+                .map(|d| (d.resource.id.clone(), Some(d.resource.attrs.clone())))
+                .collect(),
+        }
+    } else {
+        refresh(state, provider).await?
+    };
+    diff(graph, state, &refreshed, opts)
+}
+
+/// The pure part of planning: no IO.
+pub(crate) fn diff(
+    graph: &Graph,
+    state: &State,
+    refreshed: &Refreshed,
+    opts: &PlanOptions,
+) -> Result<Plan, PlanError> {
+    let config = &graph.config;
+    let source = config.source.as_ref();
+    let mut problems = Vec::new();
+    let mut changes = Vec::new();
+    let mut drift = Vec::new();
+    let mut refreshed_out = BTreeMap::new();
+    let mut planned: HashMap<Address, Planned> = HashMap::new();
+
+    // Drift: live against state.
+    for (address, prior) in &state.resources {
+        let live = refreshed.resources.get(address).cloned().flatten();
+        match live {
+            None if refreshed.resources.contains_key(address) => {
+                drift.push(Drift {
+                    address: address.clone(),
+                    kind: prior.kind.clone(),
+                    deleted: true,
+                    changes: Vec::new(),
+                });
+                refreshed_out.insert(address.clone(), None);
+            }
+            None => {}
+            Some(live) => {
+                let diffs = attr_drift(prior, &live);
+                if !diffs.is_empty() {
+                    drift.push(Drift {
+                        address: address.clone(),
+                        kind: prior.kind.clone(),
+                        deleted: false,
+                        changes: diffs,
+                    });
+                    refreshed_out.insert(address.clone(), Some(live));
+                }
+            }
+        }
+    }
+
+    // Which configured resources are in scope.
+    let in_scope: Option<BTreeSet<Address>> = if opts.targets.is_empty() || opts.destroy {
+        None
+    } else {
+        Some(graph.with_dependencies(&opts.targets))
+    };
+
+    if !opts.destroy {
+        for address in graph.order() {
+            let Some(r) = graph.resource(address) else {
+                continue;
+            };
+            let Some(schema) = kinds::schema_of(&r.kind) else {
+                continue;
+            };
+            let prior = state.resources.get(address);
+            let live = refreshed.resources.get(address).cloned().flatten();
+            if in_scope.as_ref().is_some_and(|s| !s.contains(address)) {
+                // Out of scope: references resolve to what exists now.
+                if let (Some(p), Some(l)) = (prior, live.as_ref()) {
+                    planned.insert(
+                        address.clone(),
+                        Planned {
+                            action: Action::NoOp,
+                            id: Some(p.id.clone()),
+                            after: l.clone(),
+                        },
+                    );
+                }
+                continue;
+            }
+            let desired = resolve_attrs(&r.attrs, &planned, state);
+            let change = diff_resource(r, schema, prior, live.as_ref(), &desired, state);
+            if change.action == Action::Replace && r.lifecycle.prevent_destroy {
+                problems.push(
+                    Problem::new(
+                        "strata::plan::prevent_destroy",
+                        format!("`{address}` has prevent_destroy set, but this plan would replace it ({})", replace_reason(&change)),
+                        Some("undo the change that forces replacement, or remove prevent_destroy from its lifecycle if you mean it".into()),
+                    )
+                    .at(source, r.spans.header, "prevent_destroy is set here"),
+                );
+            }
+            let after = planned_after(&change, schema, live.as_ref(), &desired);
+            planned.insert(
+                address.clone(),
+                Planned {
+                    action: change.action,
+                    id: change.id.clone(),
+                    after,
+                },
+            );
+            changes.push(change);
+        }
+    }
+
+    // Deletes: in state but not (or no longer) configured, or everything when destroying.
+    let destroy_scope: Option<BTreeSet<Address>> = if opts.destroy && !opts.targets.is_empty() {
+        Some(dependents_in_state(state, &opts.targets))
+    } else {
+        None
+    };
+    let mut deletes = Vec::new();
+    for (address, prior) in &state.resources {
+        let configured = !opts.destroy && config.resources.contains_key(address);
+        if configured {
+            continue;
+        }
+        if let Some(scope) = &destroy_scope {
+            if !scope.contains(address) {
+                continue;
+            }
+        }
+        if let Some(scope) = &in_scope {
+            if !opts.targets.contains(address) && !scope.contains(address) {
+                continue;
+            }
+        }
+        // Already deleted outside Strata: apply just forgets it.
+        let gone = matches!(refreshed.resources.get(address), Some(None));
+        let lifecycle_blocks = prior.prevent_destroy
+            || config
+                .resources
+                .get(address)
+                .is_some_and(|r| r.lifecycle.prevent_destroy);
+        if lifecycle_blocks && !gone {
+            let span = config.resources.get(address).and_then(|r| r.spans.header);
+            problems.push(
+                Problem::new(
+                    "strata::plan::prevent_destroy",
+                    format!("`{address}` has prevent_destroy set, but this plan would destroy it"),
+                    Some(if opts.destroy {
+                        "set prevent_destroy = false in its lifecycle and apply, then destroy".into()
+                    } else {
+                        "to really delete it, first apply with prevent_destroy = false (keeping the resource in the manifest), then remove it; or `strata state rm` to stop managing it".into()
+                    }),
+                )
+                .at(source, span, "prevent_destroy is set here"),
+            );
+        }
+        deletes.push(ResourceChange {
+            address: address.clone(),
+            kind: prior.kind.clone(),
+            action: Action::Delete,
+            replace_order: None,
+            id: Some(prior.id.clone()),
+            deposed: false,
+            changes: prior
+                .attrs
+                .iter()
+                .map(|(k, v)| AttrChange {
+                    name: k.clone(),
+                    before: Some(v.clone()),
+                    after: None,
+                    forces_replacement: false,
+                    sensitive: false,
+                })
+                .collect(),
+            config: Attrs::new(),
+            dependencies: Vec::new(),
+            prior_dependencies: prior.dependencies.clone(),
+            lifecycle: Default::default(),
+            reason: Some(if gone {
+                "already deleted outside Strata; it will be forgotten".into()
+            } else if opts.destroy {
+                "destroy".into()
+            } else {
+                "no longer in the configuration".into()
+            }),
+        });
+    }
+    for d in &state.deposed {
+        let gone = matches!(refreshed.deposed.get(&d.resource.id), Some(None));
+        deletes.push(ResourceChange {
+            address: d.address.clone(),
+            kind: d.resource.kind.clone(),
+            action: Action::Delete,
+            replace_order: None,
+            id: Some(d.resource.id.clone()),
+            deposed: true,
+            changes: Vec::new(),
+            config: Attrs::new(),
+            dependencies: Vec::new(),
+            prior_dependencies: d.resource.dependencies.clone(),
+            lifecycle: Default::default(),
+            reason: Some(if gone {
+                "old object of a replacement, already gone".into()
+            } else {
+                "old object left by a create-before-destroy replacement".into()
+            }),
+        });
+    }
+    changes.extend(deletes);
+
+    if !problems.is_empty() {
+        let what = source.map_or("the plan", |s| s.name.as_str()).to_string();
+        return Err(PlanError::Blocked(Problems::new(&what, problems)));
+    }
+
+    let outputs = if opts.destroy {
+        BTreeMap::new()
+    } else {
+        config
+            .outputs
+            .iter()
+            .map(|(name, o)| {
+                let planned_value = o.value.resolve(&mut |r| resolve_ref(r, &planned, state));
+                (
+                    name.clone(),
+                    OutputPlan {
+                        value: o.value.clone(),
+                        planned: planned_value,
+                        sensitive: o.sensitive,
+                    },
+                )
+            })
+            .collect()
+    };
+
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        stack: config.stack.clone(),
+        provider: config.provider.clone(),
+        lineage: Some(state.lineage.clone()),
+        serial: Some(state.serial),
+        destroy: opts.destroy,
+        targets: opts.targets.clone(),
+        changes,
+        drift,
+        refreshed: refreshed_out,
+        outputs,
+    })
+}
+
+/// `targets` and every resource in state that (transitively) depends on them.
+fn dependents_in_state(state: &State, targets: &[Address]) -> BTreeSet<Address> {
+    let mut scope: BTreeSet<Address> = targets.iter().cloned().collect();
+    loop {
+        let before = scope.len();
+        for (a, r) in &state.resources {
+            if r.dependencies.iter().any(|d| scope.contains(d)) {
+                scope.insert(a.clone());
+            }
+        }
+        if scope.len() == before {
+            return scope;
+        }
+    }
+}
+
+fn replace_reason(change: &ResourceChange) -> String {
+    let forced: Vec<&str> = change
+        .changes
+        .iter()
+        .filter(|c| c.forces_replacement)
+        .map(|c| c.name.as_str())
+        .collect();
+    if forced.is_empty() {
+        change
+            .reason
+            .clone()
+            .unwrap_or_else(|| "it must be recreated".into())
+    } else {
+        format!("changing {} forces replacement", forced.join(", "))
+    }
+}
+
+fn resolve_ref(r: &Reference, planned: &HashMap<Address, Planned>, state: &State) -> Value {
+    match planned.get(&r.address) {
+        Some(p) => {
+            if r.attr == "id" {
+                return match (&p.action, &p.id) {
+                    (Action::Create | Action::Replace, _) | (_, None) => Value::Unknown,
+                    (_, Some(id)) => Value::String(id.clone()),
+                };
+            }
+            match p.after.get(&r.attr) {
+                Some(v) => v.clone(),
+                None if matches!(p.action, Action::Create | Action::Replace) => Value::Unknown,
+                None => Value::Null,
+            }
+        }
+        None => state.attr(&r.address, &r.attr).unwrap_or(Value::Unknown),
+    }
+}
+
+fn resolve_attrs(attrs: &Attrs, planned: &HashMap<Address, Planned>, state: &State) -> Attrs {
+    attrs
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.resolve(&mut |r| resolve_ref(r, planned, state)),
+            )
+        })
+        .collect()
+}
+
+/// Attributes whose live value differs from the recorded one.
+fn attr_drift(prior: &ResourceState, live: &Attrs) -> Vec<AttrChange> {
+    let keys: BTreeSet<&String> = prior.attrs.keys().chain(live.keys()).collect();
+    keys.into_iter()
+        .filter_map(|k| {
+            let (b, a) = (prior.attrs.get(k), live.get(k));
+            let same = match (b, a) {
+                (Some(b), Some(a)) => b.same_as(a),
+                (None, None) => true,
+                (Some(v), None) | (None, Some(v)) => *v == Value::Null,
+            };
+            (!same).then(|| AttrChange {
+                name: k.clone(),
+                before: b.cloned(),
+                after: a.cloned(),
+                forces_replacement: false,
+                sensitive: false,
+            })
+        })
+        .collect()
+}
+
+fn diff_resource(
+    r: &ResourceConfig,
+    schema: &KindSchema,
+    prior: Option<&ResourceState>,
+    live: Option<&Attrs>,
+    desired: &Attrs,
+    state: &State,
+) -> ResourceChange {
+    let mut change = ResourceChange {
+        address: r.address.clone(),
+        kind: r.kind.clone(),
+        action: Action::NoOp,
+        replace_order: None,
+        id: prior.map(|p| p.id.clone()),
+        deposed: false,
+        changes: Vec::new(),
+        config: r.attrs.clone(),
+        dependencies: r.dependencies(),
+        prior_dependencies: prior.map(|p| p.dependencies.clone()).unwrap_or_default(),
+        lifecycle: r.lifecycle.clone(),
+        reason: None,
+    };
+    let creation = || -> Vec<AttrChange> {
+        desired
+            .iter()
+            .map(|(k, v)| AttrChange {
+                name: k.clone(),
+                before: None,
+                after: Some(v.clone()),
+                forces_replacement: false,
+                sensitive: schema.attr(k).is_some_and(|a| a.sensitive),
+            })
+            .chain(
+                std::iter::once("id")
+                    .chain(
+                        schema
+                            .attrs
+                            .iter()
+                            .filter(|a| a.mode == Mode::Computed)
+                            .map(|a| a.name),
+                    )
+                    .map(|k| AttrChange {
+                        name: k.to_string(),
+                        before: None,
+                        after: Some(Value::Unknown),
+                        forces_replacement: false,
+                        sensitive: false,
+                    }),
+            )
+            .collect()
+    };
+    let (Some(prior), Some(live)) = (prior, live) else {
+        change.action = Action::Create;
+        change.changes = creation();
+        if prior.is_some() {
+            change.id = None;
+            change.reason = Some("it was deleted outside Strata".into());
+        }
+        return change;
+    };
+    let cbd = r
+        .lifecycle
+        .create_before_destroy
+        .unwrap_or(schema.create_before_destroy);
+    let replace_order = if cbd {
+        ReplaceOrder::CreateThenDelete
+    } else {
+        ReplaceOrder::DeleteThenCreate
+    };
+    if prior.kind != r.kind || prior.tainted {
+        change.action = Action::Replace;
+        change.replace_order = Some(replace_order);
+        change.reason = Some(if prior.tainted {
+            "it is tainted: its last create or update did not finish".into()
+        } else {
+            format!("its kind changed from {}", prior.kind)
+        });
+        change.changes = creation();
+        return change;
+    }
+
+    let mut attr_changes = Vec::new();
+    for (name, want) in desired {
+        let Some(a) = schema.attr(name) else { continue };
+        if r.lifecycle.ignore_changes.iter().any(|i| i == name) {
+            continue;
+        }
+        if a.sensitive {
+            let unchanged = want.is_known()
+                && prior.sensitive_digests.get(name) == Some(&state.digest(&r.address, name, want));
+            if !unchanged {
+                attr_changes.push(AttrChange {
+                    name: name.clone(),
+                    before: prior
+                        .sensitive_digests
+                        .get(name)
+                        .map(|_| Value::String("(sensitive)".into())),
+                    after: Some(want.clone()),
+                    forces_replacement: a.force_new,
+                    sensitive: true,
+                });
+            }
+            continue;
+        }
+        let have = live.get(name);
+        let same = match have {
+            Some(h) => want.is_known() && want.same_as(h),
+            None => *want == Value::Null || is_empty_collection(want),
+        };
+        if !same {
+            attr_changes.push(AttrChange {
+                name: name.clone(),
+                before: have.cloned(),
+                after: Some(want.clone()),
+                forces_replacement: a.force_new,
+                sensitive: false,
+            });
+        }
+    }
+    // Attributes the configuration used to set and no longer does.
+    for name in &prior.configured {
+        if desired.contains_key(name) || r.lifecycle.ignore_changes.contains(name) {
+            continue;
+        }
+        let Some(a) = schema.attr(name) else { continue };
+        if a.mode == Mode::Computed {
+            continue;
+        }
+        if let Some(have) = live
+            .get(name)
+            .filter(|v| **v != Value::Null && !is_empty_collection(v))
+        {
+            attr_changes.push(AttrChange {
+                name: name.clone(),
+                before: Some(have.clone()),
+                after: None,
+                forces_replacement: a.force_new,
+                sensitive: a.sensitive,
+            });
+        }
+    }
+    if attr_changes.is_empty() {
+        return change;
+    }
+    let replace = attr_changes.iter().any(|c| c.forces_replacement);
+    change.action = if replace {
+        Action::Replace
+    } else {
+        Action::Update
+    };
+    if replace {
+        change.replace_order = Some(replace_order);
+    }
+    change.changes = attr_changes;
+    change
+}
+
+fn is_empty_collection(v: &Value) -> bool {
+    matches!(v, Value::List(l) if l.is_empty()) || matches!(v, Value::Map(m) if m.is_empty())
+}
+
+/// The attributes a resource will have after apply, for references to it.
+fn planned_after(
+    change: &ResourceChange,
+    schema: &KindSchema,
+    live: Option<&Attrs>,
+    desired: &Attrs,
+) -> Attrs {
+    match change.action {
+        Action::NoOp => live.cloned().unwrap_or_default(),
+        Action::Update => {
+            let mut after = live.cloned().unwrap_or_default();
+            after.extend(desired.iter().map(|(k, v)| (k.clone(), v.clone())));
+            for k in recomputed_on_update(schema.kind) {
+                after.insert((*k).to_string(), Value::Unknown);
+            }
+            after
+        }
+        _ => {
+            let mut after = desired.clone();
+            for a in schema.attrs.iter().filter(|a| a.mode == Mode::Computed) {
+                after.insert(a.name.to_string(), Value::Unknown);
+            }
+            after
+        }
+    }
+}

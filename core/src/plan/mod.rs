@@ -1,0 +1,260 @@
+//! Plans: what apply will do, as inert, serializable data.
+//!
+//! [`plan`] refreshes live state through the provider (one batched read per
+//! kind), diffs desired / prior / live, and returns a [`Plan`]. A saved plan
+//! remembers the state's serial and lineage so applying it after the state
+//! moved is refused.
+
+mod diff;
+mod refresh;
+pub mod render;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::addr::Address;
+use crate::config::{Lifecycle, ProviderConfig};
+use crate::diag::Problems;
+use crate::provider::ProviderError;
+use crate::value::{Attrs, Value};
+
+pub use diff::{plan, PlanOptions};
+pub use refresh::{refresh, Refreshed};
+
+/// The saved plan format this build writes and reads.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+/// What will happen to one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Nothing.
+    NoOp,
+    /// Created.
+    Create,
+    /// Read only (data sources; reserved).
+    Read,
+    /// Updated in place.
+    Update,
+    /// Destroyed and created again.
+    Replace,
+    /// Destroyed.
+    Delete,
+}
+
+impl Action {
+    /// The name used in JSON and summaries: `create`, `no-op`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::NoOp => "no-op",
+            Action::Create => "create",
+            Action::Read => "read",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+/// In which order a replacement happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReplaceOrder {
+    /// The new object is created first, then the old one deleted.
+    CreateThenDelete,
+    /// The old object is deleted first.
+    DeleteThenCreate,
+}
+
+/// One attribute that changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttrChange {
+    /// The attribute.
+    pub name: String,
+    /// Its value now (`None`: unset).
+    pub before: Option<Value>,
+    /// Its planned value (may be unknown; `None`: unset).
+    pub after: Option<Value>,
+    /// Changing it forces replacement.
+    pub forces_replacement: bool,
+    /// The value is sensitive and must not be shown.
+    pub sensitive: bool,
+}
+
+/// What will happen to one resource, with everything apply needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceChange {
+    /// The resource's address.
+    pub address: Address,
+    /// Its kind.
+    pub kind: String,
+    /// The action.
+    pub action: Action,
+    /// For replacements: the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace_order: Option<ReplaceOrder>,
+    /// The existing object's id, if there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// This change deletes an old object left by a create-before-destroy replacement.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deposed: bool,
+    /// Attribute-level changes (updates and replacements; all attributes for creates).
+    #[serde(default)]
+    pub changes: Vec<AttrChange>,
+    /// The configured attributes, references unresolved (apply resolves them).
+    #[serde(default)]
+    pub config: Attrs,
+    /// What the resource depends on in the configuration.
+    #[serde(default)]
+    pub dependencies: Vec<Address>,
+    /// What it depended on when last applied (for ordering deletes).
+    #[serde(default)]
+    pub prior_dependencies: Vec<Address>,
+    /// Lifecycle options.
+    #[serde(default)]
+    pub lifecycle: Lifecycle,
+    /// Why this action, when it is not obvious.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A resource whose live state differs from what the state recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Drift {
+    /// The resource.
+    pub address: Address,
+    /// Its kind.
+    pub kind: String,
+    /// It no longer exists.
+    pub deleted: bool,
+    /// Attributes that changed outside Strata.
+    pub changes: Vec<AttrChange>,
+}
+
+/// An output as planned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputPlan {
+    /// Its configured value (references unresolved).
+    pub value: Value,
+    /// Its planned value (may be unknown).
+    pub planned: Value,
+    /// Hidden unless asked for.
+    pub sensitive: bool,
+}
+
+/// A plan: inert data; only apply changes the cloud.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Saved plan format version.
+    pub format_version: u32,
+    /// The stack.
+    pub stack: String,
+    /// The provider it was planned against.
+    pub provider: ProviderConfig,
+    /// Lineage of the state it was planned from (`None`: no state yet).
+    pub lineage: Option<String>,
+    /// Serial of the state it was planned from.
+    pub serial: Option<u64>,
+    /// Whether this is a destroy plan.
+    #[serde(default)]
+    pub destroy: bool,
+    /// The addresses the plan was limited to (empty: all).
+    #[serde(default)]
+    pub targets: Vec<Address>,
+    /// Changes, creates and updates in dependency order, then deletes.
+    pub changes: Vec<ResourceChange>,
+    /// Changes made outside Strata, found by refresh.
+    #[serde(default)]
+    pub drift: Vec<Drift>,
+    /// Live attributes read by refresh that differ from state (`None`: gone).
+    #[serde(default)]
+    pub refreshed: BTreeMap<Address, Option<Attrs>>,
+    /// Outputs.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, OutputPlan>,
+}
+
+impl Plan {
+    /// Whether applying this plan changes nothing in the cloud.
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::NoOp)
+    }
+
+    /// Counts of each action.
+    pub fn summary(&self) -> BTreeMap<Action, usize> {
+        let mut counts: BTreeMap<Action, usize> = [
+            Action::Create,
+            Action::Update,
+            Action::Replace,
+            Action::Delete,
+            Action::NoOp,
+            Action::Read,
+        ]
+        .into_iter()
+        .map(|a| (a, 0))
+        .collect();
+        for c in &self.changes {
+            *counts.entry(c.action).or_default() += 1;
+        }
+        counts
+    }
+
+    /// The change for `address` (not a deposed delete), if any.
+    pub fn change(&self, address: &Address) -> Option<&ResourceChange> {
+        self.changes
+            .iter()
+            .find(|c| &c.address == address && !c.deposed)
+    }
+
+    /// Parses a saved plan.
+    pub fn from_json(text: &str) -> Result<Plan, PlanError> {
+        let plan: Plan = serde_json::from_str(text).map_err(|e| PlanError::BadPlanFile {
+            reason: e.to_string(),
+        })?;
+        if plan.format_version != PLAN_FORMAT_VERSION {
+            return Err(PlanError::BadPlanFile {
+                reason: format!(
+                    "format version {} is not {PLAN_FORMAT_VERSION}",
+                    plan.format_version
+                ),
+            });
+        }
+        Ok(plan)
+    }
+}
+
+/// Why planning failed.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// Reading live state failed.
+    #[error("refreshing {kind} failed")]
+    #[diagnostic(
+        code(strata::plan::refresh),
+        help("check the provider's credentials and connectivity, then plan again")
+    )]
+    Refresh {
+        /// The kind being read.
+        kind: String,
+        /// The provider's error.
+        #[source]
+        #[diagnostic_source]
+        source: ProviderError,
+    },
+    /// The plan would break a lifecycle rule (e.g. `prevent_destroy`).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Blocked(Problems),
+    /// A saved plan file cannot be used.
+    #[error("the plan file cannot be read: {reason}")]
+    #[diagnostic(
+        code(strata::plan::file),
+        help("create it again with `strata plan --out FILE`")
+    )]
+    BadPlanFile {
+        /// Why.
+        reason: String,
+    },
+}

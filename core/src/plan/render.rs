@@ -1,0 +1,256 @@
+//! Rendering plans for people (Terraform-like) and machines (JSON).
+
+use std::fmt::Write;
+
+use serde_json::json;
+
+use super::{Action, AttrChange, Plan, ReplaceOrder, ResourceChange};
+use crate::value::Value;
+
+const SENSITIVE: &str = "(sensitive value)";
+
+fn show(v: &Option<Value>, sensitive: bool) -> String {
+    match v {
+        _ if sensitive => SENSITIVE.into(),
+        None => "null".into(),
+        Some(v) => v.to_string(),
+    }
+}
+
+fn symbol(c: &ResourceChange) -> &'static str {
+    match (c.action, c.replace_order) {
+        (Action::Create, _) => "  +",
+        (Action::Update, _) => "  ~",
+        (Action::Delete, _) => "  -",
+        (Action::Replace, Some(ReplaceOrder::CreateThenDelete)) => "+/-",
+        (Action::Replace, _) => "-/+",
+        (Action::Read, _) => " <=",
+        (Action::NoOp, _) => "   ",
+    }
+}
+
+fn headline(c: &ResourceChange) -> String {
+    let what = if c.deposed {
+        format!(
+            "{} (deposed object {})",
+            c.address,
+            c.id.as_deref().unwrap_or("?")
+        )
+    } else {
+        c.address.to_string()
+    };
+    let verb = match (c.action, c.replace_order) {
+        (Action::Create, _) => "will be created".to_string(),
+        (Action::Update, _) => "will be updated in place".to_string(),
+        (Action::Delete, _) => "will be destroyed".to_string(),
+        (Action::Replace, Some(ReplaceOrder::CreateThenDelete)) => {
+            "must be replaced (create before destroy)".to_string()
+        }
+        (Action::Replace, _) => "must be replaced".to_string(),
+        (Action::Read, _) => "will be read".to_string(),
+        (Action::NoOp, _) => "is unchanged".to_string(),
+    };
+    match &c.reason {
+        Some(r) if c.action != Action::Create || c.reason.is_some() => {
+            format!("  # {what} {verb} ({r})")
+        }
+        _ => format!("  # {what} {verb}"),
+    }
+}
+
+fn attr_line(out: &mut String, c: &AttrChange, width: usize, action: Action) {
+    let name = format!("{:width$}", c.name);
+    let line = match (action, &c.before, &c.after) {
+        (Action::Delete, _, _) => format!("      - {name} = {}", show(&c.before, c.sensitive)),
+        (_, None, _) => format!("      + {name} = {}", show(&c.after, c.sensitive)),
+        (_, Some(_), None) => format!("      - {name} = {} -> null", show(&c.before, c.sensitive)),
+        (_, Some(_), Some(_)) => format!(
+            "      ~ {name} = {} -> {}",
+            show(&c.before, c.sensitive),
+            show(&c.after, c.sensitive)
+        ),
+    };
+    out.push_str(&line);
+    if c.forces_replacement {
+        out.push_str(" # forces replacement");
+    }
+    out.push('\n');
+}
+
+/// The plan as a person reads it: drift first, then each change with its
+/// attribute diff, then "Plan: X to add, Y to change, Z to destroy."
+pub fn human(plan: &Plan) -> String {
+    let mut out = String::new();
+    if !plan.drift.is_empty() {
+        out.push_str("Note: objects have changed outside of Strata (drift):\n\n");
+        for d in &plan.drift {
+            if d.deleted {
+                let _ = writeln!(out, "  # {} ({}) has been deleted", d.address, d.kind);
+            } else {
+                let _ = writeln!(out, "  # {} ({}) has changed", d.address, d.kind);
+                let width = d.changes.iter().map(|c| c.name.len()).max().unwrap_or(0);
+                for c in &d.changes {
+                    attr_line(&mut out, c, width, Action::Update);
+                }
+            }
+        }
+        out.push('\n');
+    }
+    let changed: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .collect();
+    if changed.is_empty() {
+        out.push_str("No changes. The infrastructure matches the configuration.\n");
+    } else {
+        out.push_str("Strata will perform the following actions:\n\n");
+        for c in changed {
+            let _ = writeln!(out, "{}", headline(c));
+            let _ = writeln!(
+                out,
+                "{} resource \"{}\" \"{}\" {{",
+                symbol(c),
+                c.kind,
+                c.address
+            );
+            if let (Some(id), false) = (&c.id, c.action == Action::Delete) {
+                let _ = writeln!(out, "        id = {id:?}");
+            }
+            let width = c.changes.iter().map(|a| a.name.len()).max().unwrap_or(0);
+            for a in &c.changes {
+                attr_line(&mut out, a, width, c.action);
+            }
+            out.push_str("    }\n\n");
+        }
+    }
+    let (add, change, destroy) = counts(plan);
+    if add + change + destroy > 0 {
+        let _ = writeln!(
+            out,
+            "Plan: {add} to add, {change} to change, {destroy} to destroy."
+        );
+    }
+    let outputs: Vec<_> = plan
+        .outputs
+        .iter()
+        .filter(|(_, o)| !o.planned.is_known() || plan.has_changes())
+        .collect();
+    if !outputs.is_empty() && plan.has_changes() {
+        out.push_str("\nChanges to outputs:\n");
+        for (name, o) in outputs {
+            let v = if o.sensitive {
+                SENSITIVE.to_string()
+            } else {
+                o.planned.to_string()
+            };
+            let _ = writeln!(out, "  + {name} = {v}");
+        }
+    }
+    out
+}
+
+/// (to add, to change, to destroy) as Terraform counts them: a replacement is
+/// one add and one destroy.
+pub fn counts(plan: &Plan) -> (usize, usize, usize) {
+    let mut add = 0;
+    let mut change = 0;
+    let mut destroy = 0;
+    for c in &plan.changes {
+        match c.action {
+            Action::Create => add += 1,
+            Action::Update => change += 1,
+            Action::Replace => {
+                add += 1;
+                destroy += 1;
+            }
+            Action::Delete => destroy += 1,
+            Action::NoOp | Action::Read => {}
+        }
+    }
+    (add, change, destroy)
+}
+
+fn masked_json(v: &Option<Value>, sensitive: bool) -> serde_json::Value {
+    match v {
+        _ if sensitive => json!(SENSITIVE),
+        None => serde_json::Value::Null,
+        Some(v) => v.to_tagged_json(),
+    }
+}
+
+/// The plan as one JSON object: `changes` (each with `address`, `kind`,
+/// `action`, ...), `drift`, `outputs` and `summary` (counts per action).
+/// Sensitive values are masked.
+pub fn json(plan: &Plan) -> serde_json::Value {
+    let changes: Vec<_> = plan
+        .changes
+        .iter()
+        .map(|c| {
+            json!({
+                "address": c.address,
+                "kind": c.kind,
+                "action": c.action.as_str(),
+                "replace_order": c.replace_order,
+                "id": c.id,
+                "deposed": c.deposed,
+                "reason": c.reason,
+                "attributes": c.changes.iter().map(|a| json!({
+                    "name": a.name,
+                    "before": masked_json(&a.before, a.sensitive),
+                    "after": masked_json(&a.after, a.sensitive),
+                    "after_unknown": a.after.as_ref().is_some_and(|v| !v.is_known()),
+                    "forces_replacement": a.forces_replacement,
+                    "sensitive": a.sensitive,
+                })).collect::<Vec<_>>(),
+                "dependencies": c.dependencies,
+            })
+        })
+        .collect();
+    let drift: Vec<_> = plan
+        .drift
+        .iter()
+        .map(|d| {
+            json!({
+                "address": d.address,
+                "kind": d.kind,
+                "deleted": d.deleted,
+                "attributes": d.changes.iter().map(|a| json!({
+                    "name": a.name,
+                    "state": masked_json(&a.before, false),
+                    "live": masked_json(&a.after, false),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let summary: serde_json::Map<String, serde_json::Value> = plan
+        .summary()
+        .into_iter()
+        .map(|(a, n)| (a.as_str().to_string(), json!(n)))
+        .collect();
+    let outputs: serde_json::Map<String, serde_json::Value> = plan
+        .outputs
+        .iter()
+        .map(|(k, o)| {
+            let v = if o.sensitive {
+                json!(SENSITIVE)
+            } else {
+                o.planned.to_tagged_json()
+            };
+            (
+                k.clone(),
+                json!({ "value": v, "known": o.planned.is_known(), "sensitive": o.sensitive }),
+            )
+        })
+        .collect();
+    json!({
+        "format_version": plan.format_version,
+        "stack": plan.stack,
+        "destroy": plan.destroy,
+        "has_changes": plan.has_changes(),
+        "changes": changes,
+        "drift": drift,
+        "outputs": outputs,
+        "summary": summary,
+    })
+}

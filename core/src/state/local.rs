@@ -1,0 +1,189 @@
+//! The local backend: `state.json` in a directory (`.strata/` beside the
+//! manifest), written atomically (temp file, fsync, rename) and locked by a
+//! `state.lock` file created exclusively.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+
+use super::{Backend, LockInfo, State, StateError};
+
+/// State in a local directory.
+#[derive(Debug, Clone)]
+pub struct LocalBackend {
+    dir: PathBuf,
+}
+
+impl LocalBackend {
+    /// A backend keeping `state.json` and `state.lock` in `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The state file's path.
+    pub fn state_path(&self) -> PathBuf {
+        self.dir.join("state.json")
+    }
+
+    /// The lock file's path.
+    pub fn lock_path(&self) -> PathBuf {
+        self.dir.join("state.lock")
+    }
+
+    fn io(path: &Path, e: impl std::fmt::Display) -> StateError {
+        StateError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }
+    }
+
+    fn read_lock(&self) -> Result<Option<LockInfo>, StateError> {
+        let path = self.lock_path();
+        match fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| StateError::Corrupt {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Self::io(&path, e)),
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temp file in the same directory,
+/// fsynced, renamed over `path`, then the directory fsynced.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Backend for LocalBackend {
+    fn describe(&self) -> String {
+        self.state_path().display().to_string()
+    }
+
+    async fn load(&self) -> Result<Option<State>, StateError> {
+        let path = self.state_path();
+        match fs::read_to_string(&path) {
+            Ok(text) => State::from_json(&text, &path.display().to_string()).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Self::io(&path, e)),
+        }
+    }
+
+    async fn persist(&self, state: &State) -> Result<(), StateError> {
+        let path = self.state_path();
+        let text = state.to_json()?;
+        write_atomically(&path, text.as_bytes()).map_err(|e| Self::io(&path, e))
+    }
+
+    async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
+        let path = self.lock_path();
+        fs::create_dir_all(&self.dir).map_err(|e| Self::io(&self.dir, e))?;
+        let body = serde_json::to_vec_pretty(info).map_err(|e| Self::io(&path, e))?;
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut f) => {
+                f.write_all(&body).map_err(|e| Self::io(&path, e))?;
+                f.sync_all().map_err(|e| Self::io(&path, e))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                match self.read_lock() {
+                    Ok(Some(holder)) => Err(StateError::Locked { holder }),
+                    // A lock file still being written by its holder, or torn: report it as held.
+                    _ => Err(StateError::Locked {
+                        holder: LockInfo {
+                            id: "unknown".into(),
+                            operation: "unknown".into(),
+                            who: "another process".into(),
+                            pid: 0,
+                            host: String::new(),
+                            created: "an unknown time".into(),
+                            version: String::new(),
+                        },
+                    }),
+                }
+            }
+            Err(e) => Err(Self::io(&path, e)),
+        }
+    }
+
+    async fn unlock(&self, id: &str) -> Result<(), StateError> {
+        match self.read_lock()? {
+            Some(holder) if holder.id == id => {
+                fs::remove_file(self.lock_path()).map_err(|e| Self::io(&self.lock_path(), e))
+            }
+            Some(holder) => Err(StateError::LockMismatch {
+                given: id.into(),
+                actual: holder.id,
+            }),
+            None => Err(StateError::NotLocked),
+        }
+    }
+
+    async fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
+        self.read_lock()
+    }
+
+    async fn force_unlock(&self, id: &str) -> Result<(), StateError> {
+        let path = self.lock_path();
+        match self.read_lock() {
+            Ok(Some(holder)) if holder.id != id => Err(StateError::LockMismatch {
+                given: id.into(),
+                actual: holder.id,
+            }),
+            Ok(None) => Err(StateError::NotLocked),
+            // Our id, or an unreadable lock file: remove it.
+            _ => fs::remove_file(&path).map_err(|e| Self::io(&path, e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn second_lock_fails_naming_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = LocalBackend::new(dir.path());
+        let first = LockInfo::for_operation("apply");
+        b.lock(&first).await.unwrap();
+        let err = b.lock(&LockInfo::for_operation("apply")).await.unwrap_err();
+        match err {
+            StateError::Locked { holder } => assert_eq!(holder.id, first.id),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(matches!(
+            b.unlock("nope").await,
+            Err(StateError::LockMismatch { .. })
+        ));
+        b.force_unlock(&first.id).await.unwrap();
+        b.lock(&LockInfo::for_operation("plan")).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn persist_then_load_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = LocalBackend::new(dir.path().join(".strata"));
+        assert!(b.load().await.unwrap().is_none());
+        let mut s = State::new("demo");
+        s.serial = 3;
+        b.persist(&s).await.unwrap();
+        assert_eq!(b.load().await.unwrap(), Some(s));
+        let leftovers: Vec<_> = fs::read_dir(dir.path().join(".strata")).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temp files are left behind");
+    }
+}

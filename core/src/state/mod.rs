@@ -1,0 +1,217 @@
+//! State: what Strata last knew of every resource it manages, with a serial
+//! and a lineage so a saved plan can tell whether the state moved since.
+//!
+//! Backends ([`Backend`]) load, persist and lock it; [`local::LocalBackend`]
+//! keeps it in `.strata/state.json` beside the manifest.
+
+pub mod local;
+mod lock;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::addr::Address;
+use crate::value::{Attrs, Value};
+
+pub use lock::{LockInfo, StateError};
+
+/// The state file format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Everything Strata knows about a stack's resources.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    /// File format version.
+    pub version: u32,
+    /// Increases with every persisted change.
+    pub serial: u64,
+    /// Identifies this state's history; a different lineage is a different stack.
+    pub lineage: String,
+    /// The stack's name.
+    #[serde(default)]
+    pub stack: String,
+    /// Managed resources by address.
+    #[serde(default)]
+    pub resources: BTreeMap<Address, ResourceState>,
+    /// Old objects awaiting deletion after a create-before-destroy replacement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<DeposedObject>,
+    /// Output values as of the last apply.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, OutputState>,
+}
+
+/// One managed resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceState {
+    /// Its kind.
+    pub kind: String,
+    /// Its id in the cloud.
+    pub id: String,
+    /// Attributes as last read (sensitive ones are never stored).
+    pub attrs: Attrs,
+    /// Salted digests of sensitive attributes, so a changed password is
+    /// detected without storing it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sensitive_digests: BTreeMap<String, String>,
+    /// Attributes the configuration set when it was last applied.
+    #[serde(default)]
+    pub configured: Vec<String>,
+    /// Resources it depended on when it was last applied (deletes go in reverse).
+    #[serde(default)]
+    pub dependencies: Vec<Address>,
+    /// The configuration asked that it never be destroyed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prevent_destroy: bool,
+    /// A create or update did not finish; the next plan replaces it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tainted: bool,
+    /// The idempotency token it was created with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// An old object kept until its replacement exists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeposedObject {
+    /// The address it was replaced at.
+    pub address: Address,
+    /// The object.
+    pub resource: ResourceState,
+}
+
+/// An output value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputState {
+    /// The value.
+    pub value: serde_json::Value,
+    /// Hidden unless asked for by name.
+    #[serde(default)]
+    pub sensitive: bool,
+}
+
+impl State {
+    /// A new, empty state with a fresh lineage.
+    pub fn new(stack: impl Into<String>) -> Self {
+        Self {
+            version: FORMAT_VERSION,
+            serial: 0,
+            lineage: uuid::Uuid::new_v4().to_string(),
+            stack: stack.into(),
+            resources: BTreeMap::new(),
+            deposed: Vec::new(),
+            outputs: BTreeMap::new(),
+        }
+    }
+
+    /// Parses a state file, refusing unknown versions and malformed JSON.
+    pub fn from_json(text: &str, origin: &str) -> Result<Self, StateError> {
+        let state: State = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+            path: origin.to_string(),
+            reason: e.to_string(),
+        })?;
+        if state.version > FORMAT_VERSION {
+            return Err(StateError::Corrupt {
+                path: origin.to_string(),
+                reason: format!(
+                    "it has format version {} but this strata reads up to {FORMAT_VERSION}",
+                    state.version
+                ),
+            });
+        }
+        Ok(state)
+    }
+
+    /// The state as pretty JSON.
+    pub fn to_json(&self) -> Result<String, StateError> {
+        serde_json::to_string_pretty(self).map_err(|e| StateError::Io {
+            path: "state".into(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// The value of `address.attr` as stored (`id` included).
+    pub fn attr(&self, address: &Address, attr: &str) -> Option<Value> {
+        let r = self.resources.get(address)?;
+        if attr == "id" {
+            return Some(Value::String(r.id.clone()));
+        }
+        r.attrs.get(attr).cloned()
+    }
+
+    /// The digest stored for a sensitive value.
+    pub fn digest(&self, address: &Address, attr: &str, value: &Value) -> String {
+        sensitive_digest(&self.lineage, address, attr, value)
+    }
+}
+
+/// A salted SHA-256 of a sensitive value, as stored in [`ResourceState::sensitive_digests`].
+pub fn sensitive_digest(lineage: &str, address: &Address, attr: &str, value: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(lineage.as_bytes());
+    h.update([0]);
+    h.update(address.as_str().as_bytes());
+    h.update([0]);
+    h.update(attr.as_bytes());
+    h.update([0]);
+    h.update(value.to_tagged_json().to_string().as_bytes());
+    let digest = h.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Where state lives: loads, persists atomically, and locks it.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// A human description such as `.strata/state.json`.
+    fn describe(&self) -> String;
+
+    /// Loads the state (`None` when there is none yet).
+    async fn load(&self) -> Result<Option<State>, StateError>;
+
+    /// Persists the whole state atomically: after a crash either the old or
+    /// the new state is there, never a mix.
+    async fn persist(&self, state: &State) -> Result<(), StateError>;
+
+    /// Takes the lock, failing at once (naming the holder) if someone has it.
+    async fn lock(&self, info: &LockInfo) -> Result<(), StateError>;
+
+    /// Releases a lock this process holds.
+    async fn unlock(&self, id: &str) -> Result<(), StateError>;
+
+    /// Who holds the lock now, if anyone.
+    async fn lock_holder(&self) -> Result<Option<LockInfo>, StateError>;
+
+    /// Breaks a lock whose id is `id`, whoever holds it.
+    async fn force_unlock(&self, id: &str) -> Result<(), StateError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_depend_on_value_and_place() {
+        let a = Address::parse("db").unwrap();
+        let b = Address::parse("db2").unwrap();
+        let v = Value::from("hunter2");
+        let d = sensitive_digest("L", &a, "password", &v);
+        assert!(d.starts_with("sha256:"));
+        assert!(!d.contains("hunter2"));
+        assert_eq!(d, sensitive_digest("L", &a, "password", &v));
+        assert_ne!(d, sensitive_digest("L", &b, "password", &v));
+        assert_ne!(d, sensitive_digest("L", &a, "password", &Value::from("x")));
+    }
+
+    #[test]
+    fn refuses_newer_formats_and_garbage() {
+        let mut s = State::new("t");
+        s.version = FORMAT_VERSION + 1;
+        let text = serde_json::to_string(&s).unwrap();
+        assert!(State::from_json(&text, "s.json").is_err());
+        assert!(State::from_json("{\"version\": 1, \"ser", "s.json").is_err());
+    }
+}
