@@ -1,1 +1,70 @@
+//! The embedded simulated AWS cloud: Strata's default provider.
+//!
+//! [`SimProvider`] implements [`strata_core::provider::Provider`] for every
+//! resource kind Strata knows, with AWS's ids and ARNs, asynchronous
+//! provisioning on a clock that runs [`SimOptions::speed`] times faster than
+//! AWS (`creating` → `available`, `pending` → `running`), AWS's error codes,
+//! autoscaling groups that launch real (simulated) instances, target health,
+//! read replicas, snapshots, failover, AZ outages and injected faults. A sim
+//! opened with [`SimProvider::open`] persists in a directory, so `apply` in
+//! one process and `plan` in the next see the same cloud.
+//!
+//! ```
+//! use strata_core::provider::{CreateRequest, OpStatus, Provider};
+//! use strata_core::{addr::Address, kinds, value::Attrs};
+//! use strata_sim::{SimOptions, SimProvider};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let sim = SimProvider::in_memory(SimOptions::instant());
+//! let mut attrs = Attrs::new();
+//! attrs.insert("cidr_block".into(), "10.0.0.0/16".into());
+//! let status = sim
+//!     .create(CreateRequest {
+//!         address: Address::parse("vpc").unwrap(),
+//!         kind: kinds::VPC.into(),
+//!         attrs,
+//!         stack: "demo".into(),
+//!         token: "t-1".into(),
+//!     })
+//!     .await
+//!     .unwrap();
+//! let OpStatus::Done { id, .. } = status else { unreachable!("instant sims finish at once") };
+//! assert!(id.starts_with("vpc-"));
+//! assert_eq!(sim.strata_objects().len(), 1);
+//! # });
+//! ```
+//!
+//! Codemap: [`provider`] (the trait impl and dispatch), `cloud` (the world
+//! model: records on status timelines), `store` (atomic persistence),
+//! [`clock`], [`faults`], [`options`], `ids`, and one module per service
+//! family: `network` and `ec2`, `elbv2`, `autoscaling`, `rds` and
+//! `snapshots`, `elasticache`, `cloudwatch`; [`drills`] is the sim's own API.
 
+mod attrs;
+mod autoscaling;
+pub mod clock;
+mod cloud;
+mod cloudwatch;
+pub mod drills;
+mod ec2;
+mod elasticache;
+mod elbv2;
+mod error;
+pub mod faults;
+mod ids;
+mod network;
+pub mod options;
+pub mod provider;
+mod rds;
+mod snapshots;
+mod store;
+
+pub use clock::SimClock;
+pub use drills::{SimObject, DB_SNAPSHOT};
+pub use elasticache::CacheNode;
+pub use elbv2::TargetHealth;
+pub use error::SimError;
+pub use faults::FaultConfig;
+pub use options::SimOptions;
+pub use provider::SimProvider;
+pub use snapshots::DbSnapshot;
