@@ -1,0 +1,213 @@
+//! The engine on the simulated cloud, through the library API: parallel
+//! walks, failure isolation, retries, replacement order, and deletes in
+//! reverse.
+
+use std::sync::{Arc, Mutex};
+
+use strata::core::addr::Address;
+use strata::core::apply::{self, ApplyOptions, Event, Observer, OpKind};
+use strata::core::config::{Config, ResourceConfig};
+use strata::core::graph::Graph;
+use strata::core::kinds;
+use strata::core::plan::{self, Action, PlanOptions};
+use strata::core::provider::Provider;
+use strata::core::state::local::LocalBackend;
+use strata::core::state::{Backend, State};
+use strata::core::value::{Reference, Value};
+use strata::sim::{FaultConfig, SimOptions, SimProvider};
+
+fn a(s: &str) -> Address {
+    Address::parse(s).unwrap()
+}
+
+fn r(s: &str) -> Value {
+    Value::Ref(Reference::parse(s).unwrap())
+}
+
+#[derive(Default)]
+struct Recorder(Mutex<Vec<String>>);
+
+impl Observer for Recorder {
+    fn event(&self, e: &Event) {
+        let line = match e {
+            Event::Started { address, op } => format!("start {op:?} {address}"),
+            Event::Finished { address, op, .. } => format!("done {op:?} {address}"),
+            Event::Failed { address, op, .. } => format!("fail {op:?} {address}"),
+            Event::Skipped { address, .. } => format!("skip {address}"),
+            Event::Progress { .. } => return,
+        };
+        self.0.lock().unwrap().push(line);
+    }
+}
+
+impl Recorder {
+    fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+    fn pos(&self, line: &str) -> usize {
+        self.lines()
+            .iter()
+            .position(|l| l == line)
+            .unwrap_or_else(|| panic!("no `{line}` in {:?}", self.lines()))
+    }
+}
+
+/// A VPC with one subnet and one PostgreSQL primary per AZ suffix given.
+fn network(azs: &[&str]) -> Config {
+    let mut c = Config::new("engine");
+    c.add(ResourceConfig::new(a("vpc"), kinds::VPC).with("cidr_block", "10.0.0.0/16"));
+    for (i, az) in azs.iter().enumerate() {
+        c.add(
+            ResourceConfig::new(a(&format!("subnet_{az}")), kinds::SUBNET)
+                .with("vpc_id", r("vpc.id"))
+                .with("cidr_block", format!("10.0.{i}.0/24"))
+                .with("availability_zone", format!("us-east-1{az}")),
+        );
+        c.add(
+            ResourceConfig::new(a(&format!("web_{az}")), kinds::INSTANCE)
+                .with("ami", "ami-1")
+                .with("instance_type", "t3.micro")
+                .with("subnet_id", r(&format!("subnet_{az}.id"))),
+        );
+    }
+    c
+}
+
+struct Env {
+    _dir: tempfile::TempDir,
+    backend: LocalBackend,
+    sim: Arc<SimProvider>,
+}
+
+impl Env {
+    fn new(options: SimOptions) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path().join(".strata"));
+        let sim = Arc::new(SimProvider::in_memory(options));
+        Env { _dir: dir, backend, sim }
+    }
+
+    async fn state(&self) -> State {
+        self.backend.load().await.unwrap().unwrap_or_else(|| State::new("engine"))
+    }
+
+    async fn run(&self, config: Config, opts: PlanOptions) -> (apply::ApplyReport, Arc<Recorder>) {
+        let graph = Graph::build(config).unwrap();
+        let state = self.state().await;
+        let plan = plan::plan(&graph, &state, self.sim.as_ref(), &opts).await.unwrap();
+        let rec = Arc::new(Recorder::default());
+        let opts = ApplyOptions { stack: "engine".into(), ..ApplyOptions::default() };
+        let provider: Arc<dyn Provider> = self.sim.clone();
+        let report = apply::apply(&plan, state, &self.backend, provider, opts, rec.clone()).await.unwrap();
+        (report, rec)
+    }
+}
+
+fn fast() -> SimOptions {
+    SimOptions { speed: 20_000.0, ..SimOptions::default() }
+}
+
+#[tokio::test]
+async fn independent_branches_run_in_parallel_and_dependencies_in_order() {
+    let env = Env::new(fast());
+    let (report, rec) = env.run(network(&["a", "b", "c"]), PlanOptions::default()).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    assert_eq!(report.completed.len(), 7);
+    // Each subnet waits for the VPC, each instance for its subnet.
+    for az in ["a", "b", "c"] {
+        assert!(rec.pos("done Create vpc") < rec.pos(&format!("start Create subnet_{az}")));
+        assert!(rec.pos(&format!("done Create subnet_{az}")) < rec.pos(&format!("start Create web_{az}")));
+    }
+    // The three instances (40 s each on AWS) were in flight together.
+    let last_start = ["a", "b", "c"].iter().map(|az| rec.pos(&format!("start Create web_{az}"))).max().unwrap();
+    let first_done = ["a", "b", "c"].iter().map(|az| rec.pos(&format!("done Create web_{az}"))).min().unwrap();
+    assert!(last_start < first_done, "instances ran one after another: {:?}", rec.lines());
+}
+
+#[tokio::test]
+async fn a_failure_stops_only_what_depends_on_it() {
+    let mut options = fast();
+    options.faults = FaultConfig::parse("fail_create=subnet_b").unwrap();
+    let env = Env::new(options);
+    let (report, rec) = env.run(network(&["a", "b", "c"]), PlanOptions::default()).await;
+    assert!(!report.succeeded());
+    assert_eq!(report.failures.len(), 1);
+    assert_eq!(report.failures[0].address, a("subnet_b"));
+    assert_eq!(report.failures[0].code.as_deref(), Some("InternalFailure"));
+    assert_eq!(report.skipped, vec![(a("web_b"), a("subnet_b"))]);
+    assert!(rec.lines().contains(&"skip web_b".to_string()));
+    let state = env.state().await;
+    for done in ["vpc", "subnet_a", "web_a", "subnet_c", "web_c"] {
+        assert!(state.resources.contains_key(&a(done)), "{done} missing from state");
+    }
+    assert!(!state.resources.contains_key(&a("web_b")));
+}
+
+#[tokio::test]
+async fn throttling_is_retried_transparently() {
+    let mut options = fast();
+    options.faults = FaultConfig::parse("throttle=0.3,seed=11").unwrap();
+    let env = Env::new(options);
+    let (report, _) = env.run(network(&["a", "b"]), PlanOptions::default()).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    assert_eq!(env.state().await.resources.len(), 5);
+}
+
+#[tokio::test]
+async fn security_groups_are_replaced_create_before_destroy() {
+    let env = Env::new(fast());
+    let config = |name: &str| {
+        let mut c = network(&["a"]);
+        c.add(
+            ResourceConfig::new(a("sg"), kinds::SECURITY_GROUP)
+                .with("name", name)
+                .with("vpc_id", r("vpc.id")),
+        );
+        let web = c.resources.get_mut(&a("web_a")).unwrap();
+        web.attrs.insert("security_group_ids".into(), Value::List(vec![r("sg.id")]));
+        c
+    };
+    let (report, _) = env.run(config("app"), PlanOptions::default()).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    let old_id = env.state().await.resources[&a("sg")].id.clone();
+
+    let graph = Graph::build(config("app-v2")).unwrap();
+    let plan = plan::plan(&graph, &env.state().await, env.sim.as_ref(), &PlanOptions::default()).await.unwrap();
+    assert_eq!(plan.change(&a("sg")).unwrap().action, Action::Replace);
+    assert_eq!(plan.change(&a("web_a")).unwrap().action, Action::Update);
+
+    let (report, rec) = env.run(config("app-v2"), PlanOptions::default()).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    // New group first, then the instance moves to it, then the old group goes.
+    assert!(rec.pos("done Create sg") < rec.pos("start Update web_a"));
+    assert!(rec.pos("done Update web_a") < rec.pos("start DeleteDeposed sg"));
+    let state = env.state().await;
+    assert_ne!(state.resources[&a("sg")].id, old_id);
+    assert!(state.deposed.is_empty());
+}
+
+#[tokio::test]
+async fn destroy_deletes_in_reverse_dependency_order() {
+    let env = Env::new(fast());
+    env.run(network(&["a", "b"]), PlanOptions::default()).await;
+    let opts = PlanOptions { destroy: true, ..PlanOptions::default() };
+    let (report, rec) = env.run(network(&["a", "b"]), opts).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    assert!(report.completed.iter().all(|c| c.op == OpKind::Delete));
+    for az in ["a", "b"] {
+        assert!(rec.pos(&format!("done Delete web_{az}")) < rec.pos(&format!("start Delete subnet_{az}")));
+        assert!(rec.pos(&format!("done Delete subnet_{az}")) < rec.pos("start Delete vpc"));
+    }
+    assert!(env.state().await.resources.is_empty());
+    assert!(env.sim.objects().is_empty(), "{:?}", env.sim.objects());
+}
+
+#[tokio::test]
+async fn targeted_plans_cover_the_target_and_its_dependencies_only() {
+    let env = Env::new(fast());
+    let graph = Graph::build(network(&["a", "b"])).unwrap();
+    let opts = PlanOptions { targets: vec![a("web_a")], ..PlanOptions::default() };
+    let plan = plan::plan(&graph, &env.state().await, env.sim.as_ref(), &opts).await.unwrap();
+    let planned: Vec<String> = plan.changes.iter().map(|c| c.address.to_string()).collect();
+    assert_eq!(planned, vec!["vpc", "subnet_a", "web_a"]);
+}

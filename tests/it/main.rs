@@ -1,0 +1,11 @@
+//! Integration tests of the `strata` package: the CLI as a user runs it
+//! (spawned binary, temporary directories, real files) and the engine on
+//! the embedded simulated AWS. One binary keeps link time down.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cli_apply;
+mod cli_changes;
+mod cli_errors;
+mod engine;
+mod support;
