@@ -1,0 +1,242 @@
+//! Typed specs of the compute kinds: launch templates, instances,
+//! autoscaling groups and their target-tracking policies.
+
+use std::collections::BTreeMap;
+
+use super::{
+    AsgName, AttrsBuilder, Handle, Input, InstanceId, LaunchTemplateId, ResourceSpec,
+    SecurityGroupId, SubnetId, TargetGroupArn,
+};
+use crate::kinds;
+use crate::value::Attrs;
+
+/// `aws.ec2.launch_template`: what an autoscaling group launches; each change
+/// in place makes a new version.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LaunchTemplate {
+    /// Template name.
+    pub name: String,
+    /// AMI id.
+    pub image_id: String,
+    /// e.g. `t3.micro`.
+    pub instance_type: String,
+    /// User data script.
+    pub user_data: Option<String>,
+    /// Security groups of launched instances.
+    pub security_group_ids: Vec<Input<SecurityGroupId>>,
+    /// SSH key pair name.
+    pub key_name: Option<String>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl ResourceSpec for LaunchTemplate {
+    const KIND: &'static str = kinds::LAUNCH_TEMPLATE;
+    fn into_attrs(self) -> Attrs {
+        AttrsBuilder::new()
+            .set("name", self.name)
+            .set("image_id", self.image_id)
+            .set("instance_type", self.instance_type)
+            .opt("user_data", self.user_data)
+            .list("security_group_ids", self.security_group_ids)
+            .opt("key_name", self.key_name)
+            .tags(self.tags)
+            .build()
+    }
+}
+
+impl Handle<LaunchTemplate> {
+    /// The launch template id.
+    pub fn id(&self) -> Input<LaunchTemplateId> {
+        self.attr("id")
+    }
+    /// The newest version number (changes with every update in place).
+    pub fn latest_version(&self) -> Input<i64> {
+        self.attr("latest_version")
+    }
+    /// The template's ARN.
+    pub fn arn(&self) -> Input<String> {
+        self.attr("arn")
+    }
+}
+
+/// `aws.ec2.instance`: an EC2 instance in one subnet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Instance {
+    /// AMI id.
+    pub ami: String,
+    /// e.g. `t3.micro` (changed in place: stop, modify, start).
+    pub instance_type: String,
+    /// The subnet; it decides the AZ.
+    pub subnet_id: Input<SubnetId>,
+    /// Security groups.
+    pub security_group_ids: Vec<Input<SecurityGroupId>>,
+    /// User data script.
+    pub user_data: Option<String>,
+    /// SSH key pair name.
+    pub key_name: Option<String>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl ResourceSpec for Instance {
+    const KIND: &'static str = kinds::INSTANCE;
+    fn into_attrs(self) -> Attrs {
+        AttrsBuilder::new()
+            .set("ami", self.ami)
+            .set("instance_type", self.instance_type)
+            .set("subnet_id", self.subnet_id)
+            .list("security_group_ids", self.security_group_ids)
+            .opt("user_data", self.user_data)
+            .opt("key_name", self.key_name)
+            .tags(self.tags)
+            .build()
+    }
+}
+
+impl Handle<Instance> {
+    /// The instance id.
+    pub fn id(&self) -> Input<InstanceId> {
+        self.attr("id")
+    }
+    /// The private IPv4 address.
+    pub fn private_ip(&self) -> Input<String> {
+        self.attr("private_ip")
+    }
+    /// The AZ the instance runs in.
+    pub fn availability_zone(&self) -> Input<String> {
+        self.attr("availability_zone")
+    }
+    /// The instance's ARN.
+    pub fn arn(&self) -> Input<String> {
+        self.attr("arn")
+    }
+}
+
+/// `aws.autoscaling.group`: instances spread across the subnets' AZs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AutoscalingGroup {
+    /// Group name.
+    pub name: String,
+    /// The launch template.
+    pub launch_template_id: Input<LaunchTemplateId>,
+    /// A version number, `$Latest` (default) or `$Default`.
+    pub launch_template_version: Option<String>,
+    /// Subnets (their AZs) to spread over.
+    pub subnet_ids: Vec<Input<SubnetId>>,
+    /// Target groups instances register with.
+    pub target_group_arns: Vec<Input<TargetGroupArn>>,
+    /// Fewest instances.
+    pub min_size: i64,
+    /// Most instances.
+    pub max_size: i64,
+    /// Instances wanted now (defaults to `min_size`).
+    pub desired_capacity: Option<i64>,
+    /// `EC2` (default) or `ELB`.
+    pub health_check_type: Option<String>,
+    /// Seconds before health checks count (default 300).
+    pub health_check_grace_period: Option<i64>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl ResourceSpec for AutoscalingGroup {
+    const KIND: &'static str = kinds::AUTOSCALING_GROUP;
+    fn into_attrs(self) -> Attrs {
+        AttrsBuilder::new()
+            .set("name", self.name)
+            .set("launch_template_id", self.launch_template_id)
+            .opt("launch_template_version", self.launch_template_version)
+            .set("subnet_ids", self.subnet_ids)
+            .list("target_group_arns", self.target_group_arns)
+            .set("min_size", self.min_size)
+            .set("max_size", self.max_size)
+            .opt("desired_capacity", self.desired_capacity)
+            .opt("health_check_type", self.health_check_type)
+            .opt("health_check_grace_period", self.health_check_grace_period)
+            .tags(self.tags)
+            .build()
+    }
+}
+
+impl Handle<AutoscalingGroup> {
+    /// The group's name.
+    pub fn name(&self) -> Input<AsgName> {
+        self.attr("name")
+    }
+    /// The instances in service.
+    pub fn instance_ids(&self) -> Input<Vec<InstanceId>> {
+        self.attr("instance_ids")
+    }
+    /// The group's ARN.
+    pub fn arn(&self) -> Input<String> {
+        self.attr("arn")
+    }
+}
+
+/// The metric a [`ScalingPolicy`] holds at its target value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PredefinedMetric {
+    /// Average CPU of the group's instances, in percent.
+    #[default]
+    AsgAverageCpuUtilization,
+    /// Average bytes in per instance.
+    AsgAverageNetworkIn,
+    /// Average bytes out per instance.
+    AsgAverageNetworkOut,
+    /// ALB requests per target (needs `resource_label`).
+    AlbRequestCountPerTarget,
+}
+
+impl PredefinedMetric {
+    /// The name AWS uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AsgAverageCpuUtilization => "ASGAverageCPUUtilization",
+            Self::AsgAverageNetworkIn => "ASGAverageNetworkIn",
+            Self::AsgAverageNetworkOut => "ASGAverageNetworkOut",
+            Self::AlbRequestCountPerTarget => "ALBRequestCountPerTarget",
+        }
+    }
+}
+
+/// `aws.autoscaling.policy`: a target-tracking scaling policy.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScalingPolicy {
+    /// Policy name.
+    pub name: String,
+    /// The group it scales.
+    pub autoscaling_group_name: Input<AsgName>,
+    /// The metric held at `target_value`.
+    pub predefined_metric: PredefinedMetric,
+    /// The value the metric is held at.
+    pub target_value: f64,
+    /// For [`PredefinedMetric::AlbRequestCountPerTarget`]: the ALB/target group label.
+    pub resource_label: Option<Input<String>>,
+    /// Only scale out (default `false`).
+    pub disable_scale_in: Option<bool>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl ResourceSpec for ScalingPolicy {
+    const KIND: &'static str = kinds::SCALING_POLICY;
+    fn into_attrs(self) -> Attrs {
+        AttrsBuilder::new()
+            .set("name", self.name)
+            .set("autoscaling_group_name", self.autoscaling_group_name)
+            .set("predefined_metric", self.predefined_metric.as_str())
+            .set("target_value", self.target_value)
+            .opt("resource_label", self.resource_label)
+            .opt("disable_scale_in", self.disable_scale_in)
+            .tags(self.tags)
+            .build()
+    }
+}
+
+impl Handle<ScalingPolicy> {
+    /// The policy's ARN (for alarm actions).
+    pub fn arn(&self) -> Input<String> {
+        self.attr("arn")
+    }
+}

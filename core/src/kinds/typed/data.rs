@@ -1,0 +1,286 @@
+//! Typed specs of the data kinds: RDS subnet groups and PostgreSQL
+//! instances (primaries and read replicas), ElastiCache subnet groups and
+//! Redis replication groups.
+
+use std::collections::BTreeMap;
+
+use super::{
+    AttrsBuilder, CacheSubnetGroupName, DbIdentifier, DbSubnetGroupName, Handle, Input,
+    ResourceSpec, SecurityGroupId, Sensitive, SubnetId,
+};
+use crate::kinds;
+use crate::value::Attrs;
+
+/// `aws.rds.db_subnet_group`: the subnets (in at least two AZs) a database may use.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DbSubnetGroup {
+    /// Group name.
+    pub name: String,
+    /// Subnets in at least two AZs.
+    pub subnet_ids: Vec<Input<SubnetId>>,
+    /// Description (default "Managed by Strata").
+    pub description: Option<String>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl ResourceSpec for DbSubnetGroup {
+    const KIND: &'static str = kinds::DB_SUBNET_GROUP;
+    fn into_attrs(self) -> Attrs {
+        AttrsBuilder::new()
+            .set("name", self.name)
+            .set("subnet_ids", self.subnet_ids)
+            .opt("description", self.description)
+            .tags(self.tags)
+            .build()
+    }
+}
+
+impl Handle<DbSubnetGroup> {
+    /// The group's name (what DB instances refer to).
+    pub fn name(&self) -> Input<DbSubnetGroupName> {
+        self.attr("name")
+    }
+    /// The group's ARN.
+    pub fn arn(&self) -> Input<String> {
+        self.attr("arn")
+    }
+}
+
+/// `aws.rds.db_instance`: a PostgreSQL instance, a primary or a read replica
+/// ([`DbInstance::replica_of`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DbInstance {
+    /// DB instance identifier.
+    pub identifier: String,
+    /// Only `postgres` (the default).
+    pub engine: Option<String>,
+    /// e.g. `16.4` (upgraded in place).
+    pub engine_version: Option<String>,
+    /// e.g. `db.t4g.medium` (changed in place).
+    pub instance_class: String,
+    /// GiB of storage (default 20).
+    pub allocated_storage: Option<i64>,
+    /// Encrypt storage at rest (default `true`).
+    pub storage_encrypted: Option<bool>,
+    /// KMS key for storage encryption.
+    pub kms_key_id: Option<Input<String>>,
+    /// A standby in another AZ (default `false`).
+    pub multi_az: Option<bool>,
+    /// The AZ (replicas: pick distinct ones).
+    pub availability_zone: Option<String>,
+    /// The DB subnet group.
+    pub db_subnet_group_name: Option<Input<DbSubnetGroupName>>,
+    /// Security groups.
+    pub vpc_security_group_ids: Vec<Input<SecurityGroupId>>,
+    /// Database created at launch.
+    pub db_name: Option<String>,
+    /// Master user name.
+    pub username: Option<String>,
+    /// Master password: never stored in state or printed.
+    pub password: Option<Sensitive>,
+    /// The primary this instance replicates.
+    pub replicate_source_db: Option<Input<DbIdentifier>>,
+    /// Days automated backups are kept (default 7).
+    pub backup_retention_period: Option<i64>,
+    /// Refuse deletes while set (default `false`).
+    pub deletion_protection: Option<bool>,
+    /// Delete without a final snapshot (default `false`).
+    pub skip_final_snapshot: Option<bool>,
+    /// Name of the final snapshot.
+    pub final_snapshot_identifier: Option<String>,
+    /// Apply modifications now, not in the maintenance window (default `true`).
+    pub apply_immediately: Option<bool>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl DbInstance {
+    /// A read replica of `primary`, with its own identifier and class.
+    pub fn replica_of(
+        primary: &Handle<DbInstance>,
+        identifier: impl Into<String>,
+        instance_class: impl Into<String>,
+    ) -> Self {
+        Self {
+            identifier: identifier.into(),
+            instance_class: instance_class.into(),
+            replicate_source_db: Some(primary.identifier()),
+            ..Self::default()
+        }
+    }
+}
+
+impl ResourceSpec for DbInstance {
+    const KIND: &'static str = kinds::DB_INSTANCE;
+    fn into_attrs(self) -> Attrs {
+        AttrsBuilder::new()
+            .set("identifier", self.identifier)
+            .opt("engine", self.engine)
+            .opt("engine_version", self.engine_version)
+            .set("instance_class", self.instance_class)
+            .opt("allocated_storage", self.allocated_storage)
+            .opt("storage_encrypted", self.storage_encrypted)
+            .opt("kms_key_id", self.kms_key_id)
+            .opt("multi_az", self.multi_az)
+            .opt("availability_zone", self.availability_zone)
+            .opt("db_subnet_group_name", self.db_subnet_group_name)
+            .list("vpc_security_group_ids", self.vpc_security_group_ids)
+            .opt("db_name", self.db_name)
+            .opt("username", self.username)
+            .opt("password", self.password)
+            .opt("replicate_source_db", self.replicate_source_db)
+            .opt("backup_retention_period", self.backup_retention_period)
+            .opt("deletion_protection", self.deletion_protection)
+            .opt("skip_final_snapshot", self.skip_final_snapshot)
+            .opt("final_snapshot_identifier", self.final_snapshot_identifier)
+            .opt("apply_immediately", self.apply_immediately)
+            .tags(self.tags)
+            .build()
+    }
+}
+
+impl Handle<DbInstance> {
+    /// The instance identifier (what replicas replicate).
+    pub fn identifier(&self) -> Input<DbIdentifier> {
+        self.attr("identifier")
+    }
+    /// `host:port`.
+    pub fn endpoint(&self) -> Input<String> {
+        self.attr("endpoint")
+    }
+    /// The host name (the `address` attribute; `Handle::address` is the
+    /// resource's own address).
+    pub fn host(&self) -> Input<String> {
+        self.attr("address")
+    }
+    /// The port.
+    pub fn port(&self) -> Input<i64> {
+        self.attr("port")
+    }
+    /// The instance's ARN.
+    pub fn arn(&self) -> Input<String> {
+        self.attr("arn")
+    }
+}
+
+/// `aws.elasticache.subnet_group`: the subnets a cache may be placed in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CacheSubnetGroup {
+    /// Group name.
+    pub name: String,
+    /// Subnets.
+    pub subnet_ids: Vec<Input<SubnetId>>,
+    /// Description (default "Managed by Strata").
+    pub description: Option<String>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl ResourceSpec for CacheSubnetGroup {
+    const KIND: &'static str = kinds::CACHE_SUBNET_GROUP;
+    fn into_attrs(self) -> Attrs {
+        AttrsBuilder::new()
+            .set("name", self.name)
+            .set("subnet_ids", self.subnet_ids)
+            .opt("description", self.description)
+            .tags(self.tags)
+            .build()
+    }
+}
+
+impl Handle<CacheSubnetGroup> {
+    /// The group's name (what replication groups refer to).
+    pub fn name(&self) -> Input<CacheSubnetGroupName> {
+        self.attr("name")
+    }
+}
+
+/// `aws.elasticache.replication_group`: Redis, a primary and replicas across AZs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplicationGroup {
+    /// Group id.
+    pub replication_group_id: String,
+    /// Description (default "Managed by Strata").
+    pub description: Option<String>,
+    /// e.g. `cache.t4g.small` (changed in place).
+    pub node_type: String,
+    /// Only `redis` (the default).
+    pub engine: Option<String>,
+    /// e.g. `7.1`.
+    pub engine_version: Option<String>,
+    /// Replicas of the primary, 0-5 (default 1).
+    pub replicas_per_node_group: Option<i64>,
+    /// Promote a replica if the primary fails (default `true`).
+    pub automatic_failover_enabled: Option<bool>,
+    /// Place nodes in distinct AZs (default `true`).
+    pub multi_az_enabled: Option<bool>,
+    /// Encrypt data at rest (default `true`).
+    pub at_rest_encryption_enabled: Option<bool>,
+    /// TLS between clients and nodes (default `true`).
+    pub transit_encryption_enabled: Option<bool>,
+    /// The cache subnet group.
+    pub subnet_group_name: Option<Input<CacheSubnetGroupName>>,
+    /// Security groups.
+    pub security_group_ids: Vec<Input<SecurityGroupId>>,
+    /// Port (default 6379).
+    pub port: Option<i64>,
+    /// AZ of each node, primary first.
+    pub preferred_cache_cluster_azs: Vec<String>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl ResourceSpec for ReplicationGroup {
+    const KIND: &'static str = kinds::REPLICATION_GROUP;
+    fn into_attrs(self) -> Attrs {
+        AttrsBuilder::new()
+            .set("replication_group_id", self.replication_group_id)
+            .opt("description", self.description)
+            .set("node_type", self.node_type)
+            .opt("engine", self.engine)
+            .opt("engine_version", self.engine_version)
+            .opt("replicas_per_node_group", self.replicas_per_node_group)
+            .opt(
+                "automatic_failover_enabled",
+                self.automatic_failover_enabled,
+            )
+            .opt("multi_az_enabled", self.multi_az_enabled)
+            .opt(
+                "at_rest_encryption_enabled",
+                self.at_rest_encryption_enabled,
+            )
+            .opt(
+                "transit_encryption_enabled",
+                self.transit_encryption_enabled,
+            )
+            .opt("subnet_group_name", self.subnet_group_name)
+            .list("security_group_ids", self.security_group_ids)
+            .opt("port", self.port)
+            .list(
+                "preferred_cache_cluster_azs",
+                self.preferred_cache_cluster_azs,
+            )
+            .tags(self.tags)
+            .build()
+    }
+}
+
+impl Handle<ReplicationGroup> {
+    /// The writer endpoint.
+    pub fn primary_endpoint(&self) -> Input<String> {
+        self.attr("primary_endpoint_address")
+    }
+    /// The reader endpoint.
+    pub fn reader_endpoint(&self) -> Input<String> {
+        self.attr("reader_endpoint_address")
+    }
+    /// The node ids.
+    pub fn member_clusters(&self) -> Input<Vec<String>> {
+        self.attr("member_clusters")
+    }
+    /// The group's ARN.
+    pub fn arn(&self) -> Input<String> {
+        self.attr("arn")
+    }
+}

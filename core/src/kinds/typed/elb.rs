@@ -1,0 +1,221 @@
+//! Typed specs of the Elastic Load Balancing v2 kinds: application load
+//! balancers, target groups and weighted listeners (the blue/green flip).
+
+use std::collections::BTreeMap;
+
+use super::{
+    AttrsBuilder, Handle, Input, InstanceId, ListenerArn, LoadBalancerArn, ResourceSpec,
+    SecurityGroupId, SubnetId, TargetGroupArn, VpcId,
+};
+use crate::kinds;
+use crate::value::{Attrs, Value};
+
+/// `aws.elbv2.load_balancer`: an application load balancer across subnets in several AZs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoadBalancer {
+    /// Load balancer name.
+    pub name: String,
+    /// Internal instead of internet-facing (default `false`).
+    pub internal: Option<bool>,
+    /// Subnets, in at least two AZs.
+    pub subnet_ids: Vec<Input<SubnetId>>,
+    /// Security groups.
+    pub security_group_ids: Vec<Input<SecurityGroupId>>,
+    /// Idle timeout in seconds (default 60).
+    pub idle_timeout: Option<i64>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl ResourceSpec for LoadBalancer {
+    const KIND: &'static str = kinds::LOAD_BALANCER;
+    fn into_attrs(self) -> Attrs {
+        AttrsBuilder::new()
+            .set("name", self.name)
+            .opt("internal", self.internal)
+            .set("subnet_ids", self.subnet_ids)
+            .list("security_group_ids", self.security_group_ids)
+            .opt("idle_timeout", self.idle_timeout)
+            .tags(self.tags)
+            .build()
+    }
+}
+
+impl Handle<LoadBalancer> {
+    /// The load balancer's ARN.
+    pub fn arn(&self) -> Input<LoadBalancerArn> {
+        self.attr("arn")
+    }
+    /// Its public DNS name.
+    pub fn dns_name(&self) -> Input<String> {
+        self.attr("dns_name")
+    }
+    /// The Route 53 hosted zone of the DNS name.
+    pub fn zone_id(&self) -> Input<String> {
+        self.attr("zone_id")
+    }
+}
+
+/// A target group's health check; unset fields keep AWS's defaults.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HealthCheck {
+    /// The path probed, e.g. `/healthz`.
+    pub path: Option<String>,
+    /// The port probed (`traffic-port` or a number).
+    pub port: Option<String>,
+    /// `HTTP` or `HTTPS`.
+    pub protocol: Option<String>,
+    /// Successes before a target is healthy.
+    pub healthy_threshold: Option<i64>,
+    /// Failures before a target is unhealthy.
+    pub unhealthy_threshold: Option<i64>,
+    /// Seconds between probes.
+    pub interval: Option<i64>,
+    /// Seconds before a probe fails.
+    pub timeout: Option<i64>,
+    /// Healthy HTTP codes, e.g. `200-299`.
+    pub matcher: Option<String>,
+}
+
+impl HealthCheck {
+    /// An HTTP check of `path`.
+    pub fn http(path: impl Into<String>) -> Self {
+        Self {
+            path: Some(path.into()),
+            protocol: Some("HTTP".into()),
+            ..Self::default()
+        }
+    }
+}
+
+impl From<HealthCheck> for Value {
+    fn from(h: HealthCheck) -> Self {
+        Value::Map(
+            AttrsBuilder::new()
+                .opt("path", h.path)
+                .opt("port", h.port)
+                .opt("protocol", h.protocol)
+                .opt("healthy_threshold", h.healthy_threshold)
+                .opt("unhealthy_threshold", h.unhealthy_threshold)
+                .opt("interval", h.interval)
+                .opt("timeout", h.timeout)
+                .opt("matcher", h.matcher)
+                .build(),
+        )
+    }
+}
+
+/// `aws.elbv2.target_group`: a target group with a health check.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TargetGroup {
+    /// Target group name.
+    pub name: String,
+    /// Port targets receive traffic on.
+    pub port: i64,
+    /// `HTTP` (default) or `HTTPS`.
+    pub protocol: Option<String>,
+    /// The VPC.
+    pub vpc_id: Input<VpcId>,
+    /// `instance` (default) or `ip`.
+    pub target_type: Option<String>,
+    /// Health check settings.
+    pub health_check: Option<HealthCheck>,
+    /// Seconds to drain a target (default 300).
+    pub deregistration_delay: Option<i64>,
+    /// Instances registered directly (autoscaling groups register their own).
+    pub target_ids: Vec<Input<InstanceId>>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl ResourceSpec for TargetGroup {
+    const KIND: &'static str = kinds::TARGET_GROUP;
+    fn into_attrs(self) -> Attrs {
+        AttrsBuilder::new()
+            .set("name", self.name)
+            .set("port", self.port)
+            .opt("protocol", self.protocol)
+            .set("vpc_id", self.vpc_id)
+            .opt("target_type", self.target_type)
+            .opt("health_check", self.health_check)
+            .opt("deregistration_delay", self.deregistration_delay)
+            .list("target_ids", self.target_ids)
+            .tags(self.tags)
+            .build()
+    }
+}
+
+impl Handle<TargetGroup> {
+    /// The target group's ARN.
+    pub fn arn(&self) -> Input<TargetGroupArn> {
+        self.attr("arn")
+    }
+}
+
+/// One target group of a listener's weighted `forward` action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightedTarget {
+    /// The target group.
+    pub target_group: Input<TargetGroupArn>,
+    /// Its share of the traffic, relative to the other targets' weights.
+    pub weight: i64,
+}
+
+impl WeightedTarget {
+    /// A target group with a weight.
+    pub fn new(target_group: Input<TargetGroupArn>, weight: i64) -> Self {
+        Self {
+            target_group,
+            weight,
+        }
+    }
+}
+
+impl From<WeightedTarget> for Value {
+    fn from(t: WeightedTarget) -> Self {
+        Value::Map(
+            AttrsBuilder::new()
+                .set("target_group_arn", t.target_group)
+                .set("weight", t.weight)
+                .build(),
+        )
+    }
+}
+
+/// `aws.elbv2.listener`: a listener forwarding to weighted target groups.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Listener {
+    /// The load balancer.
+    pub load_balancer_arn: Input<LoadBalancerArn>,
+    /// Listening port.
+    pub port: i64,
+    /// `HTTP` (default) or `HTTPS`.
+    pub protocol: Option<String>,
+    /// Certificate for HTTPS.
+    pub certificate_arn: Option<Input<String>>,
+    /// Weighted target groups (weights change in place: the blue/green flip).
+    pub forward: Vec<WeightedTarget>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl ResourceSpec for Listener {
+    const KIND: &'static str = kinds::LISTENER;
+    fn into_attrs(self) -> Attrs {
+        AttrsBuilder::new()
+            .set("load_balancer_arn", self.load_balancer_arn)
+            .set("port", self.port)
+            .opt("protocol", self.protocol)
+            .opt("certificate_arn", self.certificate_arn)
+            .set("forward", self.forward)
+            .tags(self.tags)
+            .build()
+    }
+}
+
+impl Handle<Listener> {
+    /// The listener's ARN.
+    pub fn arn(&self) -> Input<ListenerArn> {
+        self.attr("arn")
+    }
+}
