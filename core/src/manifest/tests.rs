@@ -2,7 +2,7 @@
 //! problems, with their `file:line:col`) as text and compares it with the
 //! expected text.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fmt::Write;
 
@@ -413,4 +413,61 @@ strata::manifest::duplicate strata.toml:4:11: two resources have the address `we
 strata::manifest::count strata.toml:9:9: `api[0]` has both an index and a `count`
 "#,
     );
+}
+
+#[test]
+fn graph_validation_points_at_the_recorded_spans() {
+    let text = r#"[resource.vpc]
+kind = "aws.ec2.vcp"
+cidr_block = "10.0.0.0/16"
+
+[resource.subnet]
+kind = "aws.ec2.subnet"
+vpc_id = "${vcp.id}"
+cidr_block = "10.0.1.0/24"
+availability_zone = "us-east-1a"
+depends_on = ["nope"]
+
+[output.x]
+value = "${missing.id}"
+"#;
+    let config = parse_manifest("strata.toml", text).unwrap();
+    let problems = crate::graph::Graph::build(config).unwrap_err().problems;
+    let mut located: Vec<(&str, String)> = problems
+        .iter()
+        .map(|p| (p.code, p.location().unwrap_or_default()))
+        .collect();
+    located.sort();
+    let at = |code: &str| {
+        located
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, l)| l.as_str())
+            .unwrap_or("not reported")
+    };
+    assert_eq!(at("strata::graph::unknown_kind"), "strata.toml:2:8");
+    assert_eq!(at("strata::graph::unknown_dependency"), "strata.toml:10:15");
+    let refs: Vec<&str> = located
+        .iter()
+        .filter(|(_, l)| l.ends_with(":7:10") || l.ends_with(":13:9"))
+        .map(|(_, l)| l.as_str())
+        .collect();
+    // Sorted as text: the output (line 13) and the subnet's `vpc_id` (line 7).
+    assert_eq!(
+        refs,
+        ["strata.toml:13:9", "strata.toml:7:10"],
+        "{located:?}"
+    );
+}
+
+#[test]
+fn the_quickstart_example_parses_and_validates() {
+    let text = include_str!("../../../examples/quickstart.toml");
+    let config = parse_manifest("examples/quickstart.toml", text).unwrap();
+    assert_eq!(config.stack, "quickstart");
+    assert!(config.resources.len() > 20, "{}", config.resources.len());
+    if let Err(problems) = crate::graph::Graph::build(config) {
+        let list: Vec<String> = problems.problems.iter().map(ToString::to_string).collect();
+        panic!("{}", list.join("\n"));
+    }
 }
