@@ -39,6 +39,24 @@
 //! [`clock`], [`faults`], [`options`], `ids`, and one module per service
 //! family: `network` and `ec2`, `elbv2`, `autoscaling`, `rds` and
 //! `snapshots`, `elasticache`, `cloudwatch`; [`drills`] is the sim's own API.
+//!
+//! Semantics worth knowing:
+//! - Ids: EC2 kinds get AWS-shaped ids (`vpc-` + 17 hex); ELB kinds are
+//!   their ARNs; ASGs, policies, alarms, subnet groups, DB instances and
+//!   replication groups are their names. `read` returns the configured
+//!   attributes (schema defaults filled, sensitive ones never kept) plus the
+//!   computed ones, and `tags` only when the user set tags, without the
+//!   `strata:`/`aws:` system tags.
+//! - Updates on a DB instance or replication group that is not `available`
+//!   fail with `InvalidDBInstanceState`/`InvalidReplicationGroupState`, as on
+//!   AWS; other kinds apply an update at once, even mid-provisioning.
+//! - Deletes of a missing id return `ProviderError::NotFound`; deleting
+//!   something already being deleted reports the delete's progress.
+//! - An ASG does not replace running instances when its launch template
+//!   changes (AWS needs an instance refresh for that); it does not rebalance
+//!   when a down AZ comes back.
+//! - A persisted sim rewrites its whole file after each change: fine for a
+//!   CLI run, use [`SimProvider::in_memory`] for benchmarks.
 
 mod attrs;
 mod autoscaling;

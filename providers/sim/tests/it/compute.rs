@@ -208,3 +208,150 @@ async fn injected_create_failures_name_an_address_or_a_kind() {
     );
     assert!(create(&sim, "other", kinds::VPC, a).await.is_ok());
 }
+
+#[tokio::test]
+async fn ten_thousand_instances_create_and_read_back_in_one_batch() {
+    let sim = SimProvider::in_memory(SimOptions::instant());
+    let clock = sim.clock().clone();
+    let (_, a, _) = network(&sim, &clock).await;
+    let started = std::time::Instant::now();
+    let mut targets = Vec::new();
+    for i in 0..10_000 {
+        let status = create(
+            &sim,
+            &format!("app[{i}]"),
+            kinds::INSTANCE,
+            attrs(&[
+                ("ami", "ami-0123456789abcdef0".into()),
+                ("instance_type", "t3.micro".into()),
+                ("subnet_id", a.clone().into()),
+            ]),
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            status,
+            strata_core::provider::OpStatus::Done { .. }
+        ));
+        targets.push(ReadTarget {
+            address: Address::parse("app").unwrap(),
+            id: id_of(&status),
+        });
+    }
+    let found = sim
+        .read(ReadRequest {
+            kind: kinds::INSTANCE.into(),
+            targets,
+        })
+        .await
+        .unwrap()
+        .found;
+    assert_eq!(found.len(), 10_000);
+    assert!(found.values().all(|a| a["state"] == Value::from("running")));
+    eprintln!(
+        "10,000 creates and a batched read took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn load_balancers_look_like_aws_and_a_listened_target_group_stays() {
+    let (sim, clock) = sim();
+    let (vpc, a, b) = network(&sim, &clock).await;
+    let one_az = attrs(&[("name", "web".into()), ("subnet_ids", strs(&[&a]))]);
+    assert_eq!(
+        code(create(&sim, "lb", kinds::LOAD_BALANCER, one_az).await),
+        "ValidationError"
+    );
+    let status = create(
+        &sim,
+        "lb",
+        kinds::LOAD_BALANCER,
+        attrs(&[("name", "web".into()), ("subnet_ids", strs(&[&a, &b]))]),
+    )
+    .await
+    .unwrap();
+    let lb = id_of(&status);
+    assert!(
+        lb.starts_with("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/"),
+        "{lb}"
+    );
+    let strata_core::provider::OpStatus::Pending { status, .. } = status else {
+        panic!("ALBs take minutes")
+    };
+    assert_eq!(status, "provisioning");
+    let lb_attrs = wait(&sim, &clock, kinds::LOAD_BALANCER, &lb, Operation::Create).await;
+    let dns = lb_attrs["dns_name"].as_str().unwrap();
+    assert!(
+        dns.starts_with("web-") && dns.ends_with(".us-east-1.elb.amazonaws.com"),
+        "{dns}"
+    );
+    let tg = ready(
+        &sim,
+        &clock,
+        "tg",
+        kinds::TARGET_GROUP,
+        attrs(&[
+            ("name", "blue".into()),
+            ("port", Value::Int(80)),
+            ("vpc_id", vpc.into()),
+        ]),
+    )
+    .await;
+    let forward = Value::List(vec![Value::Map(attrs(&[
+        ("target_group_arn", tg.clone().into()),
+        ("weight", Value::Int(100)),
+    ]))]);
+    let listener = ready(
+        &sim,
+        &clock,
+        "l",
+        kinds::LISTENER,
+        attrs(&[
+            ("load_balancer_arn", lb.clone().into()),
+            ("port", Value::Int(80)),
+            ("forward", forward),
+        ]),
+    )
+    .await;
+    assert!(listener.contains(":listener/app/web/"), "{listener}");
+    assert_eq!(
+        code(delete(&sim, kinds::TARGET_GROUP, &tg).await),
+        "ResourceInUse"
+    );
+    delete(&sim, kinds::LOAD_BALANCER, &lb).await.unwrap();
+    assert!(
+        read(&sim, kinds::LISTENER, &listener).await.is_none(),
+        "listeners go with their load balancer"
+    );
+}
+
+#[tokio::test]
+async fn each_launch_template_update_makes_a_new_version() {
+    let (sim, clock) = sim();
+    let mut a = attrs(&[
+        ("name", "web".into()),
+        ("image_id", "ami-1".into()),
+        ("instance_type", "t3.micro".into()),
+    ]);
+    let lt = ready(&sim, &clock, "lt", kinds::LAUNCH_TEMPLATE, a.clone()).await;
+    assert_eq!(
+        read(&sim, kinds::LAUNCH_TEMPLATE, &lt).await.unwrap()["latest_version"],
+        Value::Int(1)
+    );
+    a.insert("image_id".into(), "ami-2".into());
+    sim.update(strata_core::provider::UpdateRequest {
+        address: Address::parse("lt").unwrap(),
+        kind: kinds::LAUNCH_TEMPLATE.into(),
+        id: lt.clone(),
+        prior: Attrs::new(),
+        attrs: a,
+        changed: vec!["image_id".into()],
+        stack: "test".into(),
+    })
+    .await
+    .unwrap();
+    let after = read(&sim, kinds::LAUNCH_TEMPLATE, &lt).await.unwrap();
+    assert_eq!(after["latest_version"], Value::Int(2));
+    assert_eq!(after["image_id"], Value::from("ami-2"));
+}
