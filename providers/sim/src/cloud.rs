@@ -121,11 +121,12 @@ impl Record {
         self.deleting.is_some()
     }
 
-    /// A configured string attribute.
+    /// A string attribute: the computed value (the cloud's truth, e.g. a DB's
+    /// AZ after failover) or else the configured one.
     pub fn str(&self, name: &str) -> Option<&str> {
-        self.attrs
+        self.computed
             .get(name)
-            .or_else(|| self.computed.get(name))
+            .or_else(|| self.attrs.get(name))
             .and_then(Value::as_str)
     }
 }
