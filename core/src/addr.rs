@@ -106,6 +106,7 @@ impl std::str::FromStr for Address {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -422,6 +422,7 @@ fn find_cycles(dag: &DiGraph<Address, ()>) -> Vec<Vec<Address>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::kinds::{SUBNET, VPC};

@@ -345,6 +345,7 @@ impl<T: Into<Value>> From<Vec<T>> for Value {
 pub type Attrs = BTreeMap<String, Value>;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -108,7 +108,18 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Computed attributes whose value changes when the resource is updated in
+/// place (so references to them are unknown until the update is applied).
+pub fn recomputed_on_update(kind: &str) -> &'static [&'static str] {
+    match kind {
+        LAUNCH_TEMPLATE => &["latest_version"],
+        AUTOSCALING_GROUP => &["instance_ids"],
+        _ => &[],
+    }
+}
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -127,15 +138,5 @@ mod tests {
     fn suggests_close_kind_names() {
         assert_eq!(suggest_kind("aws.ec2.vcp"), Some(VPC));
         assert_eq!(suggest_kind("gcp.compute.instance"), None);
-    }
-}
-
-/// Computed attributes whose value changes when the resource is updated in
-/// place (so references to them are unknown until the update is applied).
-pub fn recomputed_on_update(kind: &str) -> &'static [&'static str] {
-    match kind {
-        LAUNCH_TEMPLATE => &["latest_version"],
-        AUTOSCALING_GROUP => &["instance_ids"],
-        _ => &[],
     }
 }

@@ -141,29 +141,25 @@ fn check_value(name: &str, value: &Value, region: &str, out: &mut Vec<AttrProble
                 }
             }
         }
-        ("instance_type", Value::String(s)) => {
-            if !is_class(s, None) || s.starts_with("db.") || s.starts_with("cache.") {
-                bad(
-                    format!("`{s}` is not an EC2 instance type"),
-                    "EC2 types look like t3.micro or m7g.large",
-                );
-            }
+        ("instance_type", Value::String(s))
+            if !is_class(s, None) || s.starts_with("db.") || s.starts_with("cache.") =>
+        {
+            bad(
+                format!("`{s}` is not an EC2 instance type"),
+                "EC2 types look like t3.micro or m7g.large",
+            );
         }
-        ("instance_class", Value::String(s)) => {
-            if !is_class(s, Some("db")) {
-                bad(
-                    format!("`{s}` is not a DB instance class"),
-                    "DB classes look like db.t4g.medium or db.r6g.large",
-                );
-            }
+        ("instance_class", Value::String(s)) if !is_class(s, Some("db")) => {
+            bad(
+                format!("`{s}` is not a DB instance class"),
+                "DB classes look like db.t4g.medium or db.r6g.large",
+            );
         }
-        ("node_type", Value::String(s)) => {
-            if !is_class(s, Some("cache")) {
-                bad(
-                    format!("`{s}` is not a cache node type"),
-                    "cache node types look like cache.t4g.small or cache.r7g.large",
-                );
-            }
+        ("node_type", Value::String(s)) if !is_class(s, Some("cache")) => {
+            bad(
+                format!("`{s}` is not a cache node type"),
+                "cache node types look like cache.t4g.small or cache.r7g.large",
+            );
         }
         ("port", Value::Int(p)) if !(1..=65535).contains(p) => {
             bad(format!("port {p} is out of range"), "ports are 1 to 65535");
@@ -516,6 +512,7 @@ fn check_cross(schema: &KindSchema, attrs: &Attrs, out: &mut Vec<AttrProblem>) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::kinds::{schema_of, DB_INSTANCE, REPLICATION_GROUP, SUBNET};

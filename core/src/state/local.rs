@@ -101,10 +101,12 @@ impl Backend for LocalBackend {
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 match self.read_lock() {
-                    Ok(Some(holder)) => Err(StateError::Locked { holder }),
+                    Ok(Some(holder)) => Err(StateError::Locked {
+                        holder: Box::new(holder),
+                    }),
                     // A lock file still being written by its holder, or torn: report it as held.
                     _ => Err(StateError::Locked {
-                        holder: LockInfo {
+                        holder: Box::new(LockInfo {
                             id: "unknown".into(),
                             operation: "unknown".into(),
                             who: "another process".into(),
@@ -112,7 +114,7 @@ impl Backend for LocalBackend {
                             host: String::new(),
                             created: "an unknown time".into(),
                             version: String::new(),
-                        },
+                        }),
                     }),
                 }
             }
@@ -152,6 +154,7 @@ impl Backend for LocalBackend {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -69,7 +69,7 @@ pub enum StateError {
     )]
     Locked {
         /// The current holder.
-        holder: LockInfo,
+        holder: Box<LockInfo>,
     },
     /// A lock id given to unlock does not match the lock.
     #[error("the state lock has id {actual}, not {given}")]
