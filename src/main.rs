@@ -1,1 +1,5 @@
-fn main() {}
+//! The `strata` command.
+
+fn main() -> std::process::ExitCode {
+    strata::cli::run()
+}

@@ -169,20 +169,7 @@ impl Graph {
                 .to_string();
             return Err(Problems::new(&what, problems));
         }
-        let order = petgraph::algo::toposort(&dag, None)
-            .map_err(|_| {
-                Problems::new(
-                    "the configuration",
-                    vec![Problem::new(
-                        "strata::graph::cycle",
-                        "dependency cycle",
-                        None,
-                    )],
-                )
-            })?
-            .into_iter()
-            .map(|i| dag[i].clone())
-            .collect();
+        let order = stable_toposort(&dag);
         Ok(Graph {
             config,
             dag,
@@ -378,6 +365,34 @@ fn check_cross_resource(config: &Config) -> Vec<Problem> {
         }
     }
     out
+}
+
+/// Dependencies first; among resources ready at the same time, the one
+/// declared first comes first (Kahn's algorithm with a min-heap of node indices,
+/// which follow declaration order). The graph is known to be acyclic.
+fn stable_toposort(dag: &DiGraph<Address, ()>) -> Vec<Address> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let mut indegree: Vec<usize> = dag
+        .node_indices()
+        .map(|n| dag.neighbors_directed(n, Direction::Incoming).count())
+        .collect();
+    let mut ready: BinaryHeap<Reverse<NodeIndex>> = dag
+        .node_indices()
+        .filter(|n| indegree[n.index()] == 0)
+        .map(Reverse)
+        .collect();
+    let mut order = Vec::with_capacity(dag.node_count());
+    while let Some(Reverse(n)) = ready.pop() {
+        order.push(dag[n].clone());
+        for m in dag.neighbors_directed(n, Direction::Outgoing) {
+            indegree[m.index()] -= 1;
+            if indegree[m.index()] == 0 {
+                ready.push(Reverse(m));
+            }
+        }
+    }
+    order
 }
 
 /// Each cycle as the addresses along it, in order.

@@ -17,14 +17,22 @@ fn quickstart_plan_apply_then_empty_plan_then_destroy() {
 
     let out = p.run_expect(&["apply", "--yes"], 0);
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("Apply complete! Resources: 23 added, 0 changed, 0 destroyed."), "{stdout}");
+    assert!(
+        stdout.contains("Apply complete! Resources: 23 added, 0 changed, 0 destroyed."),
+        "{stdout}"
+    );
 
     let out = p.run_expect(&["output", "--json"], 0);
     let outputs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let dns = outputs["alb_dns_name"]["value"].as_str().unwrap();
     assert!(dns.ends_with(".us-east-1.elb.amazonaws.com"), "{dns}");
-    assert!(outputs["db_endpoint"]["value"].as_str().unwrap().contains("quickstart-db."));
-    assert!(outputs["redis_primary_endpoint"]["value"].as_str().is_some());
+    assert!(outputs["db_endpoint"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("quickstart-db."));
+    assert!(outputs["redis_primary_endpoint"]["value"]
+        .as_str()
+        .is_some());
     let raw = p.run_expect(&["output", "alb_dns_name"], 0);
     assert_eq!(text(&raw.stdout).trim(), dns);
 
@@ -36,17 +44,32 @@ fn quickstart_plan_apply_then_empty_plan_then_destroy() {
     assert_eq!(state["resources"].as_object().unwrap().len(), 23);
     let raw_state = std::fs::read_to_string(p.state_file()).unwrap();
     assert!(!raw_state.contains("change-me-in-a-vault"));
-    assert!(state["resources"]["db"]["sensitive_digests"]["password"].as_str().unwrap().starts_with("sha256:"));
+    assert!(state["resources"]["db"]["sensitive_digests"]["password"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
     assert!(!p.path().join(".strata/state.lock").exists());
 
     let list = text(&p.run_expect(&["state", "list"], 0).stdout);
-    assert!(list.contains("db_replica\taws.rds.db_instance\tquickstart-db-replica"), "{list}");
+    assert!(
+        list.contains("db_replica\taws.rds.db_instance\tquickstart-db-replica"),
+        "{list}"
+    );
 
     let out = p.run_expect(&["destroy", "--yes"], 0);
-    assert!(text(&out.stdout).contains("Destroy complete! Resources: 0 added, 0 changed, 23 destroyed."));
+    assert!(text(&out.stdout)
+        .contains("Destroy complete! Resources: 0 added, 0 changed, 23 destroyed."));
     assert_eq!(p.state()["resources"].as_object().unwrap().len(), 0);
-    let sim = strata::sim::SimProvider::open(&p.path().join(".strata/sim"), strata::sim::SimOptions::instant()).unwrap();
-    let left: Vec<_> = sim.objects().into_iter().filter(|o| o.kind != "snapshot").collect();
+    let sim = strata::sim::SimProvider::open(
+        &p.path().join(".strata/sim"),
+        strata::sim::SimOptions::instant(),
+    )
+    .unwrap();
+    let left: Vec<_> = sim
+        .objects()
+        .into_iter()
+        .filter(|o| o.kind != "snapshot")
+        .collect();
     assert!(left.is_empty(), "the sim cloud still holds {left:?}");
 }
 
@@ -69,4 +92,35 @@ cidr_block = "10.0.0.0/16"
     assert!(err.contains("stale"), "{err}");
     assert!(err.contains("strata::apply::stale_plan"), "{err}");
     assert_eq!(p.state()["resources"].as_object().unwrap().len(), 1);
+}
+
+#[test]
+fn an_infra_repo_binary_built_on_run_with_gets_the_same_commands() {
+    // `cargo test` builds the examples beside the test binaries.
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_strata"))
+        .parent()
+        .unwrap()
+        .join("examples/embedded");
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(&exe)
+            .current_dir(dir.path())
+            .env("STRATA_SIM_SPEED", SPEED)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["apply", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("12 added"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = run(&["output", "db_endpoint"]);
+    assert!(text(&out.stdout).starts_with("embedded-db."));
+    let out = run(&["destroy", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }

@@ -54,32 +54,58 @@ fn in_place_force_new_and_removal_are_planned_as_update_replace_delete() {
     let p = applied();
 
     // In place: the instance type.
-    p.edit(|t| t.replace("instance_type = \"t3.micro\"", "instance_type = \"t3.large\""));
+    p.edit(|t| {
+        t.replace(
+            "instance_type = \"t3.micro\"",
+            "instance_type = \"t3.large\"",
+        )
+    });
     let plan = p.plan_json();
     assert_eq!(action_of(&plan, "web"), "update");
     assert_eq!(action_of(&plan, "vpc"), "no-op");
     let human = text(&p.run_expect(&["plan"], 0).stdout);
-    assert!(human.contains("~ instance_type = \"t3.micro\" -> \"t3.large\""), "{human}");
-    assert!(human.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{human}");
+    assert!(
+        human.contains("~ instance_type = \"t3.micro\" -> \"t3.large\""),
+        "{human}"
+    );
+    assert!(
+        human.contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{human}"
+    );
 
     // Force new: the subnet's CIDR replaces it, and the instance in it.
-    p.edit(|t| t.replace("cidr_block = \"10.0.1.0/24\"", "cidr_block = \"10.0.3.0/24\""));
+    p.edit(|t| {
+        t.replace(
+            "cidr_block = \"10.0.1.0/24\"",
+            "cidr_block = \"10.0.3.0/24\"",
+        )
+    });
     let plan = p.plan_json();
     assert_eq!(action_of(&plan, "subnet_a"), "replace");
-    assert_eq!(action_of(&plan, "web"), "replace", "its subnet_id is unknown until the new subnet exists");
+    assert_eq!(
+        action_of(&plan, "web"),
+        "replace",
+        "its subnet_id is unknown until the new subnet exists"
+    );
     let human = text(&p.run_expect(&["plan"], 0).stdout);
     assert!(human.contains("# forces replacement"), "{human}");
     assert!(human.contains("(known after apply)"), "{human}");
     p.run_expect(&["apply", "--yes"], 0);
     p.run_expect(&["plan", "--detailed-exitcode"], 0);
     let state = p.state();
-    assert_eq!(state["resources"]["web"]["attrs"]["instance_type"], "t3.large");
+    assert_eq!(
+        state["resources"]["web"]["attrs"]["instance_type"],
+        "t3.large"
+    );
 
     // A changed password is an update, shown masked.
     p.edit(|t| t.replace("first-secret", "second-secret"));
     let out = p.run_expect(&["plan"], 0);
     let human = text(&out.stdout);
-    assert!(human.contains("password") && human.contains("(sensitive value)"), "{human}");
+    assert!(
+        human.contains("password") && human.contains("(sensitive value)"),
+        "{human}"
+    );
     assert!(!human.contains("second-secret"));
 
     // Removal: the instance goes.
@@ -107,22 +133,36 @@ fn prevent_destroy_blocks_replacement_removal_and_destroy() {
     let err = text(&out.stderr);
     assert!(err.contains("strata::plan::prevent_destroy"), "{err}");
     assert!(err.contains("`db` has prevent_destroy set"), "{err}");
-    assert!(err.contains("strata.toml:"), "the diagnostic points into the manifest: {err}");
+    assert!(
+        err.contains("strata.toml:"),
+        "the diagnostic points into the manifest: {err}"
+    );
 
     let out = p.run_expect(&["destroy", "--yes"], 1);
     assert!(text(&out.stderr).contains("prevent_destroy"));
-    assert_eq!(p.state()["resources"].as_object().unwrap().len(), 6, "nothing was destroyed");
+    assert_eq!(
+        p.state()["resources"].as_object().unwrap().len(),
+        6,
+        "nothing was destroyed"
+    );
 }
 
 #[test]
 fn drift_is_shown_and_apply_puts_it_back() {
     let p = applied();
     // Someone changes the instance type outside Strata.
-    let id = p.state()["resources"]["web"]["id"].as_str().unwrap().to_string();
+    let id = p.state()["resources"]["web"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         use strata::core::provider::{Provider, UpdateRequest};
-        let sim = strata::sim::SimProvider::open(&p.path().join(".strata/sim"), strata::sim::SimOptions::instant()).unwrap();
+        let sim = strata::sim::SimProvider::open(
+            &p.path().join(".strata/sim"),
+            strata::sim::SimOptions::instant(),
+        )
+        .unwrap();
         let live = sim.import("aws.ec2.instance", &id).await.unwrap();
         let mut attrs = live.clone();
         attrs.insert("instance_type".into(), "m5.large".into());
@@ -142,7 +182,10 @@ fn drift_is_shown_and_apply_puts_it_back() {
     let human = text(&out.stdout);
     assert!(human.contains("changed outside of Strata"), "{human}");
     assert!(human.contains("\"t3.micro\" -> \"m5.large\""), "{human}");
-    assert!(human.contains("~ instance_type = \"m5.large\" -> \"t3.micro\""), "{human}");
+    assert!(
+        human.contains("~ instance_type = \"m5.large\" -> \"t3.micro\""),
+        "{human}"
+    );
     let plan = p.plan_json();
     assert_eq!(plan["drift"][0]["address"], "web");
     p.run_expect(&["apply", "--yes"], 0);
@@ -152,7 +195,12 @@ fn drift_is_shown_and_apply_puts_it_back() {
 #[test]
 fn a_second_apply_fails_fast_on_the_lock_and_state_stays_intact() {
     let p = applied();
-    p.edit(|t| t.replace("instance_type = \"t3.micro\"", "instance_type = \"t3.large\""));
+    p.edit(|t| {
+        t.replace(
+            "instance_type = \"t3.micro\"",
+            "instance_type = \"t3.large\"",
+        )
+    });
     // Hold the lock the way a running apply does.
     let lock = serde_json::json!({
         "id": "4f1c0d2e-0000-4000-8000-000000000001", "operation": "apply", "who": "ci@builder",
@@ -163,10 +211,19 @@ fn a_second_apply_fails_fast_on_the_lock_and_state_stays_intact() {
     let out = p.run_expect(&["apply", "--yes"], 1);
     let err = text(&out.stderr);
     assert!(err.contains("the state is locked by ci@builder"), "{err}");
-    assert!(err.contains("strata force-unlock 4f1c0d2e-0000-4000-8000-000000000001"), "{err}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(30), "it failed fast");
+    assert!(
+        err.contains("strata force-unlock 4f1c0d2e-0000-4000-8000-000000000001"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "it failed fast"
+    );
     let _: serde_json::Value = p.state();
-    assert_eq!(p.state()["resources"]["web"]["attrs"]["instance_type"], "t3.micro");
+    assert_eq!(
+        p.state()["resources"]["web"]["attrs"]["instance_type"],
+        "t3.micro"
+    );
 
     p.run_expect(&["force-unlock", "4f1c0d2e-0000-4000-8000-000000000001"], 0);
     p.run_expect(&["apply", "--yes"], 0);
@@ -185,7 +242,10 @@ fn two_real_applies_at_once_one_wins_the_other_reports_the_lock() {
     let lock = p.path().join(".strata/state.lock");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !lock.exists() {
-        assert!(std::time::Instant::now() < deadline, "the first apply never took the lock");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first apply never took the lock"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let out = p.run_expect(&["apply", "--yes"], 1);

@@ -42,7 +42,11 @@ availability_zone = "us-east-1a"
         assert!(err.contains("there is no resource `vcp`"), "{err}");
         assert!(err.contains("did you mean `vpc`?"), "{err}");
         // The cycle, naming both resources.
-        assert!(err.contains("dependency cycle: `a` → `b` → `a`") || err.contains("dependency cycle: `b` → `a` → `b`"), "{err}");
+        assert!(
+            err.contains("dependency cycle: `a` → `b` → `a`")
+                || err.contains("dependency cycle: `b` → `a` → `b`"),
+            "{err}"
+        );
         assert!(err.contains("strata::graph::cycle"), "{err}");
     }
     assert!(!p.state_file().exists(), "nothing was written");
@@ -86,6 +90,12 @@ fn a_corrupt_state_file_is_refused_not_overwritten() {
     let out = p.run_expect(&["apply", "--yes"], 1);
     let err = text(&out.stderr);
     assert!(err.contains("strata::state::corrupt"), "{err}");
-    assert_eq!(std::fs::read_to_string(p.state_file()).unwrap(), "{\"version\": 1, \"serial\": 4, \"resou");
-    assert!(!p.path().join(".strata/state.lock").exists(), "the lock was released");
+    assert_eq!(
+        std::fs::read_to_string(p.state_file()).unwrap(),
+        "{\"version\": 1, \"serial\": 4, \"resou"
+    );
+    assert!(
+        !p.path().join(".strata/state.lock").exists(),
+        "the lock was released"
+    );
 }

@@ -84,44 +84,79 @@ impl Env {
         let dir = tempfile::tempdir().unwrap();
         let backend = LocalBackend::new(dir.path().join(".strata"));
         let sim = Arc::new(SimProvider::in_memory(options));
-        Env { _dir: dir, backend, sim }
+        Env {
+            _dir: dir,
+            backend,
+            sim,
+        }
     }
 
     async fn state(&self) -> State {
-        self.backend.load().await.unwrap().unwrap_or_else(|| State::new("engine"))
+        self.backend
+            .load()
+            .await
+            .unwrap()
+            .unwrap_or_else(|| State::new("engine"))
     }
 
     async fn run(&self, config: Config, opts: PlanOptions) -> (apply::ApplyReport, Arc<Recorder>) {
         let graph = Graph::build(config).unwrap();
         let state = self.state().await;
-        let plan = plan::plan(&graph, &state, self.sim.as_ref(), &opts).await.unwrap();
+        let plan = plan::plan(&graph, &state, self.sim.as_ref(), &opts)
+            .await
+            .unwrap();
         let rec = Arc::new(Recorder::default());
-        let opts = ApplyOptions { stack: "engine".into(), ..ApplyOptions::default() };
+        let opts = ApplyOptions {
+            stack: "engine".into(),
+            ..ApplyOptions::default()
+        };
         let provider: Arc<dyn Provider> = self.sim.clone();
-        let report = apply::apply(&plan, state, &self.backend, provider, opts, rec.clone()).await.unwrap();
+        let report = apply::apply(&plan, state, &self.backend, provider, opts, rec.clone())
+            .await
+            .unwrap();
         (report, rec)
     }
 }
 
 fn fast() -> SimOptions {
-    SimOptions { speed: 20_000.0, ..SimOptions::default() }
+    SimOptions {
+        speed: 20_000.0,
+        ..SimOptions::default()
+    }
 }
 
 #[tokio::test]
 async fn independent_branches_run_in_parallel_and_dependencies_in_order() {
     let env = Env::new(fast());
-    let (report, rec) = env.run(network(&["a", "b", "c"]), PlanOptions::default()).await;
+    let (report, rec) = env
+        .run(network(&["a", "b", "c"]), PlanOptions::default())
+        .await;
     assert!(report.succeeded(), "{:?}", report.failures);
     assert_eq!(report.completed.len(), 7);
     // Each subnet waits for the VPC, each instance for its subnet.
     for az in ["a", "b", "c"] {
         assert!(rec.pos("done Create vpc") < rec.pos(&format!("start Create subnet_{az}")));
-        assert!(rec.pos(&format!("done Create subnet_{az}")) < rec.pos(&format!("start Create web_{az}")));
+        assert!(
+            rec.pos(&format!("done Create subnet_{az}"))
+                < rec.pos(&format!("start Create web_{az}"))
+        );
     }
     // The three instances (40 s each on AWS) were in flight together.
-    let last_start = ["a", "b", "c"].iter().map(|az| rec.pos(&format!("start Create web_{az}"))).max().unwrap();
-    let first_done = ["a", "b", "c"].iter().map(|az| rec.pos(&format!("done Create web_{az}"))).min().unwrap();
-    assert!(last_start < first_done, "instances ran one after another: {:?}", rec.lines());
+    let last_start = ["a", "b", "c"]
+        .iter()
+        .map(|az| rec.pos(&format!("start Create web_{az}")))
+        .max()
+        .unwrap();
+    let first_done = ["a", "b", "c"]
+        .iter()
+        .map(|az| rec.pos(&format!("done Create web_{az}")))
+        .min()
+        .unwrap();
+    assert!(
+        last_start < first_done,
+        "instances ran one after another: {:?}",
+        rec.lines()
+    );
 }
 
 #[tokio::test]
@@ -129,7 +164,9 @@ async fn a_failure_stops_only_what_depends_on_it() {
     let mut options = fast();
     options.faults = FaultConfig::parse("fail_create=subnet_b").unwrap();
     let env = Env::new(options);
-    let (report, rec) = env.run(network(&["a", "b", "c"]), PlanOptions::default()).await;
+    let (report, rec) = env
+        .run(network(&["a", "b", "c"]), PlanOptions::default())
+        .await;
     assert!(!report.succeeded());
     assert_eq!(report.failures.len(), 1);
     assert_eq!(report.failures[0].address, a("subnet_b"));
@@ -138,7 +175,10 @@ async fn a_failure_stops_only_what_depends_on_it() {
     assert!(rec.lines().contains(&"skip web_b".to_string()));
     let state = env.state().await;
     for done in ["vpc", "subnet_a", "web_a", "subnet_c", "web_c"] {
-        assert!(state.resources.contains_key(&a(done)), "{done} missing from state");
+        assert!(
+            state.resources.contains_key(&a(done)),
+            "{done} missing from state"
+        );
     }
     assert!(!state.resources.contains_key(&a("web_b")));
 }
@@ -164,7 +204,8 @@ async fn security_groups_are_replaced_create_before_destroy() {
                 .with("vpc_id", r("vpc.id")),
         );
         let web = c.resources.get_mut(&a("web_a")).unwrap();
-        web.attrs.insert("security_group_ids".into(), Value::List(vec![r("sg.id")]));
+        web.attrs
+            .insert("security_group_ids".into(), Value::List(vec![r("sg.id")]));
         c
     };
     let (report, _) = env.run(config("app"), PlanOptions::default()).await;
@@ -172,7 +213,14 @@ async fn security_groups_are_replaced_create_before_destroy() {
     let old_id = env.state().await.resources[&a("sg")].id.clone();
 
     let graph = Graph::build(config("app-v2")).unwrap();
-    let plan = plan::plan(&graph, &env.state().await, env.sim.as_ref(), &PlanOptions::default()).await.unwrap();
+    let plan = plan::plan(
+        &graph,
+        &env.state().await,
+        env.sim.as_ref(),
+        &PlanOptions::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(plan.change(&a("sg")).unwrap().action, Action::Replace);
     assert_eq!(plan.change(&a("web_a")).unwrap().action, Action::Update);
 
@@ -190,12 +238,18 @@ async fn security_groups_are_replaced_create_before_destroy() {
 async fn destroy_deletes_in_reverse_dependency_order() {
     let env = Env::new(fast());
     env.run(network(&["a", "b"]), PlanOptions::default()).await;
-    let opts = PlanOptions { destroy: true, ..PlanOptions::default() };
+    let opts = PlanOptions {
+        destroy: true,
+        ..PlanOptions::default()
+    };
     let (report, rec) = env.run(network(&["a", "b"]), opts).await;
     assert!(report.succeeded(), "{:?}", report.failures);
     assert!(report.completed.iter().all(|c| c.op == OpKind::Delete));
     for az in ["a", "b"] {
-        assert!(rec.pos(&format!("done Delete web_{az}")) < rec.pos(&format!("start Delete subnet_{az}")));
+        assert!(
+            rec.pos(&format!("done Delete web_{az}"))
+                < rec.pos(&format!("start Delete subnet_{az}"))
+        );
         assert!(rec.pos(&format!("done Delete subnet_{az}")) < rec.pos("start Delete vpc"));
     }
     assert!(env.state().await.resources.is_empty());
@@ -206,8 +260,13 @@ async fn destroy_deletes_in_reverse_dependency_order() {
 async fn targeted_plans_cover_the_target_and_its_dependencies_only() {
     let env = Env::new(fast());
     let graph = Graph::build(network(&["a", "b"])).unwrap();
-    let opts = PlanOptions { targets: vec![a("web_a")], ..PlanOptions::default() };
-    let plan = plan::plan(&graph, &env.state().await, env.sim.as_ref(), &opts).await.unwrap();
+    let opts = PlanOptions {
+        targets: vec![a("web_a")],
+        ..PlanOptions::default()
+    };
+    let plan = plan::plan(&graph, &env.state().await, env.sim.as_ref(), &opts)
+        .await
+        .unwrap();
     let planned: Vec<String> = plan.changes.iter().map(|c| c.address.to_string()).collect();
     assert_eq!(planned, vec!["vpc", "subnet_a", "web_a"]);
 }

@@ -227,13 +227,13 @@ pub(crate) fn diff(
             dependencies: Vec::new(),
             prior_dependencies: prior.dependencies.clone(),
             lifecycle: Default::default(),
-            reason: Some(if gone {
-                "already deleted outside Strata; it will be forgotten".into()
+            reason: if gone {
+                Some("already deleted outside Strata; it will be forgotten".into())
             } else if opts.destroy {
-                "destroy".into()
+                None
             } else {
-                "no longer in the configuration".into()
-            }),
+                Some("no longer in the configuration".into())
+            },
         });
     }
     for d in &state.deposed {

@@ -1,0 +1,284 @@
+//! `strata apply` and `strata destroy`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+use miette::{miette, Result};
+use strata_core::apply::{self, ApplyOptions, ApplyReport};
+use strata_core::plan::{render, Plan};
+use strata_core::state::State;
+use tokio::sync::watch;
+
+use super::plan_cmd::make_plan;
+use super::progress::Progress;
+use super::project::{self, ConfigSource, Locked};
+
+/// Options of `strata apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `strata plan --out`; applied exactly, or refused if the state moved.
+    pub plan_file: Option<PathBuf>,
+    /// Skip the confirmation prompt.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Print the plan and each apply event as JSON lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Operations in flight at once (each kind also has its own API-friendly limit).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: u16,
+    /// Limit the apply to ADDR and what it depends on (repeatable).
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+}
+
+/// Options of `strata destroy`.
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Skip the confirmation prompt.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Print the plan and each event as JSON lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Operations in flight at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: u16,
+    /// Destroy only ADDR and what depends on it (repeatable).
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+}
+
+pub async fn apply(source: &ConfigSource, args: ApplyArgs) -> Result<ExitCode> {
+    let run = Run {
+        yes: args.yes || args.plan_file.is_some(),
+        json: args.json,
+        parallelism: args.parallelism.into(),
+        targets: args.targets,
+        destroy: false,
+        plan_file: args.plan_file,
+    };
+    run.go(source, "apply").await
+}
+
+pub async fn destroy(source: &ConfigSource, args: DestroyArgs) -> Result<ExitCode> {
+    let run = Run {
+        yes: args.yes,
+        json: args.json,
+        parallelism: args.parallelism.into(),
+        targets: args.targets,
+        destroy: true,
+        plan_file: None,
+    };
+    run.go(source, "destroy").await
+}
+
+struct Run {
+    yes: bool,
+    json: bool,
+    parallelism: usize,
+    targets: Vec<String>,
+    destroy: bool,
+    plan_file: Option<PathBuf>,
+}
+
+impl Run {
+    async fn go(self, source: &ConfigSource, operation: &str) -> Result<ExitCode> {
+        let config = source.config()?;
+        let backend = project::backend(source, &config)?;
+        let lock = Locked::take(backend.clone(), operation).await?;
+        let result = self.locked(source).await;
+        let released = lock.release().await;
+        let code = result?;
+        released?;
+        Ok(code)
+    }
+
+    async fn locked(&self, source: &ConfigSource) -> Result<ExitCode> {
+        let (plan, state) = match &self.plan_file {
+            Some(path) => saved_plan(source, path).await?,
+            None => {
+                let (plan, state, _) =
+                    make_plan(source, &self.targets, self.destroy, false).await?;
+                (plan, state)
+            }
+        };
+        if self.json {
+            println!(
+                "{}",
+                serde_json::json!({ "type": "plan", "plan": render::json(&plan) })
+            );
+        } else {
+            print!("{}", render::human(&plan));
+        }
+        let outputs_changed = !self.destroy && outputs_differ(&plan, &state);
+        if !plan.has_changes() && plan.refreshed.is_empty() && !outputs_changed {
+            return Ok(ExitCode::SUCCESS);
+        }
+        if plan.has_changes() && !self.yes && !confirm(self.destroy)? {
+            println!("\nApply cancelled.");
+            return Ok(ExitCode::FAILURE);
+        }
+        let config = source.config()?;
+        let backend = project::backend(source, &config)?;
+        let provider = project::provider(source, &plan.provider)?;
+        let (cancel_tx, cancel_rx) = watch::channel(false);
+        let interrupt = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nInterrupt received: finishing operations in flight and saving state (press Ctrl-C again to exit at once).");
+                let _ = cancel_tx.send(true);
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("Exiting at once.");
+                    std::process::exit(130);
+                }
+            }
+        });
+        let progress = Arc::new(Progress::new(self.json, &plan));
+        let opts = ApplyOptions {
+            parallelism: self.parallelism,
+            stack: plan.stack.clone(),
+            cancel: Some(cancel_rx),
+            timeout_scale: 1.0,
+        };
+        let report = apply::apply(
+            &plan,
+            state,
+            backend.as_ref(),
+            provider,
+            opts,
+            progress.clone(),
+        )
+        .await;
+        interrupt.abort();
+        progress.finish();
+        let report = report?;
+        Ok(summarize(&report, self.json, self.destroy))
+    }
+}
+
+fn outputs_differ(plan: &Plan, state: &State) -> bool {
+    plan.outputs.len() != state.outputs.len()
+        || plan.outputs.iter().any(|(k, o)| {
+            state.outputs.get(k).map(|s| &s.value) != o.planned.to_known_json().as_ref()
+        })
+}
+
+async fn saved_plan(source: &ConfigSource, path: &std::path::Path) -> Result<(Plan, State)> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        miette!(
+            code = "strata::plan::file",
+            help = "create one with `strata plan --out FILE`",
+            "cannot read {}: {e}",
+            path.display()
+        )
+    })?;
+    let plan = Plan::from_json(&text)?;
+    let config = source.config()?;
+    let backend = project::backend(source, &config)?;
+    let state = match backend.load().await? {
+        Some(s) => s,
+        // No state yet: the plan was made from an empty state with this lineage.
+        None if plan.serial == Some(0) => {
+            let mut s = State::new(&plan.stack);
+            s.lineage = plan.lineage.clone().unwrap_or(s.lineage);
+            s
+        }
+        None => State::new(&plan.stack),
+    };
+    apply::check_fresh(&plan, &state)?;
+    Ok((plan, state))
+}
+
+fn confirm(destroy: bool) -> Result<bool> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        // Scripts must say --yes; reading "yes" from a pipe is still accepted.
+    }
+    print!(
+        "\nDo you really want to {}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+        if destroy { "destroy all these resources" } else { "perform these actions" }
+    );
+    std::io::stdout().flush().map_err(|e| miette!("{e}"))?;
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| miette!("cannot read the answer: {e}"))?;
+    Ok(line.trim() == "yes")
+}
+
+fn summarize(report: &ApplyReport, json: bool, destroy: bool) -> ExitCode {
+    use strata_core::apply::OpKind;
+    let count = |k: OpKind| report.completed.iter().filter(|c| c.op == k).count();
+    let (added, changed, destroyed) = (
+        count(OpKind::Create),
+        count(OpKind::Update),
+        count(OpKind::Delete) + count(OpKind::DeleteDeposed),
+    );
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "type": "summary",
+                "succeeded": report.succeeded(),
+                "added": added, "changed": changed, "destroyed": destroyed,
+                "elapsed_ms": report.elapsed.as_millis() as u64,
+                "failures": report.failures.iter().map(|f| serde_json::json!({
+                    "address": f.address, "error": f.error, "code": f.code, "help": f.help,
+                })).collect::<Vec<_>>(),
+                "skipped": report.skipped.iter().map(|(a, b)| serde_json::json!({"address": a, "because": b})).collect::<Vec<_>>(),
+                "interrupted": report.interrupted,
+                "outputs": report.state.outputs.iter().map(|(k, v)| (k.clone(), if v.sensitive { serde_json::json!("(sensitive value)") } else { v.value.clone() })).collect::<serde_json::Map<_, _>>(),
+            })
+        );
+    } else {
+        println!();
+        for f in &report.failures {
+            eprintln!("Error: {} failed: {}", f.address, f.error);
+            if let Some(help) = &f.help {
+                eprintln!("  help: {help}");
+            }
+        }
+        for (a, b) in &report.skipped {
+            eprintln!("Skipped: {a} (depends on {b}, which failed)");
+        }
+        if !report.interrupted.is_empty() {
+            eprintln!(
+                "Interrupted: {} operations were not started; state is saved. Run `strata apply` again to finish.",
+                report.interrupted.len()
+            );
+        }
+        let verb = if destroy { "Destroy" } else { "Apply" };
+        if report.succeeded() {
+            println!(
+                "{verb} complete! Resources: {added} added, {changed} changed, {destroyed} destroyed. ({:.1}s)",
+                report.elapsed.as_secs_f64()
+            );
+        } else {
+            println!(
+                "{verb} finished with errors. Resources: {added} added, {changed} changed, {destroyed} destroyed; {} failed, {} skipped.",
+                report.failures.len(),
+                report.skipped.len()
+            );
+        }
+        if !destroy && !report.state.outputs.is_empty() {
+            println!("\nOutputs:\n");
+            for (k, v) in &report.state.outputs {
+                let shown = if v.sensitive {
+                    "(sensitive value)".to_string()
+                } else {
+                    v.value.to_string()
+                };
+                println!("{k} = {shown}");
+            }
+        }
+    }
+    if report.succeeded() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,162 @@
+//! The `strata` command line: the same subcommands for a TOML manifest
+//! ([`run`]) or a graph built in Rust ([`run_with`]).
+
+mod apply_cmd;
+mod plan_cmd;
+mod progress;
+mod project;
+mod state_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use strata_core::config::Config;
+
+pub use project::ConfigSource;
+
+/// Declarative, typed infrastructure for AWS production stacks.
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The manifest to use.
+    #[arg(
+        short = 'f',
+        long = "file",
+        global = true,
+        default_value = "strata.toml",
+        env = "STRATA_FILE"
+    )]
+    pub file: PathBuf,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the manifest: kinds, attributes, references, cycles.
+    Validate {
+        /// List the resource kinds and their attributes instead.
+        #[arg(long)]
+        kinds: bool,
+    },
+    /// Show what apply would change.
+    Plan(plan_cmd::PlanArgs),
+    /// Make the changes (plans first unless given a saved plan).
+    Apply(apply_cmd::ApplyArgs),
+    /// Destroy every resource of the stack (or the targets and their dependents).
+    Destroy(apply_cmd::DestroyArgs),
+    /// Show the resources in state and the outputs.
+    Show {
+        /// Print the state as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print outputs (all, or one by name).
+    Output {
+        /// The output to print (raw value).
+        name: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the dependency graph in Graphviz DOT.
+    Graph,
+    /// Inspect and edit state.
+    #[command(subcommand)]
+    State(state_cmd::StateCommand),
+    /// Bring an existing cloud resource under management at ADDR.
+    Import {
+        /// The address in the manifest to import into.
+        address: String,
+        /// The cloud id of the resource.
+        id: String,
+    },
+    /// Read live state and record it (no changes to the cloud).
+    Refresh,
+    /// Break a state lock left by a run that died.
+    ForceUnlock {
+        /// The lock id (printed by the lock error).
+        id: String,
+    },
+}
+
+/// Runs the CLI on the manifest given by `-f` (default `strata.toml`).
+pub fn run() -> ExitCode {
+    run_from(Cli::parse(), None)
+}
+
+/// Runs the CLI on a graph built in Rust: the same subcommands, no manifest.
+/// State lives in `.strata/` in the working directory.
+pub fn run_with(build: impl Fn() -> Config + Send + Sync + 'static) -> ExitCode {
+    run_from(Cli::parse(), Some(Box::new(build)))
+}
+
+/// A closed pipe on stdout (`strata show | head`) ends the command quietly,
+/// as it does for other Unix tools, instead of reporting a panic.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
+fn run_from(cli: Cli, built: Option<Box<dyn Fn() -> Config + Send + Sync>>) -> ExitCode {
+    quiet_broken_pipe();
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .terminal_links(false)
+                .context_lines(1)
+                .build(),
+        )
+    }));
+    let source = match built {
+        Some(b) => ConfigSource::Built(b),
+        None => ConfigSource::Manifest(cli.file.clone()),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command, source)) {
+        Ok(code) => code,
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(command: Command, source: ConfigSource) -> miette::Result<ExitCode> {
+    match command {
+        Command::Validate { kinds } => plan_cmd::validate(&source, kinds),
+        Command::Plan(args) => plan_cmd::plan(&source, args).await,
+        Command::Apply(args) => apply_cmd::apply(&source, args).await,
+        Command::Destroy(args) => apply_cmd::destroy(&source, args).await,
+        Command::Show { json } => state_cmd::show(&source, json).await,
+        Command::Output { name, json } => state_cmd::output(&source, name, json).await,
+        Command::Graph => plan_cmd::graph(&source),
+        Command::State(cmd) => state_cmd::state(&source, cmd).await,
+        Command::Import { address, id } => state_cmd::import(&source, &address, &id).await,
+        Command::Refresh => state_cmd::refresh(&source).await,
+        Command::ForceUnlock { id } => state_cmd::force_unlock(&source, &id).await,
+    }
+}

@@ -1,0 +1,172 @@
+//! `strata validate`, `strata graph` and `strata plan`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use miette::{miette, Result};
+use strata_core::addr::Address;
+use strata_core::graph::Graph;
+use strata_core::kinds;
+use strata_core::plan::{self, render, Plan, PlanOptions};
+use strata_core::schema::Mode;
+use strata_core::state::State;
+
+use super::project::{self, ConfigSource};
+
+/// Options of `strata plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Save the plan to FILE; `strata apply FILE` applies exactly it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print the plan as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Limit the plan to ADDR and what it depends on (repeatable).
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// Plan to destroy everything (or the targets).
+    #[arg(long)]
+    pub destroy: bool,
+    /// Plan against the state as recorded, without reading live state.
+    #[arg(long)]
+    pub no_refresh: bool,
+}
+
+pub fn validate(source: &ConfigSource, list_kinds: bool) -> Result<ExitCode> {
+    if list_kinds {
+        for schema in kinds::ALL {
+            println!("{}  — {}", schema.kind, schema.doc);
+            for a in schema.attrs {
+                let mode = match a.mode {
+                    Mode::Required => "required",
+                    Mode::Optional => "optional",
+                    Mode::Computed => "computed",
+                };
+                let mut flags = vec![mode];
+                if a.force_new {
+                    flags.push("forces replacement");
+                }
+                if a.sensitive {
+                    flags.push("sensitive");
+                }
+                println!(
+                    "    {:28} {:20} [{}] {}",
+                    a.name,
+                    a.ty.describe(),
+                    flags.join(", "),
+                    a.doc
+                );
+            }
+            println!();
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let graph = source.graph()?;
+    println!(
+        "The configuration is valid: {} resources, {} outputs.",
+        graph.config.resources.len(),
+        graph.config.outputs.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn graph(source: &ConfigSource) -> Result<ExitCode> {
+    print!("{}", source.graph()?.to_dot());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Parses `--target` values and checks they name resources.
+pub fn targets(graph: &Graph, state: &State, raw: &[String]) -> Result<Vec<Address>> {
+    raw.iter()
+        .map(|t| {
+            let a = Address::parse(t).map_err(|e| {
+                miette!(
+                    code = "strata::cli::target",
+                    help = "addresses look like `vpc` or `web.tg_blue`",
+                    "{e}"
+                )
+            })?;
+            if graph.resource(&a).is_none() && !state.resources.contains_key(&a) {
+                return Err(miette!(
+                    code = "strata::cli::target",
+                    help = "see `strata state list` and the manifest for addresses",
+                    "--target {a}: no such resource in the configuration or the state"
+                ));
+            }
+            Ok(a)
+        })
+        .collect()
+}
+
+/// Plans against the current state: (plan, state it was made from).
+pub async fn make_plan(
+    source: &ConfigSource,
+    targets_raw: &[String],
+    destroy: bool,
+    no_refresh: bool,
+) -> Result<(Plan, State, Graph)> {
+    let graph = source.graph()?;
+    let backend = project::backend(source, &graph.config)?;
+    let provider = project::provider(source, &graph.config.provider)?;
+    let state = project::load_state(backend.as_ref(), &graph.config.stack).await?;
+    let targets = targets(&graph, &state, targets_raw)?;
+    let opts = PlanOptions {
+        targets,
+        destroy,
+        skip_refresh: no_refresh,
+    };
+    let plan = plan::plan(&graph, &state, provider.as_ref(), &opts).await?;
+    Ok((plan, state, graph))
+}
+
+pub async fn plan(source: &ConfigSource, args: PlanArgs) -> Result<ExitCode> {
+    let (plan, state, _graph) =
+        make_plan(source, &args.targets, args.destroy, args.no_refresh).await?;
+    if args.json {
+        let text = serde_json::to_string_pretty(&render::json(&plan))
+            .map_err(|e| miette!("cannot render the plan: {e}"))?;
+        println!("{text}");
+    } else {
+        print!("{}", render::human(&plan));
+    }
+    if let Some(out) = &args.out {
+        save_plan(&plan, &state, out)?;
+        if !args.json {
+            println!(
+                "\nSaved the plan to {}. Apply exactly it with: strata apply {}",
+                out.display(),
+                out.display()
+            );
+        }
+    }
+    Ok(if args.detailed_exitcode && plan.has_changes() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Writes a saved plan (owner-only: it carries sensitive values).
+fn save_plan(plan: &Plan, _state: &State, out: &std::path::Path) -> Result<()> {
+    let text = serde_json::to_string_pretty(plan)
+        .map_err(|e| miette!("cannot serialize the plan: {e}"))?;
+    strata_core::state::local::write_atomically(out, text.as_bytes()).map_err(|e| {
+        miette!(
+            code = "strata::plan::file",
+            help = "check the path",
+            "cannot write {}: {e}",
+            out.display()
+        )
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(out, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(())
+}

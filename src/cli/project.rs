@@ -1,0 +1,146 @@
+//! Everything a command needs from the project: the configuration, the
+//! state directory and backend, the provider, and the lock.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{miette, Result};
+use strata_core::config::{Config, ProviderConfig};
+use strata_core::graph::Graph;
+use strata_core::manifest::parse_manifest;
+use strata_core::provider::Provider;
+use strata_core::state::local::LocalBackend;
+use strata_core::state::{Backend, LockInfo, State};
+
+/// Where the configuration comes from.
+pub enum ConfigSource {
+    /// A TOML manifest.
+    Manifest(PathBuf),
+    /// A graph built in Rust.
+    Built(Box<dyn Fn() -> Config + Send + Sync>),
+}
+
+impl ConfigSource {
+    /// The directory state and the simulated cloud live in (`.strata/`).
+    pub fn state_dir(&self) -> PathBuf {
+        match self {
+            ConfigSource::Manifest(path) => path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .join(".strata"),
+            ConfigSource::Built(_) => PathBuf::from(".strata"),
+        }
+    }
+
+    /// The configuration, unvalidated.
+    pub fn config(&self) -> Result<Config> {
+        match self {
+            ConfigSource::Manifest(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    miette!(
+                        code = "strata::manifest::read",
+                        help = "pass the manifest with -f FILE (default: strata.toml in the current directory)",
+                        "cannot read {}: {e}",
+                        path.display()
+                    )
+                })?;
+                let name = path.display().to_string();
+                let mut config = parse_manifest(&name, &text)?;
+                if config.stack.is_empty() {
+                    config.stack = path
+                        .file_stem()
+                        .map_or("stack".into(), |s| s.to_string_lossy().into_owned());
+                }
+                Ok(config)
+            }
+            ConfigSource::Built(build) => Ok(build()),
+        }
+    }
+
+    /// The validated graph.
+    pub fn graph(&self) -> Result<Graph> {
+        Ok(Graph::build(self.config()?)?)
+    }
+}
+
+/// The state backend a configuration asks for.
+pub fn backend(source: &ConfigSource, config: &Config) -> Result<Arc<dyn Backend>> {
+    match config.backend.kind.as_str() {
+        "local" => {
+            let dir = match config.backend.options.get("path").and_then(|v| v.as_str()) {
+                Some(p) => source
+                    .state_dir()
+                    .parent()
+                    .unwrap_or(Path::new("."))
+                    .join(p),
+                None => source.state_dir(),
+            };
+            Ok(Arc::new(LocalBackend::new(dir)))
+        }
+        other => Err(miette!(
+            code = "strata::backend::unsupported",
+            help = "use `kind = \"local\"`",
+            "the `{other}` state backend is not available in this build"
+        )),
+    }
+}
+
+/// The provider a configuration asks for.
+pub fn provider(source: &ConfigSource, config: &ProviderConfig) -> Result<Arc<dyn Provider>> {
+    match config.kind.as_str() {
+        "sim" => {
+            let mut options = strata_sim::SimOptions::from_env_and(&config.options)?;
+            options.region = config.region.clone();
+            let sim = strata_sim::SimProvider::open(&source.state_dir().join("sim"), options)?;
+            Ok(Arc::new(sim))
+        }
+        other => Err(miette!(
+            code = "strata::provider::unsupported",
+            help = "use `kind = \"sim\"` in [provider]; the AWS provider ships separately",
+            "the `{other}` provider is not available in this build"
+        )),
+    }
+}
+
+/// Loads the state, or a new empty one for the stack.
+pub async fn load_state(backend: &dyn Backend, stack: &str) -> Result<State> {
+    Ok(backend.load().await?.unwrap_or_else(|| State::new(stack)))
+}
+
+/// A held state lock; release it with [`Locked::release`].
+pub struct Locked {
+    backend: Arc<dyn Backend>,
+    id: String,
+}
+
+impl Locked {
+    /// Takes the lock for `operation`, failing at once if someone holds it.
+    pub async fn take(backend: Arc<dyn Backend>, operation: &str) -> Result<Locked> {
+        let info = LockInfo::for_operation(operation);
+        backend.lock(&info).await?;
+        Ok(Locked {
+            backend,
+            id: info.id,
+        })
+    }
+
+    /// Releases the lock.
+    pub async fn release(self) -> Result<()> {
+        Ok(self.backend.unlock(&self.id).await?)
+    }
+}
+
+/// Runs `f` holding the state lock, releasing it whatever `f` returns.
+pub async fn with_lock<T, F, Fut>(backend: Arc<dyn Backend>, operation: &str, f: F) -> Result<T>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let lock = Locked::take(backend, operation).await?;
+    let result = f().await;
+    let released = lock.release().await;
+    let value = result?;
+    released?;
+    Ok(value)
+}
