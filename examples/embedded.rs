@@ -38,7 +38,7 @@ fn stack() -> Config {
                 i,
                 Subnet {
                     vpc_id: vpc.id(),
-                    cidr_block: format!("10.20.{i}.0/24").into(),
+                    cidr_block: format!("10.20.{i}.0/24"),
                     availability_zone: (*az).into(),
                     ..Default::default()
                 },
