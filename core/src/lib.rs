@@ -25,6 +25,7 @@ pub mod kinds;
 pub mod manifest;
 pub mod plan;
 pub mod provider;
+pub mod recover;
 pub mod retry;
 pub mod schema;
 pub mod state;

@@ -12,7 +12,7 @@ use strata_core::plan::{render, Plan};
 use strata_core::state::State;
 use tokio::sync::watch;
 
-use super::plan_cmd::make_plan;
+use super::plan_cmd::{make_plan, print_notes};
 use super::progress::Progress;
 use super::project::{self, ConfigSource, Locked};
 
@@ -101,9 +101,9 @@ impl Run {
         let (plan, state) = match &self.plan_file {
             Some(path) => saved_plan(source, path).await?,
             None => {
-                let (plan, state, _) =
-                    make_plan(source, &self.targets, self.destroy, false).await?;
-                (plan, state)
+                let planned = make_plan(source, &self.targets, self.destroy, false, true).await?;
+                print_notes(&planned.notes, self.json);
+                (planned.plan, planned.state)
             }
         };
         if self.json {

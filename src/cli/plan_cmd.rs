@@ -103,17 +103,40 @@ pub fn targets(graph: &Graph, state: &State, raw: &[String]) -> Result<Vec<Addre
         .collect()
 }
 
-/// Plans against the current state: (plan, state it was made from).
+/// What planning did before the plan: recovery notes for the user.
+pub struct Planned {
+    pub plan: Plan,
+    pub state: State,
+    /// Operations of an interrupted run that were resolved, and load notes.
+    pub notes: Vec<String>,
+}
+
+/// Plans against the current state, first resolving what an interrupted run
+/// left in flight (taking the lock for that unless the caller holds it).
 pub async fn make_plan(
     source: &ConfigSource,
     targets_raw: &[String],
     destroy: bool,
     no_refresh: bool,
-) -> Result<(Plan, State, Graph)> {
+    locked: bool,
+) -> Result<Planned> {
     let graph = source.graph()?;
     let backend = project::backend(source, &graph.config)?;
     let provider = project::provider(source, &graph.config.provider)?;
-    let state = project::load_state(backend.as_ref(), &graph.config.stack).await?;
+    let mut state = project::load_state(backend.as_ref(), &graph.config.stack).await?;
+    let mut notes = std::mem::take(&mut state.notes);
+    if !state.pending.is_empty() {
+        let lock = if locked {
+            None
+        } else {
+            Some(project::Locked::take(backend.clone(), "recover").await?)
+        };
+        let result = project::recover(backend.as_ref(), provider.as_ref(), &mut state).await;
+        if let Some(lock) = lock {
+            lock.release().await?;
+        }
+        notes.extend(result?);
+    }
     let targets = targets(&graph, &state, targets_raw)?;
     let opts = PlanOptions {
         targets,
@@ -121,14 +144,29 @@ pub async fn make_plan(
         skip_refresh: no_refresh,
     };
     let plan = plan::plan(&graph, &state, provider.as_ref(), &opts).await?;
-    Ok((plan, state, graph))
+    Ok(Planned { plan, state, notes })
+}
+
+/// Prints recovery and load notes ahead of a plan.
+pub fn print_notes(notes: &[String], json: bool) {
+    if notes.is_empty() || json {
+        return;
+    }
+    println!("Resolved what an interrupted run left behind:");
+    for n in notes {
+        println!("  - {n}");
+    }
+    println!();
 }
 
 pub async fn plan(source: &ConfigSource, args: PlanArgs) -> Result<ExitCode> {
-    let (plan, state, _graph) =
-        make_plan(source, &args.targets, args.destroy, args.no_refresh).await?;
+    let Planned { plan, state, notes } =
+        make_plan(source, &args.targets, args.destroy, args.no_refresh, false).await?;
+    print_notes(&notes, args.json);
     if args.json {
-        let text = serde_json::to_string_pretty(&render::json(&plan))
+        let mut value = render::json(&plan);
+        value["recovered"] = serde_json::json!(notes);
+        let text = serde_json::to_string_pretty(&value)
             .map_err(|e| miette!("cannot render the plan: {e}"))?;
         println!("{text}");
     } else {

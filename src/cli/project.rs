@@ -108,6 +108,18 @@ pub async fn load_state(backend: &dyn Backend, stack: &str) -> Result<State> {
     Ok(backend.load().await?.unwrap_or_else(|| State::new(stack)))
 }
 
+/// Resolves the operations an interrupted run left pending in `state`,
+/// persisting the result; returns what was done, one line each.
+pub async fn recover(backend: &dyn Backend, provider: &dyn Provider, state: &mut State) -> Result<Vec<String>> {
+    let (changes, recovered) = strata_core::recover::recover(state, provider).await?;
+    for c in &changes {
+        state.apply_change(c);
+    }
+    state.serial += 1;
+    backend.persist_changes(state, &changes).await?;
+    Ok(recovered.into_iter().map(|r| format!("{}: {}", r.address, r.outcome)).collect())
+}
+
 /// A held state lock; release it with [`Locked::release`].
 pub struct Locked {
     backend: Arc<dyn Backend>,

@@ -42,8 +42,7 @@ fn quickstart_plan_apply_then_empty_plan_then_destroy() {
     // The state holds every resource, never the password, and no lock is left.
     let state = p.state();
     assert_eq!(state["resources"].as_object().unwrap().len(), 23);
-    let raw_state = std::fs::read_to_string(p.state_file()).unwrap();
-    assert!(!raw_state.contains("change-me-in-a-vault"));
+    assert!(!p.raw_state_files().contains("change-me-in-a-vault"));
     assert!(state["resources"]["db"]["sensitive_digests"]["password"]
         .as_str()
         .unwrap()

@@ -87,9 +87,16 @@ impl Project {
         out
     }
 
-    /// The state file as JSON.
+    /// The state as `strata show --json` prints it (snapshot plus journal).
     pub fn state(&self) -> serde_json::Value {
-        serde_json::from_str(&std::fs::read_to_string(self.state_file()).unwrap()).unwrap()
+        let out = self.run_expect(&["show", "--json"], 0);
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Everything stored on disk about state: the snapshot and the journal.
+    pub fn raw_state_files(&self) -> String {
+        let journal = std::fs::read_to_string(self.path().join(".strata/journal.jsonl")).unwrap_or_default();
+        std::fs::read_to_string(self.state_file()).unwrap() + &journal
     }
 
     /// `strata plan --json`.

@@ -133,6 +133,7 @@ async fn run(input: &OpInput) -> Result<(String, Attrs), ProviderError> {
     };
     let started = Instant::now();
     let mut status = status;
+    let mut accepted = false;
     loop {
         match status {
             OpStatus::Done { id, attrs } => return Ok((id, attrs)),
@@ -142,7 +143,8 @@ async fn run(input: &OpInput) -> Result<(String, Attrs), ProviderError> {
                 retry_after,
                 status: cloud_status,
             } => {
-                if operation == Operation::Create {
+                if operation == Operation::Create && !accepted {
+                    accepted = true;
                     let _ = input.tx.send(Msg::Accepted {
                         node: input.node,
                         id: id.clone(),

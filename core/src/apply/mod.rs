@@ -16,7 +16,8 @@ use crate::addr::Address;
 use crate::kinds;
 use crate::plan::{Action, Plan};
 use crate::provider::Provider;
-use crate::state::{Backend, DeposedObject, OutputState, ResourceState, State, StateError};
+use crate::provider::Operation;
+use crate::state::{Backend, Intent, OutputState, ResourceState, State, StateChange, StateError};
 use crate::value::{Attrs, Value};
 
 pub use events::{Event, NullObserver, Observer};
@@ -136,15 +137,29 @@ pub fn check_fresh(plan: &Plan, state: &State) -> Result<(), ApplyError> {
     }
 }
 
+/// The state being applied and the changes not yet persisted. Changes are
+/// staged as they happen and persisted together (one journal append) before
+/// the next operation starts: after every completed change, at the cost of
+/// the change.
 struct Persister<'a> {
     backend: &'a dyn Backend,
     state: State,
+    staged: Vec<StateChange>,
 }
 
 impl Persister<'_> {
-    async fn save(&mut self) -> Result<(), StateError> {
+    fn stage(&mut self, change: StateChange) {
+        self.state.apply_change(&change);
+        self.staged.push(change);
+    }
+
+    async fn flush(&mut self) -> Result<(), StateError> {
+        if self.staged.is_empty() {
+            return Ok(());
+        }
         self.state.serial += 1;
-        self.backend.persist(&self.state).await
+        let changes = std::mem::take(&mut self.staged);
+        self.backend.persist_changes(&self.state, &changes).await
     }
 }
 
@@ -160,24 +175,31 @@ pub async fn apply(
 ) -> Result<ApplyReport, ApplyError> {
     check_fresh(plan, &state)?;
     let started = Instant::now();
-    let mut p = Persister { backend, state };
+    let mut p = Persister {
+        backend,
+        state,
+        staged: Vec::new(),
+    };
 
     // What refresh found goes into state first, so references see live values.
-    if !plan.refreshed.is_empty() {
-        for (address, live) in &plan.refreshed {
-            match live {
-                Some(attrs) => {
-                    if let Some(r) = p.state.resources.get_mut(address) {
-                        r.attrs = attrs.clone();
-                    }
-                }
-                None => {
-                    p.state.resources.remove(address);
+    for (address, live) in &plan.refreshed {
+        match live {
+            Some(attrs) => {
+                if let Some(r) = p.state.resources.get(address) {
+                    let mut r = r.clone();
+                    r.attrs = without_sensitive(&r.kind, attrs.clone());
+                    p.stage(StateChange::Put {
+                        address: address.clone(),
+                        resource: Box::new(r),
+                    });
                 }
             }
+            None => p.stage(StateChange::Remove {
+                address: address.clone(),
+            }),
         }
-        p.save().await?;
     }
+    p.flush().await?;
 
     let schedule = Schedule::build(plan);
     let n = schedule.ops.len();
@@ -201,6 +223,7 @@ pub async fn apply(
     let cancelled = |opts: &ApplyOptions| opts.cancel.as_ref().is_some_and(|c| *c.borrow());
 
     loop {
+        let mut starting = Vec::new();
         while let Some(node) = ready.pop_front() {
             if cancelled(&opts) {
                 done[node] = true;
@@ -209,33 +232,23 @@ pub async fn apply(
             }
             let op = schedule.ops[node].clone();
             let change = &plan.changes[op.change];
-            // A create-before-destroy replacement deposes the current object first.
-            if op.kind == OpKind::Create && change.action == Action::Replace {
-                if let Some(old) = p.state.resources.remove(&op.address) {
-                    if change.replace_order == Some(crate::plan::ReplaceOrder::CreateThenDelete) {
-                        p.state.deposed.push(DeposedObject {
-                            address: op.address.clone(),
-                            resource: old,
-                        });
-                    }
-                    p.save().await?;
-                }
+            // A create-before-destroy replacement deposes the current object first;
+            // delete-then-create already removed it.
+            if op.kind == OpKind::Create
+                && change.action == Action::Replace
+                && change.replace_order == Some(crate::plan::ReplaceOrder::CreateThenDelete)
+                && p.state.resources.contains_key(&op.address)
+            {
+                p.stage(StateChange::Depose {
+                    address: op.address.clone(),
+                });
             }
             let attrs = match op.kind {
                 OpKind::Create | OpKind::Update => match resolve(&change.config, &p.state) {
                     Ok(a) => a,
                     Err(missing) => {
-                        let msg = format!(
-                            "cannot resolve reference `{missing}`: it has no value in state"
-                        );
-                        fail(
-                            node,
-                            &schedule,
-                            (msg, None, None),
-                            &mut report,
-                            &mut done,
-                            observer.as_ref(),
-                        );
+                        let msg = format!("cannot resolve reference `{missing}`: it has no value in state");
+                        fail(node, &schedule, (msg, None, None), &mut report, &mut done, observer.as_ref());
                         continue;
                     }
                 },
@@ -251,6 +264,25 @@ pub async fn apply(
                 _ => p.state.resources.get(&op.address).cloned(),
             };
             let token = uuid::Uuid::new_v4().to_string();
+            let id = prior.as_ref().map(|r| r.id.clone()).or_else(|| change.id.clone());
+            p.stage(StateChange::Intend {
+                intent: Box::new(Intent {
+                    token: token.clone(),
+                    address: op.address.clone(),
+                    kind: change.kind.clone(),
+                    operation: match op.kind {
+                        OpKind::Create => Operation::Create,
+                        OpKind::Update => Operation::Update,
+                        OpKind::Delete | OpKind::DeleteDeposed => Operation::Delete,
+                    },
+                    id: if op.kind == OpKind::Create { None } else { id.clone() },
+                    deposed: op.kind == OpKind::DeleteDeposed,
+                    configured: change.config.keys().cloned().collect(),
+                    dependencies: change.dependencies.clone(),
+                    prevent_destroy: change.lifecycle.prevent_destroy,
+                    started: chrono::Utc::now().to_rfc3339(),
+                }),
+            });
             tokens.insert(node, token.clone());
             let kind_limit = kinds::schema_of(&change.kind).map_or(10, |s| s.concurrency);
             let kind_sem = per_kind
@@ -260,20 +292,10 @@ pub async fn apply(
             let timeout = kinds::schema_of(&change.kind)
                 .map_or(Duration::from_secs(600), |s| s.ready_timeout)
                 .mul_f64(opts.timeout_scale.max(0.0));
-            started_at.insert(node, Instant::now());
-            observer.event(&Event::Started {
-                address: op.address.clone(),
-                op: op.kind,
-            });
-            in_flight += 1;
-            tokio::spawn(run_op(exec::OpInput {
+            starting.push(exec::OpInput {
                 node,
-                op,
                 kind: change.kind.clone(),
-                id: prior
-                    .as_ref()
-                    .map(|r| r.id.clone())
-                    .or_else(|| change.id.clone()),
+                id,
                 prior: prior.map(|r| r.attrs).unwrap_or_default(),
                 attrs,
                 changed: change.changes.iter().map(|c| c.name.clone()).collect(),
@@ -284,89 +306,99 @@ pub async fn apply(
                 global: global.clone(),
                 kind_sem,
                 tx: tx.clone(),
-            }));
+                op,
+            });
+        }
+        // Intents are durable before any request is sent.
+        p.flush().await?;
+        for input in starting {
+            started_at.insert(input.node, Instant::now());
+            observer.event(&Event::Started {
+                address: input.op.address.clone(),
+                op: input.op.kind,
+            });
+            in_flight += 1;
+            tokio::spawn(run_op(input));
         }
         if in_flight == 0 {
             break;
         }
-        let Some(msg) = rx.recv().await else { break };
-        match msg {
-            Msg::Progress { node, status } => observer.event(&Event::Progress {
-                address: schedule.ops[node].address.clone(),
-                op: schedule.ops[node].kind,
-                status,
-                elapsed: started_at
-                    .get(&node)
-                    .map_or(Duration::ZERO, Instant::elapsed),
-            }),
-            Msg::Accepted { node, id, attrs } => {
-                let op = &schedule.ops[node];
-                if op.kind == OpKind::Create {
+        let Some(first) = rx.recv().await else { break };
+        let mut batch = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            batch.push(more);
+        }
+        for msg in batch {
+            match msg {
+                Msg::Progress { node, status } => observer.event(&Event::Progress {
+                    address: schedule.ops[node].address.clone(),
+                    op: schedule.ops[node].kind,
+                    status,
+                    elapsed: started_at.get(&node).map_or(Duration::ZERO, Instant::elapsed),
+                }),
+                Msg::Accepted { node, id, attrs } => {
+                    let op = &schedule.ops[node];
                     let change = &plan.changes[op.change];
                     let mut r = record(change, &id, attrs, &p.state, tokens.get(&node).cloned());
                     r.tainted = true;
-                    p.state.resources.insert(op.address.clone(), r);
-                    p.save().await?;
+                    p.stage(StateChange::Put {
+                        address: op.address.clone(),
+                        resource: Box::new(r),
+                    });
                 }
-            }
-            Msg::Done { node, id, attrs } => {
-                in_flight -= 1;
-                let op = schedule.ops[node].clone();
-                let change = &plan.changes[op.change];
-                match op.kind {
-                    OpKind::Create | OpKind::Update => {
-                        let r = record(change, &id, attrs, &p.state, tokens.get(&node).cloned());
-                        p.state.resources.insert(op.address.clone(), r);
+                Msg::Done { node, id, attrs } => {
+                    in_flight -= 1;
+                    let op = schedule.ops[node].clone();
+                    let change = &plan.changes[op.change];
+                    match op.kind {
+                        OpKind::Create | OpKind::Update => {
+                            let r = record(change, &id, attrs, &p.state, tokens.get(&node).cloned());
+                            p.stage(StateChange::Put {
+                                address: op.address.clone(),
+                                resource: Box::new(r),
+                            });
+                        }
+                        OpKind::Delete => p.stage(StateChange::Remove {
+                            address: op.address.clone(),
+                        }),
+                        OpKind::DeleteDeposed => p.stage(StateChange::RemoveDeposed {
+                            address: op.address.clone(),
+                            id: id.clone(),
+                        }),
                     }
-                    OpKind::Delete => {
-                        p.state.resources.remove(&op.address);
+                    if let Some(token) = tokens.get(&node) {
+                        p.stage(StateChange::Resolve { token: token.clone() });
                     }
-                    OpKind::DeleteDeposed => {
-                        p.state
-                            .deposed
-                            .retain(|d| !(d.address == op.address && d.resource.id == id));
+                    let elapsed = started_at.get(&node).map_or(Duration::ZERO, Instant::elapsed);
+                    observer.event(&Event::Finished {
+                        address: op.address.clone(),
+                        op: op.kind,
+                        id: id.clone(),
+                        elapsed,
+                    });
+                    report.completed.push(Completed {
+                        address: op.address.clone(),
+                        op: op.kind,
+                        elapsed,
+                    });
+                    done[node] = true;
+                    for &s in &schedule.succ[node] {
+                        preds[s] -= 1;
+                        if preds[s] == 0 && !done[s] {
+                            ready.push_back(s);
+                        }
                     }
                 }
-                p.save().await?;
-                let elapsed = started_at
-                    .get(&node)
-                    .map_or(Duration::ZERO, Instant::elapsed);
-                observer.event(&Event::Finished {
-                    address: op.address.clone(),
-                    op: op.kind,
-                    id: id.clone(),
-                    elapsed,
-                });
-                report.completed.push(Completed {
-                    address: op.address.clone(),
-                    op: op.kind,
-                    elapsed,
-                });
-                done[node] = true;
-                for &s in &schedule.succ[node] {
-                    preds[s] -= 1;
-                    if preds[s] == 0 && !done[s] {
-                        ready.push_back(s);
+                Msg::Failed { node, error, code, help } => {
+                    in_flight -= 1;
+                    if let Some(token) = tokens.get(&node) {
+                        p.stage(StateChange::Resolve { token: token.clone() });
                     }
+                    fail(node, &schedule, (error, code, help), &mut report, &mut done, observer.as_ref());
                 }
-            }
-            Msg::Failed {
-                node,
-                error,
-                code,
-                help,
-            } => {
-                in_flight -= 1;
-                fail(
-                    node,
-                    &schedule,
-                    (error, code, help),
-                    &mut report,
-                    &mut done,
-                    observer.as_ref(),
-                );
             }
         }
+        p.flush().await?;
     }
 
     // Operations never reached (only possible when interrupted).
@@ -381,12 +413,15 @@ pub async fn apply(
         }
     }
 
-    if !plan.destroy {
-        p.state.outputs = outputs(plan, &p.state);
+    let outputs = if plan.destroy {
+        BTreeMap::new()
     } else {
-        p.state.outputs.clear();
+        outputs(plan, &p.state)
+    };
+    if outputs != p.state.outputs {
+        p.stage(StateChange::Outputs { outputs });
     }
-    p.save().await?;
+    p.flush().await?;
     report.state = p.state;
     report.elapsed = started.elapsed();
     Ok(report)
@@ -448,6 +483,16 @@ fn resolve(config: &Attrs, state: &State) -> Result<Attrs, String> {
         Some(m) => Err(m),
         None => Ok(attrs),
     }
+}
+
+/// `attrs` without the kind's sensitive attributes (they never reach state).
+pub fn without_sensitive(kind: &str, mut attrs: Attrs) -> Attrs {
+    if let Some(schema) = kinds::schema_of(kind) {
+        for name in schema.sensitive_attrs() {
+            attrs.remove(name);
+        }
+    }
+    attrs
 }
 
 /// The state record of a resource after a create or update.

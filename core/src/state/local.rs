@@ -2,24 +2,66 @@
 //! manifest), written atomically (temp file, fsync, rename) and locked by a
 //! `state.lock` file created exclusively.
 
-use std::fs::{self, OpenOptions};
+use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use super::{Backend, LockInfo, State, StateError};
+use super::{journal, Backend, LockInfo, State, StateChange, StateError};
 
-/// State in a local directory.
+/// Journal records after which the state is compacted into `state.json`.
+const COMPACT_AFTER: usize = 4096;
+
+/// State in a local directory: `state.json` (a snapshot), `journal.jsonl`
+/// (changes since) and `state.lock`.
 #[derive(Debug, Clone)]
 pub struct LocalBackend {
     dir: PathBuf,
+    journal: Arc<Mutex<Journal>>,
+}
+
+#[derive(Debug, Default)]
+struct Journal {
+    file: Option<File>,
+    records: usize,
+    snapshot_exists: bool,
 }
 
 impl LocalBackend {
-    /// A backend keeping `state.json` and `state.lock` in `dir`.
+    /// A backend keeping `state.json`, `journal.jsonl` and `state.lock` in `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self {
+            dir: dir.into(),
+            journal: Arc::new(Mutex::new(Journal::default())),
+        }
+    }
+
+    /// The journal's path.
+    pub fn journal_path(&self) -> PathBuf {
+        self.dir.join("journal.jsonl")
+    }
+
+    fn journal(&self) -> Result<std::sync::MutexGuard<'_, Journal>, StateError> {
+        self.journal.lock().map_err(|_| StateError::Io {
+            path: self.journal_path().display().to_string(),
+            reason: "the journal lock was poisoned by a panic".into(),
+        })
+    }
+
+    /// Writes the snapshot and empties the journal.
+    fn compact(&self, state: &State, j: &mut Journal) -> Result<(), StateError> {
+        let path = self.state_path();
+        let text = state.to_json()?;
+        write_atomically(&path, text.as_bytes()).map_err(|e| Self::io(&path, e))?;
+        // The snapshot holds everything the journal did; empty it.
+        let jpath = self.journal_path();
+        j.file = None;
+        write_atomically(&jpath, b"").map_err(|e| Self::io(&jpath, e))?;
+        j.records = 0;
+        j.snapshot_exists = true;
+        Ok(())
     }
 
     /// The state file's path.
@@ -77,17 +119,42 @@ impl Backend for LocalBackend {
 
     async fn load(&self) -> Result<Option<State>, StateError> {
         let path = self.state_path();
-        match fs::read_to_string(&path) {
-            Ok(text) => State::from_json(&text, &path.display().to_string()).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Self::io(&path, e)),
-        }
+        let mut state = match fs::read_to_string(&path) {
+            Ok(text) => State::from_json(&text, &path.display().to_string())?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Self::io(&path, e)),
+        };
+        let records = journal::replay(&self.journal_path(), &mut state)?;
+        let mut j = self.journal()?;
+        j.records = records;
+        j.snapshot_exists = true;
+        Ok(Some(state))
     }
 
     async fn persist(&self, state: &State) -> Result<(), StateError> {
-        let path = self.state_path();
-        let text = state.to_json()?;
-        write_atomically(&path, text.as_bytes()).map_err(|e| Self::io(&path, e))
+        let mut j = self.journal()?;
+        self.compact(state, &mut j)
+    }
+
+    async fn persist_changes(&self, state: &State, changes: &[StateChange]) -> Result<(), StateError> {
+        let mut j = self.journal()?;
+        if !j.snapshot_exists && !self.state_path().exists() {
+            return self.compact(state, &mut j);
+        }
+        j.snapshot_exists = true;
+        if j.records >= COMPACT_AFTER {
+            return self.compact(state, &mut j);
+        }
+        let line = journal::encode(state.serial, changes)?;
+        let jpath = self.journal_path();
+        if j.file.is_none() {
+            j.file = Some(journal::open(&jpath).map_err(|e| Self::io(&jpath, e))?);
+        }
+        if let Some(file) = j.file.as_mut() {
+            journal::append(file, &line).map_err(|e| Self::io(&jpath, e))?;
+        }
+        j.records += 1;
+        Ok(())
     }
 
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
@@ -187,6 +254,43 @@ mod tests {
         b.persist(&s).await.unwrap();
         assert_eq!(b.load().await.unwrap(), Some(s));
         let leftovers: Vec<_> = fs::read_dir(dir.path().join(".strata")).unwrap().collect();
-        assert_eq!(leftovers.len(), 1, "no temp files are left behind");
+        assert_eq!(leftovers.len(), 2, "state and an empty journal, no temp files");
+    }
+
+    #[tokio::test]
+    async fn changes_are_journaled_then_replayed_and_compacted() {
+        use crate::state::ResourceState;
+        let dir = tempfile::tempdir().unwrap();
+        let b = LocalBackend::new(dir.path());
+        let mut s = State::new("demo");
+        b.persist(&s).await.unwrap();
+        let snapshot = fs::read_to_string(b.state_path()).unwrap();
+        for i in 0..10 {
+            let change = StateChange::Put {
+                address: crate::addr::Address::parse(&format!("r{i}")).unwrap(),
+                resource: Box::new(ResourceState {
+                    kind: "aws.ec2.vpc".into(),
+                    id: format!("vpc-{i}"),
+                    attrs: Default::default(),
+                    sensitive_digests: Default::default(),
+                    configured: vec![],
+                    dependencies: vec![],
+                    prevent_destroy: false,
+                    tainted: false,
+                    token: None,
+                }),
+            };
+            s.apply_change(&change);
+            s.serial += 1;
+            b.persist_changes(&s, &[change]).await.unwrap();
+        }
+        // The snapshot was not rewritten; the journal holds the changes.
+        assert_eq!(fs::read_to_string(b.state_path()).unwrap(), snapshot);
+        assert_eq!(journal::line_count(&b.journal_path()), 10);
+        let loaded = LocalBackend::new(dir.path()).load().await.unwrap().unwrap();
+        assert_eq!(loaded, s);
+        b.persist(&s).await.unwrap();
+        assert_eq!(journal::line_count(&b.journal_path()), 0);
+        assert_eq!(LocalBackend::new(dir.path()).load().await.unwrap().unwrap(), s);
     }
 }

@@ -4,6 +4,8 @@
 //! Backends ([`Backend`]) load, persist and lock it; [`local::LocalBackend`]
 //! keeps it in `.strata/state.json` beside the manifest.
 
+mod change;
+mod journal;
 pub mod local;
 mod lock;
 
@@ -15,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::addr::Address;
 use crate::value::{Attrs, Value};
 
+pub use change::{Intent, StateChange};
 pub use lock::{LockInfo, StateError};
 
 /// The state file format this build writes and reads.
@@ -41,6 +44,13 @@ pub struct State {
     /// Output values as of the last apply.
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputState>,
+    /// Operations that were sent (or about to be) when the last run stopped:
+    /// the next plan or apply resolves each before planning.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<Intent>,
+    /// Notes from loading (e.g. a torn journal record that was ignored); not stored.
+    #[serde(skip)]
+    pub notes: Vec<String>,
 }
 
 /// One managed resource.
@@ -103,6 +113,8 @@ impl State {
             resources: BTreeMap::new(),
             deposed: Vec::new(),
             outputs: BTreeMap::new(),
+            pending: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -175,6 +187,15 @@ pub trait Backend: Send + Sync {
     /// Persists the whole state atomically: after a crash either the old or
     /// the new state is there, never a mix.
     async fn persist(&self, state: &State) -> Result<(), StateError>;
+
+    /// Persists `changes`, already applied to `state` (whose serial the
+    /// caller has advanced). Backends with a journal append just the changes,
+    /// so the cost follows the change, not the size of the state; the default
+    /// writes the whole state.
+    async fn persist_changes(&self, state: &State, changes: &[StateChange]) -> Result<(), StateError> {
+        let _ = changes;
+        self.persist(state).await
+    }
 
     /// Takes the lock, failing at once (naming the holder) if someone has it.
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError>;

@@ -1,0 +1,172 @@
+//! Recovery: resolving operations a killed run left in flight.
+//!
+//! Before planning, every [`Intent`] still pending in state is settled
+//! against the cloud: a create that happened is adopted (found by its
+//! idempotency token), one that did not is dropped so the plan creates it
+//! again, an interrupted update or delete is awaited or left to the plan.
+//! Nothing is orphaned and nothing is created twice.
+
+use std::time::{Duration, Instant};
+
+use crate::apply::without_sensitive;
+use crate::kinds;
+use crate::provider::{Operation, OpStatus, PollRequest, Provider, ProviderError, ReadRequest, ReadTarget};
+use crate::retry::{with_retries, RetryPolicy};
+use crate::state::{Intent, ResourceState, State, StateChange};
+use crate::value::Attrs;
+
+/// What recovery did about one interrupted operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovered {
+    /// The resource.
+    pub address: String,
+    /// What happened, in a sentence.
+    pub outcome: String,
+}
+
+/// Settles every pending intent in `state`, returning the changes to
+/// persist and what was done. Waits (bounded by the kind's readiness
+/// timeout) for operations the cloud is still carrying out.
+pub async fn recover(state: &State, provider: &dyn Provider) -> Result<(Vec<StateChange>, Vec<Recovered>), ProviderError> {
+    let mut changes = Vec::new();
+    let mut report = Vec::new();
+    for intent in &state.pending {
+        let outcome = settle(state, intent, provider, &mut changes).await?;
+        changes.push(StateChange::Resolve {
+            token: intent.token.clone(),
+        });
+        report.push(Recovered {
+            address: intent.address.to_string(),
+            outcome,
+        });
+    }
+    Ok((changes, report))
+}
+
+async fn settle(
+    state: &State,
+    intent: &Intent,
+    provider: &dyn Provider,
+    changes: &mut Vec<StateChange>,
+) -> Result<String, ProviderError> {
+    let policy = RetryPolicy::default();
+    match intent.operation {
+        Operation::Create => {
+            let found = with_retries(policy, || provider.find_by_token(&intent.kind, &intent.token)).await?;
+            let Some((id, _)) = found else {
+                if state
+                    .resources
+                    .get(&intent.address)
+                    .is_some_and(|r| r.token.as_deref() == Some(intent.token.as_str()))
+                {
+                    changes.push(StateChange::Remove {
+                        address: intent.address.clone(),
+                    });
+                }
+                return Ok(format!(
+                    "an interrupted create of {} never reached the cloud; the plan creates it again",
+                    intent.kind
+                ));
+            };
+            let attrs = wait_ready(intent, &id, provider).await?;
+            let prior = state.resources.get(&intent.address);
+            let resource = ResourceState {
+                kind: intent.kind.clone(),
+                id: id.clone(),
+                attrs: without_sensitive(&intent.kind, attrs),
+                sensitive_digests: prior.map(|p| p.sensitive_digests.clone()).unwrap_or_default(),
+                configured: intent.configured.clone(),
+                dependencies: intent.dependencies.clone(),
+                prevent_destroy: intent.prevent_destroy,
+                tainted: false,
+                token: Some(intent.token.clone()),
+            };
+            changes.push(StateChange::Put {
+                address: intent.address.clone(),
+                resource: Box::new(resource),
+            });
+            Ok(format!("adopted {id}, created by an interrupted run (found by its idempotency token)"))
+        }
+        Operation::Update => {
+            let Some(id) = &intent.id else {
+                return Ok("an interrupted update; the plan compares it with the cloud".into());
+            };
+            match wait_ready(intent, id, provider).await {
+                Ok(attrs) => {
+                    if let Some(prior) = state.resources.get(&intent.address) {
+                        let mut r = prior.clone();
+                        r.attrs = without_sensitive(&intent.kind, attrs);
+                        changes.push(StateChange::Put {
+                            address: intent.address.clone(),
+                            resource: Box::new(r),
+                        });
+                    }
+                    Ok(format!("an interrupted update of {id} settled; the plan compares it with the configuration"))
+                }
+                Err(ProviderError::NotFound { .. }) => {
+                    changes.push(StateChange::Remove {
+                        address: intent.address.clone(),
+                    });
+                    Ok(format!("{id} no longer exists; the plan creates it again"))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Operation::Delete => {
+            let Some(id) = &intent.id else {
+                return Ok("an interrupted delete with no id; nothing to do".into());
+            };
+            let read = ReadRequest {
+                kind: intent.kind.clone(),
+                targets: vec![ReadTarget {
+                    address: intent.address.clone(),
+                    id: id.clone(),
+                }],
+            };
+            let live = with_retries(policy, || provider.read(read.clone())).await?;
+            if live.found.contains_key(id) {
+                return Ok(format!(
+                    "an interrupted delete of {id}: it still exists; the plan deletes it again if it is still to go"
+                ));
+            }
+            changes.push(if intent.deposed {
+                StateChange::RemoveDeposed {
+                    address: intent.address.clone(),
+                    id: id.clone(),
+                }
+            } else {
+                StateChange::Remove {
+                    address: intent.address.clone(),
+                }
+            });
+            Ok(format!("an interrupted delete of {id} had completed; forgotten"))
+        }
+    }
+}
+
+/// Polls until the resource is ready, bounded by its kind's timeout.
+async fn wait_ready(intent: &Intent, id: &str, provider: &dyn Provider) -> Result<Attrs, ProviderError> {
+    let timeout = kinds::schema_of(&intent.kind).map_or(Duration::from_secs(600), |s| s.ready_timeout);
+    let started = Instant::now();
+    let req = PollRequest {
+        address: intent.address.clone(),
+        kind: intent.kind.clone(),
+        id: id.to_string(),
+        operation: Operation::Create,
+    };
+    loop {
+        match with_retries(RetryPolicy::default(), || provider.poll(req.clone())).await? {
+            OpStatus::Done { attrs, .. } => return Ok(attrs),
+            OpStatus::Pending { retry_after, status, .. } => {
+                if started.elapsed() > timeout {
+                    return Err(ProviderError::Api {
+                        code: "Timeout".into(),
+                        message: format!("{} `{id}` was still `{status}` after {timeout:?}", intent.kind),
+                        help: Some("run `strata plan` again later".into()),
+                    });
+                }
+                tokio::time::sleep(retry_after.clamp(Duration::from_millis(5), Duration::from_secs(10))).await;
+            }
+        }
+    }
+}
