@@ -78,9 +78,14 @@ pub fn backend(source: &ConfigSource, config: &Config) -> Result<Arc<dyn Backend
             };
             Ok(Arc::new(LocalBackend::new(dir)))
         }
+        #[cfg(feature = "aws")]
+        "s3" => {
+            let settings = strata_aws::S3Settings::from_options(&config.backend.options)?;
+            Ok(Arc::new(strata_aws::S3Backend::new(settings)))
+        }
         other => Err(miette!(
             code = "strata::backend::unsupported",
-            help = "use `kind = \"local\"`",
+            help = "use `kind = \"local\"` (or `kind = \"s3\"` in a build with the `aws` feature)",
             "the `{other}` state backend is not available in this build"
         )),
     }
@@ -95,9 +100,15 @@ pub fn provider(source: &ConfigSource, config: &ProviderConfig) -> Result<Arc<dy
             let sim = strata_sim::SimProvider::open(&source.state_dir().join("sim"), options)?;
             Ok(Arc::new(sim))
         }
+        #[cfg(feature = "aws")]
+        "aws" => {
+            let settings =
+                strata_aws::AwsSettings::from_options(Some(&config.region), &config.options)?;
+            Ok(Arc::new(strata_aws::AwsProvider::new(settings)))
+        }
         other => Err(miette!(
             code = "strata::provider::unsupported",
-            help = "use `kind = \"sim\"` in [provider]; the AWS provider ships separately",
+            help = "use `kind = \"sim\"`, or `kind = \"aws\"` in a build with the `aws` feature (on by default)",
             "the `{other}` provider is not available in this build"
         )),
     }
@@ -110,14 +121,21 @@ pub async fn load_state(backend: &dyn Backend, stack: &str) -> Result<State> {
 
 /// Resolves the operations an interrupted run left pending in `state`,
 /// persisting the result; returns what was done, one line each.
-pub async fn recover(backend: &dyn Backend, provider: &dyn Provider, state: &mut State) -> Result<Vec<String>> {
+pub async fn recover(
+    backend: &dyn Backend,
+    provider: &dyn Provider,
+    state: &mut State,
+) -> Result<Vec<String>> {
     let (changes, recovered) = strata_core::recover::recover(state, provider).await?;
     for c in &changes {
         state.apply_change(c);
     }
     state.serial += 1;
     backend.persist_changes(state, &changes).await?;
-    Ok(recovered.into_iter().map(|r| format!("{}: {}", r.address, r.outcome)).collect())
+    Ok(recovered
+        .into_iter()
+        .map(|r| format!("{}: {}", r.address, r.outcome))
+        .collect())
 }
 
 /// A held state lock; release it with [`Locked::release`].

@@ -33,6 +33,16 @@ pub enum StateCommand {
         /// The new address.
         to: String,
     },
+    /// Print the state as JSON (e.g. to migrate it to another backend).
+    Pull,
+    /// Upload a state file to the backend (e.g. after changing backends).
+    Push {
+        /// The state JSON file (`strata state pull` output).
+        file: std::path::PathBuf,
+        /// Push even if its lineage differs or its serial is lower.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn parse_addr(s: &str) -> Result<Address> {
@@ -225,8 +235,67 @@ pub async fn state(source: &ConfigSource, cmd: StateCommand) -> Result<ExitCode>
             })
             .await?;
         }
+        StateCommand::Pull => {
+            let (state, _) = load(source).await?;
+            println!("{}", state.to_json()?);
+        }
+        StateCommand::Push { file, force } => push(source, &file, force).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `strata state push FILE`: refuses another lineage or a lower serial
+/// unless forced, so a push never silently rolls a stack's state back.
+async fn push(source: &ConfigSource, file: &std::path::Path, force: bool) -> Result<()> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        miette!(
+            code = "strata::state::push",
+            help = "pass a file written by `strata state pull`",
+            "cannot read {}: {e}",
+            file.display()
+        )
+    })?;
+    let mut incoming = State::from_json(&text, &file.display().to_string())?;
+    let config = source.config()?;
+    let backend = project::backend(source, &config)?;
+    let b = backend.clone();
+    with_lock(backend, "state push", || async move {
+        if let Some(current) = b.load().await? {
+            if current.lineage != incoming.lineage && !force {
+                return Err(miette!(
+                    code = "strata::state::lineage",
+                    help = "this file is another stack's state; pass --force to replace it anyway",
+                    "the backend holds lineage {} but {} has lineage {}",
+                    current.lineage,
+                    file.display(),
+                    incoming.lineage
+                ));
+            }
+            if current.lineage == incoming.lineage && incoming.serial < current.serial && !force {
+                return Err(miette!(
+                    code = "strata::state::serial",
+                    help = "the backend's state is newer; `strata state pull` it, or pass --force to roll it back",
+                    "the backend is at serial {} but {} is at serial {}",
+                    current.serial,
+                    file.display(),
+                    incoming.serial
+                ));
+            }
+            if force {
+                incoming.serial = incoming.serial.max(current.serial + 1);
+            }
+        }
+        b.persist(&incoming).await?;
+        println!(
+            "Pushed {} ({} resources, serial {}) to {}.",
+            file.display(),
+            incoming.resources.len(),
+            incoming.serial,
+            b.describe()
+        );
+        Ok(())
+    })
+    .await
 }
 
 pub async fn import(source: &ConfigSource, address: &str, id: &str) -> Result<ExitCode> {

@@ -1,0 +1,378 @@
+//! ElastiCache: cache subnet groups and Redis replication groups (a primary
+//! and replicas across AZs; automatic failover and multi-AZ need a replica).
+
+use std::collections::BTreeMap;
+
+use aws_sdk_elasticache::types::Tag;
+use strata_core::kinds;
+use strata_core::provider::{CreateRequest, DeleteRequest, ProviderError, UpdateRequest};
+use strata_core::value::{Attrs, Value};
+
+use crate::config::Clients;
+use crate::errors::map;
+use crate::tags::finish;
+use crate::util::{
+    bool_or, changed, i32_of, int_of, invalid, list, put, required, str_of, strings,
+};
+use crate::Tagging;
+
+fn cache_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+async fn tags_of(
+    c: &Clients,
+    arn: Option<&str>,
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    let Some(arn) = arn else {
+        return Ok(BTreeMap::new());
+    };
+    let resp = c
+        .cache
+        .list_tags_for_resource()
+        .resource_name(arn)
+        .send()
+        .await
+        .map_err(map)?;
+    Ok(resp
+        .tag_list()
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect())
+}
+
+async fn sync_tags(c: &Clients, arn: &str, t: Tagging<'_>) -> Result<(), ProviderError> {
+    if !t.stale.is_empty() {
+        let removed = c
+            .cache
+            .remove_tags_from_resource()
+            .resource_name(arn)
+            .set_tag_keys(Some(t.stale.to_vec()))
+            .send()
+            .await
+            .map_err(map);
+        // ElastiCache refuses to remove keys that are not there.
+        if let Err(e) = removed {
+            if crate::errors::code_of(&e) != Some("TagNotFound") {
+                return Err(e);
+            }
+        }
+    }
+    c.cache
+        .add_tags_to_resource()
+        .resource_name(arn)
+        .set_tags(Some(cache_tags(t.desired)))
+        .send()
+        .await
+        .map_err(map)?;
+    Ok(())
+}
+
+pub(crate) async fn read(
+    c: &Clients,
+    kind: &str,
+    ids: &[String],
+) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    let mut out = BTreeMap::new();
+    if kind == kinds::CACHE_SUBNET_GROUP {
+        let pages = c
+            .cache
+            .describe_cache_subnet_groups()
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(map)?;
+        for g in pages.iter().flat_map(|p| p.cache_subnet_groups()) {
+            let Some(name) = g.cache_subnet_group_name() else {
+                continue;
+            };
+            if !ids.iter().any(|i| i == name) {
+                continue;
+            }
+            let mut a = Attrs::new();
+            put(&mut a, "name", Some(name));
+            put(&mut a, "description", g.cache_subnet_group_description());
+            a.insert(
+                "subnet_ids".into(),
+                list(g.subnets().iter().filter_map(|s| s.subnet_identifier())),
+            );
+            put(&mut a, "arn", g.arn());
+            finish(kind, &tags_of(c, g.arn()).await?, &mut a);
+            out.insert(name.to_string(), a);
+        }
+        return Ok(out);
+    }
+    let pages = c
+        .cache
+        .describe_replication_groups()
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(map)?;
+    for g in pages.iter().flat_map(|p| p.replication_groups()) {
+        let Some(id) = g.replication_group_id() else {
+            continue;
+        };
+        if !ids.iter().any(|i| i == id) {
+            continue;
+        }
+        let mut a = Attrs::new();
+        put(&mut a, "replication_group_id", Some(id));
+        put(&mut a, "description", g.description());
+        put(&mut a, "node_type", g.cache_node_type());
+        a.insert("engine".into(), Value::from("redis"));
+        let group = g.node_groups().first();
+        let members = group.map(|n| n.node_group_members()).unwrap_or_default();
+        a.insert(
+            "replicas_per_node_group".into(),
+            Value::Int(i64::try_from(members.len().saturating_sub(1)).unwrap_or(0)),
+        );
+        a.insert(
+            "automatic_failover_enabled".into(),
+            Value::Bool(
+                g.automatic_failover()
+                    .is_some_and(|f| f.as_str().starts_with("enabl")),
+            ),
+        );
+        a.insert(
+            "multi_az_enabled".into(),
+            Value::Bool(g.multi_az().is_some_and(|m| m.as_str() == "enabled")),
+        );
+        put(
+            &mut a,
+            "at_rest_encryption_enabled",
+            g.at_rest_encryption_enabled(),
+        );
+        put(
+            &mut a,
+            "transit_encryption_enabled",
+            g.transit_encryption_enabled(),
+        );
+        put(
+            &mut a,
+            "primary_endpoint_address",
+            group
+                .and_then(|n| n.primary_endpoint())
+                .and_then(|e| e.address()),
+        );
+        put(
+            &mut a,
+            "reader_endpoint_address",
+            group
+                .and_then(|n| n.reader_endpoint())
+                .and_then(|e| e.address()),
+        );
+        a.insert(
+            "member_clusters".into(),
+            list(g.member_clusters().iter().map(String::as_str)),
+        );
+        put(&mut a, "status", g.status());
+        put(&mut a, "arn", g.arn());
+        finish(kind, &tags_of(c, g.arn()).await?, &mut a);
+        out.insert(id.to_string(), a);
+    }
+    Ok(out)
+}
+
+/// AWS's rules for a replication group, checked before any call.
+fn validate(a: &Attrs) -> Result<(), ProviderError> {
+    let replicas = int_of(a, "replicas_per_node_group").unwrap_or(1);
+    let failover = bool_or(a, "automatic_failover_enabled", true);
+    let multi_az = bool_or(a, "multi_az_enabled", true);
+    if !(0..=5).contains(&replicas) {
+        return Err(invalid(format!(
+            "replicas_per_node_group must be between 0 and 5, not {replicas}"
+        )));
+    }
+    if failover && replicas < 1 {
+        return Err(ProviderError::Api {
+            code: "InvalidParameterCombination".into(),
+            message: "automatic failover needs at least one replica".into(),
+            help: Some(
+                "set replicas_per_node_group = 1 or more, or automatic_failover_enabled = false"
+                    .into(),
+            ),
+        });
+    }
+    if multi_az && !failover {
+        return Err(ProviderError::Api {
+            code: "InvalidParameterCombination".into(),
+            message: "multi-AZ needs automatic failover".into(),
+            help: Some("set automatic_failover_enabled = true, or multi_az_enabled = false".into()),
+        });
+    }
+    let azs = strings(a, "preferred_cache_cluster_azs");
+    if !azs.is_empty() && azs.len() as i64 != replicas + 1 {
+        return Err(invalid(format!(
+            "preferred_cache_cluster_azs names {} AZs but the group has {} nodes (a primary and {replicas} replicas)",
+            azs.len(),
+            replicas + 1
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) async fn create(
+    c: &Clients,
+    req: &CreateRequest,
+    tags: &BTreeMap<String, String>,
+) -> Result<String, ProviderError> {
+    let a = &req.attrs;
+    if req.kind == kinds::CACHE_SUBNET_GROUP {
+        let name = required(a, "name")?;
+        c.cache
+            .create_cache_subnet_group()
+            .cache_subnet_group_name(name)
+            .cache_subnet_group_description(str_of(a, "description").unwrap_or("Managed by Strata"))
+            .set_subnet_ids(Some(strings(a, "subnet_ids")))
+            .set_tags(Some(cache_tags(tags)))
+            .send()
+            .await
+            .map_err(map)?;
+        return Ok(name.to_string());
+    }
+    validate(a)?;
+    let id = required(a, "replication_group_id")?;
+    let azs = strings(a, "preferred_cache_cluster_azs");
+    let sgs = strings(a, "security_group_ids");
+    c.cache
+        .create_replication_group()
+        .replication_group_id(id)
+        .replication_group_description(str_of(a, "description").unwrap_or("Managed by Strata"))
+        .cache_node_type(required(a, "node_type")?)
+        .engine(str_of(a, "engine").unwrap_or("redis"))
+        .set_engine_version(str_of(a, "engine_version").map(str::to_string))
+        .replicas_per_node_group(i32_of(a, "replicas_per_node_group").unwrap_or(1))
+        .automatic_failover_enabled(bool_or(a, "automatic_failover_enabled", true))
+        .multi_az_enabled(bool_or(a, "multi_az_enabled", true))
+        .at_rest_encryption_enabled(bool_or(a, "at_rest_encryption_enabled", true))
+        .transit_encryption_enabled(bool_or(a, "transit_encryption_enabled", true))
+        .set_cache_subnet_group_name(str_of(a, "subnet_group_name").map(str::to_string))
+        .set_security_group_ids((!sgs.is_empty()).then_some(sgs))
+        .port(i32_of(a, "port").unwrap_or(6379))
+        .set_preferred_cache_cluster_azs((!azs.is_empty()).then_some(azs))
+        .set_tags(Some(cache_tags(tags)))
+        .send()
+        .await
+        .map_err(map)?;
+    Ok(id.to_string())
+}
+
+pub(crate) async fn update(
+    c: &Clients,
+    req: &UpdateRequest,
+    t: Tagging<'_>,
+) -> Result<(), ProviderError> {
+    let (a, id) = (&req.attrs, req.id.as_str());
+    let arn = str_of(&req.prior, "arn").unwrap_or_default().to_string();
+    if req.kind == kinds::CACHE_SUBNET_GROUP {
+        if changed(&req.changed, &["subnet_ids", "description"]) {
+            c.cache
+                .modify_cache_subnet_group()
+                .cache_subnet_group_name(id)
+                .set_cache_subnet_group_description(str_of(a, "description").map(str::to_string))
+                .set_subnet_ids(Some(strings(a, "subnet_ids")))
+                .send()
+                .await
+                .map_err(map)?;
+        }
+        return sync_tags(c, &arn, t).await;
+    }
+    validate(a)?;
+    let has = |n: &str| req.changed.iter().any(|c| c == n);
+    if changed(
+        &req.changed,
+        &[
+            "description",
+            "node_type",
+            "engine_version",
+            "automatic_failover_enabled",
+            "multi_az_enabled",
+            "security_group_ids",
+        ],
+    ) {
+        let mut m = c
+            .cache
+            .modify_replication_group()
+            .replication_group_id(id)
+            .apply_immediately(true);
+        if has("description") {
+            m = m.set_replication_group_description(str_of(a, "description").map(str::to_string));
+        }
+        if has("node_type") {
+            m = m.set_cache_node_type(str_of(a, "node_type").map(str::to_string));
+        }
+        if has("engine_version") {
+            m = m.set_engine_version(str_of(a, "engine_version").map(str::to_string));
+        }
+        if has("automatic_failover_enabled") {
+            m = m.automatic_failover_enabled(bool_or(a, "automatic_failover_enabled", true));
+        }
+        if has("multi_az_enabled") {
+            m = m.multi_az_enabled(bool_or(a, "multi_az_enabled", true));
+        }
+        if has("security_group_ids") {
+            m = m.set_security_group_ids(Some(strings(a, "security_group_ids")));
+        }
+        m.send().await.map_err(map)?;
+    }
+    if has("replicas_per_node_group") {
+        let want = i32_of(a, "replicas_per_node_group").unwrap_or(1);
+        let had = i32_of(&req.prior, "replicas_per_node_group").unwrap_or(1);
+        if want > had {
+            c.cache
+                .increase_replica_count()
+                .replication_group_id(id)
+                .new_replica_count(want)
+                .apply_immediately(true)
+                .send()
+                .await
+                .map_err(map)?;
+        } else if want < had {
+            c.cache
+                .decrease_replica_count()
+                .replication_group_id(id)
+                .new_replica_count(want)
+                .apply_immediately(true)
+                .send()
+                .await
+                .map_err(map)?;
+        }
+    }
+    sync_tags(c, &arn, t).await
+}
+
+pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), ProviderError> {
+    if req.kind == kinds::CACHE_SUBNET_GROUP {
+        c.cache
+            .delete_cache_subnet_group()
+            .cache_subnet_group_name(&req.id)
+            .send()
+            .await
+            .map_err(map)?;
+        return Ok(());
+    }
+    let result = c
+        .cache
+        .delete_replication_group()
+        .replication_group_id(&req.id)
+        .retain_primary_cluster(false)
+        .send()
+        .await
+        .map_err(map);
+    match result {
+        Ok(_) => Ok(()),
+        // Already being deleted: the delete's progress is what poll reports.
+        Err(e) if crate::errors::code_of(&e) == Some("InvalidReplicationGroupState") => Ok(()),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,337 @@
+//! [`AwsProvider`]: the [`Provider`] trait on the AWS SDK, dispatching each
+//! kind to its service module; readiness polling and deletes' progress.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use strata_core::addr::Address;
+use strata_core::kinds;
+use strata_core::provider::{
+    CreateRequest, DeleteRequest, OpStatus, Operation, PollRequest, Provider, ProviderError,
+    ReadRequest, ReadResponse, ReadTarget, UpdateRequest,
+};
+use strata_core::value::{Attrs, Value};
+use tokio::sync::OnceCell;
+
+use crate::config::{AwsSettings, CallCounter, Clients};
+use crate::{autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds, tags};
+
+/// Strata's AWS provider. Cheap to share behind an `Arc`; the SDK clients
+/// are built (and credentials checked) on first use or by [`AwsProvider::connect`].
+#[derive(Debug)]
+pub struct AwsProvider {
+    settings: AwsSettings,
+    region: String,
+    clients: OnceCell<Clients>,
+    calls: CallCounter,
+}
+
+impl AwsProvider {
+    /// A provider that connects lazily, on its first call.
+    pub fn new(settings: AwsSettings) -> Self {
+        let region = settings
+            .region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+            .unwrap_or_default();
+        Self {
+            settings,
+            region,
+            clients: OnceCell::new(),
+            calls: CallCounter::default(),
+        }
+    }
+
+    /// A provider that has loaded its configuration and found credentials,
+    /// or a [`ProviderError::Config`] saying what is missing.
+    pub async fn connect(settings: AwsSettings) -> Result<Self, ProviderError> {
+        let p = Self::new(settings);
+        p.clients().await?;
+        Ok(p)
+    }
+
+    /// The AWS operations called so far, by `Service.Operation`.
+    pub fn call_counts(&self) -> BTreeMap<String, u64> {
+        self.calls.snapshot()
+    }
+
+    /// Forgets the call counts.
+    pub fn reset_call_counts(&self) {
+        self.calls.reset();
+    }
+
+    /// The SDK configuration the provider uses (loading it on first call).
+    pub async fn sdk_config(&self) -> Result<aws_config::SdkConfig, ProviderError> {
+        self.settings.load().await
+    }
+
+    pub(crate) async fn clients(&self) -> Result<&Clients, ProviderError> {
+        self.clients
+            .get_or_try_init(|| async {
+                let config = self.settings.load().await?;
+                Ok(Clients::new(&config, &self.calls))
+            })
+            .await
+    }
+
+    async fn read_one(&self, kind: &str, id: &str) -> Result<Option<Attrs>, ProviderError> {
+        let address = Address::parse("poll").map_err(|e| ProviderError::Config {
+            message: e.to_string(),
+            help: None,
+        })?;
+        let mut found = self
+            .read(ReadRequest {
+                kind: kind.to_string(),
+                targets: vec![ReadTarget {
+                    address,
+                    id: id.to_string(),
+                }],
+            })
+            .await?
+            .found;
+        Ok(found.remove(id))
+    }
+
+    /// `Done` when the resource is ready, else `Pending` with its status.
+    async fn ready(&self, kind: &str, id: &str) -> Result<OpStatus, ProviderError> {
+        let attrs = self
+            .read_one(kind, id)
+            .await?
+            .ok_or_else(|| ProviderError::NotFound {
+                kind: kind.to_string(),
+                id: id.to_string(),
+            })?;
+        Ok(match pending_status(kind, &attrs) {
+            None => OpStatus::Done {
+                id: id.to_string(),
+                attrs,
+            },
+            Some((status, wait)) => OpStatus::Pending {
+                id: id.to_string(),
+                attrs,
+                retry_after: wait,
+                status,
+            },
+        })
+    }
+
+    /// `Done` when the resource is gone, else `Pending`.
+    async fn gone(&self, kind: &str, id: &str) -> Result<OpStatus, ProviderError> {
+        let live = self.read_one(kind, id).await?;
+        let status = live.as_ref().and_then(|a| {
+            a.get("status")
+                .or_else(|| a.get("state"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+        // moto keeps deleted replication groups in `deleting` forever; AWS
+        // finishes within minutes. A group being deleted is as good as gone
+        // for Strata: nothing more can be done to it, and dependents whose
+        // deletes it still blocks retry on the transient `...InUse` error.
+        let done = match (&live, status.as_deref()) {
+            (None, _) => true,
+            (Some(_), Some("deleting")) if kind == kinds::REPLICATION_GROUP => true,
+            (Some(_), Some("terminated" | "deleted")) => true,
+            _ => false,
+        };
+        Ok(if done {
+            OpStatus::Done {
+                id: id.to_string(),
+                attrs: Attrs::new(),
+            }
+        } else {
+            OpStatus::Pending {
+                id: id.to_string(),
+                attrs: Attrs::new(),
+                retry_after: wait_for(kind),
+                status: status.unwrap_or_else(|| "deleting".into()),
+            }
+        })
+    }
+}
+
+/// How long to wait between polls of a kind.
+fn wait_for(kind: &str) -> Duration {
+    match kind {
+        kinds::DB_INSTANCE | kinds::REPLICATION_GROUP => Duration::from_secs(10),
+        kinds::LOAD_BALANCER => Duration::from_secs(5),
+        _ => Duration::from_secs(2),
+    }
+}
+
+/// The status of a resource still on its way, if it is not ready.
+fn pending_status(kind: &str, attrs: &Attrs) -> Option<(String, Duration)> {
+    let (key, ready): (&str, &[&str]) = match kind {
+        kinds::INSTANCE => ("state", &["running"]),
+        kinds::DB_INSTANCE | kinds::REPLICATION_GROUP => ("status", &["available"]),
+        kinds::LOAD_BALANCER => ("state", &["active"]),
+        _ => return None,
+    };
+    let status = attrs.get(key).and_then(Value::as_str)?;
+    if ready.contains(&status) {
+        return None;
+    }
+    Some((status.to_string(), wait_for(kind)))
+}
+
+fn unsupported(kind: &str) -> ProviderError {
+    ProviderError::Unsupported {
+        kind: kind.to_string(),
+    }
+}
+
+/// The desired tags of a create.
+fn create_tags(req: &CreateRequest) -> BTreeMap<String, String> {
+    tags::desired(&req.kind, &req.stack, req.address.as_str(), &req.attrs)
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    fn name(&self) -> &str {
+        "aws"
+    }
+
+    fn region(&self) -> &str {
+        &self.region
+    }
+
+    async fn read(&self, req: ReadRequest) -> Result<ReadResponse, ProviderError> {
+        let c = self.clients().await?;
+        if req.targets.is_empty() {
+            return Ok(ReadResponse::default());
+        }
+        let ids: Vec<String> = req.targets.iter().map(|t| t.id.clone()).collect();
+        let found = match req.kind.as_str() {
+            kinds::VPC
+            | kinds::SUBNET
+            | kinds::INTERNET_GATEWAY
+            | kinds::ROUTE_TABLE
+            | kinds::SECURITY_GROUP => network::read(c, &req.kind, &ids).await?,
+            kinds::LAUNCH_TEMPLATE | kinds::INSTANCE => ec2::read(c, &req.kind, &ids).await?,
+            kinds::LOAD_BALANCER | kinds::TARGET_GROUP | kinds::LISTENER => {
+                elbv2::read(c, &req.kind, &ids).await?
+            }
+            kinds::AUTOSCALING_GROUP | kinds::SCALING_POLICY => {
+                autoscaling::read(c, &req.kind, &ids).await?
+            }
+            kinds::DB_SUBNET_GROUP | kinds::DB_INSTANCE => rds::read(c, &req.kind, &ids).await?,
+            kinds::CACHE_SUBNET_GROUP | kinds::REPLICATION_GROUP => {
+                elasticache::read(c, &req.kind, &ids).await?
+            }
+            kinds::METRIC_ALARM => cloudwatch::read(c, &ids).await?,
+            other => return Err(unsupported(other)),
+        };
+        Ok(ReadResponse { found })
+    }
+
+    async fn create(&self, req: CreateRequest) -> Result<OpStatus, ProviderError> {
+        let c = self.clients().await?;
+        let tags = create_tags(&req);
+        let id = match req.kind.as_str() {
+            kinds::VPC
+            | kinds::SUBNET
+            | kinds::INTERNET_GATEWAY
+            | kinds::ROUTE_TABLE
+            | kinds::SECURITY_GROUP => network::create(c, &req, &tags).await?,
+            kinds::LAUNCH_TEMPLATE | kinds::INSTANCE => ec2::create(c, &req, &tags).await?,
+            kinds::LOAD_BALANCER | kinds::TARGET_GROUP | kinds::LISTENER => {
+                elbv2::create(c, &req, &tags).await?
+            }
+            kinds::AUTOSCALING_GROUP | kinds::SCALING_POLICY => {
+                autoscaling::create(c, &req, &tags).await?
+            }
+            kinds::DB_SUBNET_GROUP | kinds::DB_INSTANCE => rds::create(c, &req, &tags).await?,
+            kinds::CACHE_SUBNET_GROUP | kinds::REPLICATION_GROUP => {
+                elasticache::create(c, &req, &tags).await?
+            }
+            kinds::METRIC_ALARM => cloudwatch::create(c, &req, &tags).await?,
+            other => return Err(unsupported(other)),
+        };
+        self.ready(&req.kind, &id).await
+    }
+
+    async fn update(&self, req: UpdateRequest) -> Result<OpStatus, ProviderError> {
+        let c = self.clients().await?;
+        let desired = tags::desired(&req.kind, &req.stack, req.address.as_str(), &req.attrs);
+        let stale = tags::stale(&req.kind, &req.prior, &desired);
+        let t = crate::Tagging {
+            desired: &desired,
+            stale: &stale,
+        };
+        match req.kind.as_str() {
+            kinds::VPC
+            | kinds::SUBNET
+            | kinds::INTERNET_GATEWAY
+            | kinds::ROUTE_TABLE
+            | kinds::SECURITY_GROUP => network::update(c, &req, t).await?,
+            kinds::LAUNCH_TEMPLATE | kinds::INSTANCE => ec2::update(c, &req, t).await?,
+            kinds::LOAD_BALANCER | kinds::TARGET_GROUP | kinds::LISTENER => {
+                elbv2::update(c, &req, t).await?
+            }
+            kinds::AUTOSCALING_GROUP | kinds::SCALING_POLICY => {
+                autoscaling::update(c, &req, t).await?
+            }
+            kinds::DB_SUBNET_GROUP | kinds::DB_INSTANCE => rds::update(c, &req, t).await?,
+            kinds::CACHE_SUBNET_GROUP | kinds::REPLICATION_GROUP => {
+                elasticache::update(c, &req, t).await?
+            }
+            kinds::METRIC_ALARM => cloudwatch::update(c, &req, t).await?,
+            other => return Err(unsupported(other)),
+        }
+        self.ready(&req.kind, &req.id).await
+    }
+
+    async fn delete(&self, req: DeleteRequest) -> Result<OpStatus, ProviderError> {
+        let c = self.clients().await?;
+        let result = match req.kind.as_str() {
+            kinds::VPC
+            | kinds::SUBNET
+            | kinds::INTERNET_GATEWAY
+            | kinds::ROUTE_TABLE
+            | kinds::SECURITY_GROUP => network::delete(c, &req).await,
+            kinds::LAUNCH_TEMPLATE | kinds::INSTANCE => ec2::delete(c, &req).await,
+            kinds::LOAD_BALANCER | kinds::TARGET_GROUP | kinds::LISTENER => {
+                elbv2::delete(c, &req).await
+            }
+            kinds::AUTOSCALING_GROUP | kinds::SCALING_POLICY => autoscaling::delete(c, &req).await,
+            kinds::DB_SUBNET_GROUP | kinds::DB_INSTANCE => rds::delete(c, &req).await,
+            kinds::CACHE_SUBNET_GROUP | kinds::REPLICATION_GROUP => {
+                elasticache::delete(c, &req).await
+            }
+            kinds::METRIC_ALARM => cloudwatch::delete(c, &req).await,
+            other => return Err(unsupported(other)),
+        };
+        match result {
+            Ok(()) => {}
+            Err(e) if crate::errors::is_not_found(&e) => {
+                return Err(ProviderError::NotFound {
+                    kind: req.kind.clone(),
+                    id: req.id.clone(),
+                })
+            }
+            Err(e) => return Err(e),
+        }
+        self.gone(&req.kind, &req.id).await
+    }
+
+    async fn poll(&self, req: PollRequest) -> Result<OpStatus, ProviderError> {
+        match req.operation {
+            Operation::Delete => self.gone(&req.kind, &req.id).await,
+            Operation::Create | Operation::Update => self.ready(&req.kind, &req.id).await,
+        }
+    }
+
+    async fn find_by_token(
+        &self,
+        kind: &str,
+        token: &str,
+    ) -> Result<Option<(String, Attrs)>, ProviderError> {
+        if kind != kinds::INSTANCE {
+            return Ok(None);
+        }
+        let c = self.clients().await?;
+        ec2::find_by_token(c, token).await
+    }
+}
