@@ -7,5 +7,6 @@
 mod cli_apply;
 mod cli_changes;
 mod cli_errors;
+mod crash;
 mod engine;
 mod support;

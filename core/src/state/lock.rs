@@ -41,9 +41,16 @@ impl LockInfo {
 
     /// Whether the holder is a process on this machine that no longer runs.
     pub fn holder_is_gone(&self) -> bool {
-        self.host == hostname()
-            && cfg!(target_os = "linux")
-            && !std::path::Path::new(&format!("/proc/{}", self.pid)).exists()
+        if self.host != hostname() || !cfg!(target_os = "linux") || self.pid == 0 {
+            return false;
+        }
+        // Gone, or a zombie nobody has reaped yet.
+        match std::fs::read_to_string(format!("/proc/{}/status", self.pid)) {
+            Err(_) => true,
+            Ok(status) => status
+                .lines()
+                .any(|l| l.starts_with("State:") && l.contains('Z')),
+        }
     }
 }
 
