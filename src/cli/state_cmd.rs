@@ -38,7 +38,8 @@ pub enum StateCommand {
     /// Upload a state file to the backend (e.g. after changing backends).
     Push {
         /// The state JSON file (`strata state pull` output).
-        file: std::path::PathBuf,
+        #[arg(value_name = "FILE")]
+        state_file: std::path::PathBuf,
         /// Push even if its lineage differs or its serial is lower.
         #[arg(long)]
         force: bool,
@@ -239,7 +240,7 @@ pub async fn state(source: &ConfigSource, cmd: StateCommand) -> Result<ExitCode>
             let (state, _) = load(source).await?;
             println!("{}", state.to_json()?);
         }
-        StateCommand::Push { file, force } => push(source, &file, force).await?,
+        StateCommand::Push { state_file, force } => push(source, &state_file, force).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,19 @@
+//! End-to-end tests of the AWS provider and the S3 backend against moto in
+//! server mode, through the real aws-sdk clients. Run by `scripts/moto.sh`
+//! (which installs and starts moto and sets `AWS_ENDPOINT_URL`):
+//!
+//! ```text
+//! scripts/moto.sh
+//! ```
+//!
+//! moto's gaps (see `book/src/aws.md`): everything is `available` at once,
+//! RunInstances ignores ClientToken, ElastiCache deletes stay `deleting`.
+//! Waiting, failover and idempotent retries are covered on the sim provider
+//! (`tests/it`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod kinds;
+mod quickstart;
+mod refresh_cost;
+mod s3_state;
+mod support;
