@@ -114,7 +114,11 @@ pub fn quickstart_on_aws() -> String {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart.toml"),
     )
     .unwrap();
-    let aws = text.replacen("kind = \"sim\"", "kind = \"aws\"", 1);
+    let aws = text.replacen(
+        "[provider]\nkind = \"sim\"",
+        "[provider]\nkind = \"aws\"",
+        1,
+    );
     assert_ne!(aws, text);
     aws
 }
@@ -294,7 +298,9 @@ pub async fn strata_tagged(stack: &str) -> Vec<String> {
         .cache_subnet_groups()
     {
         let name = g.cache_subnet_group_name().unwrap_or_default();
-        if name != "default" {
+        // moto 5.2.5 cannot delete cache subnet groups (DeleteCacheSubnetGroup
+        // is not implemented): the tests stop managing them before destroy.
+        if name != "default" && !name.starts_with(stack) {
             left.push(format!("cachesg {name}"));
         }
     }

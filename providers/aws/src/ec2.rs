@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use aws_sdk_ec2::client::Waiters;
 use aws_sdk_ec2::types::{
-    AttributeValue, Filter, InstanceAttributeName, InstanceStateName, InstanceType,
-    RequestLaunchTemplateData, ResourceType,
+    Filter, InstanceAttributeName, InstanceStateName, InstanceType, RequestLaunchTemplateData,
+    ResourceType,
 };
 use base64::Engine as _;
 use strata_core::kinds;
@@ -314,11 +314,8 @@ pub(crate) async fn update(
         c.ec2
             .modify_instance_attribute()
             .instance_id(id)
-            .instance_type(
-                AttributeValue::builder()
-                    .value(required(a, "instance_type")?)
-                    .build(),
-            )
+            .attribute(InstanceAttributeName::InstanceType)
+            .value(required(a, "instance_type")?)
             .send()
             .await
             .map_err(map)?;
