@@ -217,6 +217,35 @@ pub struct Config {
     /// Problems found while building the configuration (e.g. duplicate
     /// addresses added through the Rust API); reported by graph validation.
     pub pending_problems: Vec<crate::diag::Problem>,
+    /// Reusable stacks to instantiate (`[module.NAME]` in a manifest), as
+    /// written: the engine does not expand them; the facade does (through
+    /// `strata-stacks`) before building the graph.
+    pub modules: Vec<ModuleConfig>,
+}
+
+/// One instance of a reusable stack, recorded raw: `[module.web]` with
+/// `kind = "web_service"` and its parameters.
+#[derive(Debug, Clone, Default)]
+pub struct ModuleConfig {
+    /// The instance's name: the prefix of its addresses (`web.tg_blue`).
+    pub name: String,
+    /// The stack kind, e.g. `web_service`.
+    pub kind: String,
+    /// Parameters as written (no references are resolved).
+    pub params: IndexMap<String, Value>,
+    /// Where it was written, when it came from a manifest.
+    pub spans: ModuleSpans,
+}
+
+/// Where in a manifest a module block and its parameters were written.
+#[derive(Debug, Clone, Default)]
+pub struct ModuleSpans {
+    /// The block's table header (or key).
+    pub header: Option<Span>,
+    /// The `kind = ...` value.
+    pub kind: Option<Span>,
+    /// Each parameter's value.
+    pub params: IndexMap<String, Span>,
 }
 
 impl Config {

@@ -201,6 +201,65 @@ impl ProviderError {
     }
 }
 
+/// The health of one target registered with a target group, as
+/// `DescribeTargetHealth` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TargetHealth {
+    /// The target's id (an instance id).
+    pub id: String,
+    /// Its availability zone, when known.
+    #[serde(default)]
+    pub az: String,
+    /// `initial`, `healthy`, `unhealthy`, `draining` or `unused`.
+    pub state: String,
+}
+
+impl TargetHealth {
+    /// Whether the load balancer sends it traffic.
+    pub fn is_healthy(&self) -> bool {
+        self.state == "healthy"
+    }
+}
+
+/// Asks for the traffic a target group served in a time window (CloudWatch
+/// `AWS/ApplicationELB` metrics with the `TargetGroup` and `LoadBalancer`
+/// dimensions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsRequest {
+    /// The target group's ARN.
+    pub target_group_arn: String,
+    /// The load balancer's ARN.
+    pub load_balancer_arn: String,
+    /// Start of the window, unix milliseconds.
+    pub start_ms: u64,
+    /// End of the window, unix milliseconds.
+    pub end_ms: u64,
+}
+
+/// What a target group served in a window.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TargetMetrics {
+    /// Requests (`RequestCount`, Sum).
+    pub requests: u64,
+    /// Responses with a 5xx status (`HTTPCode_Target_5XX_Count` plus the
+    /// load balancer's own 5xx for this group, Sum).
+    pub errors_5xx: u64,
+    /// 95th percentile of `TargetResponseTime`, in milliseconds (`None`
+    /// without requests).
+    pub p95_ms: Option<f64>,
+}
+
+impl TargetMetrics {
+    /// The share of requests that failed with a 5xx (0 without requests).
+    pub fn error_rate(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.errors_5xx as f64 / self.requests as f64
+        }
+    }
+}
+
 /// A cloud the engine can manage resources in.
 #[async_trait]
 pub trait Provider: Send + Sync {
@@ -233,6 +292,36 @@ pub trait Provider: Send + Sync {
     ) -> Result<Option<(String, Attrs)>, ProviderError> {
         let _ = (kind, token);
         Ok(None)
+    }
+
+    /// The health of every target registered with a target group
+    /// (`DescribeTargetHealth`). Used by release gates, not by plan/apply.
+    async fn target_health(&self, target_group_arn: &str) -> Result<Vec<TargetHealth>, ProviderError> {
+        let _ = target_group_arn;
+        Err(ProviderError::Unsupported {
+            kind: "target health (DescribeTargetHealth)".into(),
+        })
+    }
+
+    /// Requests, 5xx responses and p95 latency a target group served in a
+    /// window (CloudWatch `GetMetricStatistics`). Used by release gates.
+    async fn target_metrics(&self, req: MetricsRequest) -> Result<TargetMetrics, ProviderError> {
+        let _ = req;
+        Err(ProviderError::Unsupported {
+            kind: "target metrics (CloudWatch GetMetricStatistics)".into(),
+        })
+    }
+
+    /// The state (`OK`, `ALARM`, `INSUFFICIENT_DATA`) of each named alarm
+    /// that exists (CloudWatch `DescribeAlarms`). Used by release gates.
+    async fn alarm_states(
+        &self,
+        names: &[String],
+    ) -> Result<std::collections::BTreeMap<String, String>, ProviderError> {
+        let _ = names;
+        Err(ProviderError::Unsupported {
+            kind: "alarm states (CloudWatch DescribeAlarms)".into(),
+        })
     }
 
     /// Reads one existing resource by id, for `strata import`.

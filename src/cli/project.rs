@@ -33,8 +33,19 @@ impl ConfigSource {
         }
     }
 
-    /// The configuration, unvalidated.
+    /// The configuration, unvalidated, with its modules expanded (each
+    /// with the release record the state holds for it).
     pub fn config(&self) -> Result<Config> {
+        let mut config = self.raw_config()?;
+        if !config.modules.is_empty() {
+            let state = load_state_blocking(self, &config)?;
+            strata_stacks::modules::expand(&mut config, state.as_ref())?;
+        }
+        Ok(config)
+    }
+
+    /// The configuration as written: modules not expanded.
+    pub fn raw_config(&self) -> Result<Config> {
         match self {
             ConfigSource::Manifest(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| {
@@ -62,6 +73,24 @@ impl ConfigSource {
     pub fn graph(&self) -> Result<Graph> {
         Ok(Graph::build(self.config()?)?)
     }
+}
+
+/// Loads the state for module expansion from a synchronous caller, on a
+/// thread of its own (so it works inside or outside an async runtime).
+fn load_state_blocking(source: &ConfigSource, config: &Config) -> Result<Option<State>> {
+    let backend = backend(source, config)?;
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| miette!("cannot start a runtime to read the state: {e}"))?;
+                Ok(runtime.block_on(backend.load())?)
+            })
+            .join()
+            .map_err(|_| miette!("reading the state failed"))?
+    })
 }
 
 /// The state backend a configuration asks for.

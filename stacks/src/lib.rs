@@ -1,1 +1,28 @@
-//! Reusable stacks.
+//! Reusable stacks, and the release engine that moves them from one
+//! version to the next.
+//!
+//! - [`web_service`]: [`WebService`](web_service::WebService), the HA web
+//!   service (VPC, ALB with blue/green target groups, two autoscaling
+//!   fleets, PostgreSQL with replicas, Redis, SLO alarms) from a few
+//!   parameters.
+//! - [`modules`]: expands `[module.NAME]` manifest blocks into resources.
+//! - [`rollout`]: blue/green releases with a canary, gates and automatic
+//!   rollback, reusing the engine's plan and apply.
+//!
+//! No `aws-sdk` here: stacks reach the cloud only through
+//! [`strata_core::provider::Provider`].
+//!
+//! ```
+//! use strata_core::kinds::typed::Stack;
+//! use strata_stacks::web_service::{Release, WebService};
+//!
+//! let web = WebService { azs: 2, db_replicas: 1, min_size: 2, desired_capacity: 2,
+//!     ..WebService::new("shop", "ami-0123456789abcdef0") };
+//! let mut stack = Stack::new("shop");
+//! web.declare(&mut stack, "web", &Release::initial(&web));
+//! assert!(stack.config().resources.len() > 30);
+//! ```
+
+pub mod modules;
+pub mod rollout;
+pub mod web_service;

@@ -4,7 +4,9 @@
 //! at the user's text.
 //!
 //! The manifest holds a stack name, a `[provider]`, a `[backend]`, resources
-//! under `[resource.ADDRESS]` and outputs under `[output.NAME]`:
+//! under `[resource.ADDRESS]`, instances of reusable stacks under
+//! `[module.NAME]` (recorded raw in [`Config::modules`]) and outputs under
+//! `[output.NAME]`:
 //!
 //! ```
 //! use strata_core::manifest::parse_manifest;
@@ -37,6 +39,7 @@
 //! that with the spans recorded in [`ResourceSpans`](crate::config::ResourceSpans).
 
 mod convert;
+mod module;
 mod resource;
 
 #[cfg(test)]
@@ -90,12 +93,16 @@ pub const REFERENCE: &str = "strata::manifest::reference";
 pub const COUNT_INDEX: &str = "strata::manifest::count_index";
 /// A value TOML allows but Strata cannot hold (`nan`, `inf`).
 pub const VALUE: &str = "strata::manifest::value";
+/// A `[module.NAME]` block is not a table.
+pub const MODULE: &str = "strata::manifest::module";
 
 /// The largest `count` a resource may have.
 pub const MAX_COUNT: i64 = 1000;
 
 /// The keys allowed at the top level of a manifest.
-pub const TOP_LEVEL_KEYS: &[&str] = &["stack", "provider", "backend", "resource", "output"];
+pub const TOP_LEVEL_KEYS: &[&str] = &[
+    "stack", "provider", "backend", "resource", "module", "output",
+];
 
 const PROVIDER_KINDS: &[&str] = &["sim", "aws"];
 const BACKEND_KINDS: &[&str] = &["local", "s3"];
@@ -139,6 +146,7 @@ pub fn parse_manifest(name: &str, text: &str) -> Result<Config, Problems> {
             "provider" => config.provider = provider(&mut ctx, item, span),
             "backend" => config.backend = backend(&mut ctx, item, span),
             "resource" => resource::resources(&mut ctx, item, span, &mut config),
+            "module" => module::modules(&mut ctx, item, span, &mut config),
             "output" => outputs(&mut ctx, item, span, &mut config),
             other => ctx.report(
                 UNKNOWN_KEY,

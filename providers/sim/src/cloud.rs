@@ -163,6 +163,9 @@ pub struct Cloud {
     pub az_down: BTreeSet<String>,
     /// Next host number per subnet, for private IPs.
     pub ip_next: BTreeMap<String, u32>,
+    /// Every weight change of each listener, for simulated traffic.
+    #[serde(default)]
+    pub weight_history: BTreeMap<String, Vec<crate::traffic::WeightChange>>,
     /// Now (unix ms), set at each call.
     #[serde(skip)]
     pub now: u64,
@@ -310,6 +313,9 @@ impl Cloud {
             }
             kinds::TARGET_GROUP => {
                 self.targets.remove(id);
+            }
+            kinds::LISTENER => {
+                self.weight_history.remove(id);
             }
             kinds::AUTOSCALING_GROUP => {
                 self.asg_members.remove(id);

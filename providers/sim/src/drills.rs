@@ -12,7 +12,7 @@ use crate::elbv2::TargetHealth;
 use crate::faults::FaultConfig;
 use crate::provider::SimProvider;
 use crate::snapshots::DbSnapshot;
-use crate::{autoscaling, cloudwatch, ec2, elasticache, elbv2, rds, snapshots};
+use crate::{autoscaling, cloudwatch, ec2, elasticache, rds, snapshots};
 
 /// The kind [`SimObject`]s of DB snapshots carry.
 pub const DB_SNAPSHOT: &str = "aws.rds.db_snapshot";
@@ -101,8 +101,17 @@ impl SimProvider {
 
     /// The health of every target registered with a target group.
     pub fn target_health(&self, tg_arn: &str) -> Vec<TargetHealth> {
-        self.with_cloud(false, |c, _| Ok(elbv2::target_health(c, tg_arn)))
-            .unwrap_or_default()
+        self.with_cloud(false, |c, f| {
+            Ok(crate::traffic::target_health(c, f, tg_arn)
+                .into_iter()
+                .map(|t| TargetHealth {
+                    id: t.id,
+                    az: t.az,
+                    state: t.state,
+                })
+                .collect())
+        })
+        .unwrap_or_default()
     }
 
     /// Fails a multi-AZ DB primary over to its standby (`RebootDBInstance`

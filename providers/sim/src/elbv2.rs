@@ -196,6 +196,7 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
             );
             rec = new.record(c, id);
             rec.phases = c.timeline(&[("pending", 5.0)]);
+            crate::traffic::record_weights(c, &rec.id, &new.attrs);
         }
     }
     rec.computed
@@ -223,6 +224,9 @@ pub fn update(c: &mut Cloud, req: &UpdateRequest, attrs: Attrs) -> Result<(), Pr
         for t in new.iter().filter(|t| !old.contains(t)) {
             regs.insert(t.clone(), now);
         }
+    }
+    if req.kind == kinds::LISTENER {
+        crate::traffic::record_weights(c, &req.id, &attrs);
     }
     if let Some(rec) = c.get_mut(&req.kind, &req.id) {
         rec.attrs = attrs;

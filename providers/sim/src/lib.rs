@@ -38,7 +38,9 @@
 //! model: records on status timelines), `store` (atomic persistence),
 //! [`clock`], [`faults`], [`options`], `ids`, and one module per service
 //! family: `network` and `ec2`, `elbv2`, `autoscaling`, `rds` and
-//! `snapshots`, `elasticache`, `cloudwatch`; [`drills`] is the sim's own API.
+//! `snapshots`, `elasticache`, `cloudwatch`; [`traffic`] (simulated requests,
+//! 5xx and latency per target group, for release gates); [`drills`] is the
+//! sim's own API.
 //!
 //! Semantics worth knowing:
 //! - Ids: EC2 kinds get AWS-shaped ids (`vpc-` + 17 hex); ELB kinds are
@@ -76,13 +78,14 @@ pub mod provider;
 mod rds;
 mod snapshots;
 mod store;
+pub mod traffic;
 
 pub use clock::SimClock;
 pub use drills::{SimObject, DB_SNAPSHOT};
 pub use elasticache::CacheNode;
 pub use elbv2::TargetHealth;
 pub use error::SimError;
-pub use faults::FaultConfig;
+pub use faults::{FaultConfig, VersionFault};
 pub use options::SimOptions;
 pub use provider::SimProvider;
 pub use snapshots::DbSnapshot;

@@ -8,8 +8,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use strata_core::kinds;
 use strata_core::provider::{
-    CreateRequest, DeleteRequest, OpStatus, Operation, PollRequest, Provider, ProviderError,
-    ReadRequest, ReadResponse, UpdateRequest,
+    CreateRequest, DeleteRequest, MetricsRequest, OpStatus, Operation, PollRequest, Provider,
+    ProviderError, ReadRequest, ReadResponse, TargetHealth, TargetMetrics, UpdateRequest,
 };
 use strata_core::value::{Attrs, Value};
 
@@ -85,6 +85,19 @@ impl SimProvider {
         let store = Store::new(dir, &options.region)?;
         let cloud = store.load()?.unwrap_or_else(|| Cloud::new(&options.region));
         Ok(Self::build(cloud, options, clock, Some(store)))
+    }
+
+    /// Writes the whole cloud to `dir`, as [`SimProvider::open`] reads it:
+    /// hands a cloud built in memory (e.g. by a benchmark) to another process.
+    pub fn save_snapshot(&self, dir: &Path) -> Result<(), SimError> {
+        let store = Store::new(dir, &self.shared.options.region)?;
+        let world = self.shared.world.lock().unwrap_or_else(|e| e.into_inner());
+        let bytes = serde_json::to_vec(&world.cloud).map_err(|source| SimError::Corrupt {
+            path: store.path().to_path_buf(),
+            source,
+        })?;
+        drop(world);
+        store.write(1, &bytes)
     }
 
     /// A cloud that lives only in memory, on the real clock.
@@ -468,6 +481,36 @@ impl Provider for SimProvider {
         self.call(Some(&req.kind), false, |c, _| match req.operation {
             Operation::Delete => Ok(delete_status(c, &req.kind, &req.id)),
             Operation::Create | Operation::Update => status_of(c, &req.kind, &req.id),
+        })
+    }
+
+    async fn target_health(&self, target_group_arn: &str) -> Result<Vec<TargetHealth>, ProviderError> {
+        self.latency(kinds::TARGET_GROUP).await;
+        self.call(Some(kinds::TARGET_GROUP), false, |c, f| {
+            if c.live(kinds::TARGET_GROUP, target_group_arn).is_none() {
+                return Err(api(
+                    "TargetGroupNotFound",
+                    format!("Target group '{target_group_arn}' not found"),
+                ));
+            }
+            Ok(crate::traffic::target_health(c, f, target_group_arn))
+        })
+    }
+
+    async fn target_metrics(&self, req: MetricsRequest) -> Result<TargetMetrics, ProviderError> {
+        self.latency(kinds::METRIC_ALARM).await;
+        self.call(Some(kinds::METRIC_ALARM), false, |c, f| {
+            Ok(crate::traffic::metrics(c, f, &req))
+        })
+    }
+
+    async fn alarm_states(
+        &self,
+        names: &[String],
+    ) -> Result<std::collections::BTreeMap<String, String>, ProviderError> {
+        self.latency(kinds::METRIC_ALARM).await;
+        self.call(Some(kinds::METRIC_ALARM), false, |c, _| {
+            Ok(crate::traffic::alarm_states(c, names))
         })
     }
 

@@ -1,0 +1,162 @@
+//! Simulated traffic, for release gates: each listener sends
+//! [`TRAFFIC_RPS`] requests per (AWS) second, split across its target
+//! groups by the weights it had at each moment (every weight change is
+//! kept in a history), and each target group answers with the error rate
+//! and latency of the application versions its healthy targets run —
+//! normal ones, or faulty ones from [`FaultConfig::bad_versions`].
+//!
+//! Numbers are expected values, not random draws, so a test that marks a
+//! version faulty gets the same verdict every run.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use strata_core::kinds;
+use strata_core::provider::{MetricsRequest, TargetHealth, TargetMetrics};
+use strata_core::value::{Attrs, Value};
+
+use crate::attrs::{int_of, str_of};
+use crate::cloud::{Cloud, Record};
+use crate::elbv2;
+use crate::faults::FaultConfig;
+
+/// Requests per AWS second each listener receives.
+pub const TRAFFIC_RPS: f64 = 50.0;
+/// Share of requests a healthy version answers with a 5xx.
+pub const BASE_ERROR_RATE: f64 = 0.001;
+/// p95 latency of a healthy version, in milliseconds.
+pub const BASE_P95_MS: f64 = 120.0;
+
+/// A listener's weights from `at` (unix ms) on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightChange {
+    /// When the weights took effect.
+    pub at: u64,
+    /// Weight of each target group ARN.
+    pub weights: BTreeMap<String, i64>,
+}
+
+/// Records a listener's weights as of now (after a create or update).
+pub fn record_weights(c: &mut Cloud, listener: &str, attrs: &Attrs) {
+    let weights: BTreeMap<String, i64> = attrs
+        .get("forward")
+        .and_then(Value::as_list)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(Value::as_map)
+        .filter_map(|f| {
+            let tg = str_of(f, "target_group_arn")?.to_string();
+            Some((tg, int_of(f, "weight").unwrap_or(1)))
+        })
+        .collect();
+    let now = c.now;
+    let history = c.weight_history.entry(listener.to_string()).or_default();
+    if history.last().map(|w| &w.weights) != Some(&weights) {
+        history.push(WeightChange { at: now, weights });
+    }
+}
+
+fn fault_of<'f>(faults: &'f FaultConfig, inst: &Record) -> Option<&'f crate::faults::VersionFault> {
+    faults.version_fault(
+        inst.tags.get("version").map(String::as_str),
+        inst.attrs.get("ami").and_then(Value::as_str),
+    )
+}
+
+/// Target health as the load balancer sees it: instances of a version
+/// marked `unhealthy` fail their checks once they would have passed.
+pub fn target_health(c: &Cloud, faults: &FaultConfig, tg: &str) -> Vec<TargetHealth> {
+    elbv2::target_health(c, tg)
+        .into_iter()
+        .map(|mut t| {
+            let bad = c
+                .get(kinds::INSTANCE, &t.id)
+                .and_then(|i| fault_of(faults, i))
+                .is_some_and(|f| f.unhealthy);
+            if bad && t.state == "healthy" {
+                t.state = "unhealthy".into();
+            }
+            TargetHealth {
+                id: t.id,
+                az: t.az,
+                state: t.state,
+            }
+        })
+        .collect()
+}
+
+/// What a target group served between `req.start_ms` and `req.end_ms`.
+pub fn metrics(c: &Cloud, faults: &FaultConfig, req: &MetricsRequest) -> TargetMetrics {
+    let tg = req.target_group_arn.as_str();
+    // AWS seconds per clock millisecond (an instant sim counts one second per ms).
+    let per_ms = if c.speed.is_finite() && c.speed > 0.0 {
+        c.speed / 1000.0
+    } else {
+        1.0
+    };
+    let end = req.end_ms.min(c.now.max(req.start_ms));
+    let mut requests = 0.0;
+    for (listener, history) in &c.weight_history {
+        let Some(l) = c.live(kinds::LISTENER, listener) else {
+            continue;
+        };
+        if l.str("load_balancer_arn") != Some(req.load_balancer_arn.as_str()) {
+            continue;
+        }
+        for (i, change) in history.iter().enumerate() {
+            let from = change.at.max(req.start_ms);
+            let to = history.get(i + 1).map_or(end, |n| n.at.min(end));
+            if to <= from {
+                continue;
+            }
+            let total: i64 = change.weights.values().sum();
+            let own = change.weights.get(tg).copied().unwrap_or(0);
+            if total <= 0 || own <= 0 {
+                continue;
+            }
+            let share = own as f64 / total as f64;
+            requests += TRAFFIC_RPS * (to - from) as f64 * per_ms * share;
+        }
+    }
+    let healthy: Vec<&Record> = target_health(c, faults, tg)
+        .iter()
+        .filter(|t| t.is_healthy())
+        .filter_map(|t| c.get(kinds::INSTANCE, &t.id))
+        .collect();
+    let (error_rate, p95) = if healthy.is_empty() {
+        // The load balancer answers 503 itself when no target is healthy.
+        (1.0, BASE_P95_MS)
+    } else {
+        let n = healthy.len() as f64;
+        let faults_of = healthy.iter().map(|i| fault_of(faults, i));
+        let (errors, p95) = faults_of.fold((0.0, 0.0), |(e, p), f| {
+            (
+                e + f.and_then(|f| f.error_rate).unwrap_or(BASE_ERROR_RATE),
+                p + f.and_then(|f| f.p95_ms).unwrap_or(BASE_P95_MS),
+            )
+        });
+        (errors / n, p95 / n)
+    };
+    let requests = requests.round() as u64;
+    TargetMetrics {
+        requests,
+        errors_5xx: (requests as f64 * error_rate).round() as u64,
+        p95_ms: (requests > 0).then_some(p95),
+    }
+}
+
+/// The state of each named alarm that exists.
+pub fn alarm_states(c: &Cloud, names: &[String]) -> BTreeMap<String, String> {
+    names
+        .iter()
+        .filter_map(|n| {
+            let rec = c.live(kinds::METRIC_ALARM, n)?;
+            let attrs = crate::provider::render(c, rec);
+            let state = attrs
+                .get("state_value")
+                .and_then(Value::as_str)?
+                .to_string();
+            Some((n.clone(), state))
+        })
+        .collect()
+}

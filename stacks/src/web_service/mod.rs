@@ -1,0 +1,158 @@
+//! [`WebService`]: the highly available web service of the Flask production
+//! practice, as one reusable stack.
+//!
+//! From a few parameters it declares a VPC with public and private subnets
+//! in each AZ, least-privilege security groups (only the ALB reaches the app
+//! port, only the app reaches Postgres 5432 and Redis 6379), an ALB with a
+//! weighted listener and `blue`/`green` target groups checking `/health`,
+//! one autoscaling group and launch template per color with target
+//! tracking, a multi-AZ encrypted PostgreSQL primary with read replicas in
+//! distinct AZs, a Redis replication group across AZs, the SLO alarms, and
+//! outputs. Which color is live, what each runs and the listener weights
+//! come from the [`Release`] record a rollout keeps in state.
+//!
+//! ```
+//! use strata_core::kinds::typed::Stack;
+//! use strata_stacks::web_service::{Release, WebService};
+//!
+//! let web = WebService::new("shop", "ami-0123456789abcdef0");
+//! assert!(web.validate().is_empty());
+//! let mut stack = Stack::new("shop");
+//! web.declare(&mut stack, "web", &Release::initial(&web));
+//! let config = stack.into_config();
+//! assert!(config.resources.keys().any(|a| a.as_str() == "web.tg_green"));
+//! assert!(config.outputs.contains_key("web.live_color"));
+//! ```
+
+mod params;
+pub mod release;
+mod resources;
+
+pub use params::{from_params, to_params, ParamError, KIND, PARAM};
+pub use release::{Color, Release};
+pub use resources::Addresses;
+
+use strata_core::kinds::typed::{Sensitive, Stack};
+
+/// The parameters of a web service. Start from [`WebService::new`] and
+/// change what differs; [`WebService::validate`] lists what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebService {
+    /// Prefix of AWS names (`shop-alb`, `shop-blue`, …).
+    pub name: String,
+    /// `environment` tag, e.g. `production`.
+    pub environment: String,
+    /// The first application version (later ones go through rollouts).
+    pub version: String,
+    /// Availability zones to spread over (at least 2).
+    pub azs: usize,
+    /// The VPC's CIDR block, a `/16` such as `10.0.0.0/16`.
+    pub cidr_block: String,
+    /// The application image.
+    pub ami: String,
+    /// User data; `{version}` is replaced by the color's version.
+    pub user_data: Option<String>,
+    /// e.g. `t3.small`.
+    pub instance_type: String,
+    /// The port the app listens on behind the ALB.
+    pub app_port: u16,
+    /// Fewest instances of the live color.
+    pub min_size: i64,
+    /// Most instances of either color.
+    pub max_size: i64,
+    /// Instances of the live color wanted now.
+    pub desired_capacity: i64,
+    /// Average CPU the target-tracking policies hold, in percent.
+    pub cpu_target: f64,
+    /// e.g. `db.t4g.medium`.
+    pub db_instance_class: String,
+    /// PostgreSQL version.
+    pub db_engine_version: String,
+    /// GiB of DB storage.
+    pub db_allocated_storage: i64,
+    /// Read replicas (at most `azs - 1`, each in its own AZ).
+    pub db_replicas: usize,
+    /// Master password (never stored in state).
+    pub db_password: Sensitive,
+    /// Refuse deletes of the DB instances.
+    pub deletion_protection: bool,
+    /// Days of automated backups.
+    pub backup_retention_days: i64,
+    /// e.g. `cache.t4g.small`.
+    pub cache_node_type: String,
+    /// Redis replicas (1 to 5; nodes spread over the AZs).
+    pub cache_replicas: usize,
+    /// 5xx rate SLO: alarm and gate above this share (0.01 = 1 %).
+    pub slo_5xx_rate: f64,
+    /// Minutes the 5xx SLO may be breached before the alarm fires.
+    pub slo_5xx_minutes: i64,
+    /// p95 target response time SLO, in milliseconds.
+    pub slo_p95_ms: f64,
+    /// Minutes the latency SLO may be breached before the alarm fires.
+    pub slo_p95_minutes: i64,
+    /// Requests per second the service expects (sizes the 5xx alarm, whose
+    /// kind has no metric math: it fires on `slo_5xx_rate` of this traffic).
+    pub expected_rps: f64,
+}
+
+impl WebService {
+    /// A service called `name` running `ami`, with production defaults:
+    /// 3 AZs, 3 to 9 `t3.small` instances (3 wanted), a `db.t4g.medium`
+    /// primary with 2 replicas, Redis with 2 replicas, the seed's SLOs
+    /// (5xx > 1 % for 5 min, p95 > 300 ms for 10 min).
+    pub fn new(name: impl Into<String>, ami: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            environment: "production".into(),
+            version: "v1".into(),
+            azs: 3,
+            cidr_block: "10.0.0.0/16".into(),
+            ami: ami.into(),
+            user_data: None,
+            instance_type: "t3.small".into(),
+            app_port: 8000,
+            min_size: 3,
+            max_size: 9,
+            desired_capacity: 3,
+            cpu_target: 50.0,
+            db_instance_class: "db.t4g.medium".into(),
+            db_engine_version: "16.4".into(),
+            db_allocated_storage: 50,
+            db_replicas: 2,
+            db_password: Sensitive::new("change-me-in-a-vault"),
+            deletion_protection: true,
+            backup_retention_days: 7,
+            cache_node_type: "cache.t4g.small".into(),
+            cache_replicas: 2,
+            slo_5xx_rate: 0.01,
+            slo_5xx_minutes: 5,
+            slo_p95_ms: 300.0,
+            slo_p95_minutes: 10,
+            expected_rps: 50.0,
+        }
+    }
+
+    /// Everything wrong with the parameters, as (parameter, message, help).
+    pub fn validate(&self) -> Vec<ParamError> {
+        params::validate(self)
+    }
+
+    /// Declares the stack's resources and outputs under `prefix` (e.g.
+    /// `web` → `web.tg_blue`), with colors, versions and weights from `release`.
+    pub fn declare(&self, stack: &mut Stack, prefix: &str, release: &Release) -> Addresses {
+        resources::declare(self, stack, prefix, release)
+    }
+
+    /// The service as a module block called `name` (what `[module.NAME]`
+    /// holds), for [`Config::modules`](strata_core::config::Config::modules):
+    /// the CLI expands it with the release record kept in state, so
+    /// `strata rollout` works on stacks built in Rust too.
+    pub fn module(&self, name: &str) -> strata_core::config::ModuleConfig {
+        strata_core::config::ModuleConfig {
+            name: name.to_string(),
+            kind: KIND.to_string(),
+            params: to_params(self),
+            spans: Default::default(),
+        }
+    }
+}
