@@ -22,3 +22,6 @@ pub mod cli;
 pub use strata_core as core;
 pub use strata_sim as sim;
 pub use strata_stacks as stacks;
+/// Blue/green releases with a canary, gates and automatic rollback (the
+/// engine behind `strata rollout`).
+pub use strata_stacks::rollout;

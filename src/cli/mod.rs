@@ -5,6 +5,7 @@ mod apply_cmd;
 mod plan_cmd;
 mod progress;
 mod project;
+mod rollout_cmd;
 mod state_cmd;
 
 use std::path::PathBuf;
@@ -76,6 +77,10 @@ pub enum Command {
     },
     /// Read live state and record it (no changes to the cloud).
     Refresh,
+    /// Release a new version of a web-service module: blue/green with a
+    /// canary (1 → 10 → 50 → 100 %), gates and automatic rollback.
+    #[command(disable_version_flag = true)]
+    Rollout(rollout_cmd::RolloutArgs),
     /// Break a state lock left by a run that died.
     ForceUnlock {
         /// The lock id (printed by the lock error).
@@ -158,5 +163,6 @@ async fn dispatch(command: Command, source: ConfigSource) -> miette::Result<Exit
         Command::Import { address, id } => state_cmd::import(&source, &address, &id).await,
         Command::Refresh => state_cmd::refresh(&source).await,
         Command::ForceUnlock { id } => state_cmd::force_unlock(&source, &id).await,
+        Command::Rollout(args) => rollout_cmd::rollout(&source, args).await,
     }
 }

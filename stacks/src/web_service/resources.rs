@@ -47,6 +47,17 @@ impl Addresses {
     pub fn asg(&self, color: Color) -> String {
         self.at(&format!("asg_{color}"))
     }
+    /// Everything of one color: target group, launch template, autoscaling
+    /// group, scaling policy and unhealthy-hosts alarm.
+    pub fn color(&self, color: Color) -> Vec<String> {
+        vec![
+            self.target_group(color),
+            self.launch_template(color),
+            self.asg(color),
+            self.at(&format!("scaling_{color}")),
+            self.unhealthy_alarm(color),
+        ]
+    }
     /// A color's unhealthy-hosts alarm.
     pub fn unhealthy_alarm(&self, color: Color) -> String {
         self.at(&format!("alarm_unhealthy_{color}"))
