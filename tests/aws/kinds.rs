@@ -161,10 +161,12 @@ async fn every_kind_creates_updates_in_place_replaces_and_deletes() {
     let _moto = moto();
     let p = Project::new(STACK);
     let out = p.ok(&["apply", "--yes"]);
-    assert!(out.contains("20 added"), "{out}");
+    assert!(out.contains("19 added"), "{out}");
     p.assert_no_changes();
 
-    // In place, one change per kind.
+    // In place, one change per kind. Not the subnet groups': moto 5.2.5 does
+    // not implement ModifyCacheSubnetGroup, and loses a DB subnet group on
+    // ModifyDBSubnetGroup; the sim's conformance tests cover those.
     step(
         &p,
         &[
@@ -179,14 +181,12 @@ async fn every_kind_creates_updates_in_place_replaces_and_deletes() {
             ("weight = 100 }, { target_group_arn = \"${green.arn}\", weight = 0 }", "weight = 90 }, { target_group_arn = \"${green.arn}\", weight = 10 }"),
             ("max_size = 3", "max_size = 4"),
             ("target_value = 50.0", "target_value = 60.0"),
-            ("name = \"kinds-db\"\nsubnet_ids = [\"${a.id}\", \"${b.id}\"]", "name = \"kinds-db\"\nsubnet_ids = [\"${a.id}\", \"${b.id}\"]\ndescription = \"db subnets\""),
             ("instance_class = \"db.t4g.medium\"", "instance_class = \"db.t4g.large\"\nbackup_retention_period = 3"),
-            ("name = \"kinds-cache\"\nsubnet_ids = [\"${a.id}\", \"${b.id}\"]", "name = \"kinds-cache\"\nsubnet_ids = [\"${a.id}\", \"${b.id}\"]\ndescription = \"cache subnets\""),
             ("node_type = \"cache.t4g.small\"", "node_type = \"cache.t4g.medium\""),
             ("threshold = 10.0", "threshold = 20.0"),
         ],
         &["vpc will be updated in place", "http will be updated in place", "db will be updated in place", "cache will be updated in place", "asg will be updated in place", "web will be updated in place"],
-        "0 to add, 16 to change, 0 to destroy",
+        "0 to add, 14 to change, 0 to destroy",
     );
 
     // Replacements: attributes that force a new resource.

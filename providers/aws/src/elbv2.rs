@@ -453,13 +453,20 @@ async fn sync_targets(
     let gone: Vec<String> = old.iter().filter(|i| !new.contains(i)).cloned().collect();
     let added: Vec<String> = new.iter().filter(|i| !old.contains(i)).cloned().collect();
     if !gone.is_empty() {
-        c.elb
+        let result = c
+            .elb
             .deregister_targets()
             .target_group_arn(arn)
             .set_targets(Some(targets(&gone)?))
             .send()
             .await
-            .map_err(map)?;
+            .map_err(map);
+        // A target that no longer exists (a replaced instance) is already gone.
+        if let Err(e) = result {
+            if crate::errors::code_of(&e) != Some("InvalidTarget") {
+                return Err(e);
+            }
+        }
     }
     if !added.is_empty() {
         c.elb
