@@ -10,3 +10,5 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test --workspace --quiet
+echo "== moto: the AWS provider end to end (installs moto[server] in .venv-moto/)"
+scripts/moto.sh

@@ -11,6 +11,8 @@
 //! Waiting, failover and idempotent retries are covered on the sim provider
 //! (`tests/it`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Tests hold a lock on the one moto server for their whole run, on purpose.
+#![allow(clippy::await_holding_lock)]
 
 mod kinds;
 mod quickstart;

@@ -480,7 +480,7 @@ async fn sync_targets(
     Ok(())
 }
 
-fn hc<'a>(a: &'a Attrs) -> Option<&'a Attrs> {
+fn hc(a: &Attrs) -> Option<&Attrs> {
     a.get("health_check").and_then(Value::as_map)
 }
 

@@ -598,11 +598,11 @@ async fn sync_routes(c: &Clients, id: &str, prior: &Attrs, a: &Attrs) -> Result<
 /// the desired ones: revokes what is live and not wanted, authorizes the rest.
 async fn sync_rules(c: &Clients, id: &str, live: &Attrs, a: &Attrs) -> Result<(), ProviderError> {
     for (name, egress) in [("ingress", false), ("egress", true)] {
-        if !a.contains_key(name)
-            && !live
-                .get(name)
-                .is_some_and(|v| v.as_list().is_some_and(|l| !l.is_empty()))
-        {
+        let live_rules = live
+            .get(name)
+            .and_then(Value::as_list)
+            .is_some_and(|l| !l.is_empty());
+        if !a.contains_key(name) && !live_rules {
             continue;
         }
         if !a.contains_key(name) && egress {
@@ -728,7 +728,7 @@ pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), Provi
                     .send()
                     .await;
                 if let Err(e) = detached.map_err(map) {
-                    if !crate::errors::code_of(&e).is_some_and(|c| c == "Gateway.NotAttached") {
+                    if crate::errors::code_of(&e) != Some("Gateway.NotAttached") {
                         return Err(e);
                     }
                 }
