@@ -25,11 +25,13 @@ pub struct RolloutArgs {
     #[arg(long, value_delimiter = ',', default_value = "1,10,50,100")]
     pub steps: Vec<i64>,
     /// How long each step is held while the gates are watched (e.g. 30s, 5m, 500ms).
-    #[arg(long, default_value = "60s", value_parser = parse_duration)]
-    pub bake: Duration,
-    /// How long the old color keeps its instances after the switch.
-    #[arg(long, default_value = "60s", value_parser = parse_duration)]
-    pub grace: Duration,
+    /// [default: 60s; with --resume: as the rollout was started]
+    #[arg(long, value_parser = parse_duration)]
+    pub bake: Option<Duration>,
+    /// How long the old color keeps its instances after the switch
+    /// [default: 60s; with --resume: as the rollout was started].
+    #[arg(long, value_parser = parse_duration)]
+    pub grace: Option<Duration>,
     /// Requests the new color must serve in a step before 5xx/latency decide.
     #[arg(long, default_value_t = 100)]
     pub min_requests: u64,
@@ -72,6 +74,35 @@ fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|e| format!("`{text}`: {e}"))
 }
 
+/// Takes the state lock. `--resume`/`--abort` exist to recover from a
+/// rollout that died, so they break a lock its dead process left (same
+/// host, process gone); anything else is refused as usual.
+async fn take_lock(
+    backend: Arc<dyn strata_core::state::Backend>,
+    recovering: bool,
+    json: bool,
+) -> Result<Locked> {
+    match Locked::take(backend.clone(), "rollout").await {
+        Err(e) if recovering => {
+            let holder = backend.lock_holder().await.ok().flatten();
+            match holder {
+                Some(h) if h.holder_is_gone() && h.operation == "rollout" => {
+                    if !json {
+                        eprintln!(
+                            "Breaking the lock of the rollout that died (pid {}, since {}).",
+                            h.pid, h.created
+                        );
+                    }
+                    backend.force_unlock(&h.id).await?;
+                    Locked::take(backend, "rollout").await
+                }
+                _ => Err(e),
+            }
+        }
+        other => other,
+    }
+}
+
 /// Prints events: `[timestamp] message`, or JSON lines.
 struct Printer {
     json: bool,
@@ -110,21 +141,24 @@ pub async fn rollout(source: &ConfigSource, args: RolloutArgs) -> Result<ExitCod
         },
     };
     let command = if args.resume {
-        Command::Resume
+        Command::Resume {
+            bake: args.bake,
+            grace: args.grace,
+        }
     } else if args.abort {
         Command::Abort
     } else {
         let mut start = StartOptions::new(args.version.clone().unwrap_or_default());
         start.ami = args.ami.clone();
         start.steps = args.steps.clone();
-        start.bake = args.bake;
-        start.grace = args.grace;
+        start.bake = args.bake.unwrap_or(start.bake);
+        start.grace = args.grace.unwrap_or(start.grace);
         start.min_requests = args.min_requests;
         Command::Start(start)
     };
     let backend = project::backend(source, &config)?;
     let provider = project::provider(source, &config.provider)?;
-    let lock = Locked::take(backend.clone(), "rollout").await?;
+    let lock = take_lock(backend.clone(), args.resume || args.abort, args.json).await?;
     let (cancel_tx, cancel_rx) = watch::channel(false);
     let interrupt = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {

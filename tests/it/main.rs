@@ -9,4 +9,6 @@ mod cli_changes;
 mod cli_errors;
 mod crash;
 mod engine;
+mod rollout;
 mod support;
+mod web_service;

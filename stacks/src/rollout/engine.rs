@@ -72,7 +72,16 @@ pub(super) async fn run(r: &Rollout, command: Command) -> Result<Outcome, Rollou
             check_steps(&opts.steps)?;
             run.start(opts).await
         }
-        Command::Resume => {
+        Command::Resume { bake, grace } => {
+            let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+            if let Some(p) = run.record.rollout.as_mut() {
+                if let Some(b) = bake {
+                    p.bake_ms = ms(b);
+                }
+                if let Some(g) = grace {
+                    p.grace_ms = ms(g);
+                }
+            }
             let p = run.progress()?;
             run.started("resume", &p);
             run.resume(p).await

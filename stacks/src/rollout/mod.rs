@@ -89,8 +89,14 @@ impl StartOptions {
 pub enum Command {
     /// Start a new rollout.
     Start(StartOptions),
-    /// Go on with an interrupted rollout from where its record says it was.
-    Resume,
+    /// Go on with an interrupted rollout from where its record says it was
+    /// (with a new bake time or grace period, if given).
+    Resume {
+        /// A new bake time per step.
+        bake: Option<Duration>,
+        /// A new grace period.
+        grace: Option<Duration>,
+    },
     /// Roll an interrupted rollout back to the color live before it.
     Abort,
 }

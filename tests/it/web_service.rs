@@ -1,0 +1,268 @@
+//! `examples/web_service.toml` on the sim: every part of the HA web service
+//! exists, replicas sit in distinct AZs, security groups are least
+//! privilege, the plan afterwards is empty, bad parameters are diagnosed at
+//! their place, and a weight changed outside Strata shows as drift.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{action_of, text, Project};
+
+pub fn example_text() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web_service.toml");
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// A project holding the web-service example, applied.
+pub fn applied() -> Project {
+    let p = Project::new(&example_text());
+    p.run_expect(&["apply", "--yes"], 0);
+    p
+}
+
+fn resource<'a>(state: &'a Value, address: &str) -> &'a Value {
+    let r = &state["resources"][address];
+    assert!(!r.is_null(), "{address} is not in state");
+    r
+}
+
+fn attrs<'a>(state: &'a Value, address: &str) -> &'a Value {
+    &resource(state, address)["attrs"]
+}
+
+#[test]
+fn the_example_declares_every_part_and_plans_clean_after_apply() {
+    let p = applied();
+    let state = p.state();
+    for a in [
+        "web.vpc",
+        "web.igw",
+        "web.public_rt",
+        "web.private_rt",
+        "web.alb_sg",
+        "web.app_sg",
+        "web.db_sg",
+        "web.cache_sg",
+        "web.alb",
+        "web.listener",
+        "web.tg_blue",
+        "web.tg_green",
+        "web.lt_blue",
+        "web.lt_green",
+        "web.asg_blue",
+        "web.asg_green",
+        "web.scaling_blue",
+        "web.scaling_green",
+        "web.db_subnets",
+        "web.db",
+        "web.cache_subnets",
+        "web.redis",
+        "web.alarm_5xx",
+        "web.alarm_p95",
+        "web.alarm_unhealthy_blue",
+        "web.alarm_unhealthy_green",
+    ] {
+        resource(&state, a);
+    }
+    let mut azs = Vec::new();
+    for i in 0..3 {
+        let public = attrs(&state, &format!("web.public[{i}]"));
+        let private = attrs(&state, &format!("web.private[{i}]"));
+        assert_eq!(public["availability_zone"], private["availability_zone"]);
+        azs.push(public["availability_zone"].as_str().unwrap().to_string());
+    }
+    azs.dedup();
+    assert_eq!(azs.len(), 3, "one public and one private subnet per AZ");
+
+    // Health checks on /health, blue live at weight 100.
+    for c in ["blue", "green"] {
+        assert_eq!(
+            attrs(&state, &format!("web.tg_{c}"))["health_check"]["path"],
+            "/health"
+        );
+    }
+    let forward = attrs(&state, "web.listener")["forward"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let blue_arn = resource(&state, "web.tg_blue")["id"].clone();
+    let weight_of = |arn: &Value| {
+        forward
+            .iter()
+            .find(|f| f["target_group_arn"] == *arn)
+            .unwrap()["weight"]
+            .as_i64()
+    };
+    assert_eq!(weight_of(&blue_arn), Some(100));
+    assert_eq!(
+        attrs(&state, "web.asg_blue")["instance_ids"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(attrs(&state, "web.asg_green")["desired_capacity"], 0);
+
+    // PostgreSQL: multi-AZ, encrypted, protected, backed up, a final
+    // snapshot; the primary's AZ is not pinned; replicas in distinct AZs.
+    let db = attrs(&state, "web.db");
+    assert_eq!(db["multi_az"], true);
+    assert_eq!(db["storage_encrypted"], true);
+    assert_eq!(db["deletion_protection"], true);
+    assert_eq!(db["backup_retention_period"], 7);
+    assert_eq!(db["skip_final_snapshot"], false);
+    assert!(!resource(&state, "web.db")["configured"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "availability_zone"));
+    let r0 = attrs(&state, "web.db_replica[0]")["availability_zone"].clone();
+    let r1 = attrs(&state, "web.db_replica[1]")["availability_zone"].clone();
+    assert_ne!(r0, r1, "replicas in distinct AZs");
+    assert_eq!(
+        attrs(&state, "web.db_replica[0]")["storage_encrypted"],
+        true
+    );
+
+    // Redis: replicas across AZs, failover, encryption.
+    let redis = attrs(&state, "web.redis");
+    assert_eq!(redis["replicas_per_node_group"], 2);
+    for flag in [
+        "automatic_failover_enabled",
+        "multi_az_enabled",
+        "at_rest_encryption_enabled",
+        "transit_encryption_enabled",
+    ] {
+        assert_eq!(redis[flag], true, "{flag}");
+    }
+
+    // Least privilege: only the ALB reaches the app port, only the app
+    // reaches 5432 and 6379.
+    let sg_id = |a: &str| resource(&state, a)["id"].clone();
+    let only_rule = |a: &str| {
+        let ingress = attrs(&state, a)["ingress"].as_array().unwrap().clone();
+        assert_eq!(ingress.len(), 1, "{a} has one ingress rule");
+        ingress[0].clone()
+    };
+    let app = only_rule("web.app_sg");
+    assert_eq!(
+        (app["from_port"].as_i64(), app["to_port"].as_i64()),
+        (Some(8000), Some(8000))
+    );
+    assert_eq!(
+        app["security_group_ids"],
+        serde_json::json!([sg_id("web.alb_sg")])
+    );
+    assert!(app["cidr_blocks"].is_null());
+    for (a, port) in [("web.db_sg", 5432), ("web.cache_sg", 6379)] {
+        let rule = only_rule(a);
+        assert_eq!(rule["from_port"].as_i64(), Some(port));
+        assert_eq!(
+            rule["security_group_ids"],
+            serde_json::json!([sg_id("web.app_sg")])
+        );
+        assert!(rule["cidr_blocks"].is_null(), "{a} admits no CIDR");
+    }
+
+    // Tags on everything the stack made.
+    for (address, r) in state["resources"].as_object().unwrap() {
+        let tags = &r["attrs"]["tags"];
+        for key in ["stack", "environment", "version"] {
+            assert!(tags[key].is_string(), "{address} lacks the {key} tag");
+        }
+    }
+
+    // Outputs.
+    let out = p.run_expect(&["output", "--json"], 0);
+    let outputs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = outputs.to_string();
+    for o in [
+        "web.alb_dns",
+        "web.db_writer_endpoint",
+        "web.db_reader_endpoints",
+        "web.redis_primary_endpoint",
+        "web.live_color",
+    ] {
+        assert!(s.contains(o), "output {o} missing: {s}");
+    }
+
+    p.run_expect(&["plan", "--detailed-exitcode"], 0);
+}
+
+#[test]
+fn bad_parameters_are_diagnosed_at_their_place() {
+    let p = Project::new(
+        &example_text()
+            .replace("azs = 3", "azs = 1")
+            .replace("db_replicas = 2", "db_replicas = 2\ncolour = \"red\""),
+    );
+    let out = p.run_expect(&["validate"], 1);
+    let err = text(&out.stderr);
+    assert!(err.contains("strata::stacks::web_service::param"), "{err}");
+    assert!(err.contains("2 AZs, not 1"), "{err}");
+    assert!(err.contains("`colour` is not a parameter"), "{err}");
+    assert!(
+        err.contains("azs = 1"),
+        "the diagnostic quotes the line: {err}"
+    );
+}
+
+#[test]
+fn a_weight_changed_outside_strata_is_drift() {
+    use strata::core::provider::{Provider, UpdateRequest};
+    use strata::core::value::Value as V;
+    let p = applied();
+    let state = p.state();
+    let listener = resource(&state, "web.listener");
+    let id = listener["id"].as_str().unwrap().to_string();
+    let blue = resource(&state, "web.tg_blue")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let green = resource(&state, "web.tg_green")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut attrs = strata::core::value::Attrs::new();
+    for (k, v) in listener["attrs"].as_object().unwrap() {
+        attrs.insert(k.clone(), V::from_json(v));
+    }
+    let fwd = |tg: &str, w: i64| {
+        V::Map(
+            [
+                ("target_group_arn".to_string(), V::from(tg)),
+                ("weight".to_string(), V::Int(w)),
+            ]
+            .into(),
+        )
+    };
+    attrs.insert(
+        "forward".into(),
+        V::List(vec![fwd(&blue, 50), fwd(&green, 50)]),
+    );
+    let sim = strata::sim::SimProvider::open(
+        &p.path().join(".strata/sim"),
+        strata::sim::SimOptions::instant(),
+    )
+    .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(sim.update(UpdateRequest {
+        address: strata::core::addr::Address::parse("web.listener").unwrap(),
+        kind: "aws.elbv2.listener".into(),
+        id,
+        prior: attrs.clone(),
+        attrs,
+        changed: vec!["forward".into()],
+        stack: "shop".into(),
+    }))
+    .unwrap();
+    drop(sim);
+    let plan = p.plan_json();
+    assert_eq!(action_of(&plan, "web.listener"), "update", "{plan}");
+    p.run_expect(&["apply", "--yes"], 0);
+    p.run_expect(&["plan", "--detailed-exitcode"], 0);
+}
