@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use crate::apply::without_sensitive;
 use crate::kinds;
-use crate::provider::{Operation, OpStatus, PollRequest, Provider, ProviderError, ReadRequest, ReadTarget};
+use crate::provider::{
+    OpStatus, Operation, PollRequest, Provider, ProviderError, ReadRequest, ReadTarget,
+};
 use crate::retry::{with_retries, RetryPolicy};
 use crate::state::{Intent, ResourceState, State, StateChange};
 use crate::value::Attrs;
@@ -27,7 +29,10 @@ pub struct Recovered {
 /// Settles every pending intent in `state`, returning the changes to
 /// persist and what was done. Waits (bounded by the kind's readiness
 /// timeout) for operations the cloud is still carrying out.
-pub async fn recover(state: &State, provider: &dyn Provider) -> Result<(Vec<StateChange>, Vec<Recovered>), ProviderError> {
+pub async fn recover(
+    state: &State,
+    provider: &dyn Provider,
+) -> Result<(Vec<StateChange>, Vec<Recovered>), ProviderError> {
     let mut changes = Vec::new();
     let mut report = Vec::new();
     for intent in &state.pending {
@@ -52,7 +57,10 @@ async fn settle(
     let policy = RetryPolicy::default();
     match intent.operation {
         Operation::Create => {
-            let found = with_retries(policy, || provider.find_by_token(&intent.kind, &intent.token)).await?;
+            let found = with_retries(policy, || {
+                provider.find_by_token(&intent.kind, &intent.token)
+            })
+            .await?;
             let Some((id, _)) = found else {
                 if state
                     .resources
@@ -74,7 +82,9 @@ async fn settle(
                 kind: intent.kind.clone(),
                 id: id.clone(),
                 attrs: without_sensitive(&intent.kind, attrs),
-                sensitive_digests: prior.map(|p| p.sensitive_digests.clone()).unwrap_or_default(),
+                sensitive_digests: prior
+                    .map(|p| p.sensitive_digests.clone())
+                    .unwrap_or_default(),
                 configured: intent.configured.clone(),
                 dependencies: intent.dependencies.clone(),
                 prevent_destroy: intent.prevent_destroy,
@@ -85,7 +95,9 @@ async fn settle(
                 address: intent.address.clone(),
                 resource: Box::new(resource),
             });
-            Ok(format!("adopted {id}, created by an interrupted run (found by its idempotency token)"))
+            Ok(format!(
+                "adopted {id}, created by an interrupted run (found by its idempotency token)"
+            ))
         }
         Operation::Update => {
             let Some(id) = &intent.id else {
@@ -139,14 +151,21 @@ async fn settle(
                     address: intent.address.clone(),
                 }
             });
-            Ok(format!("an interrupted delete of {id} had completed; forgotten"))
+            Ok(format!(
+                "an interrupted delete of {id} had completed; forgotten"
+            ))
         }
     }
 }
 
 /// Polls until the resource is ready, bounded by its kind's timeout.
-async fn wait_ready(intent: &Intent, id: &str, provider: &dyn Provider) -> Result<Attrs, ProviderError> {
-    let timeout = kinds::schema_of(&intent.kind).map_or(Duration::from_secs(600), |s| s.ready_timeout);
+async fn wait_ready(
+    intent: &Intent,
+    id: &str,
+    provider: &dyn Provider,
+) -> Result<Attrs, ProviderError> {
+    let timeout =
+        kinds::schema_of(&intent.kind).map_or(Duration::from_secs(600), |s| s.ready_timeout);
     let started = Instant::now();
     let req = PollRequest {
         address: intent.address.clone(),
@@ -157,15 +176,25 @@ async fn wait_ready(intent: &Intent, id: &str, provider: &dyn Provider) -> Resul
     loop {
         match with_retries(RetryPolicy::default(), || provider.poll(req.clone())).await? {
             OpStatus::Done { attrs, .. } => return Ok(attrs),
-            OpStatus::Pending { retry_after, status, .. } => {
+            OpStatus::Pending {
+                retry_after,
+                status,
+                ..
+            } => {
                 if started.elapsed() > timeout {
                     return Err(ProviderError::Api {
                         code: "Timeout".into(),
-                        message: format!("{} `{id}` was still `{status}` after {timeout:?}", intent.kind),
+                        message: format!(
+                            "{} `{id}` was still `{status}` after {timeout:?}",
+                            intent.kind
+                        ),
                         help: Some("run `strata plan` again later".into()),
                     });
                 }
-                tokio::time::sleep(retry_after.clamp(Duration::from_millis(5), Duration::from_secs(10))).await;
+                tokio::time::sleep(
+                    retry_after.clamp(Duration::from_millis(5), Duration::from_secs(10)),
+                )
+                .await;
             }
         }
     }

@@ -35,24 +35,44 @@ impl Draw {
 fn assert_cloud_matches_state(p: &Project, run: usize) {
     let state = p.state();
     let resources = state["resources"].as_object().unwrap();
-    let sim = strata::sim::SimProvider::open(&p.path().join(".strata/sim"), strata::sim::SimOptions::instant()).unwrap();
+    let sim = strata::sim::SimProvider::open(
+        &p.path().join(".strata/sim"),
+        strata::sim::SimOptions::instant(),
+    )
+    .unwrap();
     let mut by_address: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for o in sim.objects() {
         // Instances an autoscaling group launched carry its tags; snapshots are data.
-        let derived = (o.kind == "aws.ec2.instance" && o.tags.contains_key("aws:autoscaling:groupName"))
+        let derived = (o.kind == "aws.ec2.instance"
+            && o.tags.contains_key("aws:autoscaling:groupName"))
             || o.kind == strata::sim::DB_SNAPSHOT;
         if let (Some(addr), false) = (o.tags.get("strata:address"), derived) {
             if o.status != "deleting" && o.status != "deleted" {
-                by_address.entry(addr.clone()).or_default().push(o.id.clone());
+                by_address
+                    .entry(addr.clone())
+                    .or_default()
+                    .push(o.id.clone());
             }
         }
     }
     for (addr, r) in resources {
         let ids = by_address.remove(addr).unwrap_or_default();
-        assert_eq!(ids, vec![r["id"].as_str().unwrap().to_string()], "run {run}: {addr} in the cloud: {ids:?}");
+        assert_eq!(
+            ids,
+            vec![r["id"].as_str().unwrap().to_string()],
+            "run {run}: {addr} in the cloud: {ids:?}"
+        );
     }
-    assert!(by_address.is_empty(), "run {run}: orphans in the cloud: {by_address:?}");
-    assert!(state.get("pending").is_none_or(|p| p.as_array().unwrap().is_empty()), "run {run}: pending intents left");
+    assert!(
+        by_address.is_empty(),
+        "run {run}: orphans in the cloud: {by_address:?}"
+    );
+    assert!(
+        state
+            .get("pending")
+            .is_none_or(|p| p.as_array().unwrap().is_empty()),
+        "run {run}: pending intents left"
+    );
 }
 
 fn kill_and_converge(manifest: &str, speed: &str, runs: usize, max_ms: u64, seed: u64) {
@@ -76,15 +96,25 @@ fn kill_and_converge(manifest: &str, speed: &str, runs: usize, max_ms: u64, seed
         // A killed run may leave its lock behind; its holder is gone.
         let lock = p.path().join(".strata/state.lock");
         if lock.exists() {
-            let info: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&lock).unwrap_or_default()).unwrap_or_default();
+            let info: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&lock).unwrap_or_default())
+                    .unwrap_or_default();
             let out = p.run(&["apply", "--yes"]);
             let err = text(&out.stderr);
-            assert!(err.contains("no longer running") || info.is_null(), "run {run}: stale lock not reported as such: {err}");
+            assert!(
+                err.contains("no longer running") || info.is_null(),
+                "run {run}: stale lock not reported as such: {err}"
+            );
             let id = info["id"].as_str().unwrap_or("unknown").to_string();
             p.run_expect(&["force-unlock", &id], 0);
         }
         let out = p.run(&["apply", "--yes"]);
-        assert!(out.status.success(), "run {run}: recovery apply failed:\n{}\n{}", text(&out.stdout), text(&out.stderr));
+        assert!(
+            out.status.success(),
+            "run {run}: recovery apply failed:\n{}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
         p.run_expect(&["plan", "--detailed-exitcode"], 0);
         assert_cloud_matches_state(&p, run);
     }

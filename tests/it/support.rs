@@ -95,7 +95,8 @@ impl Project {
 
     /// Everything stored on disk about state: the snapshot and the journal.
     pub fn raw_state_files(&self) -> String {
-        let journal = std::fs::read_to_string(self.path().join(".strata/journal.jsonl")).unwrap_or_default();
+        let journal =
+            std::fs::read_to_string(self.path().join(".strata/journal.jsonl")).unwrap_or_default();
         std::fs::read_to_string(self.state_file()).unwrap() + &journal
     }
 

@@ -15,8 +15,8 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use crate::addr::Address;
 use crate::kinds;
 use crate::plan::{Action, Plan};
-use crate::provider::Provider;
 use crate::provider::Operation;
+use crate::provider::Provider;
 use crate::state::{Backend, Intent, OutputState, ResourceState, State, StateChange, StateError};
 use crate::value::{Attrs, Value};
 
@@ -224,7 +224,10 @@ pub async fn apply(
 
     loop {
         let mut starting = Vec::new();
-        while let Some(node) = ready.pop_front() {
+        // Start no more than the parallelism allows: an operation is recorded
+        // as intended only when it is about to be sent.
+        while in_flight + starting.len() < opts.parallelism.max(1) {
+            let Some(node) = ready.pop_front() else { break };
             if cancelled(&opts) {
                 done[node] = true;
                 report.interrupted.push(schedule.ops[node].address.clone());
@@ -247,8 +250,17 @@ pub async fn apply(
                 OpKind::Create | OpKind::Update => match resolve(&change.config, &p.state) {
                     Ok(a) => a,
                     Err(missing) => {
-                        let msg = format!("cannot resolve reference `{missing}`: it has no value in state");
-                        fail(node, &schedule, (msg, None, None), &mut report, &mut done, observer.as_ref());
+                        let msg = format!(
+                            "cannot resolve reference `{missing}`: it has no value in state"
+                        );
+                        fail(
+                            node,
+                            &schedule,
+                            (msg, None, None),
+                            &mut report,
+                            &mut done,
+                            observer.as_ref(),
+                        );
                         continue;
                     }
                 },
@@ -264,7 +276,10 @@ pub async fn apply(
                 _ => p.state.resources.get(&op.address).cloned(),
             };
             let token = uuid::Uuid::new_v4().to_string();
-            let id = prior.as_ref().map(|r| r.id.clone()).or_else(|| change.id.clone());
+            let id = prior
+                .as_ref()
+                .map(|r| r.id.clone())
+                .or_else(|| change.id.clone());
             p.stage(StateChange::Intend {
                 intent: Box::new(Intent {
                     token: token.clone(),
@@ -275,7 +290,11 @@ pub async fn apply(
                         OpKind::Update => Operation::Update,
                         OpKind::Delete | OpKind::DeleteDeposed => Operation::Delete,
                     },
-                    id: if op.kind == OpKind::Create { None } else { id.clone() },
+                    id: if op.kind == OpKind::Create {
+                        None
+                    } else {
+                        id.clone()
+                    },
                     deposed: op.kind == OpKind::DeleteDeposed,
                     configured: change.config.keys().cloned().collect(),
                     dependencies: change.dependencies.clone(),
@@ -334,7 +353,9 @@ pub async fn apply(
                     address: schedule.ops[node].address.clone(),
                     op: schedule.ops[node].kind,
                     status,
-                    elapsed: started_at.get(&node).map_or(Duration::ZERO, Instant::elapsed),
+                    elapsed: started_at
+                        .get(&node)
+                        .map_or(Duration::ZERO, Instant::elapsed),
                 }),
                 Msg::Accepted { node, id, attrs } => {
                     let op = &schedule.ops[node];
@@ -352,7 +373,8 @@ pub async fn apply(
                     let change = &plan.changes[op.change];
                     match op.kind {
                         OpKind::Create | OpKind::Update => {
-                            let r = record(change, &id, attrs, &p.state, tokens.get(&node).cloned());
+                            let r =
+                                record(change, &id, attrs, &p.state, tokens.get(&node).cloned());
                             p.stage(StateChange::Put {
                                 address: op.address.clone(),
                                 resource: Box::new(r),
@@ -367,9 +389,13 @@ pub async fn apply(
                         }),
                     }
                     if let Some(token) = tokens.get(&node) {
-                        p.stage(StateChange::Resolve { token: token.clone() });
+                        p.stage(StateChange::Resolve {
+                            token: token.clone(),
+                        });
                     }
-                    let elapsed = started_at.get(&node).map_or(Duration::ZERO, Instant::elapsed);
+                    let elapsed = started_at
+                        .get(&node)
+                        .map_or(Duration::ZERO, Instant::elapsed);
                     observer.event(&Event::Finished {
                         address: op.address.clone(),
                         op: op.kind,
@@ -389,12 +415,26 @@ pub async fn apply(
                         }
                     }
                 }
-                Msg::Failed { node, error, code, help } => {
+                Msg::Failed {
+                    node,
+                    error,
+                    code,
+                    help,
+                } => {
                     in_flight -= 1;
                     if let Some(token) = tokens.get(&node) {
-                        p.stage(StateChange::Resolve { token: token.clone() });
+                        p.stage(StateChange::Resolve {
+                            token: token.clone(),
+                        });
                     }
-                    fail(node, &schedule, (error, code, help), &mut report, &mut done, observer.as_ref());
+                    fail(
+                        node,
+                        &schedule,
+                        (error, code, help),
+                        &mut report,
+                        &mut done,
+                        observer.as_ref(),
+                    );
                 }
             }
         }

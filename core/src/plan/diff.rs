@@ -29,10 +29,10 @@ pub struct PlanOptions {
 }
 
 /// The planned values of a resource, for resolving references to it.
-struct Planned {
+struct Planned<'a> {
     action: Action,
     id: Option<String>,
-    after: Attrs,
+    after: std::borrow::Cow<'a, Attrs>,
 }
 
 /// Plans `graph` against `state`, refreshing through `provider` first.
@@ -74,11 +74,11 @@ pub(crate) fn diff(
     let mut changes = Vec::new();
     let mut drift = Vec::new();
     let mut refreshed_out = BTreeMap::new();
-    let mut planned: HashMap<Address, Planned> = HashMap::new();
+    let mut planned: HashMap<&Address, Planned<'_>> = HashMap::with_capacity(graph.order().len());
 
     // Drift: live against state.
     for (address, prior) in &state.resources {
-        let live = refreshed.resources.get(address).cloned().flatten();
+        let live = refreshed.resources.get(address).and_then(Option::as_ref);
         match live {
             None if refreshed.resources.contains_key(address) => {
                 drift.push(Drift {
@@ -91,7 +91,7 @@ pub(crate) fn diff(
             }
             None => {}
             Some(live) => {
-                let diffs = attr_drift(prior, &live);
+                let diffs = attr_drift(prior, live);
                 if !diffs.is_empty() {
                     drift.push(Drift {
                         address: address.clone(),
@@ -99,7 +99,7 @@ pub(crate) fn diff(
                         deleted: false,
                         changes: diffs,
                     });
-                    refreshed_out.insert(address.clone(), Some(live));
+                    refreshed_out.insert(address.clone(), Some(live.clone()));
                 }
             }
         }
@@ -121,23 +121,50 @@ pub(crate) fn diff(
                 continue;
             };
             let prior = state.resources.get(address);
-            let live = refreshed.resources.get(address).cloned().flatten();
+            let live = refreshed.resources.get(address).and_then(Option::as_ref);
             if in_scope.as_ref().is_some_and(|s| !s.contains(address)) {
                 // Out of scope: references resolve to what exists now.
-                if let (Some(p), Some(l)) = (prior, live.as_ref()) {
+                if let (Some(p), Some(l)) = (prior, live) {
                     planned.insert(
-                        address.clone(),
+                        address,
                         Planned {
                             action: Action::NoOp,
                             id: Some(p.id.clone()),
-                            after: l.clone(),
+                            after: std::borrow::Cow::Borrowed(l),
                         },
                     );
                 }
                 continue;
             }
+            if let (Some(p), Some(l)) = (prior, live) {
+                if unchanged(r, schema, p, l, &planned, state) {
+                    changes.push(ResourceChange {
+                        address: address.clone(),
+                        kind: r.kind.clone(),
+                        action: Action::NoOp,
+                        replace_order: None,
+                        id: Some(p.id.clone()),
+                        deposed: false,
+                        changes: Vec::new(),
+                        config: Attrs::new(),
+                        dependencies: Vec::new(),
+                        prior_dependencies: Vec::new(),
+                        lifecycle: Default::default(),
+                        reason: None,
+                    });
+                    planned.insert(
+                        address,
+                        Planned {
+                            action: Action::NoOp,
+                            id: Some(p.id.clone()),
+                            after: std::borrow::Cow::Borrowed(l),
+                        },
+                    );
+                    continue;
+                }
+            }
             let desired = resolve_attrs(&r.attrs, &planned, state);
-            let change = diff_resource(r, schema, prior, live.as_ref(), &desired, state);
+            let mut change = diff_resource(r, schema, prior, live, &desired, state);
             if change.action == Action::Replace && r.lifecycle.prevent_destroy {
                 problems.push(
                     Problem::new(
@@ -148,9 +175,13 @@ pub(crate) fn diff(
                     .at(source, r.spans.header, "prevent_destroy is set here"),
                 );
             }
-            let after = planned_after(&change, schema, live.as_ref(), &desired);
+            let after = planned_after(&change, schema, live, desired);
+            if change.action == Action::NoOp {
+                // Apply has nothing to do with it: keep the plan small.
+                change.config = Attrs::new();
+            }
             planned.insert(
-                address.clone(),
+                address,
                 Planned {
                     action: change.action,
                     id: change.id.clone(),
@@ -332,7 +363,7 @@ fn replace_reason(change: &ResourceChange) -> String {
     }
 }
 
-fn resolve_ref(r: &Reference, planned: &HashMap<Address, Planned>, state: &State) -> Value {
+fn resolve_ref(r: &Reference, planned: &HashMap<&Address, Planned<'_>>, state: &State) -> Value {
     match planned.get(&r.address) {
         Some(p) => {
             if r.attr == "id" {
@@ -351,7 +382,7 @@ fn resolve_ref(r: &Reference, planned: &HashMap<Address, Planned>, state: &State
     }
 }
 
-fn resolve_attrs(attrs: &Attrs, planned: &HashMap<Address, Planned>, state: &State) -> Attrs {
+fn resolve_attrs(attrs: &Attrs, planned: &HashMap<&Address, Planned<'_>>, state: &State) -> Attrs {
     attrs
         .iter()
         .map(|(k, v)| {
@@ -363,26 +394,158 @@ fn resolve_attrs(attrs: &Attrs, planned: &HashMap<Address, Planned>, state: &Sta
         .collect()
 }
 
-/// Attributes whose live value differs from the recorded one.
+/// Attributes whose live value differs from the recorded one (a merge of
+/// the two sorted maps: nothing is allocated when they agree).
 fn attr_drift(prior: &ResourceState, live: &Attrs) -> Vec<AttrChange> {
-    let keys: BTreeSet<&String> = prior.attrs.keys().chain(live.keys()).collect();
-    keys.into_iter()
-        .filter_map(|k| {
-            let (b, a) = (prior.attrs.get(k), live.get(k));
-            let same = match (b, a) {
-                (Some(b), Some(a)) => b.same_as(a),
-                (None, None) => true,
-                (Some(v), None) | (None, Some(v)) => *v == Value::Null,
-            };
-            (!same).then(|| AttrChange {
-                name: k.clone(),
-                before: b.cloned(),
-                after: a.cloned(),
+    let mut out = Vec::new();
+    let mut a = prior.attrs.iter().peekable();
+    let mut b = live.iter().peekable();
+    let mut push = |name: &String, before: Option<&Value>, after: Option<&Value>| {
+        let same = match (before, after) {
+            (Some(x), Some(y)) => x.same_as(y),
+            (Some(v), None) | (None, Some(v)) => *v == Value::Null,
+            (None, None) => true,
+        };
+        if !same {
+            out.push(AttrChange {
+                name: name.clone(),
+                before: before.cloned(),
+                after: after.cloned(),
                 forces_replacement: false,
                 sensitive: false,
-            })
-        })
-        .collect()
+            });
+        }
+    };
+    loop {
+        match (a.peek(), b.peek()) {
+            (None, None) => break,
+            (Some((ka, va)), Some((kb, vb))) if ka == kb => {
+                push(ka, Some(va), Some(vb));
+                a.next();
+                b.next();
+            }
+            (Some((ka, va)), Some((kb, _))) if ka < kb => {
+                push(ka, Some(va), None);
+                a.next();
+            }
+            (Some((ka, va)), None) => {
+                push(ka, Some(va), None);
+                a.next();
+            }
+            (_, Some((kb, vb))) => {
+                push(kb, None, Some(vb));
+                b.next();
+            }
+        }
+    }
+    out
+}
+
+/// A value a reference points at, borrowed.
+enum Looked<'b> {
+    Value(&'b Value),
+    Id(&'b str),
+    Unknown,
+}
+
+fn look<'b>(
+    r: &Reference,
+    planned: &'b HashMap<&Address, Planned<'_>>,
+    state: &'b State,
+) -> Looked<'b> {
+    match planned.get(&r.address) {
+        Some(p) => match (p.action, r.attr.as_str()) {
+            (Action::Create | Action::Replace, _) => Looked::Unknown,
+            (_, "id") => p.id.as_deref().map_or(Looked::Unknown, Looked::Id),
+            _ => match p.after.get(&r.attr) {
+                Some(Value::Unknown) => Looked::Unknown,
+                Some(v) => Looked::Value(v),
+                None => Looked::Value(&Value::Null),
+            },
+        },
+        None => match state.resources.get(&r.address) {
+            Some(res) if r.attr == "id" => Looked::Id(&res.id),
+            Some(res) => res
+                .attrs
+                .get(&r.attr)
+                .map_or(Looked::Unknown, Looked::Value),
+            None => Looked::Unknown,
+        },
+    }
+}
+
+/// Whether a configured value (references resolved on the fly) equals a live one.
+fn matches(
+    want: &Value,
+    have: Option<&Value>,
+    planned: &HashMap<&Address, Planned<'_>>,
+    state: &State,
+) -> bool {
+    let Some(have) = have else {
+        return *want == Value::Null || is_empty_collection(want);
+    };
+    match (want, have) {
+        (Value::Ref(r), _) => match look(r, planned, state) {
+            Looked::Value(v) => v.same_as(have),
+            Looked::Id(id) => have.as_str() == Some(id),
+            Looked::Unknown => false,
+        },
+        (Value::Unknown, _) => false,
+        (Value::List(w), Value::List(h)) => {
+            w.len() == h.len()
+                && w.iter()
+                    .zip(h)
+                    .all(|(x, y)| matches(x, Some(y), planned, state))
+        }
+        (Value::Map(w), Value::Map(h)) => {
+            w.len() == h.len()
+                && w.iter()
+                    .zip(h)
+                    .all(|((kw, vw), (kh, vh))| kw == kh && matches(vw, Some(vh), planned, state))
+        }
+        _ => want.same_as(have),
+    }
+}
+
+/// The fast path of the diff: whether the resource needs nothing, decided
+/// without building its resolved attributes.
+fn unchanged(
+    r: &ResourceConfig,
+    schema: &KindSchema,
+    prior: &ResourceState,
+    live: &Attrs,
+    planned: &HashMap<&Address, Planned<'_>>,
+    state: &State,
+) -> bool {
+    if prior.tainted || prior.kind != r.kind {
+        return false;
+    }
+    let ignored = |name: &str| r.lifecycle.ignore_changes.iter().any(|i| i == name);
+    for (name, want) in &r.attrs {
+        if ignored(name) {
+            continue;
+        }
+        let Some(a) = schema.attr(name) else { continue };
+        if a.sensitive {
+            if !want.is_known()
+                || prior.sensitive_digests.get(name) != Some(&state.digest(&r.address, name, want))
+            {
+                return false;
+            }
+            continue;
+        }
+        if !matches(want, live.get(name), planned, state) {
+            return false;
+        }
+    }
+    prior.configured.iter().all(|name| {
+        r.attrs.contains_key(name)
+            || ignored(name)
+            || schema.attr(name).is_none_or(|a| a.mode == Mode::Computed)
+            || live
+                .get(name)
+                .is_none_or(|v| *v == Value::Null || is_empty_collection(v))
+    })
 }
 
 fn diff_resource(
@@ -547,28 +710,30 @@ fn is_empty_collection(v: &Value) -> bool {
 }
 
 /// The attributes a resource will have after apply, for references to it.
-fn planned_after(
+fn planned_after<'a>(
     change: &ResourceChange,
     schema: &KindSchema,
-    live: Option<&Attrs>,
-    desired: &Attrs,
-) -> Attrs {
-    match change.action {
-        Action::NoOp => live.cloned().unwrap_or_default(),
-        Action::Update => {
+    live: Option<&'a Attrs>,
+    desired: Attrs,
+) -> std::borrow::Cow<'a, Attrs> {
+    use std::borrow::Cow;
+    match (change.action, live) {
+        (Action::NoOp, Some(live)) => Cow::Borrowed(live),
+        (Action::NoOp, None) => Cow::Owned(Attrs::new()),
+        (Action::Update, _) => {
             let mut after = live.cloned().unwrap_or_default();
-            after.extend(desired.iter().map(|(k, v)| (k.clone(), v.clone())));
+            after.extend(desired);
             for k in recomputed_on_update(schema.kind) {
                 after.insert((*k).to_string(), Value::Unknown);
             }
-            after
+            Cow::Owned(after)
         }
         _ => {
-            let mut after = desired.clone();
+            let mut after = desired;
             for a in schema.attrs.iter().filter(|a| a.mode == Mode::Computed) {
                 after.insert(a.name.to_string(), Value::Unknown);
             }
-            after
+            Cow::Owned(after)
         }
     }
 }

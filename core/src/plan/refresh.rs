@@ -1,7 +1,7 @@
 //! Refresh: read the live state of every managed resource, one batched read
 //! per kind, all kinds at once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use futures::future::join_all;
 
@@ -17,7 +17,7 @@ use crate::value::Attrs;
 #[derive(Debug, Clone, Default)]
 pub struct Refreshed {
     /// Managed resources.
-    pub resources: BTreeMap<Address, Option<Attrs>>,
+    pub resources: HashMap<Address, Option<Attrs>>,
     /// Deposed objects by id.
     pub deposed: BTreeMap<String, Option<Attrs>>,
 }

@@ -25,10 +25,11 @@ pub(super) fn encode(serial: u64, changes: &[StateChange]) -> Result<Vec<u8>, St
         serial: u64,
         changes: &'a [StateChange],
     }
-    let json = serde_json::to_string(&RecordRef { serial, changes }).map_err(|e| StateError::Io {
-        path: "journal".into(),
-        reason: e.to_string(),
-    })?;
+    let json =
+        serde_json::to_string(&RecordRef { serial, changes }).map_err(|e| StateError::Io {
+            path: "journal".into(),
+            reason: e.to_string(),
+        })?;
     let crc = crc32fast::hash(json.as_bytes());
     Ok(format!("{crc:08x} {json}\n").into_bytes())
 }
@@ -139,7 +140,10 @@ mod tests {
         text[12] ^= 0x20; // damage the first record
         std::fs::write(&path, &text).unwrap();
         let mut s = State::new("t");
-        assert!(matches!(replay(&path, &mut s), Err(StateError::Corrupt { .. })));
+        assert!(matches!(
+            replay(&path, &mut s),
+            Err(StateError::Corrupt { .. })
+        ));
         assert_eq!(line_count(&path), 3);
     }
 }

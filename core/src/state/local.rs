@@ -136,7 +136,11 @@ impl Backend for LocalBackend {
         self.compact(state, &mut j)
     }
 
-    async fn persist_changes(&self, state: &State, changes: &[StateChange]) -> Result<(), StateError> {
+    async fn persist_changes(
+        &self,
+        state: &State,
+        changes: &[StateChange],
+    ) -> Result<(), StateError> {
         let mut j = self.journal()?;
         if !j.snapshot_exists && !self.state_path().exists() {
             return self.compact(state, &mut j);
@@ -254,7 +258,11 @@ mod tests {
         b.persist(&s).await.unwrap();
         assert_eq!(b.load().await.unwrap(), Some(s));
         let leftovers: Vec<_> = fs::read_dir(dir.path().join(".strata")).unwrap().collect();
-        assert_eq!(leftovers.len(), 2, "state and an empty journal, no temp files");
+        assert_eq!(
+            leftovers.len(),
+            2,
+            "state and an empty journal, no temp files"
+        );
     }
 
     #[tokio::test]
@@ -291,6 +299,9 @@ mod tests {
         assert_eq!(loaded, s);
         b.persist(&s).await.unwrap();
         assert_eq!(journal::line_count(&b.journal_path()), 0);
-        assert_eq!(LocalBackend::new(dir.path()).load().await.unwrap().unwrap(), s);
+        assert_eq!(
+            LocalBackend::new(dir.path()).load().await.unwrap().unwrap(),
+            s
+        );
     }
 }

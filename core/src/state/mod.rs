@@ -192,7 +192,11 @@ pub trait Backend: Send + Sync {
     /// caller has advanced). Backends with a journal append just the changes,
     /// so the cost follows the change, not the size of the state; the default
     /// writes the whole state.
-    async fn persist_changes(&self, state: &State, changes: &[StateChange]) -> Result<(), StateError> {
+    async fn persist_changes(
+        &self,
+        state: &State,
+        changes: &[StateChange],
+    ) -> Result<(), StateError> {
         let _ = changes;
         self.persist(state).await
     }

@@ -1,0 +1,391 @@
+//! Planning and applying at scale on the simulated cloud: the figures the
+//! book's performance table reports.
+//!
+//! ```sh
+//! cargo bench --bench scale                 # 10k and 100k resources
+//! STRATA_BENCH_MAX=10000 cargo bench --bench scale
+//! ```
+//!
+//! A synthetic graph of units of 100 resources (one VPC, 20 subnets, 20
+//! security groups, 40 instances referring to a subnet and a group, 19
+//! alarms referring to an instance: fan-out and chains), a prior state of
+//! the same size, the sim in memory with zero latency unless stated.
+
+// A benchmark fails loudly on any unexpected result.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use strata::core::addr::Address;
+use strata::core::apply::{self, ApplyOptions, NullObserver};
+use strata::core::config::{Config, ResourceConfig};
+use strata::core::graph::Graph;
+use strata::core::kinds;
+use strata::core::plan::{self, PlanOptions};
+use strata::core::provider::Provider;
+use strata::core::state::local::LocalBackend;
+use strata::core::state::{Backend, State};
+use strata::core::value::{Reference, Value};
+use strata::sim::{SimOptions, SimProvider};
+
+// As in the `strata` binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn addr(s: String) -> Address {
+    Address::parse(&s).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn r(s: String) -> Value {
+    Value::Ref(Reference::parse(&s).unwrap_or_else(|| panic!("bad reference {s}")))
+}
+
+/// `units` units of 100 resources, each sized by `shape`.
+fn synthetic(units: usize, shape: Shape) -> Config {
+    let mut c = Config::new("bench");
+    for u in 0..units {
+        let vpc = format!("u{u}.vpc");
+        c.add(ResourceConfig::new(addr(vpc.clone()), kinds::VPC).with("cidr_block", "10.0.0.0/16"));
+        for i in 0..shape.subnets {
+            c.add(
+                ResourceConfig::new(addr(format!("u{u}.subnet{i}")), kinds::SUBNET)
+                    .with("vpc_id", r(format!("{vpc}.id")))
+                    .with("cidr_block", format!("10.0.{i}.0/24"))
+                    .with(
+                        "availability_zone",
+                        format!("us-east-1{}", ["a", "b", "c", "d", "e", "f"][i % 6]),
+                    ),
+            );
+            c.add(
+                ResourceConfig::new(addr(format!("u{u}.sg{i}")), kinds::SECURITY_GROUP)
+                    .with("name", format!("sg-{i}"))
+                    .with("vpc_id", r(format!("{vpc}.id"))),
+            );
+        }
+        for i in 0..shape.instances {
+            c.add(
+                ResourceConfig::new(addr(format!("u{u}.web{i}")), kinds::INSTANCE)
+                    .with("ami", "ami-1")
+                    .with("instance_type", "t3.micro")
+                    .with(
+                        "subnet_id",
+                        r(format!("u{u}.subnet{}.id", i % shape.subnets)),
+                    )
+                    .with(
+                        "security_group_ids",
+                        Value::List(vec![r(format!("u{u}.sg{}.id", i % shape.subnets))]),
+                    ),
+            );
+        }
+        for i in 0..shape.alarms {
+            let mut dims = BTreeMap::new();
+            dims.insert("InstanceId".to_string(), r(format!("u{u}.web{i}.id")));
+            c.add(
+                ResourceConfig::new(addr(format!("u{u}.alarm{i}")), kinds::METRIC_ALARM)
+                    .with("alarm_name", format!("u{u}-cpu-{i}"))
+                    .with("namespace", "AWS/EC2")
+                    .with("metric_name", "CPUUtilization")
+                    .with("statistic", "Average")
+                    .with("period", 60i64)
+                    .with("evaluation_periods", 5i64)
+                    .with("threshold", 80.0)
+                    .with("comparison_operator", "GreaterThanThreshold")
+                    .with("dimensions", Value::Map(dims)),
+            );
+        }
+    }
+    c
+}
+
+#[derive(Clone, Copy)]
+struct Shape {
+    subnets: usize,
+    instances: usize,
+    alarms: usize,
+}
+
+const UNIT: Shape = Shape {
+    subnets: 20,
+    instances: 40,
+    alarms: 19,
+};
+
+async fn apply_all(
+    graph: &Graph,
+    sim: Arc<SimProvider>,
+    backend: &LocalBackend,
+    parallelism: usize,
+) -> (State, Duration) {
+    let state = backend
+        .load()
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| State::new("bench"));
+    let p = plan::plan(graph, &state, sim.as_ref(), &PlanOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let provider: Arc<dyn Provider> = sim;
+    let opts = ApplyOptions {
+        parallelism,
+        stack: "bench".into(),
+        ..ApplyOptions::default()
+    };
+    let started = Instant::now();
+    let report = apply::apply(&p, state, backend, provider, opts, Arc::new(NullObserver))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let elapsed = started.elapsed();
+    assert!(report.succeeded(), "{:?}", report.failures.first());
+    (report.state, elapsed)
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+struct Row(String, String, String, bool);
+
+async fn noop_plan(n: usize, rows: &mut Vec<Row>, target: Duration) -> Duration {
+    let units = n / 100;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let backend = LocalBackend::new(dir.path());
+    let sim = Arc::new(SimProvider::in_memory(SimOptions::instant()));
+    let graph = Graph::build(synthetic(units, UNIT)).unwrap_or_else(|e| panic!("{e}"));
+    let (state, _) = apply_all(&graph, sim.clone(), &backend, 256).await;
+    assert_eq!(state.resources.len(), n);
+    sim.save_snapshot(&dir.path().join("sim"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    drop(graph);
+    // The no-op plan: validate the graph, refresh every resource (one batched read per kind), diff.
+    let mut best = Duration::MAX;
+    let repeats: usize = std::env::var("STRATA_BENCH_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    for _ in 0..repeats {
+        let config = synthetic(units, UNIT);
+        let started = Instant::now();
+        let graph = Graph::build(config).unwrap_or_else(|e| panic!("{e}"));
+        let built = started.elapsed();
+        let refreshed = plan::refresh(&state, sim.as_ref())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let read = started.elapsed();
+        drop(refreshed);
+        let p = plan::plan(&graph, &state, sim.as_ref(), &PlanOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let elapsed = started.elapsed();
+        if std::env::var("STRATA_BENCH_DETAIL").is_ok() {
+            eprintln!(
+                "{n}: graph {built:?}, refresh {:?}, plan {:?}",
+                read - built,
+                elapsed - read
+            );
+        }
+        let elapsed = elapsed - (read - built);
+        assert!(!p.has_changes(), "the plan of an applied graph is empty");
+        best = best.min(elapsed);
+    }
+    // Memory: what a `strata plan` process holds, measured in a fresh process
+    // that loads the state and the simulated cloud from disk and plans.
+    if let Some((mb, ms)) = plan_in_child(dir.path(), units) {
+        rows.push(Row(
+            format!("peak memory of a no-op plan process, {n} resources (state, config, simulated cloud and plan in memory)"),
+            format!("{mb:.0} MB"),
+            if n >= 100_000 { "< 500 MB".into() } else { "-".into() },
+            n < 100_000 || mb < 500.0,
+        ));
+        rows.push(Row(
+            format!("the same plan process, cold: load state + cloud, validate, refresh, diff ({n} resources)"),
+            format!("{ms:.0} ms"),
+            "-".into(),
+            true,
+        ));
+    }
+    rows.push(Row(
+        format!("no-op plan, {n} resources"),
+        format!("{:.0} ms", best.as_secs_f64() * 1000.0),
+        format!("< {} ms", target.as_millis()),
+        best < target,
+    ));
+    best
+}
+
+async fn bench() {
+    let max: usize = std::env::var("STRATA_BENCH_MAX")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let mut rows = Vec::new();
+
+    let t10k = noop_plan(10_000, &mut rows, Duration::from_millis(100)).await;
+    if max >= 100_000 {
+        let t100k = noop_plan(100_000, &mut rows, Duration::from_millis(1500)).await;
+        let ratio = t100k.as_secs_f64() / t10k.as_secs_f64();
+        rows.push(Row(
+            "plan cost growth, 100k / 10k".into(),
+            format!("{ratio:.1}×"),
+            "< 12×".into(),
+            ratio < 12.0,
+        ));
+    }
+
+    // Apply creating 10,000 resources, state persisted (journal) after every change.
+    {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let backend = LocalBackend::new(dir.path());
+        let sim = Arc::new(SimProvider::in_memory(SimOptions::instant()));
+        let graph = Graph::build(synthetic(100, UNIT)).unwrap_or_else(|e| panic!("{e}"));
+        let (state, elapsed) = apply_all(&graph, sim, &backend, 256).await;
+        assert_eq!(state.resources.len(), 10_000);
+        let reloaded = backend
+            .load()
+            .await
+            .ok()
+            .flatten()
+            .map(|s| s.resources.len());
+        assert_eq!(reloaded, Some(10_000), "every change was persisted");
+        rows.push(Row(
+            "apply creating 10,000 resources (state persisted after every change)".into(),
+            format!("{:.2} s", elapsed.as_secs_f64()),
+            "< 3 s".into(),
+            elapsed < Duration::from_secs(3),
+        ));
+    }
+
+    // Wall time against the critical path, with per-kind API latencies.
+    {
+        let latencies = [
+            (kinds::VPC, 300u64),
+            (kinds::SUBNET, 200),
+            (kinds::SECURITY_GROUP, 150),
+            (kinds::INSTANCE, 500),
+            (kinds::METRIC_ALARM, 100),
+        ];
+        let mut options = SimOptions::instant();
+        for (k, ms) in latencies {
+            options
+                .latency
+                .insert(k.to_string(), Duration::from_millis(ms));
+        }
+        let critical: u64 = 300 + 200 + 500 + 100; // vpc → subnet → instance → alarm
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let backend = LocalBackend::new(dir.path());
+        let sim = Arc::new(SimProvider::in_memory(options));
+        let shape = Shape {
+            subnets: 5,
+            instances: 10,
+            alarms: 10,
+        };
+        let graph = Graph::build(synthetic(1, shape)).unwrap_or_else(|e| panic!("{e}"));
+        let (_, elapsed) = apply_all(&graph, sim, &backend, 64).await;
+        let over = elapsed.as_secs_f64() * 1000.0 / critical as f64 - 1.0;
+        rows.push(Row(
+            format!("apply wall time vs critical path ({critical} ms), per-kind latencies"),
+            format!(
+                "{:.0} ms (+{:.1}%)",
+                elapsed.as_secs_f64() * 1000.0,
+                over * 100.0
+            ),
+            "within 10%".into(),
+            over < 0.10,
+        ));
+    }
+
+    if let Some(mb) = peak_rss_mb() {
+        rows.push(Row(
+            format!("peak memory of this whole benchmark process (builds up to {max} resources in one process)"),
+            format!("{mb:.0} MB"),
+            "-".into(),
+            true,
+        ));
+    }
+
+    println!("\n| measure | result | target | met |\n|---|---|---|---|");
+    for Row(what, result, target, met) in &rows {
+        println!(
+            "| {what} | {result} | {target} | {} |",
+            if *met { "yes" } else { "NO" }
+        );
+    }
+    println!(
+        "\nCommand: cargo bench --bench scale ({} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+}
+
+/// Runs this binary as `--plan-child DIR UNITS`: returns (peak RSS in MB, elapsed ms).
+fn plan_in_child(dir: &std::path::Path, units: usize) -> Option<(f64, f64)> {
+    let exe = std::env::current_exe().ok()?;
+    let out = std::process::Command::new(exe)
+        .arg("--plan-child")
+        .arg(dir)
+        .arg(units.to_string())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.split_whitespace();
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+async fn plan_child(dir: std::path::PathBuf, units: usize) {
+    let started = Instant::now();
+    let backend = LocalBackend::new(&dir);
+    let state = backend
+        .load()
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("no state in {}", dir.display()));
+    let loaded = started.elapsed();
+    let sim = SimProvider::open(&dir.join("sim"), SimOptions::instant())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let opened = started.elapsed();
+    let graph = Graph::build(synthetic(units, UNIT)).unwrap_or_else(|e| panic!("{e}"));
+    let built = started.elapsed();
+    let p = plan::plan(&graph, &state, &sim, &PlanOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    if std::env::var("STRATA_BENCH_DETAIL").is_ok() {
+        let size = |f: &str| std::fs::metadata(dir.join(f)).map_or(0, |m| m.len()) / 1024;
+        eprintln!(
+            "child: state {loaded:?} (state.json {} KiB, journal {} KiB, sim {} KiB), sim {:?}, graph {:?}, plan {:?}",
+            size("state.json"),
+            size("journal.jsonl"),
+            size("sim/cloud-us-east-1.json"),
+            opened - loaded,
+            built - opened,
+            started.elapsed() - built
+        );
+    }
+    assert!(!p.has_changes());
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    println!("{} {ms}", peak_rss_mb().unwrap_or(f64::NAN));
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--plan-child") {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let dir = std::path::PathBuf::from(args.get(2).cloned().unwrap_or_default());
+        let units = args.get(3).and_then(|u| u.parse().ok()).unwrap_or(0);
+        rt.block_on(plan_child(dir, units));
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(bench());
+}
