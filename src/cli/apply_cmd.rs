@@ -1,6 +1,6 @@
 //! `strata apply` and `strata destroy`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -87,6 +87,20 @@ struct Run {
 
 impl Run {
     async fn go(self, source: &ConfigSource, operation: &str) -> Result<ExitCode> {
+        if self.json && !self.yes {
+            return Err(miette!(
+                code = "strata::cli::json_needs_yes",
+                help = "add --yes: machine-readable runs cannot answer the confirmation prompt",
+                "--json needs --yes"
+            ));
+        }
+        if self.plan_file.is_some() && !self.targets.is_empty() {
+            return Err(miette!(
+                code = "strata::cli::target_with_plan",
+                help = "a saved plan applies exactly as planned; pass --target to `strata plan --out` instead",
+                "--target cannot be combined with a saved plan"
+            ));
+        }
         let config = source.config()?;
         let backend = project::backend(source, &config)?;
         let lock = Locked::take(backend.clone(), operation).await?;
@@ -194,9 +208,6 @@ async fn saved_plan(source: &ConfigSource, path: &std::path::Path) -> Result<(Pl
 
 fn confirm(destroy: bool) -> Result<bool> {
     let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        // Scripts must say --yes; reading "yes" from a pipe is still accepted.
-    }
     print!(
         "\nDo you really want to {}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
         if destroy { "destroy all these resources" } else { "perform these actions" }

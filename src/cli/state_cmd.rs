@@ -368,8 +368,10 @@ pub async fn refresh(source: &ConfigSource) -> Result<ExitCode> {
                 }
             }
         }
-        state.serial += 1;
-        b.persist(&state).await?;
+        if changed > 0 {
+            state.serial += 1;
+            b.persist(&state).await?;
+        }
         println!(
             "Refreshed {} resources; {changed} changed.",
             state.resources.len()

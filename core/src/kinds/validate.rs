@@ -430,7 +430,11 @@ fn check_cross(schema: &KindSchema, attrs: &Attrs, out: &mut Vec<AttrProblem>) {
                 if min > max || min < 0 {
                     out.push(AttrProblem::new(
                         Some("min_size"),
-                        format!("min_size {min} exceeds max_size {max}"),
+                        if min < 0 {
+                            format!("min_size {min} is negative")
+                        } else {
+                            format!("min_size {min} exceeds max_size {max}")
+                        },
                         Some("min_size ≤ desired_capacity ≤ max_size".into()),
                     ));
                 }
@@ -477,6 +481,17 @@ fn check_cross(schema: &KindSchema, attrs: &Attrs, out: &mut Vec<AttrProblem>) {
                         Some("give one AZ per node, primary first".into()),
                     ));
                 }
+            }
+        }
+        super::METRIC_ALARM => {
+            let plain = attrs.contains_key("statistic");
+            let percentile = attrs.contains_key("extended_statistic");
+            if plain == percentile {
+                out.push(AttrProblem::new(
+                    None,
+                    "an alarm needs exactly one of `statistic` and `extended_statistic`",
+                    Some("e.g. statistic = \"Average\", or extended_statistic = \"p95\" for a percentile".into()),
+                ));
             }
         }
         super::DB_INSTANCE => {

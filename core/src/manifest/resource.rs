@@ -133,7 +133,7 @@ fn parse<'i>(
         ctx.report(
             KIND,
             format!("resource `{name}` has no `kind`"),
-            "say what it is, e.g. `kind = \"aws.ec2.vpc\"` (`strata kinds` lists them)",
+            "say what it is, e.g. `kind = \"aws.ec2.vpc\"` (`strata validate --kinds` lists them)",
             header,
             "missing `kind`",
         );

@@ -309,6 +309,7 @@ pub(crate) fn diff(
                         value: o.value.clone(),
                         planned: planned_value,
                         sensitive: o.sensitive,
+                        prior: state.outputs.get(name).map(|s| s.value.clone()),
                     },
                 )
             })

@@ -142,6 +142,16 @@ pub struct OutputPlan {
     pub planned: Value,
     /// Hidden unless asked for.
     pub sensitive: bool,
+    /// Its value as of the last apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior: Option<serde_json::Value>,
+}
+
+impl OutputPlan {
+    /// Whether applying may change the output.
+    pub fn changes(&self) -> bool {
+        !self.planned.is_known() || self.planned.to_known_json() != self.prior
+    }
 }
 
 /// A plan: inert data; only apply changes the cloud.

@@ -134,9 +134,9 @@ pub fn human(plan: &Plan) -> String {
     let outputs: Vec<_> = plan
         .outputs
         .iter()
-        .filter(|(_, o)| !o.planned.is_known() || plan.has_changes())
+        .filter(|(_, o)| o.changes())
         .collect();
-    if !outputs.is_empty() && plan.has_changes() {
+    if !outputs.is_empty() {
         out.push_str("\nChanges to outputs:\n");
         for (name, o) in outputs {
             let v = if o.sensitive {
@@ -144,7 +144,8 @@ pub fn human(plan: &Plan) -> String {
             } else {
                 o.planned.to_string()
             };
-            let _ = writeln!(out, "  + {name} = {v}");
+            let sign = if o.prior.is_some() { "~" } else { "+" };
+            let _ = writeln!(out, "  {sign} {name} = {v}");
         }
     }
     out

@@ -98,7 +98,7 @@ pub enum StateError {
     #[error("the state at {path} cannot be read: {reason}")]
     #[diagnostic(
         code(strata::state::corrupt),
-        help("nothing was changed; restore the file from {path}.backup or version control, or fix it by hand")
+        help("nothing was changed; restore the file from a backup or version control (`strata state pull` output, a copy), or fix it by hand")
     )]
     Corrupt {
         /// Where.
