@@ -131,11 +131,7 @@ pub fn human(plan: &Plan) -> String {
             "Plan: {add} to add, {change} to change, {destroy} to destroy."
         );
     }
-    let outputs: Vec<_> = plan
-        .outputs
-        .iter()
-        .filter(|(_, o)| o.changes())
-        .collect();
+    let outputs: Vec<_> = plan.outputs.iter().filter(|(_, o)| o.changes()).collect();
     if !outputs.is_empty() {
         out.push_str("\nChanges to outputs:\n");
         for (name, o) in outputs {
