@@ -57,26 +57,36 @@ async fn settle(
     let policy = RetryPolicy::default();
     match intent.operation {
         Operation::Create => {
-            let found = with_retries(policy, || {
-                provider.find_by_token(&intent.kind, &intent.token)
-            })
-            .await?;
-            let Some((id, _)) = found else {
-                if state
-                    .resources
-                    .get(&intent.address)
-                    .is_some_and(|r| r.token.as_deref() == Some(intent.token.as_str()))
-                {
-                    changes.push(StateChange::Remove {
-                        address: intent.address.clone(),
-                    });
-                }
+            // The id may be known already: the create was accepted and recorded.
+            let recorded = state
+                .resources
+                .get(&intent.address)
+                .filter(|r| r.token.as_deref() == Some(intent.token.as_str()))
+                .map(|r| r.id.clone());
+            let found = match recorded {
+                Some(id) => Some(id),
+                None => with_retries(policy, || provider.find_by_token(&intent.kind, &intent.token))
+                    .await?
+                    .map(|(id, _)| id),
+            };
+            let Some(id) = found else {
                 return Ok(format!(
                     "an interrupted create of {} never reached the cloud; the plan creates it again",
                     intent.kind
                 ));
             };
-            let attrs = wait_ready(intent, &id, provider).await?;
+            let attrs = match wait_ready(intent, &id, Operation::Create, provider).await {
+                Ok(attrs) => attrs,
+                Err(ProviderError::NotFound { .. }) => {
+                    changes.push(StateChange::Remove {
+                        address: intent.address.clone(),
+                    });
+                    return Ok(format!(
+                        "{id}, created by an interrupted run, no longer exists; the plan creates it again"
+                    ));
+                }
+                Err(e) => return Err(e),
+            };
             let prior = state.resources.get(&intent.address);
             let resource = ResourceState {
                 kind: intent.kind.clone(),
@@ -103,7 +113,7 @@ async fn settle(
             let Some(id) = &intent.id else {
                 return Ok("an interrupted update; the plan compares it with the cloud".into());
             };
-            match wait_ready(intent, id, provider).await {
+            match wait_ready(intent, id, Operation::Update, provider).await {
                 Ok(attrs) => {
                     if let Some(prior) = state.resources.get(&intent.address) {
                         let mut r = prior.clone();
@@ -162,6 +172,7 @@ async fn settle(
 async fn wait_ready(
     intent: &Intent,
     id: &str,
+    operation: Operation,
     provider: &dyn Provider,
 ) -> Result<Attrs, ProviderError> {
     let timeout =
@@ -171,7 +182,7 @@ async fn wait_ready(
         address: intent.address.clone(),
         kind: intent.kind.clone(),
         id: id.to_string(),
-        operation: Operation::Create,
+        operation,
     };
     loop {
         match with_retries(RetryPolicy::default(), || provider.poll(req.clone())).await? {

@@ -9,7 +9,7 @@ use clap::Args;
 use miette::{miette, Result};
 use strata_core::apply::{self, ApplyOptions, ApplyReport};
 use strata_core::plan::{render, Plan};
-use strata_core::state::State;
+use strata_core::state::{Backend, State};
 use tokio::sync::watch;
 
 use super::plan_cmd::{make_plan, print_notes};
@@ -104,18 +104,20 @@ impl Run {
         let config = source.config()?;
         let backend = project::backend(source, &config)?;
         let lock = Locked::take(backend.clone(), operation).await?;
-        let result = self.locked(source).await;
+        let result = self.locked(source, backend).await;
         let released = lock.release().await;
         let code = result?;
         released?;
         Ok(code)
     }
 
-    async fn locked(&self, source: &ConfigSource) -> Result<ExitCode> {
+    /// Plans (or reads the saved plan) and applies, with one backend
+    /// throughout: the one holding the lock, which read the state.
+    async fn locked(&self, source: &ConfigSource, backend: Arc<dyn Backend>) -> Result<ExitCode> {
         let (plan, state) = match &self.plan_file {
-            Some(path) => saved_plan(source, path).await?,
+            Some(path) => saved_plan(path, backend.as_ref()).await?,
             None => {
-                let planned = make_plan(source, &self.targets, self.destroy, false, true).await?;
+                let planned = make_plan(source, &self.targets, self.destroy, false, Some(backend.clone())).await?;
                 print_notes(&planned.notes, self.json);
                 (planned.plan, planned.state)
             }
@@ -136,8 +138,6 @@ impl Run {
             println!("\nApply cancelled.");
             return Ok(ExitCode::FAILURE);
         }
-        let config = source.config()?;
-        let backend = project::backend(source, &config)?;
         let provider = project::provider(source, &plan.provider)?;
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let interrupt = tokio::spawn(async move {
@@ -180,7 +180,7 @@ fn outputs_differ(plan: &Plan, state: &State) -> bool {
         })
 }
 
-async fn saved_plan(source: &ConfigSource, path: &std::path::Path) -> Result<(Plan, State)> {
+async fn saved_plan(path: &std::path::Path, backend: &dyn Backend) -> Result<(Plan, State)> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         miette!(
             code = "strata::plan::file",
@@ -190,8 +190,6 @@ async fn saved_plan(source: &ConfigSource, path: &std::path::Path) -> Result<(Pl
         )
     })?;
     let plan = Plan::from_json(&text)?;
-    let config = source.config()?;
-    let backend = project::backend(source, &config)?;
     let state = match backend.load().await? {
         Some(s) => s,
         // No state yet: the plan was made from an empty state with this lineage.

@@ -1,6 +1,7 @@
 //! `strata validate`, `strata graph` and `strata plan`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -10,7 +11,7 @@ use strata_core::graph::Graph;
 use strata_core::kinds;
 use strata_core::plan::{self, render, Plan, PlanOptions};
 use strata_core::schema::Mode;
-use strata_core::state::State;
+use strata_core::state::{Backend, State};
 
 use super::project::{self, ConfigSource};
 
@@ -112,24 +113,32 @@ pub struct Planned {
 }
 
 /// Plans against the current state, first resolving what an interrupted run
-/// left in flight (taking the lock for that unless the caller holds it).
+/// left in flight. `locked` is the backend of a caller that holds the state
+/// lock (apply, destroy); without it, the lock is taken just for recovery.
 pub async fn make_plan(
     source: &ConfigSource,
     targets_raw: &[String],
     destroy: bool,
     no_refresh: bool,
-    locked: bool,
+    locked: Option<Arc<dyn Backend>>,
 ) -> Result<Planned> {
     let graph = source.graph()?;
-    let backend = project::backend(source, &graph.config)?;
+    let holds_lock = locked.is_some();
+    let backend = match locked {
+        Some(b) => b,
+        None => project::backend(source, &graph.config)?,
+    };
     let provider = project::provider(source, &graph.config.provider)?;
     let mut state = project::load_state(backend.as_ref(), &graph.config.stack).await?;
     let mut notes = std::mem::take(&mut state.notes);
     if !state.pending.is_empty() {
-        let lock = if locked {
+        let lock = if holds_lock {
             None
         } else {
-            Some(project::Locked::take(backend.clone(), "recover").await?)
+            let lock = project::Locked::take(backend.clone(), "recover").await?;
+            // Another run may have finished between the read and the lock.
+            state = project::load_state(backend.as_ref(), &graph.config.stack).await?;
+            Some(lock)
         };
         let result = project::recover(backend.as_ref(), provider.as_ref(), &mut state).await;
         if let Some(lock) = lock {
@@ -161,7 +170,7 @@ pub fn print_notes(notes: &[String], json: bool) {
 
 pub async fn plan(source: &ConfigSource, args: PlanArgs) -> Result<ExitCode> {
     let Planned { plan, state, notes } =
-        make_plan(source, &args.targets, args.destroy, args.no_refresh, false).await?;
+        make_plan(source, &args.targets, args.destroy, args.no_refresh, None).await?;
     print_notes(&notes, args.json);
     if args.json {
         let mut value = render::json(&plan);

@@ -235,17 +235,6 @@ pub async fn apply(
             }
             let op = schedule.ops[node].clone();
             let change = &plan.changes[op.change];
-            // A create-before-destroy replacement deposes the current object first;
-            // delete-then-create already removed it.
-            if op.kind == OpKind::Create
-                && change.action == Action::Replace
-                && change.replace_order == Some(crate::plan::ReplaceOrder::CreateThenDelete)
-                && p.state.resources.contains_key(&op.address)
-            {
-                p.stage(StateChange::Depose {
-                    address: op.address.clone(),
-                });
-            }
             let attrs = match op.kind {
                 OpKind::Create | OpKind::Update => match resolve(&change.config, &p.state) {
                     Ok(a) => a,
@@ -266,6 +255,17 @@ pub async fn apply(
                 },
                 _ => Attrs::new(),
             };
+            // A create-before-destroy replacement deposes the current object first;
+            // delete-then-create already removed it.
+            if op.kind == OpKind::Create
+                && change.action == Action::Replace
+                && change.replace_order == Some(crate::plan::ReplaceOrder::CreateThenDelete)
+                && p.state.resources.contains_key(&op.address)
+            {
+                p.stage(StateChange::Depose {
+                    address: op.address.clone(),
+                });
+            }
             let prior = match op.kind {
                 OpKind::DeleteDeposed => p
                     .state

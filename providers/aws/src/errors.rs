@@ -4,7 +4,7 @@
 //! ```
 //! use strata_aws::errors::is_transient_code;
 //! assert!(is_transient_code("Throttling"));
-//! assert!(!is_transient_code("DependencyViolation"));
+//! assert!(!is_transient_code("InvalidParameterValue"));
 //! ```
 
 use std::fmt::Debug;
