@@ -65,9 +65,11 @@ async fn settle(
                 .map(|r| r.id.clone());
             let found = match recorded {
                 Some(id) => Some(id),
-                None => with_retries(policy, || provider.find_by_token(&intent.kind, &intent.token))
-                    .await?
-                    .map(|(id, _)| id),
+                None => with_retries(policy, || {
+                    provider.find_by_token(&intent.kind, &intent.token)
+                })
+                .await?
+                .map(|(id, _)| id),
             };
             let Some(id) = found else {
                 return Ok(format!(

@@ -117,7 +117,14 @@ impl Run {
         let (plan, state) = match &self.plan_file {
             Some(path) => saved_plan(path, backend.as_ref()).await?,
             None => {
-                let planned = make_plan(source, &self.targets, self.destroy, false, Some(backend.clone())).await?;
+                let planned = make_plan(
+                    source,
+                    &self.targets,
+                    self.destroy,
+                    false,
+                    Some(backend.clone()),
+                )
+                .await?;
                 print_notes(&planned.notes, self.json);
                 (planned.plan, planned.state)
             }

@@ -1,8 +1,8 @@
 //! `strata validate`, `strata graph` and `strata plan`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Args;
 use miette::{miette, Result};
