@@ -211,3 +211,67 @@ impl Gates {
         o.new.requests >= self.min_requests
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(new: (u64, u64, f64), old: (u64, u64, f64)) -> Observation {
+        let m = |(requests, errors_5xx, p95): (u64, u64, f64)| TargetMetrics {
+            requests,
+            errors_5xx,
+            p95_ms: Some(p95),
+        };
+        Observation {
+            step: 1,
+            percent: 10,
+            healthy: 3,
+            total: 3,
+            alarms: BTreeMap::new(),
+            new: m(new),
+            old: m(old),
+        }
+    }
+
+    fn gate(o: &Observation) -> Option<String> {
+        Gates::default().check(o).err().map(|b| b.gate)
+    }
+
+    #[test]
+    fn each_gate_breaches_on_its_own_signal() {
+        let fine = obs((1000, 1, 120.0), (9000, 9, 120.0));
+        assert_eq!(gate(&fine), None);
+        let mut unhealthy = fine.clone();
+        unhealthy.healthy = 2;
+        assert_eq!(gate(&unhealthy).as_deref(), Some("target_health"));
+        let mut alarm = fine.clone();
+        alarm
+            .alarms
+            .insert("shop-p95-latency".into(), "ALARM".into());
+        assert_eq!(gate(&alarm).as_deref(), Some("alarm"));
+        assert_eq!(
+            gate(&obs((1000, 20, 120.0), (9000, 9, 120.0))).as_deref(),
+            Some("5xx_rate")
+        );
+        // Within the SLO but clearly worse than the old color.
+        assert_eq!(
+            gate(&obs((1000, 8, 120.0), (9000, 9, 120.0))).as_deref(),
+            Some("5xx_rate")
+        );
+        assert_eq!(
+            gate(&obs((1000, 1, 350.0), (9000, 9, 120.0))).as_deref(),
+            Some("p95_latency")
+        );
+        assert_eq!(
+            gate(&obs((1000, 1, 200.0), (9000, 9, 120.0))).as_deref(),
+            Some("p95_latency")
+        );
+    }
+
+    #[test]
+    fn too_few_requests_do_not_decide() {
+        let quiet = obs((20, 10, 900.0), (9000, 9, 120.0));
+        assert!(!Gates::default().decides(&quiet));
+        assert_eq!(gate(&quiet), None);
+    }
+}
