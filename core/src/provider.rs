@@ -296,7 +296,10 @@ pub trait Provider: Send + Sync {
 
     /// The health of every target registered with a target group
     /// (`DescribeTargetHealth`). Used by release gates, not by plan/apply.
-    async fn target_health(&self, target_group_arn: &str) -> Result<Vec<TargetHealth>, ProviderError> {
+    async fn target_health(
+        &self,
+        target_group_arn: &str,
+    ) -> Result<Vec<TargetHealth>, ProviderError> {
         let _ = target_group_arn;
         Err(ProviderError::Unsupported {
             kind: "target health (DescribeTargetHealth)".into(),

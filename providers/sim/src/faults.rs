@@ -75,7 +75,10 @@ impl VersionFault {
             }
         }
         if out.error_rate.is_none() && out.p95_ms.is_none() && !out.unhealthy {
-            return Err("say how the version misbehaves: bad_version=v2:5xx=0.08, :p95=450 or :unhealthy".into());
+            return Err(
+                "say how the version misbehaves: bad_version=v2:5xx=0.08, :p95=450 or :unhealthy"
+                    .into(),
+            );
         }
         Ok(out)
     }
@@ -140,8 +143,14 @@ impl FaultConfig {
     }
 
     /// The fault of the version an instance runs, if it is faulty.
-    pub fn version_fault(&self, version_tag: Option<&str>, ami: Option<&str>) -> Option<&VersionFault> {
-        self.bad_versions.iter().find(|f| f.matches(version_tag, ami))
+    pub fn version_fault(
+        &self,
+        version_tag: Option<&str>,
+        ami: Option<&str>,
+    ) -> Option<&VersionFault> {
+        self.bad_versions
+            .iter()
+            .find(|f| f.matches(version_tag, ami))
     }
 
     /// Whether a create of `address` (of `kind`) is made to fail.

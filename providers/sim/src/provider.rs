@@ -484,7 +484,10 @@ impl Provider for SimProvider {
         })
     }
 
-    async fn target_health(&self, target_group_arn: &str) -> Result<Vec<TargetHealth>, ProviderError> {
+    async fn target_health(
+        &self,
+        target_group_arn: &str,
+    ) -> Result<Vec<TargetHealth>, ProviderError> {
         self.latency(kinds::TARGET_GROUP).await;
         self.call(Some(kinds::TARGET_GROUP), false, |c, f| {
             if c.live(kinds::TARGET_GROUP, target_group_arn).is_none() {
