@@ -26,7 +26,9 @@
 //! [`config`] (settings, SDK clients, the call counter), [`errors`] (SDK
 //! errors to provider errors), [`tags`] (Strata's tags and how reads use
 //! them), one module per service family (`network`, `ec2`, `elbv2`,
-//! `autoscaling`, `rds`, `elasticache`, `cloudwatch`), and [`s3_backend`].
+//! `autoscaling`, `rds`, `elasticache`, `cloudwatch`), [`signals`] (what a
+//! release watches: target health, ALB metrics, alarm states), and
+//! [`s3_backend`].
 //!
 //! Reads are batched: one paginated Describe per kind, filtered by ids and
 //! (for EC2) the `strata:stack` tag. A few settings AWS only reports per
@@ -41,6 +43,7 @@ pub mod config;
 pub mod errors;
 pub mod provider;
 pub mod s3_backend;
+pub mod signals;
 pub mod tags;
 
 mod autoscaling;

@@ -8,14 +8,15 @@ use async_trait::async_trait;
 use strata_core::addr::Address;
 use strata_core::kinds;
 use strata_core::provider::{
-    CreateRequest, DeleteRequest, OpStatus, Operation, PollRequest, Provider, ProviderError,
-    ReadRequest, ReadResponse, ReadTarget, UpdateRequest,
+    CreateRequest, DeleteRequest, MetricsRequest, OpStatus, Operation, PollRequest, Provider,
+    ProviderError, ReadRequest, ReadResponse, ReadTarget, TargetHealth, TargetMetrics,
+    UpdateRequest,
 };
 use strata_core::value::{Attrs, Value};
 use tokio::sync::OnceCell;
 
 use crate::config::{AwsSettings, CallCounter, Clients};
-use crate::{autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds, tags};
+use crate::{autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds, signals, tags};
 
 /// Strata's AWS provider. Cheap to share behind an `Arc`; the SDK clients
 /// are built (and credentials checked) on first use or by [`AwsProvider::connect`].
@@ -333,5 +334,26 @@ impl Provider for AwsProvider {
         }
         let c = self.clients().await?;
         ec2::find_by_token(c, token).await
+    }
+
+    async fn target_health(
+        &self,
+        target_group_arn: &str,
+    ) -> Result<Vec<TargetHealth>, ProviderError> {
+        let c = self.clients().await?;
+        signals::target_health(c, target_group_arn).await
+    }
+
+    async fn target_metrics(&self, req: MetricsRequest) -> Result<TargetMetrics, ProviderError> {
+        let c = self.clients().await?;
+        signals::target_metrics(c, &req).await
+    }
+
+    async fn alarm_states(
+        &self,
+        names: &[String],
+    ) -> Result<BTreeMap<String, String>, ProviderError> {
+        let c = self.clients().await?;
+        signals::alarm_states(c, names).await
     }
 }
