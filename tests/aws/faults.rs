@@ -1,0 +1,295 @@
+//! A fault-injecting proxy of our own between the SDK and moto: throttling
+//! responses, 503s and latency. Applies still succeed (the SDK's and the
+//! engine's retries), and nothing is created twice.
+//!
+//! Faults are injected before a request reaches moto, as a throttling API
+//! front end does. Faults after a create reached the cloud (a lost response)
+//! rely on idempotency tokens, which moto ignores for RunInstances; that case
+//! is covered on the sim provider (`tests/it/crash.rs`, `tests/it/engine.rs`).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::support::{endpoint, moto, sdk, Project};
+
+#[derive(Default)]
+struct Counts {
+    requests: AtomicUsize,
+    throttled: AtomicUsize,
+    unavailable: AtomicUsize,
+}
+
+/// Reads one HTTP/1.1 request (headers and a Content-Length body).
+fn read_request(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = s.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + len {
+        let n = s.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Some(buf)
+}
+
+fn response(status: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-requestid: proxy\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn throttle(ec2: bool) -> Vec<u8> {
+    if ec2 {
+        response(
+            "503 Service Unavailable",
+            "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>proxy</RequestID></Response>",
+        )
+    } else {
+        response(
+            "400 Bad Request",
+            "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>proxy</RequestId></ErrorResponse>",
+        )
+    }
+}
+
+fn unavailable() -> Vec<u8> {
+    response(
+        "503 Service Unavailable",
+        "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>Service is unavailable</Message></Error><RequestId>proxy</RequestId></ErrorResponse>",
+    )
+}
+
+/// Forwards one request to moto on a fresh connection and returns the whole response.
+fn forward(upstream: &str, request: &[u8]) -> Option<Vec<u8>> {
+    let mut up = TcpStream::connect(upstream).ok()?;
+    // Ask moto to close after answering, so the response ends at EOF.
+    let text = String::from_utf8_lossy(request);
+    let head_end = text.find("\r\n\r\n")? + 4;
+    let mut head: Vec<String> = text[..head_end - 4]
+        .split("\r\n")
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .map(str::to_string)
+        .collect();
+    head.push("Connection: close".into());
+    let mut out = (head.join("\r\n") + "\r\n\r\n").into_bytes();
+    out.extend_from_slice(&request[head_end..]);
+    up.write_all(&out).ok()?;
+    let mut reply = Vec::new();
+    up.read_to_end(&mut reply).ok()?;
+    Some(reply)
+}
+
+/// Starts the proxy (a thread per connection); returns its URL.
+fn start(upstream: String, counts: Arc<Counts>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { continue };
+            let upstream = upstream.clone();
+            let counts = counts.clone();
+            std::thread::spawn(move || {
+                while let Some(request) = read_request(&mut client) {
+                    let n = counts.requests.fetch_add(1, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(5));
+                    let body = String::from_utf8_lossy(&request);
+                    let api_call = body.contains("Action=");
+                    let reply = if api_call && n % 10 == 3 {
+                        counts.throttled.fetch_add(1, Ordering::SeqCst);
+                        throttle(body.contains("Version=2016-11-15"))
+                    } else if api_call && n % 23 == 11 {
+                        counts.unavailable.fetch_add(1, Ordering::SeqCst);
+                        unavailable()
+                    } else {
+                        match forward(&upstream, &request) {
+                            Some(r) => r,
+                            None => return,
+                        }
+                    };
+                    let closes = String::from_utf8_lossy(&reply)
+                        .to_ascii_lowercase()
+                        .contains("connection: close");
+                    if client.write_all(&reply).is_err() || closes {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+const MANIFEST: &str = r#"
+stack = "faulty"
+
+[provider]
+kind = "aws"
+region = "us-east-1"
+
+[resource.vpc]
+kind = "aws.ec2.vpc"
+cidr_block = "10.0.0.0/16"
+
+[resource.subnet]
+kind = "aws.ec2.subnet"
+vpc_id = "${vpc.id}"
+cidr_block = "10.0.1.0/24"
+availability_zone = "us-east-1a"
+
+[resource.sg]
+kind = "aws.ec2.security_group"
+name = "faulty-web"
+vpc_id = "${vpc.id}"
+ingress = [{ protocol = "tcp", from_port = 80, to_port = 80, cidr_blocks = ["0.0.0.0/0"] }]
+
+[resource.web_a]
+kind = "aws.ec2.instance"
+ami = "ami-0c55b159cbfafe1f0"
+instance_type = "t3.micro"
+subnet_id = "${subnet.id}"
+security_group_ids = ["${sg.id}"]
+
+[resource.web_b]
+kind = "aws.ec2.instance"
+ami = "ami-0c55b159cbfafe1f0"
+instance_type = "t3.micro"
+subnet_id = "${subnet.id}"
+security_group_ids = ["${sg.id}"]
+
+[resource.tg]
+kind = "aws.elbv2.target_group"
+name = "faulty-web"
+port = 80
+vpc_id = "${vpc.id}"
+target_ids = ["${web_a.id}", "${web_b.id}"]
+
+[resource.alarm]
+kind = "aws.cloudwatch.metric_alarm"
+alarm_name = "faulty-cpu"
+namespace = "AWS/EC2"
+metric_name = "CPUUtilization"
+statistic = "Average"
+period = 60
+evaluation_periods = 5
+threshold = 80
+comparison_operator = "GreaterThanThreshold"
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_503s_and_latency_are_retried_and_nothing_is_duplicated() {
+    let _moto = moto();
+    let upstream = endpoint()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let counts = Arc::new(Counts::default());
+    let proxy = start(upstream, counts.clone());
+
+    let p = Project::new(MANIFEST);
+    let run = |args: &'static [&'static str]| {
+        let mut c = p.cmd(args);
+        c.env("AWS_ENDPOINT_URL", &proxy);
+        c
+    };
+    let out = tokio::task::block_in_place(|| run(&["apply", "--yes"]).output().unwrap());
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out =
+        tokio::task::block_in_place(|| run(&["plan", "--detailed-exitcode"]).output().unwrap());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        counts.throttled.load(Ordering::SeqCst) > 3,
+        "the proxy throttled requests"
+    );
+    assert!(
+        counts.unavailable.load(Ordering::SeqCst) > 1,
+        "the proxy answered 503s"
+    );
+
+    // Straight to moto: exactly the two instances, one VPC, one group, one target group.
+    use strata_aws::sdk::{ec2, elbv2};
+    let cfg = sdk().await;
+    let e = ec2::Client::new(&cfg);
+    let tag = |v: &str| {
+        ec2::types::Filter::builder()
+            .name("tag:strata:stack")
+            .values(v)
+            .build()
+    };
+    let running: usize = e
+        .describe_instances()
+        .filters(tag("faulty"))
+        .send()
+        .await
+        .unwrap()
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .filter(|i| i.state().and_then(|s| s.name()).map(|n| n.as_str()) != Some("terminated"))
+        .count();
+    assert_eq!(running, 2);
+    let vpcs = e
+        .describe_vpcs()
+        .filters(tag("faulty"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(vpcs.vpcs().len(), 1);
+    let groups = e
+        .describe_security_groups()
+        .filters(tag("faulty"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(groups.security_groups().len(), 1);
+    let tgs = elbv2::Client::new(&cfg)
+        .describe_target_groups()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        tgs.target_groups()
+            .iter()
+            .filter(|t| t.target_group_name() == Some("faulty-web"))
+            .count(),
+        1
+    );
+
+    let out = tokio::task::block_in_place(|| run(&["destroy", "--yes"]).output().unwrap());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
