@@ -18,5 +18,6 @@ mod faults;
 mod kinds;
 mod quickstart;
 mod refresh_cost;
+mod rollout;
 mod s3_state;
 mod support;
