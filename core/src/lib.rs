@@ -18,6 +18,7 @@
 
 pub mod addr;
 pub mod apply;
+pub mod attrs;
 pub mod config;
 pub mod diag;
 pub mod graph;

@@ -1,46 +1,8 @@
 //! Reading request attributes and building live ones.
 
+pub use strata_core::attrs::{bool_or, int_of, list, required, str_of, strings};
 use strata_core::provider::ProviderError;
 use strata_core::value::{Attrs, Value};
-
-/// A string attribute, if set.
-pub fn str_of<'a>(attrs: &'a Attrs, name: &str) -> Option<&'a str> {
-    attrs.get(name).and_then(Value::as_str)
-}
-
-/// A required string attribute, or a configuration error naming it.
-pub fn required<'a>(attrs: &'a Attrs, name: &str) -> Result<&'a str, ProviderError> {
-    str_of(attrs, name).ok_or_else(|| {
-        ProviderError::api(
-            "MissingParameter",
-            format!("The request must contain the parameter {name}"),
-        )
-    })
-}
-
-/// A list of strings (empty if unset).
-pub fn strings(attrs: &Attrs, name: &str) -> Vec<String> {
-    attrs
-        .get(name)
-        .and_then(Value::as_list)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// An integer attribute, if set.
-pub fn int_of(attrs: &Attrs, name: &str) -> Option<i64> {
-    attrs.get(name).and_then(|v| match v {
-        Value::Int(i) => Some(*i),
-        Value::Float(f) => Some(*f as i64),
-        _ => None,
-    })
-}
 
 /// An `i32` attribute, if set and in range.
 pub fn i32_of(attrs: &Attrs, name: &str) -> Option<i32> {
@@ -50,16 +12,6 @@ pub fn i32_of(attrs: &Attrs, name: &str) -> Option<i32> {
 /// A float attribute, if set.
 pub fn f64_of(attrs: &Attrs, name: &str) -> Option<f64> {
     attrs.get(name).and_then(Value::as_f64)
-}
-
-/// A boolean attribute, or `default`.
-pub fn bool_or(attrs: &Attrs, name: &str, default: bool) -> bool {
-    attrs.get(name).and_then(Value::as_bool).unwrap_or(default)
-}
-
-/// A list of strings as a value.
-pub fn list<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Value {
-    Value::List(items.into_iter().map(|s| Value::String(s.into())).collect())
 }
 
 /// Inserts `name = value` if `value` is set.
