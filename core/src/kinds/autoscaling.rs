@@ -60,7 +60,7 @@ pub(super) static POLICY: KindSchema = KindSchema {
         A::required("target_value", T::Float, "The value the metric is held at."),
         A::optional("resource_label", T::String, "For ALBRequestCountPerTarget: the ALB/target group label."),
         A::optional("disable_scale_in", T::Bool, "Only scale out.").default(D::Bool(false)),
-        TAGS,
+        // AWS scaling policies carry no tags: they are found by group and name.
         A::computed("arn", T::String, "ARN."),
     ],
     create_before_destroy: false,

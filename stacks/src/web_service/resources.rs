@@ -341,7 +341,6 @@ pub(super) fn declare(
                 autoscaling_group_name: asg.name(),
                 predefined_metric: PredefinedMetric::AsgAverageCpuUtilization,
                 target_value: web.cpu_target,
-                tags: color_tags.clone(),
                 ..Default::default()
             },
         );

@@ -215,8 +215,6 @@ pub struct ScalingPolicy {
     pub resource_label: Option<Input<String>>,
     /// Only scale out (default `false`).
     pub disable_scale_in: Option<bool>,
-    /// Tags.
-    pub tags: BTreeMap<String, String>,
 }
 
 impl ResourceSpec for ScalingPolicy {
@@ -229,7 +227,6 @@ impl ResourceSpec for ScalingPolicy {
             .set("target_value", self.target_value)
             .opt("resource_label", self.resource_label)
             .opt("disable_scale_in", self.disable_scale_in)
-            .tags(self.tags)
             .build()
     }
 }
