@@ -28,6 +28,11 @@ pub(super) static LOAD_BALANCER: KindSchema = KindSchema {
         A::computed("arn", T::String, "ARN."),
         A::computed("dns_name", T::String, "Public DNS name."),
         A::computed(
+            "arn_suffix",
+            T::String,
+            "`app/NAME/ID`: the CloudWatch `LoadBalancer` dimension.",
+        ),
+        A::computed(
             "zone_id",
             T::String,
             "Route 53 hosted zone of the DNS name.",
@@ -73,6 +78,11 @@ pub(super) static TARGET_GROUP: KindSchema = KindSchema {
         ),
         TAGS,
         A::computed("arn", T::String, "ARN."),
+        A::computed(
+            "arn_suffix",
+            T::String,
+            "`targetgroup/NAME/ID`: the CloudWatch `TargetGroup` dimension.",
+        ),
     ],
     create_before_destroy: true,
     ready_timeout: Duration::from_secs(300),

@@ -108,6 +108,23 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The part of a load balancer or target group ARN CloudWatch uses as its
+/// dimension: `app/NAME/ID` or `targetgroup/NAME/ID`.
+///
+/// ```
+/// use strata_core::kinds::elb_arn_suffix;
+/// let lb = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188";
+/// assert_eq!(elb_arn_suffix(lb), "app/web/50dc6c495c0c9188");
+/// let tg = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/73e2d6bc24d8a067";
+/// assert_eq!(elb_arn_suffix(tg), "targetgroup/blue/73e2d6bc24d8a067");
+/// ```
+pub fn elb_arn_suffix(arn: &str) -> &str {
+    match arn.split_once(":loadbalancer/") {
+        Some((_, rest)) => rest,
+        None => arn.rsplit(':').next().unwrap_or(arn),
+    }
+}
+
 /// Computed attributes whose value changes when the resource is updated in
 /// place (so references to them are unknown until the update is applied).
 pub fn recomputed_on_update(kind: &str) -> &'static [&'static str] {

@@ -129,6 +129,7 @@ async fn read_lbs(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, Attrs>
             list(lb.security_groups().iter().map(String::as_str)),
         );
         put(&mut a, "arn", Some(arn));
+        put(&mut a, "arn_suffix", Some(kinds::elb_arn_suffix(arn)));
         put(&mut a, "dns_name", lb.dns_name());
         put(&mut a, "zone_id", lb.canonical_hosted_zone_id());
         put(
@@ -206,6 +207,7 @@ async fn read_tgs(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, Attrs>
         put(&mut hc, "matcher", tg.matcher().and_then(|m| m.http_code()));
         a.insert("health_check".into(), Value::Map(hc));
         put(&mut a, "arn", Some(arn));
+        put(&mut a, "arn_suffix", Some(kinds::elb_arn_suffix(arn)));
         let attrs = c
             .elb
             .describe_target_group_attributes()

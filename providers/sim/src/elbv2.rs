@@ -272,7 +272,14 @@ pub fn delete(c: &mut Cloud, req: &DeleteRequest) -> Result<(), ProviderError> {
 }
 
 /// Load balancers, target groups and listeners carry no changing attributes.
-pub fn live(_c: &Cloud, _rec: &Record, _out: &mut Attrs) {}
+pub fn live(_c: &Cloud, rec: &Record, out: &mut Attrs) {
+    if rec.kind == kinds::LOAD_BALANCER || rec.kind == kinds::TARGET_GROUP {
+        out.insert(
+            "arn_suffix".into(),
+            Value::String(kinds::elb_arn_suffix(&rec.id).to_string()),
+        );
+    }
+}
 
 /// Registers `ids` with a target group now.
 pub fn register(c: &mut Cloud, tg: &str, ids: &[String]) {

@@ -346,9 +346,9 @@ pub(super) fn declare(
         );
         let mut dims = BTreeMap::new();
         if let Some(tg) = tgs.get(&color) {
-            dims.insert("TargetGroup".to_string(), tg.arn().as_string());
+            dims.insert("TargetGroup".to_string(), tg.arn_suffix());
         }
-        dims.insert("LoadBalancer".to_string(), alb.arn().as_string());
+        dims.insert("LoadBalancer".to_string(), alb.arn_suffix());
         s.add(
             &format!("alarm_unhealthy_{color}"),
             MetricAlarm {
@@ -457,7 +457,7 @@ pub(super) fn declare(
     // SLO alarms on the load balancer.
     let lb_dims = || {
         let mut d = BTreeMap::new();
-        d.insert("LoadBalancer".to_string(), alb.arn().as_string());
+        d.insert("LoadBalancer".to_string(), alb.arn_suffix());
         d
     };
     s.add(

@@ -54,6 +54,10 @@ impl Handle<LoadBalancer> {
     pub fn zone_id(&self) -> Input<String> {
         self.attr("zone_id")
     }
+    /// `app/NAME/ID`: the `LoadBalancer` dimension of its CloudWatch metrics.
+    pub fn arn_suffix(&self) -> Input<String> {
+        self.attr("arn_suffix")
+    }
 }
 
 /// A target group's health check; unset fields keep AWS's defaults.
@@ -149,6 +153,10 @@ impl Handle<TargetGroup> {
     /// The target group's ARN.
     pub fn arn(&self) -> Input<TargetGroupArn> {
         self.attr("arn")
+    }
+    /// `targetgroup/NAME/ID`: the `TargetGroup` dimension of its CloudWatch metrics.
+    pub fn arn_suffix(&self) -> Input<String> {
+        self.attr("arn_suffix")
     }
 }
 
