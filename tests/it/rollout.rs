@@ -128,11 +128,14 @@ fn a_faulty_version_is_rolled_back_at_the_first_breaching_step() {
     assert_eq!(breach.len(), 1);
     assert_eq!(breach[0]["gate"], "5xx_rate");
     assert_eq!(breach[0]["step"], 0, "the 1% step");
-    assert!(
-        breach[0]["value"].as_str().unwrap().starts_with("8."),
-        "{}",
-        breach[0]
-    );
+    // The injected 8% 5xx rate, as measured on simulated traffic (sampling noise allowed).
+    let measured: f64 = breach[0]["value"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches('%')
+        .parse()
+        .unwrap();
+    assert!((6.0..=10.0).contains(&measured), "{}", breach[0]);
     assert_eq!(of(&events, "finished")[0]["result"], "rolled_back");
     assert_eq!(weights(&p), (100, 0));
     assert_eq!(live_color(&p), "blue");
