@@ -142,11 +142,15 @@ async fn apply_all(
     (report.state, elapsed)
 }
 
-fn peak_rss_mb() -> Option<f64> {
+fn rss_mb(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    rss_mb("VmHWM:")
 }
 
 struct Row(String, String, String, bool);
@@ -346,15 +350,21 @@ async fn plan_child(dir: std::path::PathBuf, units: usize) {
         .flatten()
         .unwrap_or_else(|| panic!("no state in {}", dir.display()));
     let loaded = started.elapsed();
+    let detail = std::env::var("STRATA_BENCH_DETAIL").is_ok();
+    let mut mem = vec![("state", rss_mb("VmRSS:"))];
     let sim = SimProvider::open(&dir.join("sim"), SimOptions::instant())
         .unwrap_or_else(|e| panic!("{e}"));
     let opened = started.elapsed();
+    mem.push(("sim", rss_mb("VmRSS:")));
     let graph = Graph::build(synthetic(units, UNIT)).unwrap_or_else(|e| panic!("{e}"));
     let built = started.elapsed();
+    mem.push(("graph", rss_mb("VmRSS:")));
     let p = plan::plan(&graph, &state, &sim, &PlanOptions::default())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    if std::env::var("STRATA_BENCH_DETAIL").is_ok() {
+    mem.push(("plan", rss_mb("VmRSS:")));
+    if detail {
+        eprintln!("child memory (resident MB after each step): {mem:?}");
         let size = |f: &str| std::fs::metadata(dir.join(f)).map_or(0, |m| m.len()) / 1024;
         eprintln!(
             "child: state {loaded:?} (state.json {} KiB, journal {} KiB, sim {} KiB), sim {:?}, graph {:?}, plan {:?}",
