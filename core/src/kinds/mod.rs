@@ -2,11 +2,13 @@
 //! schemas ([`schema_of`]), value checks ([`check_attr`]) and typed Rust specs
 //! ([`typed`]).
 
+mod alarm_check;
 mod autoscaling;
 mod cloudwatch;
 mod ec2;
 mod elasticache;
 mod elbv2;
+pub mod metric_math;
 mod rds;
 pub mod typed;
 mod validate;

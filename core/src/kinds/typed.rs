@@ -65,7 +65,7 @@ use std::marker::PhantomData;
 use crate::addr::Address;
 use crate::value::{Attrs, Reference, Value};
 
-pub use alarm::MetricAlarm;
+pub use alarm::{MetricAlarm, MetricQuery, MetricStat};
 pub use compute::{AutoscalingGroup, Instance, LaunchTemplate, PredefinedMetric, ScalingPolicy};
 pub use data::{CacheSubnetGroup, DbInstance, DbSubnetGroup, ReplicationGroup};
 pub use elb::{HealthCheck, Listener, LoadBalancer, TargetGroup, WeightedTarget};

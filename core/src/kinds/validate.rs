@@ -18,7 +18,7 @@ pub struct AttrProblem {
 }
 
 impl AttrProblem {
-    fn new(attr: Option<&str>, message: impl Into<String>, help: Option<String>) -> Self {
+    pub(super) fn new(attr: Option<&str>, message: impl Into<String>, help: Option<String>) -> Self {
         Self {
             attr: attr.map(str::to_string),
             message: message.into(),
@@ -226,7 +226,7 @@ const COMPARISONS: &[&str] = &[
     "LessThanThreshold",
     "LessThanOrEqualToThreshold",
 ];
-const STATISTICS: &[&str] = &["SampleCount", "Average", "Sum", "Minimum", "Maximum"];
+pub(super) const STATISTICS: &[&str] = &["SampleCount", "Average", "Sum", "Minimum", "Maximum"];
 const METRICS: &[&str] = &[
     "ASGAverageCPUUtilization",
     "ASGAverageNetworkIn",
@@ -234,7 +234,7 @@ const METRICS: &[&str] = &[
     "ALBRequestCountPerTarget",
 ];
 
-fn is_percentile(s: &str) -> bool {
+pub(super) fn is_percentile(s: &str) -> bool {
     s.strip_prefix('p')
         .and_then(|n| n.parse::<f64>().ok())
         .is_some_and(|n| (0.0..=100.0).contains(&n))
@@ -416,6 +416,9 @@ pub fn check_resource(schema: &KindSchema, attrs: &mut Attrs, region: &str) -> V
         }
     }
     if out.is_empty() {
+        if schema.kind == super::METRIC_ALARM {
+            super::alarm_check::normalize(attrs);
+        }
         check_cross(schema, attrs, &mut out);
     }
     out
@@ -483,17 +486,7 @@ fn check_cross(schema: &KindSchema, attrs: &Attrs, out: &mut Vec<AttrProblem>) {
                 }
             }
         }
-        super::METRIC_ALARM => {
-            let plain = attrs.contains_key("statistic");
-            let percentile = attrs.contains_key("extended_statistic");
-            if plain == percentile {
-                out.push(AttrProblem::new(
-                    None,
-                    "an alarm needs exactly one of `statistic` and `extended_statistic`",
-                    Some("e.g. statistic = \"Average\", or extended_statistic = \"p95\" for a percentile".into()),
-                ));
-            }
-        }
+        super::METRIC_ALARM => super::alarm_check::check_alarm(attrs, out),
         super::DB_INSTANCE => {
             let replica = attrs.contains_key("replicate_source_db");
             if !replica && attrs.get("username").is_none() {
