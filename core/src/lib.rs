@@ -21,6 +21,7 @@ pub mod apply;
 pub mod attrs;
 pub mod config;
 pub mod diag;
+pub mod drill;
 pub mod graph;
 pub mod kinds;
 pub mod manifest;

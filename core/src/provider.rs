@@ -9,6 +9,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::addr::Address;
+use crate::drill::{
+    CacheReplicationGroup, CreateDbSnapshotRequest, DbInstance, DbSnapshot,
+    DescribeDbSnapshotsRequest, DrillResource, RenameDbRequest, RestoreDbRequest,
+};
 use crate::value::Attrs;
 
 /// One resource to read back: its address and cloud id.
@@ -260,6 +264,12 @@ impl TargetMetrics {
     }
 }
 
+fn unsupported_drill(operation: &str) -> ProviderError {
+    ProviderError::Unsupported {
+        kind: format!("{operation} (drills)"),
+    }
+}
+
 /// A cloud the engine can manage resources in.
 #[async_trait]
 pub trait Provider: Send + Sync {
@@ -325,6 +335,172 @@ pub trait Provider: Send + Sync {
         Err(ProviderError::Unsupported {
             kind: "alarm states (CloudWatch DescribeAlarms)".into(),
         })
+    }
+
+    /// Describes one DB instance (`DescribeDBInstances`). Used by drills.
+    async fn describe_db_instance(&self, db_id: &str) -> Result<DbInstance, ProviderError> {
+        let _ = db_id;
+        Err(unsupported_drill("DescribeDBInstances"))
+    }
+
+    /// Starts a manual snapshot (`CreateDBSnapshot`). Used by drills.
+    async fn create_db_snapshot(
+        &self,
+        req: CreateDbSnapshotRequest,
+    ) -> Result<DbSnapshot, ProviderError> {
+        let _ = req;
+        Err(unsupported_drill("CreateDBSnapshot"))
+    }
+
+    /// Lists DB snapshots (`DescribeDBSnapshots`; `SnapshotType=automated`
+    /// for the backups RDS takes itself). Used by drills.
+    async fn describe_db_snapshots(
+        &self,
+        req: DescribeDbSnapshotsRequest,
+    ) -> Result<Vec<DbSnapshot>, ProviderError> {
+        let _ = req;
+        Err(unsupported_drill("DescribeDBSnapshots"))
+    }
+
+    /// Deletes a DB snapshot (`DeleteDBSnapshot`). Used by drills.
+    async fn delete_db_snapshot(&self, snapshot_id: &str) -> Result<(), ProviderError> {
+        let _ = snapshot_id;
+        Err(unsupported_drill("DeleteDBSnapshot"))
+    }
+
+    /// Starts restoring a snapshot into a new instance
+    /// (`RestoreDBInstanceFromDBSnapshot`). Used by drills.
+    async fn restore_db_instance_from_db_snapshot(
+        &self,
+        req: RestoreDbRequest,
+    ) -> Result<DbInstance, ProviderError> {
+        let _ = req;
+        Err(unsupported_drill("RestoreDBInstanceFromDBSnapshot"))
+    }
+
+    /// Starts deleting a DB instance without a final snapshot
+    /// (`DeleteDBInstance` with `SkipFinalSnapshot`). Drills call it only on
+    /// instances tagged [`DRILL_TAG`](crate::drill::DRILL_TAG).
+    async fn delete_db_instance(&self, db_id: &str) -> Result<(), ProviderError> {
+        let _ = db_id;
+        Err(unsupported_drill("DeleteDBInstance"))
+    }
+
+    /// Renames a DB instance and updates its tags (`ModifyDBInstance` with
+    /// `NewDBInstanceIdentifier`, `ApplyImmediately`; `AddTagsToResource`,
+    /// `RemoveTagsFromResource`). Used by `--promote` drills.
+    async fn modify_db_instance_identifier(
+        &self,
+        req: RenameDbRequest,
+    ) -> Result<DbInstance, ProviderError> {
+        let _ = req;
+        Err(unsupported_drill(
+            "ModifyDBInstance (NewDBInstanceIdentifier)",
+        ))
+    }
+
+    /// Reboots a DB instance, failing a multi-AZ primary over to its standby
+    /// when `force_failover` (`RebootDBInstance` with `ForceFailover`).
+    async fn reboot_db_instance(
+        &self,
+        db_id: &str,
+        force_failover: bool,
+    ) -> Result<(), ProviderError> {
+        let _ = (db_id, force_failover);
+        Err(unsupported_drill("RebootDBInstance"))
+    }
+
+    /// Promotes a read replica to a standalone instance (`PromoteReadReplica`).
+    async fn promote_read_replica(&self, db_id: &str) -> Result<(), ProviderError> {
+        let _ = db_id;
+        Err(unsupported_drill("PromoteReadReplica"))
+    }
+
+    /// Describes a Redis replication group with its nodes' roles and AZs
+    /// (`DescribeReplicationGroups`). Used by drills.
+    async fn describe_replication_group(
+        &self,
+        replication_group_id: &str,
+    ) -> Result<CacheReplicationGroup, ProviderError> {
+        let _ = replication_group_id;
+        Err(unsupported_drill("DescribeReplicationGroups"))
+    }
+
+    /// Fails a node group's primary over to a replica (`TestFailover`).
+    async fn test_failover(
+        &self,
+        replication_group_id: &str,
+        node_group_id: &str,
+    ) -> Result<(), ProviderError> {
+        let _ = (replication_group_id, node_group_id);
+        Err(unsupported_drill("TestFailover"))
+    }
+
+    /// Takes targets out of a target group (`DeregisterTargets`). Used by
+    /// AZ drills on clouds whose AZs cannot be turned off.
+    async fn deregister_targets(
+        &self,
+        target_group_arn: &str,
+        target_ids: &[String],
+    ) -> Result<(), ProviderError> {
+        let _ = (target_group_arn, target_ids);
+        Err(unsupported_drill("DeregisterTargets"))
+    }
+
+    /// Puts targets (back) into a target group on its port (`RegisterTargets`).
+    async fn register_targets(
+        &self,
+        target_group_arn: &str,
+        target_ids: &[String],
+    ) -> Result<(), ProviderError> {
+        let _ = (target_group_arn, target_ids);
+        Err(unsupported_drill("RegisterTargets"))
+    }
+
+    /// Pauses autoscaling processes of a group (`SuspendProcesses`), e.g.
+    /// [`AZ_DRILL_PROCESSES`](crate::drill::AZ_DRILL_PROCESSES).
+    async fn suspend_processes(
+        &self,
+        asg_name: &str,
+        processes: &[String],
+    ) -> Result<(), ProviderError> {
+        let _ = (asg_name, processes);
+        Err(unsupported_drill("SuspendProcesses"))
+    }
+
+    /// Resumes autoscaling processes of a group (`ResumeProcesses`).
+    async fn resume_processes(
+        &self,
+        asg_name: &str,
+        processes: &[String],
+    ) -> Result<(), ProviderError> {
+        let _ = (asg_name, processes);
+        Err(unsupported_drill("ResumeProcesses"))
+    }
+
+    /// DB instances and snapshots tagged [`DRILL_TAG`](crate::drill::DRILL_TAG)
+    /// (all drills, or the one with this id): what cleanup removes.
+    async fn find_drill_resources(
+        &self,
+        drill_id: Option<&str>,
+    ) -> Result<Vec<DrillResource>, ProviderError> {
+        let _ = drill_id;
+        Err(unsupported_drill("finding drill resources by tag"))
+    }
+
+    /// Takes an availability zone down, or brings it back: its instances
+    /// fail, load balancers stop routing there, DB and Redis primaries there
+    /// fail over. Only a simulated cloud can; AWS answers `Unsupported`, and
+    /// AZ drills fall back to deregistering the AZ's targets.
+    async fn simulate_az_outage(&self, az: &str, down: bool) -> Result<(), ProviderError> {
+        let _ = (az, down);
+        Err(unsupported_drill("turning an availability zone off"))
+    }
+
+    /// How many seconds of cloud time pass per second of wall time (1 on a
+    /// real cloud; a sped-up sim's speed). Drills report cloud time.
+    fn time_scale(&self) -> f64 {
+        1.0
     }
 
     /// Reads one existing resource by id, for `strata import`.

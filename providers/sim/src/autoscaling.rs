@@ -162,7 +162,8 @@ pub fn reconcile(c: &mut Cloud, name: &str, boot_secs: f64) {
             .str("availability_zone")
             .unwrap_or_default()
             .to_string();
-        if c.az_is_down(&az) || instance_state(c, inst) == "stopped" {
+        let replace = !crate::drill_ops::is_suspended(&group, "ReplaceUnhealthy");
+        if c.az_is_down(&az) || (replace && instance_state(c, inst) == "stopped") {
             terminate(c, &id);
         } else {
             by_az.entry(az).or_default().push((inst.created_ms, id));
@@ -217,8 +218,12 @@ pub fn reconcile(c: &mut Cloud, name: &str, boot_secs: f64) {
         count -= 1;
     }
     let live: Vec<String> = by_az.into_values().flatten().map(|(_, id)| id).collect();
-    for tg in tgs {
-        register(c, &tg, &live);
+    // With AddToLoadBalancer suspended, instances are left as they are
+    // (registered or not), as on AWS.
+    if !crate::drill_ops::is_suspended(&group, "AddToLoadBalancer") {
+        for tg in tgs {
+            register(c, &tg, &live);
+        }
     }
 }
 

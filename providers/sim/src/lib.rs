@@ -65,6 +65,7 @@ mod autoscaling;
 pub mod clock;
 mod cloud;
 mod cloudwatch;
+mod drill_ops;
 pub mod drills;
 mod ec2;
 mod elasticache;

@@ -6,6 +6,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use strata_core::drill::{
+    CacheReplicationGroup, CreateDbSnapshotRequest, DbInstance, DbSnapshot,
+    DescribeDbSnapshotsRequest, DrillResource, RenameDbRequest, RestoreDbRequest,
+};
 use strata_core::kinds;
 use strata_core::provider::{
     CreateRequest, DeleteRequest, MetricsRequest, OpStatus, Operation, PollRequest, Provider,
@@ -20,7 +24,7 @@ use crate::error::SimError;
 use crate::faults::FaultConfig;
 use crate::options::SimOptions;
 use crate::store::Store;
-use crate::{autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds};
+use crate::{autoscaling, cloudwatch, drill_ops, ec2, elasticache, elbv2, network, rds, snapshots};
 
 /// The simulated AWS cloud, Strata's default provider. Cheap to clone: clones
 /// share the same cloud.
@@ -515,6 +519,175 @@ impl Provider for SimProvider {
         self.call(Some(kinds::METRIC_ALARM), false, |c, _| {
             Ok(crate::traffic::alarm_states(c, names))
         })
+    }
+
+    async fn describe_db_instance(&self, db_id: &str) -> Result<DbInstance, ProviderError> {
+        self.latency(kinds::DB_INSTANCE).await;
+        self.call(Some(kinds::DB_INSTANCE), false, |c, _| {
+            drill_ops::describe_db(c, db_id)
+        })
+    }
+
+    async fn create_db_snapshot(
+        &self,
+        req: CreateDbSnapshotRequest,
+    ) -> Result<DbSnapshot, ProviderError> {
+        self.latency(kinds::DB_INSTANCE).await;
+        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
+            drill_ops::create_snapshot(c, &req)
+        })
+    }
+
+    async fn describe_db_snapshots(
+        &self,
+        req: DescribeDbSnapshotsRequest,
+    ) -> Result<Vec<DbSnapshot>, ProviderError> {
+        self.latency(kinds::DB_INSTANCE).await;
+        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
+            Ok(drill_ops::describe_snapshots(c, &req))
+        })
+    }
+
+    async fn delete_db_snapshot(&self, snapshot_id: &str) -> Result<(), ProviderError> {
+        self.latency(kinds::DB_INSTANCE).await;
+        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
+            drill_ops::delete_snapshot(c, snapshot_id)
+        })
+    }
+
+    async fn restore_db_instance_from_db_snapshot(
+        &self,
+        req: RestoreDbRequest,
+    ) -> Result<DbInstance, ProviderError> {
+        self.latency(kinds::DB_INSTANCE).await;
+        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
+            snapshots::restore_with(c, &req)?;
+            drill_ops::describe_db(c, &req.db_id)
+        })
+    }
+
+    async fn delete_db_instance(&self, db_id: &str) -> Result<(), ProviderError> {
+        self.latency(kinds::DB_INSTANCE).await;
+        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
+            drill_ops::delete_db(c, db_id)
+        })
+    }
+
+    async fn modify_db_instance_identifier(
+        &self,
+        req: RenameDbRequest,
+    ) -> Result<DbInstance, ProviderError> {
+        self.latency(kinds::DB_INSTANCE).await;
+        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
+            drill_ops::rename_db(c, &req)
+        })
+    }
+
+    async fn reboot_db_instance(
+        &self,
+        db_id: &str,
+        force_failover: bool,
+    ) -> Result<(), ProviderError> {
+        self.latency(kinds::DB_INSTANCE).await;
+        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
+            drill_ops::reboot_db(c, db_id, force_failover)
+        })
+    }
+
+    async fn promote_read_replica(&self, db_id: &str) -> Result<(), ProviderError> {
+        self.latency(kinds::DB_INSTANCE).await;
+        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
+            rds::promote(c, db_id)
+        })
+    }
+
+    async fn describe_replication_group(
+        &self,
+        replication_group_id: &str,
+    ) -> Result<CacheReplicationGroup, ProviderError> {
+        self.latency(kinds::REPLICATION_GROUP).await;
+        self.call(Some(kinds::REPLICATION_GROUP), false, |c, _| {
+            drill_ops::describe_group(c, replication_group_id)
+        })
+    }
+
+    async fn test_failover(
+        &self,
+        replication_group_id: &str,
+        node_group_id: &str,
+    ) -> Result<(), ProviderError> {
+        self.latency(kinds::REPLICATION_GROUP).await;
+        self.call(Some(kinds::REPLICATION_GROUP), true, |c, _| {
+            drill_ops::test_failover(c, replication_group_id, node_group_id)
+        })
+    }
+
+    async fn deregister_targets(
+        &self,
+        target_group_arn: &str,
+        target_ids: &[String],
+    ) -> Result<(), ProviderError> {
+        self.latency(kinds::TARGET_GROUP).await;
+        self.call(Some(kinds::TARGET_GROUP), true, |c, _| {
+            drill_ops::deregister(c, target_group_arn, target_ids)
+        })
+    }
+
+    async fn register_targets(
+        &self,
+        target_group_arn: &str,
+        target_ids: &[String],
+    ) -> Result<(), ProviderError> {
+        self.latency(kinds::TARGET_GROUP).await;
+        self.call(Some(kinds::TARGET_GROUP), true, |c, _| {
+            drill_ops::register(c, target_group_arn, target_ids)
+        })
+    }
+
+    async fn suspend_processes(
+        &self,
+        asg_name: &str,
+        processes: &[String],
+    ) -> Result<(), ProviderError> {
+        self.latency(kinds::AUTOSCALING_GROUP).await;
+        self.call(Some(kinds::AUTOSCALING_GROUP), true, |c, _| {
+            drill_ops::set_processes(c, asg_name, processes, true)
+        })
+    }
+
+    async fn resume_processes(
+        &self,
+        asg_name: &str,
+        processes: &[String],
+    ) -> Result<(), ProviderError> {
+        self.latency(kinds::AUTOSCALING_GROUP).await;
+        self.call(Some(kinds::AUTOSCALING_GROUP), true, |c, _| {
+            drill_ops::set_processes(c, asg_name, processes, false)
+        })
+    }
+
+    async fn find_drill_resources(
+        &self,
+        drill_id: Option<&str>,
+    ) -> Result<Vec<DrillResource>, ProviderError> {
+        self.latency(kinds::DB_INSTANCE).await;
+        self.call(Some(kinds::DB_INSTANCE), false, |c, _| {
+            Ok(drill_ops::drill_resources(c, drill_id))
+        })
+    }
+
+    async fn simulate_az_outage(&self, az: &str, down: bool) -> Result<(), ProviderError> {
+        self.with_cloud(false, |c, _| crate::network::check_az(c, az))?;
+        self.set_az_down(az, down)
+    }
+
+    fn time_scale(&self) -> f64 {
+        let speed = self.shared.options.speed;
+        if speed.is_finite() && speed > 0.0 {
+            speed
+        } else {
+            1.0
+        }
     }
 
     async fn find_by_token(

@@ -14,7 +14,7 @@ use crate::provider::NewResource;
 use crate::snapshots;
 
 /// AWS seconds a DB delete takes.
-const DELETE_SECS: f64 = 300.0;
+pub(crate) const DELETE_SECS: f64 = 300.0;
 /// AWS seconds a modification takes.
 const MODIFY_SECS: f64 = 60.0;
 /// AWS seconds a failover reboot takes.
@@ -205,7 +205,7 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
 }
 
 /// Picks (or clears) the multi-AZ standby's AZ: another AZ of the group.
-fn set_standby(rec: &mut Record, azs: &[String]) {
+pub(crate) fn set_standby(rec: &mut Record, azs: &[String]) {
     let az = rec.str("availability_zone").unwrap_or_default().to_string();
     let standby = azs.iter().find(|a| **a != az).cloned();
     match standby.filter(|_| bool_or(&rec.attrs, "multi_az", false)) {
@@ -329,11 +329,14 @@ pub fn delete(c: &mut Cloud, req: &DeleteRequest) -> Result<(), ProviderError> {
         let ready = c.after(DELETE_SECS);
         snapshots::take(c, &rec, &name, "final", ready);
     }
+    // RDS deletes an instance's automated backups with it.
+    c.snapshots
+        .retain(|_, s| !(s.snapshot_type == "automated" && s.source_db == req.id));
     c.start_delete(&req.kind, &req.id, "deleting", DELETE_SECS);
     Ok(())
 }
 
-fn stamp(ms: u64) -> String {
+pub(crate) fn stamp(ms: u64) -> String {
     chrono::DateTime::from_timestamp_millis(i64::try_from(ms).unwrap_or(0))
         .map(|t| t.format("%Y%m%d%H%M%S").to_string())
         .unwrap_or_else(|| ms.to_string())

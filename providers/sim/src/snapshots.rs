@@ -6,12 +6,18 @@ use strata_core::kinds;
 use strata_core::provider::ProviderError;
 use strata_core::value::{Attrs, Value};
 
-use crate::attrs::{api, bool_or, int_of, str_of};
-use crate::cloud::{Cloud, Record};
+use strata_core::drill::RestoreDbRequest;
+
+use crate::attrs::{api, bool_or, int_of, list, str_of, strings};
+use crate::cloud::{is_system_tag, Cloud, Record};
 use crate::ids::arn;
+use crate::rds;
+
+/// The computed attribute holding a DB instance's parameter group name.
+pub const PARAMETER_GROUP: &str = "db_parameter_group_name";
 
 /// AWS seconds a manual snapshot takes.
-const SNAPSHOT_SECS: f64 = 120.0;
+pub(crate) const SNAPSHOT_SECS: f64 = 120.0;
 /// AWS seconds a restore takes.
 const RESTORE_SECS: f64 = 600.0;
 
@@ -38,6 +44,9 @@ pub struct DbSnapshot {
     pub allocated_storage: i64,
     /// The source's configuration (no password), used by restores.
     pub source_attrs: Attrs,
+    /// Its tags (drills tag theirs).
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 impl DbSnapshot {
@@ -68,6 +77,7 @@ pub fn take(c: &mut Cloud, db: &Record, id: &str, snapshot_type: &str, ready: u6
         encrypted: bool_or(&db.attrs, "storage_encrypted", true),
         allocated_storage: int_of(&db.attrs, "allocated_storage").unwrap_or(20),
         source_attrs: db.attrs.clone(),
+        tags: std::collections::BTreeMap::new(),
     };
     c.snapshots.insert(id.to_string(), snap.clone());
     snap
@@ -105,8 +115,42 @@ pub fn create(c: &mut Cloud, db_id: &str, id: &str) -> Result<DbSnapshot, Provid
     Ok(snap)
 }
 
-/// Restores a snapshot into a new instance `new_id` (creating, then available).
+/// Restores a snapshot into a new instance `new_id` (creating, then
+/// available), with the source's settings.
 pub fn restore(c: &mut Cloud, snapshot_id: &str, new_id: &str) -> Result<(), ProviderError> {
+    let snap = c.snapshots.get(snapshot_id).cloned().ok_or_else(|| {
+        api(
+            "DBSnapshotNotFound",
+            format!("DBSnapshot {snapshot_id} not found."),
+        )
+    })?;
+    let src = &snap.source_attrs;
+    restore_with(
+        c,
+        &RestoreDbRequest {
+            snapshot_id: snapshot_id.to_string(),
+            db_id: new_id.to_string(),
+            class: str_of(src, "instance_class")
+                .unwrap_or("db.t4g.medium")
+                .to_string(),
+            subnet_group: str_of(src, "db_subnet_group_name").map(str::to_string),
+            security_group_ids: strings(src, "vpc_security_group_ids"),
+            parameter_group: None,
+            multi_az: bool_or(src, "multi_az", false),
+            deletion_protection: bool_or(src, "deletion_protection", false),
+            tags: Default::default(),
+        },
+    )
+}
+
+/// `RestoreDBInstanceFromDBSnapshot`: a new instance from an available
+/// snapshot with the request's class, subnet group, security groups,
+/// parameter group, multi-AZ and deletion protection; the engine, version,
+/// storage and encryption come from the snapshot. Tags under `strata:` or
+/// `aws:` are system tags; the rest are the instance's own tags.
+pub fn restore_with(c: &mut Cloud, req: &RestoreDbRequest) -> Result<(), ProviderError> {
+    let snapshot_id = req.snapshot_id.as_str();
+    let new_id = req.db_id.as_str();
     let snap = c.snapshots.get(snapshot_id).cloned().ok_or_else(|| {
         api(
             "DBSnapshotNotFound",
@@ -122,20 +166,84 @@ pub fn restore(c: &mut Cloud, snapshot_id: &str, new_id: &str) -> Result<(), Pro
     if c.get(kinds::DB_INSTANCE, new_id).is_some() {
         return Err(api("DBInstanceAlreadyExists", "DB instance already exists"));
     }
+    if let Some(group) = &req.subnet_group {
+        if c.live(kinds::DB_SUBNET_GROUP, group).is_none() {
+            return Err(api(
+                "DBSubnetGroupNotFoundFault",
+                format!("DBSubnetGroup '{group}' not found."),
+            ));
+        }
+    }
     let region = c.region.clone();
     let mut attrs = snap.source_attrs.clone();
-    attrs.remove("replicate_source_db");
-    attrs.remove("final_snapshot_identifier");
-    attrs.remove("tags");
+    for key in [
+        "replicate_source_db",
+        "final_snapshot_identifier",
+        "tags",
+        "availability_zone",
+    ] {
+        attrs.remove(key);
+    }
     attrs.insert("identifier".into(), Value::String(new_id.to_string()));
-    let az = snap
-        .source_attrs
-        .get("availability_zone")
+    attrs.insert("engine".into(), Value::String(snap.engine.clone()));
+    attrs.insert(
+        "engine_version".into(),
+        Value::String(snap.engine_version.clone()),
+    );
+    attrs.insert("storage_encrypted".into(), Value::Bool(snap.encrypted));
+    attrs.insert("instance_class".into(), Value::String(req.class.clone()));
+    match &req.subnet_group {
+        Some(g) => attrs.insert("db_subnet_group_name".into(), Value::String(g.clone())),
+        None => attrs.remove("db_subnet_group_name"),
+    };
+    attrs.insert(
+        "vpc_security_group_ids".into(),
+        list(req.security_group_ids.iter().cloned()),
+    );
+    attrs.insert("multi_az".into(), Value::Bool(req.multi_az));
+    attrs.insert(
+        "deletion_protection".into(),
+        Value::Bool(req.deletion_protection),
+    );
+    let user_tags: std::collections::BTreeMap<String, Value> = req
+        .tags
+        .iter()
+        .filter(|(k, _)| !is_system_tag(k))
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    if !user_tags.is_empty() {
+        attrs.insert("tags".into(), Value::Map(user_tags));
+    }
+    let system: Vec<(&str, &str)> = req
+        .tags
+        .iter()
+        .filter(|(k, _)| is_system_tag(k))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let azs = attrs
+        .get("db_subnet_group_name")
         .and_then(Value::as_str)
-        .map(str::to_string)
+        .map(|g| rds::group_azs(c, g))
+        .filter(|azs| !azs.is_empty())
+        .unwrap_or_else(|| c.default_azs());
+    let az = azs
+        .iter()
+        .find(|a| !c.az_is_down(a))
+        .or_else(|| azs.first())
+        .cloned()
         .unwrap_or_else(|| format!("{region}a"));
     let address = format!("{new_id}.c9akciq32.{region}.rds.amazonaws.com");
-    let mut rec = Record::new(kinds::DB_INSTANCE, new_id.to_string(), attrs, &[], c.now);
+    let mut rec = Record::new(
+        kinds::DB_INSTANCE,
+        new_id.to_string(),
+        attrs,
+        &system,
+        c.now,
+    );
+    if let Some(pg) = &req.parameter_group {
+        rec.computed
+            .insert(PARAMETER_GROUP.into(), Value::String(pg.clone()));
+    }
     rec.computed.insert(
         "arn".into(),
         Value::String(arn("rds", &region, &format!("db:{new_id}"))),
@@ -147,6 +255,7 @@ pub fn restore(c: &mut Cloud, snapshot_id: &str, new_id: &str) -> Result<(), Pro
     rec.computed.insert("port".into(), Value::Int(5432));
     rec.computed
         .insert("availability_zone".into(), Value::String(az));
+    rds::set_standby(&mut rec, &azs);
     rec.phases = c.timeline(&[("creating", RESTORE_SECS)]);
     c.insert(rec);
     Ok(())

@@ -5,6 +5,7 @@
 
 mod compute;
 mod data;
+mod drill_ops;
 mod network;
 mod persistence;
 

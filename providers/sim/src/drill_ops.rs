@@ -1,0 +1,480 @@
+//! The drill operations of the [`Provider`](strata_core::provider::Provider)
+//! trait on the simulated cloud: DB snapshots (manual and automated),
+//! restores, renames, reboots with failover, replica promotion, Redis
+//! `TestFailover`, target (de)registration, suspended autoscaling processes,
+//! and finding resources by their drill tag.
+//!
+//! Automated snapshots follow RDS: an instance with a backup retention
+//! period gets its first one when it first becomes available and one a day
+//! (of AWS time) after that, kept for the retention period and deleted with
+//! the instance. They are materialized when snapshots are listed.
+
+use std::collections::BTreeMap;
+
+use strata_core::drill::{
+    CacheNode, CacheReplicationGroup, CreateDbSnapshotRequest, DbInstance, DbSnapshot,
+    DescribeDbSnapshotsRequest, DrillResource, DrillResourceKind, RenameDbRequest, SnapshotType,
+    DRILL_TAG,
+};
+use strata_core::kinds;
+use strata_core::provider::ProviderError;
+use strata_core::value::Value;
+
+use crate::attrs::{api, api_help, bool_or, int_of, str_of, strings};
+use crate::clock::scaled_ms;
+use crate::cloud::{is_system_tag, Cloud, Record};
+use crate::ids::arn;
+use crate::{elasticache, elbv2, rds, snapshots};
+
+/// The computed attribute listing an autoscaling group's suspended processes.
+pub const SUSPENDED: &str = "suspended_processes";
+
+/// AWS seconds from an instance's creation to its first automated backup.
+const FIRST_BACKUP_SECS: f64 = 480.0;
+/// AWS seconds between automated backups.
+const BACKUP_EVERY_SECS: f64 = 86_400.0;
+/// AWS seconds a rename takes.
+const RENAME_SECS: f64 = 10.0;
+/// AWS seconds a reboot without failover takes.
+const REBOOT_SECS: f64 = 30.0;
+
+/// The processes `SuspendProcesses` knows.
+const PROCESSES: &[&str] = &[
+    "Launch",
+    "Terminate",
+    "AddToLoadBalancer",
+    "AlarmNotification",
+    "AZRebalance",
+    "HealthCheck",
+    "InstanceRefresh",
+    "ReplaceUnhealthy",
+    "ScheduledActions",
+];
+
+fn db_not_found(id: &str) -> ProviderError {
+    api("DBInstanceNotFound", format!("DBInstance {id} not found."))
+}
+
+/// `DescribeDBInstances` for one identifier.
+pub fn describe_db(c: &Cloud, id: &str) -> Result<DbInstance, ProviderError> {
+    let rec = c
+        .get(kinds::DB_INSTANCE, id)
+        .ok_or_else(|| db_not_found(id))?;
+    let a = &rec.attrs;
+    Ok(DbInstance {
+        id: rec.id.clone(),
+        status: rec.status(c.now).to_string(),
+        engine: str_of(a, "engine").unwrap_or("postgres").to_string(),
+        engine_version: str_of(a, "engine_version").unwrap_or("16.4").to_string(),
+        encrypted: bool_or(a, "storage_encrypted", true),
+        endpoint: rec.str("endpoint").map(str::to_string),
+        availability_zone: rec.str("availability_zone").map(str::to_string),
+        secondary_availability_zone: rec.str("secondary_availability_zone").map(str::to_string),
+        multi_az: bool_or(a, "multi_az", false),
+        replica_of: str_of(a, "replicate_source_db").map(str::to_string),
+        class: str_of(a, "instance_class").unwrap_or_default().to_string(),
+        subnet_group: str_of(a, "db_subnet_group_name").map(str::to_string),
+        security_group_ids: strings(a, "vpc_security_group_ids"),
+        parameter_group: Some(
+            rec.str(snapshots::PARAMETER_GROUP)
+                .map(str::to_string)
+                .unwrap_or_else(|| default_parameter_group(a)),
+        ),
+        deletion_protection: bool_or(a, "deletion_protection", false),
+        tags: rec.tags.clone(),
+    })
+}
+
+fn default_parameter_group(a: &strata_core::value::Attrs) -> String {
+    let version = str_of(a, "engine_version").unwrap_or("16.4");
+    let major = version.split('.').next().unwrap_or(version);
+    format!("default.postgres{major}")
+}
+
+fn to_core(c: &Cloud, s: &snapshots::DbSnapshot) -> DbSnapshot {
+    DbSnapshot {
+        id: s.id.clone(),
+        db_id: s.source_db.clone(),
+        status: s.status(c.now).to_string(),
+        created_ms: s.created_ms,
+        engine: s.engine.clone(),
+        engine_version: s.engine_version.clone(),
+        encrypted: s.encrypted,
+        snapshot_type: if s.snapshot_type == "automated" {
+            SnapshotType::Automated
+        } else {
+            SnapshotType::Manual
+        },
+        tags: s.tags.clone(),
+    }
+}
+
+/// `CreateDBSnapshot`, tagged.
+pub fn create_snapshot(
+    c: &mut Cloud,
+    req: &CreateDbSnapshotRequest,
+) -> Result<DbSnapshot, ProviderError> {
+    snapshots::create(c, &req.db_id, &req.snapshot_id)?;
+    let snap = c
+        .snapshots
+        .get_mut(&req.snapshot_id)
+        .ok_or_else(|| api("DBSnapshotNotFound", "the new snapshot vanished"))?;
+    snap.tags = req.tags.clone();
+    let snap = snap.clone();
+    Ok(to_core(c, &snap))
+}
+
+/// Takes the automated snapshots that are due and drops the expired ones.
+pub fn refresh_automated(c: &mut Cloud) {
+    let first = scaled_ms(FIRST_BACKUP_SECS, c.speed);
+    let every = scaled_ms(BACKUP_EVERY_SECS, c.speed).max(1);
+    let mut due: Vec<(Record, u64, u64)> = Vec::new();
+    for db in c.live_records(kinds::DB_INSTANCE) {
+        let retention = int_of(&db.attrs, "backup_retention_period").unwrap_or(0);
+        if retention <= 0 || db.str("replicate_source_db").is_some() {
+            continue;
+        }
+        let base = db.created_ms.saturating_add(first);
+        if c.now < base {
+            continue;
+        }
+        let latest = base + (c.now - base) / every * every;
+        let keep = every.saturating_mul(u64::try_from(retention).unwrap_or(0));
+        due.push((db.clone(), latest, latest.saturating_sub(keep)));
+    }
+    for (db, at, oldest) in due {
+        c.snapshots.retain(|_, s| {
+            !(s.snapshot_type == "automated" && s.source_db == db.id && s.created_ms < oldest)
+        });
+        let id = format!("rds:{}-{}", db.id, rds::stamp(at));
+        if c.snapshots.contains_key(&id) {
+            continue;
+        }
+        let now = c.now;
+        c.now = at;
+        let ready = c.after(snapshots::SNAPSHOT_SECS);
+        snapshots::take(c, &db, &id, "automated", ready);
+        c.now = now;
+    }
+}
+
+/// `DescribeDBSnapshots` with its filters.
+pub fn describe_snapshots(c: &mut Cloud, req: &DescribeDbSnapshotsRequest) -> Vec<DbSnapshot> {
+    refresh_automated(c);
+    let mut out: Vec<DbSnapshot> = c
+        .snapshots
+        .values()
+        .map(|s| to_core(c, s))
+        .filter(|s| req.db_id.as_ref().is_none_or(|d| *d == s.db_id))
+        .filter(|s| req.snapshot_id.as_ref().is_none_or(|i| *i == s.id))
+        .filter(|s| req.snapshot_type.is_none_or(|t| t == s.snapshot_type))
+        .collect();
+    out.sort_by_key(|s| s.created_ms);
+    out
+}
+
+/// `DeleteDBSnapshot` (not of automated snapshots, as on AWS).
+pub fn delete_snapshot(c: &mut Cloud, id: &str) -> Result<(), ProviderError> {
+    if c.snapshots
+        .get(id)
+        .is_some_and(|s| s.snapshot_type == "automated")
+    {
+        return Err(api(
+            "InvalidDBSnapshotState",
+            format!("Only manual snapshots may be deleted; {id} is automated."),
+        ));
+    }
+    snapshots::delete(c, id)
+}
+
+/// `DeleteDBInstance` with `SkipFinalSnapshot`.
+pub fn delete_db(c: &mut Cloud, id: &str) -> Result<(), ProviderError> {
+    let rec = c
+        .get(kinds::DB_INSTANCE, id)
+        .ok_or_else(|| db_not_found(id))?;
+    if rec.is_deleting() {
+        return Ok(());
+    }
+    if bool_or(&rec.attrs, "deletion_protection", false) {
+        return Err(api(
+            "InvalidParameterCombination",
+            "Cannot delete protected DB Instance, please disable deletion protection and try again.",
+        ));
+    }
+    if c.live_records(kinds::DB_INSTANCE)
+        .any(|d| d.str("replicate_source_db") == Some(id))
+    {
+        return Err(api(
+            "InvalidDBInstanceState",
+            format!("Cannot delete DB instance {id} while it has read replicas."),
+        ));
+    }
+    c.snapshots
+        .retain(|_, s| !(s.snapshot_type == "automated" && s.source_db == id));
+    c.start_delete(kinds::DB_INSTANCE, id, "deleting", rds::DELETE_SECS);
+    Ok(())
+}
+
+fn set_tag(rec: &mut Record, key: &str, value: Option<&str>) {
+    if is_system_tag(key) {
+        match value {
+            Some(v) => rec.tags.insert(key.to_string(), v.to_string()),
+            None => rec.tags.remove(key),
+        };
+        return;
+    }
+    let mut map = rec
+        .attrs
+        .get("tags")
+        .and_then(Value::as_map)
+        .cloned()
+        .unwrap_or_default();
+    match value {
+        Some(v) => map.insert(key.to_string(), Value::String(v.to_string())),
+        None => map.remove(key),
+    };
+    rec.attrs.insert("tags".into(), Value::Map(map));
+    rec.retag();
+}
+
+/// `ModifyDBInstance` with `NewDBInstanceIdentifier`: the instance, its
+/// endpoint and ARN take the new name, and replicas name it as their source.
+pub fn rename_db(c: &mut Cloud, req: &RenameDbRequest) -> Result<DbInstance, ProviderError> {
+    let (old, new) = (req.db_id.as_str(), req.new_db_id.as_str());
+    let rec = c
+        .live(kinds::DB_INSTANCE, old)
+        .ok_or_else(|| db_not_found(old))?;
+    let status = rec.status(c.now);
+    if status != "available" {
+        return Err(api_help(
+            "InvalidDBInstanceState",
+            format!("Database instance is not in available state (it is {status})."),
+            "wait until the instance is available",
+        ));
+    }
+    if old != new && c.get(kinds::DB_INSTANCE, new).is_some() {
+        return Err(api(
+            "DBInstanceAlreadyExists",
+            format!("DB instance {new} already exists"),
+        ));
+    }
+    let Some(mut rec) = c.remove(kinds::DB_INSTANCE, old) else {
+        return Err(db_not_found(old));
+    };
+    let region = c.region.clone();
+    let address = format!("{new}.c9akciq32.{region}.rds.amazonaws.com");
+    rec.id = new.to_string();
+    rec.attrs
+        .insert("identifier".into(), Value::String(new.to_string()));
+    rec.computed.insert(
+        "arn".into(),
+        Value::String(arn("rds", &region, &format!("db:{new}"))),
+    );
+    rec.computed
+        .insert("endpoint".into(), Value::String(format!("{address}:5432")));
+    rec.computed
+        .insert("address".into(), Value::String(address));
+    for (k, v) in &req.add_tags {
+        set_tag(&mut rec, k, Some(v));
+    }
+    for k in &req.remove_tags {
+        set_tag(&mut rec, k, None);
+    }
+    if old != new {
+        rec.phases = c.timeline(&[("renaming", RENAME_SECS)]);
+    }
+    c.insert(rec);
+    let replicas: Vec<String> = c
+        .live_records(kinds::DB_INSTANCE)
+        .filter(|d| str_of(&d.attrs, "replicate_source_db") == Some(old))
+        .map(|d| d.id.clone())
+        .collect();
+    for r in replicas {
+        if let Some(rec) = c.get_mut(kinds::DB_INSTANCE, &r) {
+            rec.attrs
+                .insert("replicate_source_db".into(), Value::String(new.to_string()));
+        }
+    }
+    for s in c.snapshots.values_mut() {
+        if s.source_db == old && s.snapshot_type == "automated" {
+            s.source_db = new.to_string();
+        }
+    }
+    describe_db(c, new)
+}
+
+/// `RebootDBInstance`, failing over when asked.
+pub fn reboot_db(c: &mut Cloud, id: &str, force_failover: bool) -> Result<(), ProviderError> {
+    if force_failover {
+        return rds::failover(c, id);
+    }
+    let status = c
+        .live(kinds::DB_INSTANCE, id)
+        .ok_or_else(|| db_not_found(id))?
+        .status(c.now)
+        .to_string();
+    if status != "available" {
+        return Err(api(
+            "InvalidDBInstanceState",
+            format!("Database instance is not in available state (it is {status})."),
+        ));
+    }
+    let timeline = c.timeline(&[("rebooting", REBOOT_SECS)]);
+    if let Some(rec) = c.get_mut(kinds::DB_INSTANCE, id) {
+        rec.phases = timeline;
+    }
+    Ok(())
+}
+
+/// `DescribeReplicationGroups` for one group.
+pub fn describe_group(c: &Cloud, id: &str) -> Result<CacheReplicationGroup, ProviderError> {
+    let rec = c.get(kinds::REPLICATION_GROUP, id).ok_or_else(|| {
+        api(
+            "ReplicationGroupNotFoundFault",
+            format!("Replication group {id} not found."),
+        )
+    })?;
+    let nodes = c
+        .cache_nodes
+        .get(id)
+        .into_iter()
+        .flatten()
+        .map(|n: &elasticache::CacheNode| CacheNode {
+            id: n.id.clone(),
+            availability_zone: n.az.clone(),
+            role: n.role.clone(),
+        })
+        .collect();
+    Ok(CacheReplicationGroup {
+        id: rec.id.clone(),
+        status: rec.status(c.now).to_string(),
+        automatic_failover: bool_or(&rec.attrs, "automatic_failover_enabled", true),
+        primary_endpoint: rec.str("primary_endpoint_address").map(str::to_string),
+        nodes,
+    })
+}
+
+/// `TestFailover` of node group `0001` (the only one: cluster mode is off).
+pub fn test_failover(c: &mut Cloud, id: &str, node_group: &str) -> Result<(), ProviderError> {
+    let group = describe_group(c, id)?;
+    if node_group != "0001" {
+        return Err(api(
+            "NodeGroupNotFoundFault",
+            format!("Node group {node_group} not found in replication group {id}."),
+        ));
+    }
+    if !group.is_available() {
+        return Err(api(
+            "InvalidReplicationGroupState",
+            format!(
+                "Replication group {id} is not in available state (it is {}).",
+                group.status
+            ),
+        ));
+    }
+    elasticache::failover(c, id)
+}
+
+fn check_target_group(c: &Cloud, tg: &str) -> Result<(), ProviderError> {
+    if c.live(kinds::TARGET_GROUP, tg).is_none() {
+        return Err(api(
+            "TargetGroupNotFound",
+            format!("Target group '{tg}' not found"),
+        ));
+    }
+    Ok(())
+}
+
+/// `RegisterTargets`.
+pub fn register(c: &mut Cloud, tg: &str, ids: &[String]) -> Result<(), ProviderError> {
+    check_target_group(c, tg)?;
+    if let Some(missing) = ids.iter().find(|i| c.live(kinds::INSTANCE, i).is_none()) {
+        return Err(api(
+            "InvalidTarget",
+            format!("The following targets are not in a running state and cannot be registered: '{missing}'"),
+        ));
+    }
+    elbv2::register(c, tg, ids);
+    Ok(())
+}
+
+/// `DeregisterTargets`.
+pub fn deregister(c: &mut Cloud, tg: &str, ids: &[String]) -> Result<(), ProviderError> {
+    check_target_group(c, tg)?;
+    elbv2::deregister(c, tg, ids);
+    Ok(())
+}
+
+/// `SuspendProcesses` (`suspend`) or `ResumeProcesses`.
+pub fn set_processes(
+    c: &mut Cloud,
+    asg: &str,
+    processes: &[String],
+    suspend: bool,
+) -> Result<(), ProviderError> {
+    if let Some(bad) = processes.iter().find(|p| !PROCESSES.contains(&p.as_str())) {
+        return Err(api(
+            "ValidationError",
+            format!("Process {bad} is not a valid scaling process."),
+        ));
+    }
+    let rec = c
+        .get_mut(kinds::AUTOSCALING_GROUP, asg)
+        .filter(|r| !r.is_deleting())
+        .ok_or_else(|| {
+            api(
+                "ValidationError",
+                format!("AutoScalingGroup name not found - {asg}"),
+            )
+        })?;
+    let mut now: Vec<String> = strings(&rec.computed, SUSPENDED);
+    for p in processes {
+        now.retain(|x| x != p);
+        if suspend {
+            now.push(p.clone());
+        }
+    }
+    now.sort();
+    rec.computed.insert(
+        SUSPENDED.into(),
+        Value::List(now.into_iter().map(Value::String).collect()),
+    );
+    Ok(())
+}
+
+/// Whether a group's process is suspended.
+pub fn is_suspended(rec: &Record, process: &str) -> bool {
+    strings(&rec.computed, SUSPENDED)
+        .iter()
+        .any(|p| p == process)
+}
+
+/// DB instances and snapshots tagged [`DRILL_TAG`] (of one drill, or all).
+pub fn drill_resources(c: &Cloud, drill: Option<&str>) -> Vec<DrillResource> {
+    let matches = |tags: &BTreeMap<String, String>| {
+        tags.get(DRILL_TAG)
+            .filter(|v| drill.is_none_or(|d| d == v.as_str()))
+            .cloned()
+    };
+    let mut out: Vec<DrillResource> = c
+        .records(kinds::DB_INSTANCE)
+        .filter_map(|r| {
+            Some(DrillResource {
+                kind: DrillResourceKind::DbInstance,
+                id: r.id.clone(),
+                drill_id: matches(&r.tags)?,
+                status: r.status(c.now).to_string(),
+            })
+        })
+        .collect();
+    out.extend(c.snapshots.values().filter_map(|s| {
+        Some(DrillResource {
+            kind: DrillResourceKind::DbSnapshot,
+            id: s.id.clone(),
+            drill_id: matches(&s.tags)?,
+            status: s.status(c.now).to_string(),
+        })
+    }));
+    out.sort();
+    out
+}
