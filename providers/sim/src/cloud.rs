@@ -172,6 +172,10 @@ pub struct Cloud {
     /// Speed, set at each call.
     #[serde(skip)]
     pub speed: f64,
+    /// The faulty application versions, set at each call (alarms are
+    /// evaluated from the traffic they serve).
+    #[serde(skip)]
+    pub bad_versions: Vec<crate::faults::VersionFault>,
 }
 
 impl Cloud {

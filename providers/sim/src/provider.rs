@@ -173,6 +173,7 @@ impl SimProvider {
         let w = &mut *world;
         w.cloud.now = self.shared.clock.now_ms();
         w.cloud.speed = self.shared.options.speed;
+        w.cloud.bad_versions.clone_from(&w.faults.bad_versions);
         let ticked = w.cloud.tick();
         let result = match faulted {
             Some(kind) => {

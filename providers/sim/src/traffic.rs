@@ -85,26 +85,60 @@ pub fn target_health(c: &Cloud, faults: &FaultConfig, tg: &str) -> Vec<TargetHea
         .collect()
 }
 
-/// What a target group served between `req.start_ms` and `req.end_ms`.
-pub fn metrics(c: &Cloud, faults: &FaultConfig, req: &MetricsRequest) -> TargetMetrics {
-    let tg = req.target_group_arn.as_str();
-    // AWS seconds per clock millisecond (an instant sim counts one second per ms).
-    let per_ms = if c.speed.is_finite() && c.speed > 0.0 {
-        c.speed / 1000.0
+/// AWS seconds per clock millisecond (an instant sim counts one second per ms).
+pub fn aws_secs_per_ms(speed: f64) -> f64 {
+    if speed.is_finite() && speed > 0.0 {
+        speed / 1000.0
     } else {
         1.0
-    };
-    let end = req.end_ms.min(c.now.max(req.start_ms));
+    }
+}
+
+/// What a target group (or all of a load balancer's) served in a window:
+/// expected values, so not whole numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Served {
+    /// Requests.
+    pub requests: f64,
+    /// 5xx answered by the targets (`HTTPCode_Target_5XX_Count`).
+    pub target_5xx: f64,
+    /// 503s the load balancer answered itself because no target was
+    /// healthy (`HTTPCode_ELB_5XX_Count`).
+    pub elb_5xx: f64,
+    /// p95 latency in milliseconds (`None` without requests).
+    pub p95_ms: Option<f64>,
+}
+
+impl Served {
+    fn add(&mut self, other: Served) {
+        let total = self.requests + other.requests;
+        self.p95_ms = match (self.p95_ms, other.p95_ms) {
+            (Some(a), Some(b)) if total > 0.0 => {
+                Some((a * self.requests + b * other.requests) / total)
+            }
+            (a, b) => a.or(b),
+        };
+        self.requests = total;
+        self.target_5xx += other.target_5xx;
+        self.elb_5xx += other.elb_5xx;
+    }
+}
+
+/// Requests target group `tg` received between `start` and `end` (clock
+/// ms) through the listeners of load balancer `lb` (any, if `None`).
+fn requests_to(c: &Cloud, lb: Option<&str>, tg: &str, start: u64, end: u64) -> f64 {
+    let per_ms = aws_secs_per_ms(c.speed);
+    let end = end.min(c.now.max(start));
     let mut requests = 0.0;
     for (listener, history) in &c.weight_history {
         let Some(l) = c.live(kinds::LISTENER, listener) else {
             continue;
         };
-        if l.str("load_balancer_arn") != Some(req.load_balancer_arn.as_str()) {
+        if lb.is_some_and(|lb| l.str("load_balancer_arn") != Some(lb)) {
             continue;
         }
         for (i, change) in history.iter().enumerate() {
-            let from = change.at.max(req.start_ms);
+            let from = change.at.max(start);
             let to = history.get(i + 1).map_or(end, |n| n.at.min(end));
             if to <= from {
                 continue;
@@ -118,45 +152,102 @@ pub fn metrics(c: &Cloud, faults: &FaultConfig, req: &MetricsRequest) -> TargetM
             requests += TRAFFIC_RPS * (to - from) as f64 * per_ms * share;
         }
     }
+    requests
+}
+
+/// What target group `tg` served in a window, answered by the versions its
+/// healthy targets run now.
+pub fn served(
+    c: &Cloud,
+    faults: &FaultConfig,
+    lb: Option<&str>,
+    tg: &str,
+    start: u64,
+    end: u64,
+) -> Served {
+    let requests = requests_to(c, lb, tg, start, end);
     let healthy: Vec<&Record> = target_health(c, faults, tg)
         .iter()
         .filter(|t| t.is_healthy())
         .filter_map(|t| c.get(kinds::INSTANCE, &t.id))
         .collect();
-    let (error_rate, p95) = if healthy.is_empty() {
+    if healthy.is_empty() {
         // The load balancer answers 503 itself when no target is healthy.
-        (1.0, BASE_P95_MS)
-    } else {
-        let n = healthy.len() as f64;
-        let faults_of = healthy.iter().map(|i| fault_of(faults, i));
-        let (errors, p95) = faults_of.fold((0.0, 0.0), |(e, p), f| {
-            (
-                e + f.and_then(|f| f.error_rate).unwrap_or(BASE_ERROR_RATE),
-                p + f.and_then(|f| f.p95_ms).unwrap_or(BASE_P95_MS),
-            )
-        });
-        (errors / n, p95 / n)
-    };
-    let requests = requests.round() as u64;
-    TargetMetrics {
+        return Served {
+            requests,
+            target_5xx: 0.0,
+            elb_5xx: requests,
+            p95_ms: (requests > 0.0).then_some(BASE_P95_MS),
+        };
+    }
+    let n = healthy.len() as f64;
+    let (errors, p95) =
+        healthy
+            .iter()
+            .map(|i| fault_of(faults, i))
+            .fold((0.0, 0.0), |(e, p), f| {
+                (
+                    e + f.and_then(|f| f.error_rate).unwrap_or(BASE_ERROR_RATE),
+                    p + f.and_then(|f| f.p95_ms).unwrap_or(BASE_P95_MS),
+                )
+            });
+    Served {
         requests,
-        errors_5xx: (requests as f64 * error_rate).round() as u64,
-        p95_ms: (requests > 0).then_some(p95),
+        target_5xx: requests * errors / n,
+        elb_5xx: 0.0,
+        p95_ms: (requests > 0.0).then_some(p95 / n),
     }
 }
 
-/// The state of each named alarm that exists.
+/// What all the target groups behind load balancer `lb` served in a window.
+pub fn served_by_lb(c: &Cloud, faults: &FaultConfig, lb: &str, start: u64, end: u64) -> Served {
+    let mut tgs = std::collections::BTreeSet::new();
+    for (listener, history) in &c.weight_history {
+        let on_lb = c
+            .live(kinds::LISTENER, listener)
+            .is_some_and(|l| l.str("load_balancer_arn") == Some(lb));
+        if on_lb {
+            tgs.extend(history.iter().flat_map(|h| h.weights.keys()));
+        }
+    }
+    let mut out = Served::default();
+    for tg in tgs {
+        out.add(served(c, faults, Some(lb), tg, start, end));
+    }
+    out
+}
+
+/// What a target group served between `req.start_ms` and `req.end_ms`.
+pub fn metrics(c: &Cloud, faults: &FaultConfig, req: &MetricsRequest) -> TargetMetrics {
+    let s = served(
+        c,
+        faults,
+        Some(&req.load_balancer_arn),
+        &req.target_group_arn,
+        req.start_ms,
+        req.end_ms,
+    );
+    let requests = s.requests.round() as u64;
+    let rate = if s.requests > 0.0 {
+        (s.target_5xx + s.elb_5xx) / s.requests
+    } else {
+        0.0
+    };
+    TargetMetrics {
+        requests,
+        errors_5xx: (requests as f64 * rate).round() as u64,
+        p95_ms: (requests > 0).then_some(s.p95_ms.unwrap_or(BASE_P95_MS)),
+    }
+}
+
+/// The state of each named alarm that exists, evaluated from the
+/// simulated traffic (see [`crate::cloudwatch::state`]).
 pub fn alarm_states(c: &Cloud, names: &[String]) -> BTreeMap<String, String> {
     names
         .iter()
         .filter_map(|n| {
             let rec = c.live(kinds::METRIC_ALARM, n)?;
-            let attrs = crate::provider::render(c, rec);
-            let state = attrs
-                .get("state_value")
-                .and_then(Value::as_str)?
-                .to_string();
-            Some((n.clone(), state))
+            Some((n.clone(), crate::cloudwatch::state(c, rec).to_string()))
         })
         .collect()
 }
