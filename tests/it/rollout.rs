@@ -1,6 +1,7 @@
 //! `strata rollout` on the sim: a healthy canary ends on the new color with
 //! every step logged; a faulty version is rolled back at the first step
-//! whose gate breaches; a rollout killed with SIGKILL is resumed or
+//! whose gate breaches — the metrics gates, or the SLO alarms the sim
+//! evaluates from its simulated traffic; a rollout killed with SIGKILL is resumed or
 //! aborted with the listener on a healthy color and state matching the
 //! cloud (the next plan is empty).
 
@@ -158,6 +159,67 @@ fn a_faulty_version_is_rolled_back_at_the_first_breaching_step() {
     let err = text(&out.stderr);
     assert!(
         err.contains("target_health") && err.contains("before any traffic moved"),
+        "{err}"
+    );
+    assert_eq!(weights(&p), (100, 0));
+    clean_plan(&p);
+}
+
+/// Options under which only target health and the SLO alarms judge a step:
+/// the metrics gates never see enough requests to decide.
+const ALARMS_ONLY: &[&str] = &[
+    "--steps",
+    "50,100",
+    "--bake",
+    "400ms",
+    "--grace",
+    "100ms",
+    "--poll",
+    "20ms",
+    "--min-requests",
+    "1000000000",
+];
+
+#[test]
+fn the_slo_alarms_roll_a_faulty_version_back_on_their_own() {
+    let p = applied();
+    // At 50 % of the traffic, v2's 8 % 5xx is a 4 % rate at the load
+    // balancer: the 5xx-rate alarm (metric math, > 1 % for 5 minutes of
+    // the sim's clock) goes to ALARM and its gate rolls the release back.
+    let mut args = vec!["--version", "v2"];
+    args.extend_from_slice(ALARMS_ONLY);
+    let events = rollout(&p, &args, Some("bad_version=v2:5xx=0.08"), 3);
+    let breach = of(&events, "breach");
+    assert_eq!(breach.len(), 1);
+    assert_eq!(breach[0]["gate"], "alarm", "{}", breach[0]);
+    assert_eq!(breach[0]["value"], "shop-5xx-rate in ALARM");
+    assert_eq!(breach[0]["step"], 0, "the 50% step");
+    let seen = of(&events, "gates");
+    let last = seen.last().unwrap();
+    assert_eq!(last["alarms"]["shop-5xx-rate"], "ALARM", "{last}");
+    assert_eq!(last["alarms"]["shop-p95-latency"], "OK", "{last}");
+    assert!(
+        last["new"]["requests"].as_u64().unwrap() < 1_000_000_000,
+        "the metrics gates did not decide"
+    );
+    assert_eq!(of(&events, "finished")[0]["result"], "rolled_back");
+    assert_eq!(weights(&p), (100, 0));
+    assert_eq!(live_color(&p), "blue");
+    clean_plan(&p);
+
+    // A slow version trips the p95 alarm (TargetResponseTime p95 > 300 ms
+    // for 10 minutes); the human output names the gate and the alarm.
+    let mut args = vec!["rollout", "--version", "v3"];
+    args.extend_from_slice(ALARMS_ONLY);
+    let out = p
+        .cmd(&args)
+        .env("STRATA_SIM_FAULT", "bad_version=v3:p95=900")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("alarm: shop-p95-latency in ALARM") && err.contains("at step 1 (50%)"),
         "{err}"
     );
     assert_eq!(weights(&p), (100, 0));

@@ -165,6 +165,38 @@ fn the_example_declares_every_part_and_plans_clean_after_apply() {
         assert!(rule["cidr_blocks"].is_null(), "{a} admits no CIDR");
     }
 
+    // The 5xx SLO alarm is a true rate: metric math over the load
+    // balancer's 5xx counts and requests, > 1 % for 5 one-minute periods.
+    let rate = attrs(&state, "web.alarm_5xx");
+    assert!(rate["metric_name"].is_null(), "{rate}");
+    assert_eq!(rate["threshold"], 1.0);
+    assert_eq!(rate["evaluation_periods"], 5);
+    let queries = rate["metrics"].as_array().unwrap();
+    let returned: Vec<&Value> = queries
+        .iter()
+        .filter(|q| q["return_data"] == true)
+        .collect();
+    assert_eq!(returned.len(), 1);
+    assert_eq!(
+        returned[0]["expression"],
+        "100 * (FILL(target_5xx, 0) + FILL(elb_5xx, 0)) / requests"
+    );
+    let lb_suffix = attrs(&state, "web.alb")["arn_suffix"].clone();
+    for (id, metric) in [
+        ("target_5xx", "HTTPCode_Target_5XX_Count"),
+        ("elb_5xx", "HTTPCode_ELB_5XX_Count"),
+        ("requests", "RequestCount"),
+    ] {
+        let q = queries.iter().find(|q| q["id"] == id).unwrap();
+        let m = &q["metric_stat"];
+        assert_eq!(m["metric_name"], metric);
+        assert_eq!(
+            (m["stat"].as_str(), m["period"].as_i64()),
+            (Some("Sum"), Some(60))
+        );
+        assert_eq!(m["dimensions"]["LoadBalancer"], lb_suffix);
+    }
+
     // Tags on everything the stack made (AWS scaling policies cannot be tagged).
     for (address, r) in state["resources"].as_object().unwrap() {
         if r["kind"] == "aws.autoscaling.policy" {
@@ -195,16 +227,19 @@ fn the_example_declares_every_part_and_plans_clean_after_apply() {
 
 #[test]
 fn bad_parameters_are_diagnosed_at_their_place() {
-    let p = Project::new(
-        &example_text()
-            .replace("azs = 3", "azs = 1")
-            .replace("db_replicas = 2", "db_replicas = 2\ncolour = \"red\""),
-    );
+    let p = Project::new(&example_text().replace("azs = 3", "azs = 1").replace(
+        "db_replicas = 2",
+        "db_replicas = 2\ncolour = \"red\"\nexpected_rps = 50",
+    ));
     let out = p.run_expect(&["validate"], 1);
     let err = text(&out.stderr);
     assert!(err.contains("strata::stacks::web_service::param"), "{err}");
     assert!(err.contains("2 AZs, not 1"), "{err}");
     assert!(err.contains("`colour` is not a parameter"), "{err}");
+    assert!(
+        err.contains("`expected_rps` is no longer a parameter") && err.contains("true rate"),
+        "{err}"
+    );
     assert!(
         err.contains("azs = 1"),
         "the diagnostic quotes the line: {err}"

@@ -18,7 +18,11 @@ pub struct AttrProblem {
 }
 
 impl AttrProblem {
-    pub(super) fn new(attr: Option<&str>, message: impl Into<String>, help: Option<String>) -> Self {
+    pub(super) fn new(
+        attr: Option<&str>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> Self {
         Self {
             attr: attr.map(str::to_string),
             message: message.into(),

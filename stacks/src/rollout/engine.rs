@@ -104,6 +104,12 @@ fn check_steps(steps: &[i64]) -> Result<(), RolloutError> {
     Ok(())
 }
 
+/// Whether a color with `(healthy, total)` targets can take all traffic:
+/// at least one target, and at least half of them, healthy.
+fn can_take_traffic((healthy, total): (usize, usize)) -> bool {
+    healthy >= 1 && healthy * 2 >= total
+}
+
 fn emit(r: &Rollout, kind: EventKind) {
     r.events.event(&Event::now(kind));
 }
@@ -442,6 +448,12 @@ impl Run<'_> {
         if let Some(b) = &breach {
             self.emit(EventKind::Breach(b.clone()));
         }
+        // Never send traffic back to a color that cannot serve it.
+        if self.record.weight(p.to) > 0 {
+            if let Some(refused) = self.unsafe_to_roll_back(&p).await? {
+                return Err(refused);
+            }
+        }
         self.record.live = p.from;
         self.record.set_weights(p.from, 100);
         self.set_progress(|x| x.phase = Phase::RollingBack);
@@ -479,6 +491,56 @@ impl Run<'_> {
                 Ok(Outcome::Aborted)
             }
         }
+    }
+
+    /// Healthy and registered targets of a color.
+    async fn color_health(&self, color: Color) -> Result<(usize, usize), RolloutError> {
+        let Some(tg) = self.ctx.id_of(&self.at.target_group(color)) else {
+            return Ok((0, 0));
+        };
+        let health = retry(|| self.r().provider.target_health(&tg)).await?;
+        Ok((
+            health.iter().filter(|t| t.is_healthy()).count(),
+            health.len(),
+        ))
+    }
+
+    /// Why traffic must not go back to the old color, if it must not: the
+    /// old color is unhealthy (fewer than half of its targets healthy, or
+    /// none). The weights are then left as they are — moving traffic onto
+    /// an unhealthy color is never safer than leaving it — and the record
+    /// keeps the rollout for `--abort` (once the old color is healthy) or
+    /// `--resume`.
+    async fn unsafe_to_roll_back(
+        &self,
+        p: &Progress,
+    ) -> Result<Option<RolloutError>, RolloutError> {
+        let old = self.color_health(p.from).await?;
+        if can_take_traffic(old) {
+            return Ok(None);
+        }
+        let new = self.color_health(p.to).await?;
+        let line = |color: Color, (healthy, total): (usize, usize)| {
+            format!(
+                "{color} ({}): {healthy} of {total} targets healthy",
+                self.record.fleet(color).version
+            )
+        };
+        let mut unhealthy = vec![line(p.from, old)];
+        if !can_take_traffic(new) {
+            unhealthy.push(line(p.to, new));
+        }
+        let (blue, green) = (self.record.blue_weight, self.record.green_weight);
+        self.emit(EventKind::RollbackHeld {
+            unhealthy: unhealthy.clone(),
+            blue,
+            green,
+        });
+        Ok(Some(RolloutError::UnsafeRollback {
+            from: p.from.to_string(),
+            unhealthy: unhealthy.join("; "),
+            weights: format!("blue={blue} green={green}"),
+        }))
     }
 
     async fn resume(&mut self, p: Progress) -> Result<Outcome, RolloutError> {

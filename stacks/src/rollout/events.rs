@@ -100,6 +100,16 @@ pub enum EventKind {
     },
     /// A gate breached.
     Breach(Breach),
+    /// A rollback was not done because the old color is unhealthy: the
+    /// weights stay where they are.
+    RollbackHeld {
+        /// Each unhealthy color: `blue (v1): 0 of 3 targets healthy`.
+        unhealthy: Vec<String>,
+        /// Blue's weight, kept.
+        blue: i64,
+        /// Green's weight, kept.
+        green: i64,
+    },
     /// The new color is live.
     Promoted {
         /// The color.
@@ -152,6 +162,10 @@ impl EventKind {
                 if *decided { "" } else { " (too few requests for the metrics gates to decide)" }
             ),
             EventKind::Breach(b) => format!("BREACH {}", b.describe()),
+            EventKind::RollbackHeld { unhealthy, blue, green } => format!(
+                "NOT rolling back: {}; weights kept at blue={blue} green={green}",
+                unhealthy.join("; ")
+            ),
             EventKind::Promoted { color, version } => format!("{color} ({version}) is live"),
             EventKind::ScaledDown { color } => format!("{color}: scaled down to 0 instances"),
             EventKind::Interrupted { phase } => format!(

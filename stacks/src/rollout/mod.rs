@@ -40,6 +40,8 @@ mod converge;
 mod engine;
 mod events;
 pub mod gates;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -226,6 +228,20 @@ pub enum RolloutError {
         help("steps are increasing percentages ending at 100, e.g. --steps 1,10,50,100")
     )]
     Options(String),
+    /// A rollback would have sent traffic to an unhealthy color.
+    #[error("not rolling back to {from}: {unhealthy}; the listener stays at {weights}")]
+    #[diagnostic(
+        code(strata::rollout::unsafe_rollback),
+        help("bring the old color's instances back to health, then `strata rollout --abort`; or `strata rollout --resume` to go on with the release")
+    )]
+    UnsafeRollback {
+        /// The old color.
+        from: String,
+        /// Each unhealthy color and its targets.
+        unhealthy: String,
+        /// The weights the listener keeps.
+        weights: String,
+    },
     /// The configuration is invalid.
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -90,9 +90,6 @@ pub struct WebService {
     pub slo_p95_ms: f64,
     /// Minutes the latency SLO may be breached before the alarm fires.
     pub slo_p95_minutes: i64,
-    /// Requests per second the service expects (sizes the 5xx alarm, whose
-    /// kind has no metric math: it fires on `slo_5xx_rate` of this traffic).
-    pub expected_rps: f64,
 }
 
 impl WebService {
@@ -128,7 +125,6 @@ impl WebService {
             slo_5xx_minutes: 5,
             slo_p95_ms: 300.0,
             slo_p95_minutes: 10,
-            expected_rps: 50.0,
         }
     }
 

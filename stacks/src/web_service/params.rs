@@ -62,8 +62,13 @@ const PARAMS: &[(&str, &str)] = &[
     ("slo_5xx_minutes", "an integer"),
     ("slo_p95_ms", "a number"),
     ("slo_p95_minutes", "an integer"),
-    ("expected_rps", "a number"),
 ];
+
+/// Parameters earlier versions had, and why they are gone.
+const RETIRED: &[(&str, &str)] = &[(
+    "expected_rps",
+    "the 5xx alarm is now a true rate (metric math over RequestCount), so it needs no traffic estimate",
+)];
 
 /// Reads a web service from a module's parameters (defaults from
 /// [`WebService::new`]); returns it with every problem found, validation
@@ -72,6 +77,14 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
     let mut errors = Vec::new();
     let mut web = WebService::new("", "");
     for (key, value) in params {
+        if let Some((_, why)) = RETIRED.iter().find(|(k, _)| k == key) {
+            errors.push(ParamError::new(
+                key,
+                format!("`{key}` is no longer a parameter of a web service: {why}"),
+                format!("remove `{key}` from the module block"),
+            ));
+            continue;
+        }
         let Some((_, what)) = PARAMS.iter().find(|(k, _)| k == key) else {
             let known: Vec<&str> = PARAMS.iter().map(|(k, _)| *k).collect();
             errors.push(ParamError::new(
@@ -130,8 +143,7 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
             "slo_5xx_rate" => web.slo_5xx_rate = f,
             "slo_5xx_minutes" => web.slo_5xx_minutes = i,
             "slo_p95_ms" => web.slo_p95_ms = f,
-            "slo_p95_minutes" => web.slo_p95_minutes = i,
-            _ => web.expected_rps = f,
+            _ => web.slo_p95_minutes = i,
         }
         if matches!(
             key.as_str(),
@@ -310,12 +322,6 @@ pub fn validate(web: &WebService) -> Vec<ParamError> {
         format!("{} is not a CPU percentage", web.cpu_target),
         "e.g. 50",
     );
-    check(
-        web.expected_rps > 0.0,
-        "expected_rps",
-        "expected_rps must be positive".into(),
-        "e.g. 50",
-    );
     e
 }
 
@@ -357,6 +363,5 @@ pub fn to_params(web: &WebService) -> IndexMap<String, Value> {
     set("slo_5xx_minutes", Value::Int(web.slo_5xx_minutes));
     set("slo_p95_ms", Value::Float(web.slo_p95_ms));
     set("slo_p95_minutes", Value::Int(web.slo_p95_minutes));
-    set("expected_rps", Value::Float(web.expected_rps));
     p
 }

@@ -460,17 +460,38 @@ pub(super) fn declare(
         d.insert("LoadBalancer".to_string(), alb.arn_suffix());
         d
     };
+    // The 5xx rate in percent, as CloudWatch metric math: 5xx answered by
+    // the targets and by the load balancer itself (no healthy target) over
+    // all requests, per minute. A minute without 5xx has no 5xx datapoint,
+    // hence FILL; a minute without requests has no rate (not breaching).
+    let lb_sum = |id: &str, metric: &str| {
+        MetricQuery::metric(
+            id,
+            MetricStat {
+                namespace: "AWS/ApplicationELB".into(),
+                metric_name: metric.into(),
+                dimensions: lb_dims(),
+                stat: "Sum".into(),
+                period: 60,
+            },
+        )
+    };
     s.add(
         "alarm_5xx",
         MetricAlarm {
             alarm_name: format!("{n}-5xx-rate"),
-            namespace: "AWS/ApplicationELB".into(),
-            metric_name: "HTTPCode_Target_5XX_Count".into(),
-            statistic: Some("Sum".into()),
-            dimensions: lb_dims(),
-            period: 60,
+            metrics: vec![
+                MetricQuery::expression(
+                    "rate",
+                    "100 * (FILL(target_5xx, 0) + FILL(elb_5xx, 0)) / requests",
+                )
+                .labelled("5xx rate (%)"),
+                lb_sum("target_5xx", "HTTPCode_Target_5XX_Count"),
+                lb_sum("elb_5xx", "HTTPCode_ELB_5XX_Count"),
+                lb_sum("requests", "RequestCount"),
+            ],
             evaluation_periods: web.slo_5xx_minutes,
-            threshold: (web.slo_5xx_rate * web.expected_rps * 60.0).max(1.0),
+            threshold: web.slo_5xx_rate * 100.0,
             comparison_operator: "GreaterThanThreshold".into(),
             treat_missing_data: Some("notBreaching".into()),
             tags: tagged(&[("slo", "5xx")]),
