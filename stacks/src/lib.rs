@@ -23,6 +23,7 @@
 //! assert!(stack.config().resources.len() > 30);
 //! ```
 
+pub mod drill;
 pub mod modules;
 pub mod rollout;
 pub mod web_service;

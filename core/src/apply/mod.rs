@@ -453,11 +453,17 @@ pub async fn apply(
         }
     }
 
-    let outputs = if plan.destroy {
+    let mut outputs = if plan.destroy {
         BTreeMap::new()
     } else {
         outputs(plan, &p.state)
     };
+    // Records Strata keeps beside the outputs (e.g. past drills) survive.
+    for (name, o) in &p.state.outputs {
+        if name.starts_with(RESERVED_OUTPUT_PREFIX) {
+            outputs.insert(name.clone(), o.clone());
+        }
+    }
     if outputs != p.state.outputs {
         p.stage(StateChange::Outputs { outputs });
     }
@@ -571,6 +577,10 @@ fn record(
         token,
     }
 }
+
+/// Outputs whose name starts with this are records Strata keeps in state
+/// (`strata:drills`), not outputs of the configuration: apply keeps them.
+pub const RESERVED_OUTPUT_PREFIX: &str = "strata:";
 
 /// Output values resolved against the state.
 fn outputs(plan: &Plan, state: &State) -> BTreeMap<String, OutputState> {

@@ -1,0 +1,158 @@
+//! What a drill reports as it goes: one [`Event`] per step start and end,
+//! probe readings and notes, timestamped, serializable as one JSON object
+//! per line (`--json`).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+/// Something that happened, and when.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+    /// What.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+impl Event {
+    /// An event now.
+    pub fn now(kind: EventKind) -> Self {
+        Self {
+            at: Utc::now(),
+            kind,
+        }
+    }
+
+    /// The timestamp as printed: `2025-01-01T12:00:00.123Z`.
+    pub fn timestamp(&self) -> String {
+        self.at.to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+
+    /// One line of JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// The events of a drill.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A drill started.
+    Started {
+        /// Its id.
+        id: String,
+        /// `backup-restore` or `failover`.
+        drill: String,
+        /// What it works on, e.g. `web.db (shop-db)`.
+        target: String,
+    },
+    /// A step started.
+    StepStarted {
+        /// The step's name.
+        step: String,
+    },
+    /// A step ended.
+    StepFinished {
+        /// The step's name.
+        step: String,
+        /// Whether it did what it should.
+        ok: bool,
+        /// Cloud seconds it took.
+        seconds: f64,
+        /// What happened.
+        detail: String,
+    },
+    /// The probe's reading.
+    Probe {
+        /// Healthy targets behind the load balancer.
+        healthy: usize,
+        /// Registered targets.
+        total: usize,
+        /// 5xx rate of the requests served since the last reading.
+        error_rate: f64,
+    },
+    /// Something worth knowing.
+    Note {
+        /// The note.
+        message: String,
+    },
+    /// The drill ended.
+    Finished {
+        /// Its id.
+        id: String,
+        /// Whether every check passed.
+        passed: bool,
+        /// RTO, cloud seconds.
+        rto_seconds: Option<f64>,
+        /// RPO, cloud seconds.
+        rpo_seconds: Option<f64>,
+        /// Why it failed.
+        failures: Vec<String>,
+    },
+}
+
+impl EventKind {
+    /// One human line.
+    pub fn message(&self) -> String {
+        match self {
+            EventKind::Started { id, drill, target } => {
+                format!("drill {id}: {drill} of {target}")
+            }
+            EventKind::StepStarted { step } => format!("{step} …"),
+            EventKind::StepFinished {
+                step,
+                ok,
+                seconds,
+                detail,
+            } => format!(
+                "{step}: {} in {} — {detail}",
+                if *ok { "done" } else { "FAILED" },
+                super::report::human_secs(*seconds)
+            ),
+            EventKind::Probe {
+                healthy,
+                total,
+                error_rate,
+            } => format!(
+                "probe: {healthy}/{total} targets healthy, 5xx {:.2}%",
+                error_rate * 100.0
+            ),
+            EventKind::Note { message } => message.clone(),
+            EventKind::Finished {
+                id,
+                passed,
+                rto_seconds,
+                rpo_seconds,
+                failures,
+            } => {
+                let mut line = format!("drill {id} {}", if *passed { "PASSED" } else { "FAILED" });
+                if let Some(r) = rto_seconds {
+                    line.push_str(&format!("; RTO {}", super::report::human_secs(*r)));
+                }
+                if let Some(r) = rpo_seconds {
+                    line.push_str(&format!("; RPO {}", super::report::human_secs(*r)));
+                }
+                if !failures.is_empty() {
+                    line.push_str(&format!("; {}", failures.join("; ")));
+                }
+                line
+            }
+        }
+    }
+}
+
+/// Receives drill events.
+pub trait Events: Send + Sync {
+    /// Called for each event, in order.
+    fn event(&self, event: &Event);
+}
+
+/// Ignores every event.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NullEvents;
+
+impl Events for NullEvents {
+    fn event(&self, _event: &Event) {}
+}

@@ -1,0 +1,538 @@
+//! `failover`: a DB primary (multi-AZ reboot with failover, or a read
+//! replica's promotion), a Redis primary (`TestFailover`), or a whole
+//! availability zone — each timed until the stack serves fully again, then
+//! converged so that a plan shows no changes.
+
+use std::time::{Duration, Instant};
+
+use strata_core::drill::AZ_DRILL_PROCESSES;
+use strata_core::kinds;
+use strata_core::provider::ProviderError;
+use strata_core::value::Value;
+
+use super::backup_restore::wait_available;
+use super::ctx::{self, is_primary, load_state, Run};
+use super::probe::{self, LiveGroup, Probe};
+use super::record::Undo;
+use super::report::{human_secs, DrillReport};
+use super::{cleanup, promote, Drill, DrillError, FailoverOptions, FailoverTarget};
+
+/// The target, resolved against state.
+enum Resolved {
+    Db {
+        addr: String,
+        id: String,
+        replica: Option<(String, String)>,
+    },
+    Cache {
+        id: String,
+    },
+    Az {
+        az: String,
+    },
+}
+
+fn resolve(
+    state: &strata_core::state::State,
+    target: &FailoverTarget,
+    region: &str,
+) -> Result<(Resolved, String, String), DrillError> {
+    match target {
+        FailoverTarget::Db {
+            db,
+            promote_replica,
+        } => {
+            let (addr, id) = ctx::pick(
+                state,
+                kinds::DB_INSTANCE,
+                db.as_deref(),
+                "DB primary",
+                "--db-address",
+                is_primary,
+            )?;
+            let replica = match promote_replica {
+                None => None,
+                Some(wanted) => {
+                    let (a, rid) = ctx::pick(
+                        state,
+                        kinds::DB_INSTANCE,
+                        wanted.as_deref(),
+                        "read replica",
+                        "--replica",
+                        |r| {
+                            r.attrs.get("replicate_source_db").and_then(Value::as_str)
+                                == Some(id.as_str())
+                        },
+                    )
+                    .or_else(|e| {
+                        // Several replicas and none named: the first.
+                        let first = state.resources.iter().find(|(_, r)| {
+                            r.kind == kinds::DB_INSTANCE
+                                && r.attrs.get("replicate_source_db").and_then(Value::as_str)
+                                    == Some(id.as_str())
+                        });
+                        match (wanted, first) {
+                            (None, Some((a, r))) => Ok((a.clone(), r.id.clone())),
+                            _ => Err(e),
+                        }
+                    })?;
+                    Some((a.to_string(), rid))
+                }
+            };
+            let (drill, target) = match &replica {
+                Some((ra, rid)) => (
+                    "failover --db --promote-replica",
+                    format!("{addr} ({id}), promoting {ra} ({rid})"),
+                ),
+                None => ("failover --db", format!("{addr} ({id})")),
+            };
+            Ok((
+                Resolved::Db {
+                    addr: addr.to_string(),
+                    id,
+                    replica,
+                },
+                drill.into(),
+                target,
+            ))
+        }
+        FailoverTarget::Cache { cache } => {
+            let (addr, id) = ctx::pick(
+                state,
+                kinds::REPLICATION_GROUP,
+                cache.as_deref(),
+                "Redis replication group",
+                "--cache-address",
+                |_| true,
+            )?;
+            let target = format!("{addr} ({id})");
+            Ok((Resolved::Cache { id }, "failover --cache".into(), target))
+        }
+        FailoverTarget::Az { az } => {
+            let suffix = az.strip_prefix(region).unwrap_or_default();
+            if suffix.len() != 1 || !suffix.chars().all(|c| c.is_ascii_lowercase()) {
+                return Err(DrillError::Options(format!(
+                    "`{az}` is not an availability zone of {region} (e.g. {region}a)"
+                )));
+            }
+            Ok((
+                Resolved::Az { az: az.clone() },
+                "failover --az".into(),
+                az.clone(),
+            ))
+        }
+    }
+}
+
+pub(super) async fn run(d: &Drill, opts: FailoverOptions) -> Result<DrillReport, DrillError> {
+    let mut state = load_state(d).await?;
+    let (target, drill, what) = resolve(&state, &opts.target, d.provider.region())?;
+    let swept = cleanup::sweep_dead(d, &mut state).await?;
+    let groups = ctx::live_groups(&state);
+    let mut run = Run::start(d, state, &drill, what, opts.limits).await?;
+    if !swept.is_empty() {
+        run.note(format!(
+            "removed what earlier drills left: {}",
+            swept.join(", ")
+        ));
+    }
+    let probe = Probe::start(
+        d.provider.clone(),
+        groups.clone(),
+        d.poll,
+        run.scale,
+        opts.limits.slo,
+        d.events.clone(),
+    )
+    .await;
+    let outcome = match &target {
+        Resolved::Db { addr, id, replica } => match replica {
+            None => db_failover(&mut run, id).await,
+            Some((ra, rid)) => promote_replica(&mut run, addr, id, ra, rid).await,
+        },
+        Resolved::Cache { id } => cache_failover(&mut run, id).await,
+        Resolved::Az { az } => az_outage(&mut run, az, &groups, opts.hold).await,
+    };
+    match outcome {
+        Err(e) => run.fail(e.to_string()),
+        Ok(false) => {}
+        Ok(true) => {
+            let step = run.begin("converge");
+            match run.converge().await {
+                Ok(0) => run.end(step, true, "every resource is back in plan: no changes"),
+                Ok(n) => run.end(step, false, format!("the plan still shows {n} change(s)")),
+                Err(e) => run.end(step, false, e.to_string()),
+            };
+        }
+    }
+    let summary = probe.stop().await;
+    run.finish(summary).await
+}
+
+/// Reboot with failover; `Ok(true)` when the drill may go on to converge.
+async fn db_failover(run: &mut Run<'_>, id: &str) -> Result<bool, DrillError> {
+    let step = run.begin("inspect the primary");
+    let before = run.provider().describe_db_instance(id).await?;
+    let from = before.availability_zone.clone().unwrap_or_default();
+    if !before.multi_az || before.secondary_availability_zone.is_none() {
+        run.end(
+            step,
+            false,
+            format!("{id} is not multi-AZ, so it cannot fail over; use --promote-replica"),
+        );
+        return Ok(false);
+    }
+    run.end(
+        step,
+        true,
+        format!(
+            "{id} in {from}, standby in {}",
+            before.secondary_availability_zone.as_deref().unwrap_or("?")
+        ),
+    );
+    run.fact("primary AZ before", from.clone());
+    let step = run.begin("reboot with failover");
+    let t0 = Instant::now();
+    run.provider().reboot_db_instance(id, true).await?;
+    match wait_available(run, id).await {
+        Ok(after) => {
+            let to = after.availability_zone.unwrap_or_default();
+            run.report.rto_seconds = Some(run.cloud_secs(t0));
+            run.fact("primary AZ after", to.clone());
+            let moved = to != from;
+            run.end(
+                step,
+                moved,
+                if moved {
+                    format!("{id} available again, primary moved {from} → {to}")
+                } else {
+                    format!("{id} available again but still in {from}: it did not fail over")
+                },
+            );
+            Ok(moved)
+        }
+        Err(e) => {
+            run.end(step, false, e);
+            Ok(false)
+        }
+    }
+}
+
+async fn promote_replica(
+    run: &mut Run<'_>,
+    addr: &str,
+    id: &str,
+    replica_addr: &str,
+    replica_id: &str,
+) -> Result<bool, DrillError> {
+    let step = run.begin("promote the read replica");
+    let t0 = Instant::now();
+    run.provider().promote_read_replica(replica_id).await?;
+    let provider = run.d.provider.clone();
+    let promoted = run
+        .wait_for(&format!("{replica_id} to be promoted"), || {
+            let p = provider.clone();
+            let rid = replica_id.to_string();
+            async move {
+                let db = p
+                    .describe_db_instance(&rid)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok((db.is_available() && db.replica_of.is_none()).then_some(db))
+            }
+        })
+        .await;
+    match promoted {
+        Ok(db) => {
+            run.report.rto_seconds = Some(run.cloud_secs(t0));
+            run.end(
+                step,
+                true,
+                format!(
+                    "{replica_id} is a standalone primary in {}",
+                    db.availability_zone.as_deref().unwrap_or("?")
+                ),
+            );
+        }
+        Err(e) => {
+            run.end(step, false, e);
+            return Ok(false);
+        }
+    }
+    let step = run.begin("make it the stack's primary");
+    match promote::swap(run, addr, id, replica_id, Some(replica_addr)).await {
+        Ok(detail) => {
+            run.end(
+                step,
+                true,
+                format!("{detail}; {replica_addr} is created anew by the converge"),
+            );
+            Ok(true)
+        }
+        Err(e) => {
+            run.end(step, false, e.to_string());
+            Ok(false)
+        }
+    }
+}
+
+async fn cache_failover(run: &mut Run<'_>, id: &str) -> Result<bool, DrillError> {
+    let step = run.begin("inspect the replication group");
+    let before = run.provider().describe_replication_group(id).await?;
+    let Some(primary) = before.primary().cloned() else {
+        run.end(step, false, format!("{id} has no primary node"));
+        return Ok(false);
+    };
+    if !before.automatic_failover || before.nodes.len() < 2 {
+        run.end(
+            step,
+            false,
+            format!("{id} needs automatic failover and a replica to fail over"),
+        );
+        return Ok(false);
+    }
+    run.end(
+        step,
+        true,
+        format!(
+            "primary {} in {}, {} replica(s)",
+            primary.id,
+            primary.availability_zone,
+            before.nodes.len() - 1
+        ),
+    );
+    run.fact(
+        "Redis primary before",
+        format!("{} ({})", primary.id, primary.availability_zone),
+    );
+    let step = run.begin("TestFailover");
+    let t0 = Instant::now();
+    run.provider().test_failover(id, "0001").await?;
+    let provider = run.d.provider.clone();
+    let after = run
+        .wait_for(&format!("{id} to be available with a new primary"), || {
+            let p = provider.clone();
+            let (id, old) = (id.to_string(), primary.id.clone());
+            async move {
+                let g = p
+                    .describe_replication_group(&id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let moved = g.primary().is_some_and(|n| n.id != old);
+                Ok((g.is_available() && moved).then_some(g))
+            }
+        })
+        .await;
+    match after {
+        Ok(g) => {
+            run.report.rto_seconds = Some(run.cloud_secs(t0));
+            let p = g
+                .primary()
+                .map(|n| format!("{} ({})", n.id, n.availability_zone))
+                .unwrap_or_default();
+            run.fact("Redis primary after", p.clone());
+            run.end(step, true, format!("{id} available, primary now {p}"));
+            Ok(true)
+        }
+        Err(e) => {
+            run.end(step, false, e);
+            Ok(false)
+        }
+    }
+}
+
+/// What the stack's DB primaries and Redis groups look like now: all
+/// available, none with its primary in `az`.
+async fn data_tier_ok(run: &Run<'_>, az: &str) -> Result<bool, String> {
+    let p = run.provider();
+    for r in run.state.resources.values() {
+        if r.kind == kinds::DB_INSTANCE && is_primary(r) {
+            let db = p
+                .describe_db_instance(&r.id)
+                .await
+                .map_err(|e| e.to_string())?;
+            let in_az = db.availability_zone.as_deref() == Some(az);
+            if !db.is_available() || (in_az && db.multi_az) {
+                return Ok(false);
+            }
+        }
+        if r.kind == kinds::REPLICATION_GROUP {
+            let g = p
+                .describe_replication_group(&r.id)
+                .await
+                .map_err(|e| e.to_string())?;
+            let in_az = g.primary().is_some_and(|n| n.availability_zone == az);
+            if !g.is_available() || (in_az && g.automatic_failover) {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+async fn az_outage(
+    run: &mut Run<'_>,
+    az: &str,
+    groups: &[LiveGroup],
+    hold: Duration,
+) -> Result<bool, DrillError> {
+    let (before, total) = probe::health(run.provider(), groups).await;
+    run.fact("healthy targets before", format!("{before}/{total}"));
+    let step = run.begin("take the AZ down");
+    let undo = Undo::AzDown { az: az.to_string() };
+    run.push_undo(undo.clone()).await?;
+    let real = match run.provider().simulate_az_outage(az, true).await {
+        Ok(()) => {
+            run.end(step, true, format!("{az} is down: its instances stopped"));
+            true
+        }
+        Err(ProviderError::Unsupported { .. }) => {
+            run.pop_undo(&undo).await?;
+            let detail = isolate(run, az, groups).await?;
+            run.end(step, true, detail);
+            false
+        }
+        Err(e) => {
+            run.pop_undo(&undo).await?;
+            run.end(step, false, e.to_string());
+            return Ok(false);
+        }
+    };
+    let step = run.begin("recover");
+    let t0 = Instant::now();
+    let recovered = run
+        .wait_for("the stack to serve fully from the other AZs", || {
+            let run = &*run;
+            async move {
+                let (healthy, total) = probe::health(run.provider(), groups).await;
+                // On the sim the ASG replaces the lost capacity; elsewhere
+                // the remaining targets serve alone.
+                let serving = if real {
+                    healthy >= before
+                } else {
+                    healthy > 0 && healthy == total
+                };
+                Ok((serving && data_tier_ok(run, az).await?).then_some(healthy))
+            }
+        })
+        .await;
+    let ok = match recovered {
+        Ok(healthy) => {
+            run.report.rto_seconds = Some(run.cloud_secs(t0));
+            run.end(
+                step,
+                true,
+                format!("{healthy} healthy targets outside {az}; DB and Redis primaries available outside {az}"),
+            );
+            true
+        }
+        Err(e) => {
+            run.end(step, false, e);
+            false
+        }
+    };
+    if ok && !hold.is_zero() {
+        let step = run.begin("hold the outage");
+        tokio::time::sleep(run.wall(hold)).await;
+        run.end(
+            step,
+            true,
+            format!("held for {}", human_secs(hold.as_secs_f64())),
+        );
+    }
+    let step = run.begin("restore the AZ");
+    let undos = run.record.undo.clone();
+    let mut lines = Vec::new();
+    let mut restored = true;
+    for u in undos.iter().rev() {
+        match restore(run, u).await {
+            Ok(line) => {
+                lines.push(line);
+                run.pop_undo(u).await?;
+            }
+            Err(e) => {
+                restored = false;
+                lines.push(e);
+            }
+        }
+    }
+    run.end(step, restored, lines.join("; "));
+    Ok(ok && restored)
+}
+
+/// Where the AZ cannot be turned off: deregister its targets from the live
+/// groups and suspend the autoscaling processes that would undo it.
+async fn isolate(run: &mut Run<'_>, az: &str, groups: &[LiveGroup]) -> Result<String, DrillError> {
+    let processes: Vec<String> = AZ_DRILL_PROCESSES.iter().map(|p| p.to_string()).collect();
+    let mut suspended = 0;
+    for asg in ctx::asgs(&run.state) {
+        let undo = Undo::Suspended {
+            asg: asg.clone(),
+            processes: processes.clone(),
+        };
+        run.push_undo(undo).await?;
+        run.provider().suspend_processes(&asg, &processes).await?;
+        suspended += 1;
+    }
+    let mut removed = 0;
+    for g in groups {
+        let ids: Vec<String> = run
+            .provider()
+            .target_health(&g.target_group_arn)
+            .await?
+            .into_iter()
+            .filter(|t| t.az == az)
+            .map(|t| t.id)
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let undo = Undo::Deregistered {
+            target_group_arn: g.target_group_arn.clone(),
+            ids: ids.clone(),
+        };
+        run.push_undo(undo).await?;
+        run.provider()
+            .deregister_targets(&g.target_group_arn, &ids)
+            .await?;
+        removed += ids.len();
+    }
+    run.note(format!(
+        "this cloud cannot turn {az} off: deregistered its {removed} target(s) and suspended {} in {suspended} autoscaling group(s)",
+        AZ_DRILL_PROCESSES.join(", ")
+    ));
+    Ok(format!(
+        "{az} isolated: {removed} target(s) deregistered, {suspended} autoscaling group(s) suspended"
+    ))
+}
+
+async fn restore(run: &Run<'_>, u: &Undo) -> Result<String, String> {
+    let p = run.provider();
+    match u {
+        Undo::AzDown { az } => p
+            .simulate_az_outage(az, false)
+            .await
+            .map(|()| format!("{az} is up"))
+            .map_err(|e| format!("bringing {az} back: {e}")),
+        Undo::Deregistered {
+            target_group_arn,
+            ids,
+        } => {
+            let mut back = 0;
+            for id in ids {
+                if p.register_targets(target_group_arn, std::slice::from_ref(id))
+                    .await
+                    .is_ok()
+                {
+                    back += 1;
+                }
+            }
+            Ok(format!("{back}/{} target(s) registered again", ids.len()))
+        }
+        Undo::Suspended { asg, processes } => p
+            .resume_processes(asg, processes)
+            .await
+            .map(|()| format!("{asg} resumed"))
+            .map_err(|e| format!("resuming {asg}: {e}")),
+    }
+}
