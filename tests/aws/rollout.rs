@@ -20,13 +20,16 @@
 //!   launches from that version; the example's `user_data` is left out.
 //! - Alarm states are moto's (`OK`/`INSUFFICIENT_DATA`, never computed
 //!   from metrics).
+//! - DescribeLaunchTemplates returns the tags a template was created with,
+//!   not those CreateTags set later; the provider reads launch-template
+//!   tags with DescribeTags, so the plan after a release is empty here too.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use strata_aws::sdk::{autoscaling, elbv2};
+use strata_aws::sdk::{autoscaling, cloudwatch as cw, elbv2};
 
 use crate::quickstart::id_of;
 use crate::support::{moto, sdk, Project};
@@ -108,6 +111,25 @@ async fn a_rollout_moves_the_listener_weights_step_by_step_on_moto() {
     let asg = autoscaling::Client::new(&cfg);
     assert_eq!(listener_weights(&p, &lb).await, (100, 0));
     assert_eq!(desired(&asg, "shop-green").await, 0);
+    // Every resource reads back as configured, the metric-math 5xx alarm
+    // included.
+    p.assert_no_changes();
+    let alarm = cw::Client::new(&cfg)
+        .describe_alarms()
+        .alarm_names("shop-5xx-rate")
+        .send()
+        .await
+        .unwrap();
+    let queries = alarm.metric_alarms()[0].metrics();
+    assert_eq!(queries.len(), 4, "{queries:?}");
+    let rate = queries
+        .iter()
+        .find(|q| q.return_data() == Some(true))
+        .unwrap();
+    assert_eq!(
+        rate.expression(),
+        Some("100 * (FILL(target_5xx, 0) + FILL(elb_5xx, 0)) / requests")
+    );
 
     // A release to green, its events read as they come: while each step
     // bakes, the listener's weights are read back from moto.
@@ -188,6 +210,9 @@ async fn a_rollout_moves_the_listener_weights_step_by_step_on_moto() {
     assert_eq!(desired(&asg, "shop-blue").await, 0);
     let live = p.ok(&["output", "web.live_color"]);
     assert_eq!(live.trim().trim_matches('"'), "green");
+    // The plan is empty: state, the release record and moto agree, the
+    // launch template's retagged `version` included.
+    p.assert_no_changes();
 
     // With the default minimum request count, a step without traffic is
     // held for 4× its bake and then passes undecided.
@@ -218,4 +243,5 @@ async fn a_rollout_moves_the_listener_weights_step_by_step_on_moto() {
     assert!(held.num_milliseconds() >= 1200, "held only {held}");
     assert_eq!(listener_weights(&p, &lb).await, (100, 0));
     assert_eq!(desired(&asg, "shop-blue").await, 3);
+    p.assert_no_changes();
 }

@@ -1,8 +1,11 @@
-//! CloudWatch metric alarms (PutMetricAlarm creates and updates in place).
+//! CloudWatch metric alarms (PutMetricAlarm creates and updates in place),
+//! on one metric or on metric math (`Metrics`: metric data queries).
 
 use std::collections::BTreeMap;
 
-use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic, Tag};
+use aws_sdk_cloudwatch::types::{
+    ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic, Tag,
+};
 use strata_core::kinds;
 use strata_core::provider::{CreateRequest, DeleteRequest, ProviderError, UpdateRequest};
 use strata_core::value::{Attrs, Value};
@@ -10,7 +13,7 @@ use strata_core::value::{Attrs, Value};
 use crate::config::Clients;
 use crate::errors::map;
 use crate::tags::finish;
-use crate::util::{f64_of, i32_of, int, list, put, required, str_of, strings};
+use crate::util::{bool_or, f64_of, i32_of, int, list, put, required, str_of, strings};
 use crate::Tagging;
 
 fn cw_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> {
@@ -42,13 +45,12 @@ pub(crate) async fn read(
             put(&mut a, "metric_name", m.metric_name());
             put(&mut a, "statistic", m.statistic().map(Statistic::as_str));
             put(&mut a, "extended_statistic", m.extended_statistic());
-            let dims: BTreeMap<String, Value> = m
-                .dimensions()
-                .iter()
-                .filter_map(|d| Some((d.name()?.to_string(), Value::from(d.value()?))))
-                .collect();
-            if !dims.is_empty() {
-                a.insert("dimensions".into(), Value::Map(dims));
+            if let Some(dims) = dims_value(m.dimensions()) {
+                a.insert("dimensions".into(), dims);
+            }
+            let queries: Vec<Value> = m.metrics().iter().map(query_value).collect();
+            if !queries.is_empty() {
+                a.insert("metrics".into(), Value::List(queries));
             }
             put(&mut a, "period", int(m.period()));
             put(&mut a, "evaluation_periods", int(m.evaluation_periods()));
@@ -90,25 +92,100 @@ pub(crate) async fn read(
     Ok(out)
 }
 
+/// Dimensions as a map (`None` when there are none).
+fn dims_value(dims: &[Dimension]) -> Option<Value> {
+    let map: BTreeMap<String, Value> = dims
+        .iter()
+        .filter_map(|d| Some((d.name()?.to_string(), Value::from(d.value()?))))
+        .collect();
+    (!map.is_empty()).then_some(Value::Map(map))
+}
+
+fn dims_of(a: &Attrs) -> Option<Vec<Dimension>> {
+    a.get("dimensions").and_then(Value::as_map).map(|m| {
+        m.iter()
+            .filter_map(|(k, v)| Some(Dimension::builder().name(k).value(v.as_str()?).build()))
+            .collect()
+    })
+}
+
+/// A metric data query as DescribeAlarms returns it, in the form the
+/// schema's `metrics` takes (`return_data` always set, as validation
+/// normalizes it; AWS's default is true).
+fn query_value(q: &MetricDataQuery) -> Value {
+    let mut o = Attrs::new();
+    put(&mut o, "id", q.id());
+    put(&mut o, "expression", q.expression());
+    if let Some(ms) = q.metric_stat() {
+        let mut s = Attrs::new();
+        if let Some(metric) = ms.metric() {
+            put(&mut s, "namespace", metric.namespace());
+            put(&mut s, "metric_name", metric.metric_name());
+            if let Some(dims) = dims_value(metric.dimensions()) {
+                s.insert("dimensions".into(), dims);
+            }
+        }
+        put(&mut s, "stat", ms.stat());
+        put(&mut s, "period", int(ms.period()));
+        o.insert("metric_stat".into(), Value::Map(s));
+    }
+    o.insert(
+        "return_data".into(),
+        Value::Bool(q.return_data().unwrap_or(true)),
+    );
+    put(&mut o, "label", q.label());
+    Value::Map(o)
+}
+
+/// The `metrics` attribute as PutMetricAlarm's `Metrics`.
+fn queries(a: &Attrs) -> Option<Vec<MetricDataQuery>> {
+    let items = a.get("metrics")?.as_list()?;
+    let owned = |s: Option<&str>| s.map(str::to_string);
+    Some(
+        items
+            .iter()
+            .filter_map(Value::as_map)
+            .map(|q| {
+                let stat = q.get("metric_stat").and_then(Value::as_map).map(|s| {
+                    MetricStat::builder()
+                        .metric(
+                            Metric::builder()
+                                .set_namespace(owned(str_of(s, "namespace")))
+                                .set_metric_name(owned(str_of(s, "metric_name")))
+                                .set_dimensions(dims_of(s))
+                                .build(),
+                        )
+                        .set_period(i32_of(s, "period"))
+                        .set_stat(owned(str_of(s, "stat")))
+                        .build()
+                });
+                MetricDataQuery::builder()
+                    .set_id(owned(str_of(q, "id")))
+                    .set_expression(owned(str_of(q, "expression")))
+                    .set_metric_stat(stat)
+                    .return_data(bool_or(q, "return_data", false))
+                    .set_label(owned(str_of(q, "label")))
+                    .build()
+            })
+            .collect(),
+    )
+}
+
 async fn put_alarm(
     c: &Clients,
     a: &Attrs,
     tags: Option<&BTreeMap<String, String>>,
 ) -> Result<String, ProviderError> {
     let name = required(a, "alarm_name")?;
-    let dims = a.get("dimensions").and_then(Value::as_map).map(|m| {
-        m.iter()
-            .filter_map(|(k, v)| Some(Dimension::builder().name(k).value(v.as_str()?).build()))
-            .collect::<Vec<_>>()
-    });
     let actions = strings(a, "alarm_actions");
     c.cw.put_metric_alarm()
         .alarm_name(name)
-        .namespace(required(a, "namespace")?)
-        .metric_name(required(a, "metric_name")?)
+        .set_namespace(str_of(a, "namespace").map(str::to_string))
+        .set_metric_name(str_of(a, "metric_name").map(str::to_string))
         .set_statistic(str_of(a, "statistic").map(Statistic::from))
         .set_extended_statistic(str_of(a, "extended_statistic").map(str::to_string))
-        .set_dimensions(dims)
+        .set_dimensions(dims_of(a))
+        .set_metrics(queries(a))
         .set_period(i32_of(a, "period"))
         .set_evaluation_periods(i32_of(a, "evaluation_periods"))
         .set_threshold(f64_of(a, "threshold"))

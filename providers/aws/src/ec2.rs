@@ -145,6 +145,17 @@ async fn read_templates(
         .await
         .map_err(map)?;
     let region = region(c);
+    let wanted: Vec<&str> = pages
+        .iter()
+        .flat_map(|p| p.launch_templates())
+        .filter_map(|t| t.launch_template_id())
+        .filter(|id| ids.iter().any(|x| x == id))
+        .collect();
+    let tags_of = if wanted.is_empty() {
+        BTreeMap::new()
+    } else {
+        template_tags(c, &wanted).await?
+    };
     let mut out = BTreeMap::new();
     for t in pages.iter().flat_map(|p| p.launch_templates()) {
         let Some(id) = t.launch_template_id() else {
@@ -195,8 +206,55 @@ async fn read_templates(
             }
             put(&mut a, "key_name", d.key_name());
         }
-        finish(kinds::LAUNCH_TEMPLATE, &tag_map(t.tags()), &mut a);
+        let tags = tags_of
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| tag_map(t.tags()));
+        finish(kinds::LAUNCH_TEMPLATE, &tags, &mut a);
         out.insert(id.to_string(), a);
+    }
+    Ok(out)
+}
+
+/// The current tags of launch templates, by id, from DescribeTags.
+///
+/// DescribeLaunchTemplates is not used for them: moto returns the tags a
+/// template was created with there, never those CreateTags changed later
+/// (a release retags its template's `version`), while DescribeTags reads
+/// the tags as they are, on AWS and on moto alike.
+async fn template_tags(
+    c: &Clients,
+    ids: &[&str],
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
+    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for chunk in ids.chunks(100) {
+        let pages = c
+            .ec2
+            .describe_tags()
+            .filters(
+                Filter::builder()
+                    .name("resource-type")
+                    .values("launch-template")
+                    .build(),
+            )
+            .filters(
+                Filter::builder()
+                    .name("resource-id")
+                    .set_values(Some(chunk.iter().map(|s| s.to_string()).collect()))
+                    .build(),
+            )
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(map)?;
+        for t in pages.iter().flat_map(|p| p.tags()) {
+            if let (Some(id), Some(key)) = (t.resource_id(), t.key()) {
+                out.entry(id.to_string())
+                    .or_default()
+                    .insert(key.to_string(), t.value().unwrap_or_default().to_string());
+            }
+        }
     }
     Ok(out)
 }
