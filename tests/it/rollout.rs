@@ -226,6 +226,68 @@ fn the_slo_alarms_roll_a_faulty_version_back_on_their_own() {
     clean_plan(&p);
 }
 
+#[test]
+fn a_rollback_is_held_when_the_old_color_is_unhealthy_too() {
+    let p = applied();
+    // Blue (v1) fails its health checks: the load balancer answers its
+    // share with 503s, the 5xx alarm fires, but sending traffic back to
+    // blue would make things worse.
+    let args = [
+        "--version",
+        "v2",
+        "--steps",
+        "10,100",
+        "--bake",
+        "400ms",
+        "--poll",
+        "50ms",
+        "--min-requests",
+        "50",
+    ];
+    let faults = "bad_version=v1:unhealthy,bad_version=v2:5xx=0.08";
+    let events = rollout(&p, &args, Some(faults), 1);
+    assert_eq!(of(&events, "breach").len(), 1);
+    let held = of(&events, "rollback_held");
+    assert_eq!(held.len(), 1, "{events:#?}");
+    assert_eq!(held[0]["unhealthy"][0], "blue (v1): 0 of 3 targets healthy");
+    assert_eq!(
+        (held[0]["blue"].as_i64(), held[0]["green"].as_i64()),
+        (Some(90), Some(10))
+    );
+    assert!(of(&events, "scaled_down").is_empty() && of(&events, "finished").is_empty());
+    assert_eq!(
+        weights(&p),
+        (90, 10),
+        "the weights stay where the step put them"
+    );
+    assert_eq!(
+        p.state()["resources"]["web.asg_green"]["attrs"]["desired_capacity"],
+        3
+    );
+    clean_plan(&p);
+
+    // Without `--json` the error names the unhealthy color.
+    let out = p
+        .cmd(&["rollout", "--abort", "--poll", "50ms"])
+        .env("STRATA_SIM_FAULT", faults)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("strata::rollout::unsafe_rollback")
+            && err.contains("not rolling back to blue: blue (v1): 0 of 3 targets healthy"),
+        "{err}"
+    );
+    assert_eq!(weights(&p), (90, 10));
+
+    // Blue is healthy again: the abort completes.
+    let events = rollout(&p, &["--abort", "--poll", "50ms"], None, 0);
+    assert_eq!(of(&events, "finished")[0]["result"], "aborted");
+    assert_eq!(weights(&p), (100, 0));
+    clean_plan(&p);
+}
+
 /// Starts a slow rollout and SIGKILLs it once traffic is at 10 %.
 fn killed_mid_rollout(p: &Project) {
     let mut child = p
