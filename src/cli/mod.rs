@@ -2,6 +2,7 @@
 //! ([`run`]) or a graph built in Rust ([`run_with`]).
 
 mod apply_cmd;
+mod drill_cmd;
 mod plan_cmd;
 mod progress;
 mod project;
@@ -81,6 +82,10 @@ pub enum Command {
     /// canary (1 → 10 → 50 → 100 %), gates and automatic rollback.
     #[command(disable_version_flag = true)]
     Rollout(rollout_cmd::RolloutArgs),
+    /// Rehearse a restore or a failover on the running stack, measured:
+    /// backup-restore, failover (--db, --cache, --az), list, cleanup.
+    #[command(subcommand)]
+    Drill(drill_cmd::DrillCommand),
     /// Break a state lock left by a run that died.
     ForceUnlock {
         /// The lock id (printed by the lock error).
@@ -164,5 +169,6 @@ async fn dispatch(command: Command, source: ConfigSource) -> miette::Result<Exit
         Command::Refresh => state_cmd::refresh(&source).await,
         Command::ForceUnlock { id } => state_cmd::force_unlock(&source, &id).await,
         Command::Rollout(args) => rollout_cmd::rollout(&source, args).await,
+        Command::Drill(cmd) => drill_cmd::drill(&source, cmd).await,
     }
 }

@@ -56,7 +56,7 @@ pub struct RolloutArgs {
 }
 
 /// `500ms`, `30s`, `5m`, `1h`, or plain seconds.
-fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
+pub(super) fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
     let t = text.trim();
     let (num, unit) = t
         .find(|c: char| !c.is_ascii_digit() && c != '.')

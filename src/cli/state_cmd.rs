@@ -88,7 +88,7 @@ pub async fn show(source: &ConfigSource, json: bool) -> Result<ExitCode> {
     }
     if !state.outputs.is_empty() {
         println!("Outputs:\n");
-        for (k, v) in &state.outputs {
+        for (k, v) in listed(&state.outputs) {
             let shown = if v.sensitive {
                 "(sensitive value)".to_string()
             } else {
@@ -151,7 +151,7 @@ pub async fn output(source: &ConfigSource, name: Option<String>, json: bool) -> 
             if state.outputs.is_empty() {
                 println!("No outputs. Apply the configuration first.");
             }
-            for (k, v) in &state.outputs {
+            for (k, v) in listed(&state.outputs) {
                 let shown = if v.sensitive {
                     "(sensitive value)".to_string()
                 } else {
@@ -388,4 +388,14 @@ pub async fn force_unlock(source: &ConfigSource, id: &str) -> Result<ExitCode> {
     backend.force_unlock(id).await?;
     println!("The state lock {id} was removed.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Outputs to list: not the records Strata keeps beside them (`strata:*`,
+/// e.g. past drills), which are printed only when asked for by name.
+fn listed(
+    outputs: &std::collections::BTreeMap<String, strata_core::state::OutputState>,
+) -> impl Iterator<Item = (&String, &strata_core::state::OutputState)> {
+    outputs
+        .iter()
+        .filter(|(k, _)| !k.starts_with(strata_core::apply::RESERVED_OUTPUT_PREFIX))
 }

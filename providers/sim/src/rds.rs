@@ -133,12 +133,15 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
         None => None,
     };
     if let Some(primary) = &source {
-        // A replica inherits what it does not set from its source.
+        // A replica inherits what it does not set from its source (and,
+        // as on AWS, its database name and master user).
         for key in [
             "db_subnet_group_name",
             "allocated_storage",
             "engine_version",
             "storage_encrypted",
+            "db_name",
+            "username",
         ] {
             if !new.req.attrs.contains_key(key) {
                 if let Some(v) = primary.attrs.get(key) {

@@ -47,7 +47,7 @@ fn resolve(
                 kinds::DB_INSTANCE,
                 db.as_deref(),
                 "DB primary",
-                "--db-address",
+                "--db ADDRESS",
                 is_primary,
             )?;
             let replica = match promote_replica {
@@ -102,7 +102,7 @@ fn resolve(
                 kinds::REPLICATION_GROUP,
                 cache.as_deref(),
                 "Redis replication group",
-                "--cache-address",
+                "--cache ADDRESS",
                 |_| true,
             )?;
             let target = format!("{addr} ({id})");

@@ -61,7 +61,7 @@ pub use cleanup::CleanupReport;
 pub use events::{Event, EventKind, Events, NullEvents};
 pub use probe::{ProbeSummary, Slo};
 pub use record::{history, DrillRecord, Undo, DRILLS_OUTPUT};
-pub use report::{report_paths, DrillReport, StepReport};
+pub use report::{human_secs, report_paths, DrillReport, StepReport};
 
 /// How `backup-restore` runs.
 #[derive(Debug, Clone, PartialEq, Default)]
