@@ -12,7 +12,10 @@
 //! 4. on success makes the new color live and scales the old one down after
 //!    a grace period;
 //! 5. on a breach sends all traffic back to the old color, scales the new
-//!    one down and reports the gate, the value and the step.
+//!    one down and reports the gate, the value and the step — unless the
+//!    old color is unhealthy too: then the weights stay where they are, the
+//!    unhealthy colors are reported ([`RolloutError::UnsafeRollback`]) and
+//!    the record keeps the rollout for `--abort` or `--resume`.
 //!
 //! Every change goes through the engine's plan and apply on a configuration
 //! expanded from the [release record](crate::web_service::Release), which
