@@ -8,6 +8,7 @@ mod cli_apply;
 mod cli_changes;
 mod cli_errors;
 mod crash;
+mod drill;
 mod engine;
 mod rollout;
 mod support;

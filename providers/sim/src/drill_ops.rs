@@ -146,7 +146,7 @@ pub fn refresh_automated(c: &mut Cloud) {
         c.snapshots.retain(|_, s| {
             !(s.snapshot_type == "automated" && s.source_db == db.id && s.created_ms < oldest)
         });
-        let id = format!("rds:{}-{}", db.id, rds::stamp(at));
+        let id = format!("rds:{}-{}", db.id, automated_stamp(at));
         if c.snapshots.contains_key(&id) {
             continue;
         }
@@ -156,6 +156,14 @@ pub fn refresh_automated(c: &mut Cloud) {
         snapshots::take(c, &db, &id, "automated", ready);
         c.now = now;
     }
+}
+
+/// `2026-01-01-03-00-00`: the time, as RDS names automated snapshots (with
+/// seconds, since a sped-up sim takes several a minute).
+fn automated_stamp(ms: u64) -> String {
+    chrono::DateTime::from_timestamp_millis(i64::try_from(ms).unwrap_or(0))
+        .map(|t| t.format("%Y-%m-%d-%H-%M-%S").to_string())
+        .unwrap_or_else(|| ms.to_string())
 }
 
 /// `DescribeDBSnapshots` with its filters.

@@ -254,10 +254,17 @@ async fn latest_automated(
             ..Default::default()
         })
         .await?;
-    let latest = snaps
-        .into_iter()
-        .filter(DbSnapshot::is_available)
-        .max_by_key(|s| s.created_ms);
+    let mut latest = snaps
+        .iter()
+        .filter(|s| s.is_available())
+        .max_by_key(|s| s.created_ms)
+        .cloned();
+    if latest.is_none() {
+        // The first backup is still being taken: wait for it.
+        if let Some(first) = snaps.iter().max_by_key(|s| s.created_ms) {
+            latest = wait_snapshot(run, &first.id).await.ok();
+        }
+    }
     match latest {
         Some(s) => {
             run.fact("snapshot", s.id.clone());
@@ -299,24 +306,7 @@ async fn take_snapshot(
     }
     made.snapshot = Some(id.clone());
     run.fact("snapshot", id.clone());
-    let provider = run.d.provider.clone();
-    let waited = run
-        .wait_for(&format!("snapshot {id} to be available"), || {
-            let provider = provider.clone();
-            let id = id.clone();
-            async move {
-                let found = provider
-                    .describe_db_snapshots(DescribeDbSnapshotsRequest {
-                        snapshot_id: Some(id.clone()),
-                        ..Default::default()
-                    })
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok(found.into_iter().find(|s| s.id == id && s.is_available()))
-            }
-        })
-        .await;
-    match waited {
+    match wait_snapshot(run, &id).await {
         Ok(s) => {
             run.end(
                 step,
@@ -330,6 +320,26 @@ async fn take_snapshot(
             Ok(None)
         }
     }
+}
+
+/// Waits until a DB snapshot is `available`.
+async fn wait_snapshot(run: &Run<'_>, id: &str) -> Result<DbSnapshot, String> {
+    let provider = run.d.provider.clone();
+    run.wait_for(&format!("snapshot {id} to be available"), || {
+        let provider = provider.clone();
+        let id = id.to_string();
+        async move {
+            let found = provider
+                .describe_db_snapshots(DescribeDbSnapshotsRequest {
+                    snapshot_id: Some(id.clone()),
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(found.into_iter().find(|s| s.id == id && s.is_available()))
+        }
+    })
+    .await
 }
 
 /// Waits until a DB instance is `available`.

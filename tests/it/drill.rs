@@ -1,0 +1,437 @@
+//! `strata drill` on the sim, with the web service example: backup-restore
+//! reports RTO and RPO and leaves nothing behind; `--promote` leaves an
+//! empty plan; failovers of the DB, Redis and a whole AZ keep the stack
+//! serving and end with every resource back in plan; cleanup removes what a
+//! killed drill left; a drill refuses to run while an apply holds the lock.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::{text, Project};
+use crate::web_service::applied;
+
+/// Drills run at this speed: fast, yet slow enough that each poll (50 ms,
+/// i.e. 100 s of cloud time) sees the cloud's phases.
+const DRILL_SPEED: &str = "2000";
+
+/// Runs a drill with `--report` in the project, expecting `code`; returns
+/// the JSON report and stdout.
+fn drill(p: &Project, args: &[&str], code: i32) -> (Value, String) {
+    let report = p.path().join("report");
+    let mut all = vec!["drill"];
+    all.extend_from_slice(args);
+    let report_arg = report.to_string_lossy().into_owned();
+    all.extend_from_slice(&["--report", &report_arg]);
+    let out = p
+        .cmd(&all)
+        .env("STRATA_SIM_SPEED", DRILL_SPEED)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "strata {all:?}\nstdout:\n{}\nstderr:\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let json = std::fs::read_to_string(p.path().join("report.json")).unwrap();
+    let md = std::fs::read_to_string(p.path().join("report.md")).unwrap();
+    let report: Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        md.contains(&format!("# Drill `{}`", report["id"].as_str().unwrap())),
+        "{md}"
+    );
+    (report, text(&out.stdout))
+}
+
+fn steps(report: &Value) -> Vec<String> {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn step<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no step {name} in {report:#}"))
+}
+
+fn clean_plan(p: &Project) {
+    p.run_expect(&["plan", "--detailed-exitcode"], 0);
+}
+
+/// The simulated cloud as persisted.
+fn cloud(p: &Project) -> Value {
+    let file = p.path().join(".strata/sim/cloud-us-east-1.json");
+    serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
+}
+
+fn db_ids(p: &Project) -> Vec<String> {
+    let c = cloud(p);
+    c["objects"]["aws.rds.db_instance"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn nothing_left(p: &Project) {
+    let out = p.run_expect(&["drill", "cleanup"], 0);
+    assert_eq!(text(&out.stdout).trim(), "Nothing to clean up.");
+    assert!(
+        db_ids(p).iter().all(|id| !id.starts_with("shop-db-d20")),
+        "{:?}",
+        db_ids(p)
+    );
+    let snaps = cloud(p)["snapshots"].clone();
+    assert!(
+        snaps
+            .as_object()
+            .is_none_or(|m| m.keys().all(|k| k.starts_with("rds:"))),
+        "{snaps}"
+    );
+}
+
+/// The stack kept serving: the load balancer always had healthy targets and
+/// the 5xx rate stayed within the SLO.
+fn kept_serving(report: &Value) {
+    let probe = &report["probe"];
+    assert!(probe["min_healthy"].as_u64().unwrap() > 0, "{probe}");
+    assert!(probe["error_rate"].as_f64().unwrap() <= 0.01, "{probe}");
+    assert!(probe["samples"].as_u64().unwrap() > 0, "{probe}");
+    assert!(
+        probe["healthy_after"].as_u64() >= probe["healthy_before"].as_u64(),
+        "{probe}"
+    );
+}
+
+#[test]
+fn backup_restore_reports_rto_and_rpo_and_leaves_no_drill_resources() {
+    let p = applied();
+    let (report, stdout) = drill(
+        &p,
+        &[
+            "backup-restore",
+            "--verify",
+            "test -n \"$PGHOST\" && echo \"orders: 42 rows on $PGHOST:$PGPORT\"",
+        ],
+        0,
+    );
+    assert_eq!(report["passed"], true, "{report:#}");
+    assert_eq!(
+        steps(&report),
+        [
+            "inspect the primary",
+            "snapshot",
+            "restore",
+            "verify",
+            "verify command",
+            "delete the drill instance",
+            "delete the drill snapshot"
+        ]
+    );
+    // A restore takes 600 s of AWS time, a snapshot 120 s.
+    let rto = report["rto_seconds"].as_f64().unwrap();
+    let rpo = report["rpo_seconds"].as_f64().unwrap();
+    assert!((600.0..3000.0).contains(&rto), "RTO {rto}");
+    assert!((120.0..2400.0).contains(&rpo), "RPO {rpo}");
+    let verify = step(&report, "verify")["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        verify.contains("postgres 16.4, encrypted, class db.t4g.medium"),
+        "{verify}"
+    );
+    let cmd = step(&report, "verify command")["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cmd.starts_with("exit 0: orders: 42 rows on shop-db-d20") && cmd.ends_with(":5432"),
+        "{cmd}"
+    );
+    assert!(report["left_behind"].as_array().unwrap().is_empty());
+    assert!(stdout.contains("PASSED; RTO"), "{stdout}");
+    nothing_left(&p);
+    clean_plan(&p);
+
+    // It is recorded in state, for `strata drill list`.
+    let out = p.run_expect(&["drill", "list"], 0);
+    let list = text(&out.stdout);
+    let id = report["id"].as_str().unwrap();
+    assert!(list.contains(id) && list.contains("passed"), "{list}");
+    // ... and an apply keeps the record.
+    p.run_expect(&["apply", "--yes"], 0);
+    let out = p.run_expect(&["drill", "list", "--json"], 0);
+    let records: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(records[0]["id"], id);
+    assert_eq!(records[0]["status"], "passed");
+}
+
+#[test]
+fn a_failed_verify_command_fails_the_drill_and_still_cleans_up() {
+    let p = applied();
+    // RDS takes the first automated backup 8 minutes (of AWS time) after
+    // creating the primary: 240 ms at the drill's speed.
+    std::thread::sleep(Duration::from_millis(400));
+    let (report, _) = drill(
+        &p,
+        &[
+            "backup-restore",
+            "--from-latest",
+            "--verify",
+            "echo 'relation \"orders\" does not exist' >&2; exit 2",
+        ],
+        3,
+    );
+    assert_eq!(report["passed"], false);
+    let snapshot = report["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f[0] == "snapshot")
+        .unwrap_or_else(|| panic!("{report:#}"))[1]
+        .clone();
+    assert!(
+        snapshot.as_str().unwrap().starts_with("rds:shop-db-"),
+        "{snapshot}"
+    );
+    assert_eq!(
+        step(&report, "verify command")["detail"],
+        "exit 2: relation \"orders\" does not exist"
+    );
+    assert!(report["failures"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("verify command: exit 2"));
+    // The automated snapshot is RDS's and stays; the instance is gone.
+    assert_eq!(steps(&report).last().unwrap(), "delete the drill instance");
+    nothing_left(&p);
+}
+
+#[test]
+fn a_promoted_restore_becomes_the_primary_and_the_plan_is_empty() {
+    let p = applied();
+    let endpoint = text(
+        &p.run_expect(&["output", "web.db_writer_endpoint"], 0)
+            .stdout,
+    );
+    let (report, _) = drill(&p, &["backup-restore", "--promote"], 0);
+    assert_eq!(report["passed"], true, "{report:#}");
+    assert_eq!(
+        step(&report, "converge")["detail"],
+        "the stack's plan shows no changes"
+    );
+    clean_plan(&p);
+    // Same identifier and endpoint; the old primary is kept, renamed.
+    assert_eq!(
+        text(
+            &p.run_expect(&["output", "web.db_writer_endpoint"], 0)
+                .stdout
+        ),
+        endpoint
+    );
+    let retired = format!("shop-db-pre-{}", report["id"].as_str().unwrap());
+    assert!(db_ids(&p).contains(&retired), "{:?}", db_ids(&p));
+    let left = report["left_behind"][0].as_str().unwrap();
+    assert!(
+        left.contains(&retired) && left.contains("delete-db-instance"),
+        "{left}"
+    );
+    nothing_left(&p);
+}
+
+#[test]
+fn db_and_cache_failovers_keep_serving_and_report_recovery_times() {
+    let p = applied();
+    let (report, _) = drill(&p, &["failover", "--db"], 0);
+    assert_eq!(report["passed"], true, "{report:#}");
+    kept_serving(&report);
+    // A multi-AZ failover takes 60 s of AWS time.
+    let rto = report["rto_seconds"].as_f64().unwrap();
+    assert!((60.0..2000.0).contains(&rto), "RTO {rto}");
+    let detail = step(&report, "reboot with failover")["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        detail.contains("primary moved us-east-1a → us-east-1b"),
+        "{detail}"
+    );
+    clean_plan(&p);
+
+    let (report, _) = drill(&p, &["failover", "--cache"], 0);
+    assert_eq!(report["passed"], true, "{report:#}");
+    kept_serving(&report);
+    assert!(report["rto_seconds"].as_f64().unwrap() >= 30.0);
+    let detail = step(&report, "TestFailover")["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(detail.contains("primary now shop-redis-002"), "{detail}");
+    clean_plan(&p);
+
+    let (report, _) = drill(&p, &["failover", "--db", "--promote-replica"], 0);
+    assert_eq!(report["passed"], true, "{report:#}");
+    assert_eq!(
+        step(&report, "converge")["detail"],
+        "every resource is back in plan: no changes"
+    );
+    clean_plan(&p);
+    // The promoted replica's address has a new replica of the new primary.
+    let state = p.state();
+    assert_eq!(
+        state["resources"]["web.db_replica[0]"]["attrs"]["replicate_source_db"],
+        "shop-db"
+    );
+}
+
+#[test]
+fn an_az_outage_keeps_serving_and_ends_with_every_resource_in_plan() {
+    let p = applied();
+    let (report, _) = drill(&p, &["failover", "--az", "us-east-1a"], 0);
+    assert_eq!(report["passed"], true, "{report:#}");
+    kept_serving(&report);
+    assert_eq!(
+        steps(&report),
+        ["take the AZ down", "recover", "restore the AZ", "converge"]
+    );
+    assert!(report["rto_seconds"].as_f64().unwrap() > 0.0);
+    // The DB and Redis primaries were in us-east-1a: both moved.
+    let recover = step(&report, "recover")["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        recover.contains("DB and Redis primaries available outside us-east-1a"),
+        "{recover}"
+    );
+    assert_eq!(cloud(&p)["az_down"], serde_json::json!([]));
+    clean_plan(&p);
+}
+
+#[test]
+fn bad_input_is_refused_with_a_clear_error() {
+    let p = applied();
+    let out = p.run_expect(&["drill", "failover", "--az", "eu-west-1a"], 1);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("`eu-west-1a` is not an availability zone of us-east-1"),
+        "{err}"
+    );
+    assert!(err.contains("strata::drill::options"), "{err}");
+    let out = p.run_expect(&["drill", "backup-restore", "--db", "web.redis"], 1);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("`web.redis` is a aws.elasticache.replication_group"),
+        "{err}"
+    );
+    let out = p.run_expect(&["drill", "failover"], 2);
+    assert!(text(&out.stderr).contains("--db"), "{}", text(&out.stderr));
+    let empty = Project::new(&crate::web_service::example_text());
+    let out = empty.run_expect(&["drill", "backup-restore"], 1);
+    assert!(text(&out.stderr).contains("run `strata apply` first"));
+}
+
+#[test]
+fn a_drill_refuses_to_run_while_an_apply_holds_the_lock() {
+    let p = applied();
+    let lock = serde_json::json!({
+        "id": "4f1c0d2e-0000-4000-8000-000000000002", "operation": "apply", "who": "ci@builder",
+        "pid": std::process::id(), "host": "builder", "created": "2026-01-01T00:00:00Z", "version": "0.1.0"
+    });
+    std::fs::write(p.path().join(".strata/state.lock"), lock.to_string()).unwrap();
+    let out = p.run_expect(&["drill", "failover", "--db"], 1);
+    let err = text(&out.stderr);
+    assert!(err.contains("does not run while an apply"), "{err}");
+    assert!(err.contains("the state is locked by ci@builder"), "{err}");
+    // Nothing happened: no drill was recorded, the primary did not move.
+    let out = p.run_expect(&["drill", "list", "--json"], 0);
+    assert_eq!(text(&out.stdout).trim(), "[]");
+    p.run_expect(&["force-unlock", "4f1c0d2e-0000-4000-8000-000000000002"], 0);
+    p.run_expect(&["drill", "failover", "--db"], 0);
+}
+
+/// Spawns a drill and SIGKILLs it once it printed a line starting `step`.
+fn kill_at(p: &Project, args: &[&str], step: &str) {
+    let mut all = vec!["drill"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let mut child = p
+        .std_cmd(&all)
+        .env("STRATA_SIM_SPEED", DRILL_SPEED)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let e: Value = serde_json::from_str(&line).unwrap();
+        if e["event"] == "step_started" && e["step"] == step {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never reached {step}");
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn cleanup_removes_what_a_killed_restore_drill_left() {
+    let p = applied();
+    kill_at(
+        &p,
+        &["backup-restore", "--verify", "sleep 60"],
+        "verify command",
+    );
+    let ids = db_ids(&p);
+    assert!(
+        ids.iter().any(|id| id.starts_with("shop-db-d20")),
+        "{ids:?}"
+    );
+    let out = p.run_expect(&["drill", "list", "--json"], 0);
+    let records: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(records[0]["status"], "running");
+    // The dead drill's lock is broken; its instance and snapshot go.
+    let out = p.run_expect(&["drill", "cleanup"], 0);
+    let printed = text(&out.stdout);
+    assert!(
+        printed.contains("Removed: DB instance shop-db-d20"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("Removed: DB snapshot shop-db-d20"),
+        "{printed}"
+    );
+    nothing_left(&p);
+    let out = p.run_expect(&["drill", "list", "--json"], 0);
+    let records: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(records[0]["status"], "cleaned");
+    clean_plan(&p);
+}
+
+#[test]
+fn cleanup_brings_back_the_az_a_killed_drill_took_down() {
+    let p = applied();
+    kill_at(
+        &p,
+        &["failover", "--az", "us-east-1b", "--hold", "100h"],
+        "hold the outage",
+    );
+    assert_eq!(cloud(&p)["az_down"], serde_json::json!(["us-east-1b"]));
+    let out = p.run_expect(&["drill", "cleanup"], 0);
+    assert!(text(&out.stdout).contains("Undone: us-east-1b is up again"));
+    assert_eq!(cloud(&p)["az_down"], serde_json::json!([]));
+    clean_plan(&p);
+}
