@@ -22,6 +22,9 @@ pub mod cli;
 pub use strata_core as core;
 pub use strata_sim as sim;
 pub use strata_stacks as stacks;
+/// Backup-restore and failover drills with a measured report (the engine
+/// behind `strata drill`).
+pub use strata_stacks::drill;
 /// Blue/green releases with a canary, gates and automatic rollback (the
 /// engine behind `strata rollout`).
 pub use strata_stacks::rollout;

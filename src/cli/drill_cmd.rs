@@ -11,7 +11,7 @@ use clap::{ArgGroup, Args, Subcommand};
 use miette::{miette, IntoDiagnostic, Result};
 use strata_core::config::Config;
 use strata_stacks::drill::{
-    history, report_paths, BackupRestoreOptions, Drill, DrillReport, Event, Events,
+    history, report_paths, BackupRestoreOptions, Drill, DrillReport, Event, EventKind, Events,
     FailoverOptions, FailoverTarget, Limits, Slo,
 };
 use tokio::sync::watch;
@@ -133,18 +133,38 @@ pub struct FailoverArgs {
     pub common: CommonArgs,
 }
 
-/// Prints events: `[timestamp] message`, or JSON lines.
+/// Prints events: `[timestamp] message` (probe readings only when the
+/// healthy or registered targets change), or every event as a JSON line.
 struct Printer {
     json: bool,
+    last_probe: std::sync::Mutex<Option<(usize, usize)>>,
+}
+
+impl Printer {
+    fn new(json: bool) -> Self {
+        Self {
+            json,
+            last_probe: std::sync::Mutex::new(None),
+        }
+    }
 }
 
 impl Events for Printer {
     fn event(&self, event: &Event) {
         if self.json {
             println!("{}", event.to_json());
-        } else {
-            println!("[{}] {}", event.timestamp(), event.kind.message());
+            return;
         }
+        if let EventKind::Probe { healthy, total, .. } = &event.kind {
+            let Ok(mut last) = self.last_probe.lock() else {
+                return;
+            };
+            if *last == Some((*healthy, *total)) {
+                return;
+            }
+            *last = Some((*healthy, *total));
+        }
+        println!("[{}] {}", event.timestamp(), event.kind.message());
     }
 }
 
@@ -303,7 +323,7 @@ async fn run(
         config,
         backend,
         provider,
-        events: Arc::new(Printer { json: common.json }),
+        events: Arc::new(Printer::new(common.json)),
         cancel: Some(cancel_rx),
         poll,
     };

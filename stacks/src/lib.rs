@@ -8,6 +8,8 @@
 //! - [`modules`]: expands `[module.NAME]` manifest blocks into resources.
 //! - [`rollout`]: blue/green releases with a canary, gates and automatic
 //!   rollback, reusing the engine's plan and apply.
+//! - [`drill`]: backup-restore and failover drills (DB, Redis, an AZ),
+//!   probed and measured, with a Markdown/JSON report and a record in state.
 //!
 //! No `aws-sdk` here: stacks reach the cloud only through
 //! [`strata_core::provider::Provider`].

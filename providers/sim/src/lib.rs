@@ -40,7 +40,7 @@
 //! family: `network` and `ec2`, `elbv2`, `autoscaling`, `rds` and
 //! `snapshots`, `elasticache`, `cloudwatch`; [`traffic`] (simulated requests,
 //! 5xx and latency per target group, for release gates); [`drills`] is the
-//! sim's own API.
+//! sim's own API, and `drill_ops` the `Provider` drill operations.
 //!
 //! Semantics worth knowing:
 //! - Ids: EC2 kinds get AWS-shaped ids (`vpc-` + 17 hex); ELB kinds are

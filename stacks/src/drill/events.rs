@@ -70,8 +70,10 @@ pub enum EventKind {
         healthy: usize,
         /// Registered targets.
         total: usize,
-        /// 5xx rate of the requests served since the last reading.
-        error_rate: f64,
+        /// 5xx rate of the requests in the last metrics window (a minute of
+        /// cloud time or more); `None` before the first window or without
+        /// metrics.
+        error_rate: Option<f64>,
     },
     /// Something worth knowing.
     Note {
@@ -115,10 +117,13 @@ impl EventKind {
                 healthy,
                 total,
                 error_rate,
-            } => format!(
-                "probe: {healthy}/{total} targets healthy, 5xx {:.2}%",
-                error_rate * 100.0
-            ),
+            } => match error_rate {
+                Some(r) => format!(
+                    "probe: {healthy}/{total} targets healthy, 5xx {:.2}%",
+                    r * 100.0
+                ),
+                None => format!("probe: {healthy}/{total} targets healthy"),
+            },
             EventKind::Note { message } => message.clone(),
             EventKind::Finished {
                 id,

@@ -14,6 +14,9 @@ use tokio::task::JoinHandle;
 
 use super::events::{Event, EventKind, Events};
 
+/// Cloud milliseconds of traffic each metrics read covers (at least).
+const METRICS_WINDOW_MS: f64 = 60_000.0;
+
 /// The service level a drill must keep.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Slo {
@@ -145,6 +148,7 @@ impl Probe {
             let mut metrics = true;
             let (mut requests, mut errors) = (0u64, 0u64);
             let mut last_ms = now_ms();
+            let mut rate: Option<f64> = None;
             let mut last = Instant::now();
             let mut unavailable_since: Option<Instant> = None;
             loop {
@@ -171,7 +175,10 @@ impl Probe {
                 }
                 let end_ms = now_ms();
                 let mut window = (0u64, 0u64);
-                if metrics {
+                // Metrics over at least a minute of cloud time, so the
+                // cloud's per-window counts are not all rounding.
+                let long = (end_ms.saturating_sub(last_ms)) as f64 * scale >= METRICS_WINDOW_MS;
+                if metrics && (long || done) {
                     for g in &groups {
                         let req = MetricsRequest {
                             target_group_arn: g.target_group_arn.clone(),
@@ -188,17 +195,17 @@ impl Probe {
                         }
                     }
                 }
-                last_ms = end_ms;
+                if long || done {
+                    last_ms = end_ms;
+                    if metrics && window.0 > 0 {
+                        rate = Some(window.1 as f64 / window.0 as f64);
+                    }
+                }
                 requests += window.0;
                 errors += window.1;
                 if let Ok(mut c) = shared.lock() {
                     *c = Reading { healthy, total };
                 }
-                let rate = if window.0 == 0 {
-                    0.0
-                } else {
-                    window.1 as f64 / window.0 as f64
-                };
                 events.event(&Event::now(EventKind::Probe {
                     healthy,
                     total,
