@@ -202,6 +202,18 @@ impl<'d> Run<'d> {
         self.d.cancel.as_ref().is_some_and(|c| *c.borrow())
     }
 
+    /// Sleeps `wall` of wall time, or less if the drill is interrupted.
+    pub async fn pause(&self, wall: Duration) {
+        let end = Instant::now() + wall;
+        while !self.cancelled() {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            tokio::time::sleep(left.min(self.d.poll)).await;
+        }
+    }
+
     /// Sleeps one poll.
     pub async fn tick(&self) {
         tokio::time::sleep(self.d.poll).await;

@@ -433,12 +433,18 @@ async fn az_outage(
     };
     if ok && !hold.is_zero() {
         let step = run.begin("hold the outage");
-        tokio::time::sleep(run.wall(hold)).await;
-        run.end(
-            step,
-            true,
-            format!("held for {}", human_secs(hold.as_secs_f64())),
-        );
+        let t0 = Instant::now();
+        run.pause(run.wall(hold)).await;
+        let held = run.cloud_secs(t0);
+        if run.cancelled() {
+            run.end(
+                step,
+                false,
+                format!("interrupted after {}", human_secs(held)),
+            );
+        } else {
+            run.end(step, true, format!("held for {}", human_secs(held)));
+        }
     }
     let step = run.begin("restore the AZ");
     let undos = run.record.undo.clone();
