@@ -378,6 +378,17 @@ async fn az_outage(
 ) -> Result<bool, DrillError> {
     let (before, total) = probe::health(run.provider(), groups).await;
     run.fact("healthy targets before", format!("{before}/{total}"));
+    // Instances the stack manages itself (not through an autoscaling
+    // group) are not replaced when their AZ goes: full capacity is what the
+    // rest can get back to.
+    let lost = standalone_in(run, az, groups).await?;
+    let expected = before.saturating_sub(lost);
+    if lost > 0 {
+        run.fact(
+            "capacity not replaced",
+            format!("{lost} healthy instance(s) in {az} outside any autoscaling group"),
+        );
+    }
     let step = run.begin("take the AZ down");
     let undo = Undo::AzDown { az: az.to_string() };
     run.push_undo(undo.clone()).await?;
@@ -408,7 +419,7 @@ async fn az_outage(
                 // On the sim the ASG replaces the lost capacity; elsewhere
                 // the remaining targets serve alone.
                 let serving = if real {
-                    healthy >= before
+                    healthy >= expected && healthy > 0
                 } else {
                     healthy > 0 && healthy == total
                 };
@@ -464,6 +475,29 @@ async fn az_outage(
     }
     run.end(step, restored, lines.join("; "));
     Ok(ok && restored)
+}
+
+/// Healthy targets in `az` that are instances of the stack's own (no
+/// autoscaling group replaces them).
+async fn standalone_in(run: &Run<'_>, az: &str, groups: &[LiveGroup]) -> Result<usize, DrillError> {
+    let own: Vec<&str> = run
+        .state
+        .resources
+        .values()
+        .filter(|r| r.kind == kinds::INSTANCE)
+        .map(|r| r.id.as_str())
+        .collect();
+    let mut n = 0;
+    for g in groups {
+        n += run
+            .provider()
+            .target_health(&g.target_group_arn)
+            .await?
+            .iter()
+            .filter(|t| t.az == az && t.is_healthy() && own.contains(&t.id.as_str()))
+            .count();
+    }
+    Ok(n)
 }
 
 /// Where the AZ cannot be turned off: deregister its targets from the live

@@ -68,11 +68,17 @@ pub struct ProbeSummary {
     pub degraded_seconds: f64,
     /// SLO breaches.
     pub breaches: Vec<String>,
+    /// Target groups probed (none: the stack has no load balancer).
+    #[serde(default)]
+    pub target_groups: usize,
 }
 
 impl ProbeSummary {
     /// One line for the report.
     pub fn describe(&self) -> String {
+        if self.target_groups == 0 {
+            return "nothing to probe: the stack has no load balancer listener in state".into();
+        }
         let traffic = match (self.requests, self.error_rate) {
             (Some(r), Some(e)) => format!("5xx {:.2}% of {r} requests", e * 100.0),
             _ => "no request metrics from this cloud".to_string(),
@@ -143,6 +149,7 @@ impl Probe {
                 healthy_before,
                 healthy_after: healthy_before,
                 min_healthy: healthy_before,
+                target_groups: groups.len(),
                 ..ProbeSummary::default()
             };
             let mut metrics = true;
@@ -166,7 +173,7 @@ impl Probe {
                 if healthy < healthy_before {
                     s.degraded_seconds += step;
                 }
-                if healthy == 0 {
+                if healthy == 0 && !groups.is_empty() {
                     let since = *unavailable_since.get_or_insert(now);
                     let secs = now.duration_since(since).as_secs_f64() * scale;
                     s.longest_unavailable_seconds = s.longest_unavailable_seconds.max(secs);
