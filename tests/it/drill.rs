@@ -8,7 +8,18 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use serde_json::Value;
+use strata::core::drill::{CacheReplicationGroup, DbInstance, DrillResource};
+use strata::core::provider::{
+    CreateRequest, DeleteRequest, MetricsRequest, OpStatus, PollRequest, Provider, ProviderError,
+    ReadRequest, ReadResponse, TargetHealth, TargetMetrics, UpdateRequest,
+};
+use strata::core::state::local::LocalBackend;
+use strata::core::state::Backend;
+use strata::drill::{Drill, FailoverOptions, FailoverTarget};
+use strata::sim::{SimOptions, SimProvider};
 
 use crate::support::{text, Project};
 use crate::web_service::applied;
@@ -433,5 +444,122 @@ fn cleanup_brings_back_the_az_a_killed_drill_took_down() {
     let out = p.run_expect(&["drill", "cleanup"], 0);
     assert!(text(&out.stdout).contains("Undone: us-east-1b is up again"));
     assert_eq!(cloud(&p)["az_down"], serde_json::json!([]));
+    clean_plan(&p);
+}
+
+/// The sim as AWS would be for an AZ drill: every drill operation but the
+/// AZ lever (AWS cannot turn an AZ off).
+struct NoAzPower(strata::sim::SimProvider);
+
+#[async_trait::async_trait]
+impl strata::core::provider::Provider for NoAzPower {
+    fn name(&self) -> &str {
+        "sim-without-az-power"
+    }
+    fn region(&self) -> &str {
+        self.0.region()
+    }
+    fn time_scale(&self) -> f64 {
+        self.0.time_scale()
+    }
+    async fn read(&self, r: ReadRequest) -> Result<ReadResponse, ProviderError> {
+        self.0.read(r).await
+    }
+    async fn create(&self, r: CreateRequest) -> Result<OpStatus, ProviderError> {
+        self.0.create(r).await
+    }
+    async fn update(&self, r: UpdateRequest) -> Result<OpStatus, ProviderError> {
+        self.0.update(r).await
+    }
+    async fn delete(&self, r: DeleteRequest) -> Result<OpStatus, ProviderError> {
+        self.0.delete(r).await
+    }
+    async fn poll(&self, r: PollRequest) -> Result<OpStatus, ProviderError> {
+        self.0.poll(r).await
+    }
+    async fn target_health(&self, tg: &str) -> Result<Vec<TargetHealth>, ProviderError> {
+        Provider::target_health(&self.0, tg).await
+    }
+    async fn target_metrics(&self, r: MetricsRequest) -> Result<TargetMetrics, ProviderError> {
+        self.0.target_metrics(r).await
+    }
+    async fn describe_db_instance(&self, id: &str) -> Result<DbInstance, ProviderError> {
+        self.0.describe_db_instance(id).await
+    }
+    async fn describe_replication_group(
+        &self,
+        id: &str,
+    ) -> Result<CacheReplicationGroup, ProviderError> {
+        self.0.describe_replication_group(id).await
+    }
+    async fn deregister_targets(&self, tg: &str, ids: &[String]) -> Result<(), ProviderError> {
+        self.0.deregister_targets(tg, ids).await
+    }
+    async fn register_targets(&self, tg: &str, ids: &[String]) -> Result<(), ProviderError> {
+        self.0.register_targets(tg, ids).await
+    }
+    async fn suspend_processes(&self, asg: &str, p: &[String]) -> Result<(), ProviderError> {
+        self.0.suspend_processes(asg, p).await
+    }
+    async fn resume_processes(&self, asg: &str, p: &[String]) -> Result<(), ProviderError> {
+        self.0.resume_processes(asg, p).await
+    }
+    async fn find_drill_resources(
+        &self,
+        drill: Option<&str>,
+    ) -> Result<Vec<DrillResource>, ProviderError> {
+        self.0.find_drill_resources(drill).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_az_power_the_az_drill_deregisters_targets_and_suspends_autoscaling_then_restores()
+{
+    let p = applied();
+    let dir = p.path().join(".strata");
+    let text = std::fs::read_to_string(p.manifest()).unwrap();
+    let config = strata::core::manifest::parse_manifest("strata.toml", &text).unwrap();
+    let options = SimOptions {
+        speed: 2000.0,
+        ..SimOptions::default()
+    };
+    let sim = SimProvider::open(&dir.join("sim"), options).unwrap();
+    let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(&dir));
+    let mut drill = Drill::new(config, backend, Arc::new(NoAzPower(sim)));
+    drill.poll = Duration::from_millis(20);
+    // Ten minutes of outage (300 ms here) for the probe to see.
+    let report = drill
+        .failover(FailoverOptions {
+            hold: Duration::from_secs(600),
+            ..FailoverOptions::new(FailoverTarget::Az {
+                az: "us-east-1a".into(),
+            })
+        })
+        .await
+        .unwrap();
+    assert!(report.passed, "{}", report.to_markdown());
+    let down = &report.steps[0];
+    assert_eq!(down.name, "take the AZ down");
+    assert_eq!(
+        down.detail,
+        "us-east-1a isolated: 1 target(s) deregistered, 2 autoscaling group(s) suspended"
+    );
+    // The load balancer lost the AZ's target while the drill held it out.
+    assert_eq!(report.probe.healthy_before, 3);
+    assert_eq!(report.probe.min_healthy, 2);
+    assert_eq!(report.probe.healthy_after, 3);
+    assert_eq!(report.steps[2].name, "hold the outage");
+    let restore = &report.steps[3].detail;
+    assert!(
+        restore.contains("1/1 target(s) registered again"),
+        "{restore}"
+    );
+    assert!(restore.contains("3 targets healthy"), "{restore}");
+    // Autoscaling runs again: no process is left suspended.
+    let c = cloud(&p);
+    for (name, asg) in c["objects"]["aws.autoscaling.group"].as_object().unwrap() {
+        let suspended = &asg["computed"]["suspended_processes"];
+        assert_eq!(suspended, &serde_json::json!([]), "{name}");
+    }
     clean_plan(&p);
 }

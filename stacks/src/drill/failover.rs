@@ -423,18 +423,21 @@ async fn az_outage(
                 } else {
                     healthy > 0 && healthy == total
                 };
-                Ok((serving && data_tier_ok(run, az).await?).then_some(healthy))
+                // Where the AZ stays up, its DB and Redis primaries stay put.
+                let data = !real || data_tier_ok(run, az).await?;
+                Ok((serving && data).then_some(healthy))
             }
         })
         .await;
     let ok = match recovered {
         Ok(healthy) => {
             run.report.rto_seconds = Some(run.cloud_secs(t0));
-            run.end(
-                step,
-                true,
-                format!("{healthy} healthy targets outside {az}; DB and Redis primaries available outside {az}"),
-            );
+            let detail = if real {
+                format!("{healthy} healthy targets outside {az}; DB and Redis primaries available outside {az}")
+            } else {
+                format!("{healthy} healthy targets outside {az} serve alone")
+            };
+            run.end(step, true, detail);
             true
         }
         Err(e) => {
@@ -467,6 +470,25 @@ async fn az_outage(
                 lines.push(line);
                 run.pop_undo(u).await?;
             }
+            Err(e) => {
+                restored = false;
+                lines.push(e);
+            }
+        }
+    }
+    if restored && !real {
+        // The targets put back pass their health checks again.
+        let back = run
+            .wait_for("the re-registered targets to be healthy", || {
+                let run = &*run;
+                async move {
+                    let (healthy, _) = probe::health(run.provider(), groups).await;
+                    Ok((healthy >= before).then_some(healthy))
+                }
+            })
+            .await;
+        match back {
+            Ok(healthy) => lines.push(format!("{healthy} targets healthy")),
             Err(e) => {
                 restored = false;
                 lines.push(e);
