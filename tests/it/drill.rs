@@ -551,7 +551,7 @@ async fn without_az_power_the_az_drill_deregisters_targets_and_suspends_autoscal
     assert_eq!(report.steps[2].name, "hold the outage");
     let restore = &report.steps[3].detail;
     assert!(
-        restore.contains("1/1 target(s) registered again"),
+        restore.contains("1 of 1 target(s) registered again"),
         "{restore}"
     );
     assert!(restore.contains("3 targets healthy"), "{restore}");
@@ -561,5 +561,66 @@ async fn without_az_power_the_az_drill_deregisters_targets_and_suspends_autoscal
         let suspended = &asg["computed"]["suspended_processes"];
         assert_eq!(suspended, &serde_json::json!([]), "{name}");
     }
+    clean_plan(&p);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_gives_the_primary_its_name_back_when_a_promote_died_between_the_renames() {
+    use strata::core::drill::{RenameDbRequest, RETIRED_TAG};
+    use strata::core::state::{OutputState, StateChange};
+    use strata::drill::{DrillRecord, Undo, DRILLS_OUTPUT};
+
+    let p = applied();
+    let dir = p.path().join(".strata");
+    let sim = SimProvider::open(&dir.join("sim"), SimOptions::default()).unwrap();
+    // What `--promote` does first, and what it notes before doing it.
+    let retired = "shop-db-pre-d20260101t000000-dead";
+    sim.modify_db_instance_identifier(RenameDbRequest {
+        db_id: "shop-db".into(),
+        new_db_id: retired.into(),
+        add_tags: [(RETIRED_TAG.to_string(), "d20260101t000000-dead".to_string())].into(),
+        remove_tags: vec![],
+    })
+    .await
+    .unwrap();
+    let record = DrillRecord {
+        id: "d20260101t000000-dead".into(),
+        drill: "backup-restore".into(),
+        target: "web.db (shop-db)".into(),
+        started_at: "2026-01-01T00:00:00Z".into(),
+        finished_at: None,
+        status: "running".into(),
+        rto_seconds: None,
+        rpo_seconds: None,
+        error_rate: None,
+        failures: vec![],
+        undo: vec![Undo::Renamed {
+            db_id: retired.into(),
+            back_to: "shop-db".into(),
+        }],
+    };
+    let backend = LocalBackend::new(&dir);
+    let mut state = backend.load().await.unwrap().unwrap();
+    let mut outputs = state.outputs.clone();
+    outputs.insert(
+        DRILLS_OUTPUT.into(),
+        OutputState {
+            value: serde_json::to_value(vec![record]).unwrap(),
+            sensitive: false,
+        },
+    );
+    let change = StateChange::Outputs { outputs };
+    state.apply_change(&change);
+    state.serial += 1;
+    backend.persist_changes(&state, &[change]).await.unwrap();
+    assert!(!db_ids(&p).contains(&"shop-db".to_string()));
+
+    let out = p.run_expect(&["drill", "cleanup"], 0);
+    let printed = text(&out.stdout);
+    assert!(
+        printed.contains(&format!("Undone: {retired} renamed back to shop-db")),
+        "{printed}"
+    );
+    assert!(db_ids(&p).contains(&"shop-db".to_string()));
     clean_plan(&p);
 }

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use strata_core::drill::{DrillResource, DrillResourceKind};
+use strata_core::drill::{DrillResource, DrillResourceKind, RenameDbRequest, RETIRED_TAG};
 use strata_core::provider::{Provider, ProviderError};
 use strata_core::state::State;
 
@@ -69,8 +69,51 @@ pub(super) async fn wait_gone(run: &Run<'_>, id: &str) -> Result<(), String> {
     wait_gone_for(run.provider(), id, run.d.poll, run.wall(run.limits.timeout)).await
 }
 
+/// Renames a DB instance renamed out of the way back to its name, unless
+/// that name is taken again (the swap completed) or it is gone.
+async fn rename_back(
+    provider: &dyn Provider,
+    db_id: &str,
+    back_to: &str,
+    poll: Duration,
+) -> Result<String, String> {
+    if provider.describe_db_instance(back_to).await.is_ok() {
+        return Ok(format!("{back_to} exists; {db_id} left as it is"));
+    }
+    let deadline =
+        Instant::now() + Duration::from_secs(3600).div_f64(provider.time_scale().max(1.0));
+    loop {
+        match provider.describe_db_instance(db_id).await {
+            Err(e) if is_gone(&e) => return Ok(format!("{db_id} no longer exists")),
+            Err(e) => return Err(format!("renaming {db_id} back to {back_to}: {e}")),
+            Ok(db) if db.is_available() => break,
+            Ok(db) if Instant::now() >= deadline => {
+                return Err(format!(
+                    "renaming {db_id} back to {back_to}: it is still {}",
+                    db.status
+                ))
+            }
+            Ok(_) => tokio::time::sleep(poll).await,
+        }
+    }
+    provider
+        .modify_db_instance_identifier(RenameDbRequest {
+            db_id: db_id.to_string(),
+            new_db_id: back_to.to_string(),
+            add_tags: Default::default(),
+            remove_tags: vec![RETIRED_TAG.to_string()],
+        })
+        .await
+        .map(|_| format!("{db_id} renamed back to {back_to}"))
+        .map_err(|e| format!("renaming {db_id} back to {back_to}: {e}"))
+}
+
 /// Puts back one change.
-async fn undo(provider: &dyn Provider, u: &Undo) -> Result<String, String> {
+pub(super) async fn undo(
+    provider: &dyn Provider,
+    u: &Undo,
+    poll: Duration,
+) -> Result<String, String> {
     match u {
         Undo::AzDown { az } => provider
             .simulate_az_outage(az, false)
@@ -102,6 +145,7 @@ async fn undo(provider: &dyn Provider, u: &Undo) -> Result<String, String> {
             .await
             .map(|()| format!("{asg}: resumed {}", processes.join(", ")))
             .map_err(|e| format!("resuming {asg}: {e}")),
+        Undo::Renamed { db_id, back_to } => rename_back(provider, db_id, back_to, poll).await,
     }
 }
 
@@ -130,7 +174,7 @@ async fn clean(
     let provider = d.provider.as_ref();
     for r in records.iter().filter(|r| r.status == "running") {
         for u in r.undo.iter().rev() {
-            match undo(provider, u).await {
+            match undo(provider, u, d.poll).await {
                 Ok(line) => out.undone.push(line),
                 Err(line) => out.failed.push(line),
             }

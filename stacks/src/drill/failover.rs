@@ -465,7 +465,7 @@ async fn az_outage(
     let mut lines = Vec::new();
     let mut restored = true;
     for u in undos.iter().rev() {
-        match restore(run, u).await {
+        match cleanup::undo(run.provider(), u, run.d.poll).await {
             Ok(line) => {
                 lines.push(line);
                 run.pop_undo(u).await?;
@@ -566,35 +566,4 @@ async fn isolate(run: &mut Run<'_>, az: &str, groups: &[LiveGroup]) -> Result<St
     Ok(format!(
         "{az} isolated: {removed} target(s) deregistered, {suspended} autoscaling group(s) suspended"
     ))
-}
-
-async fn restore(run: &Run<'_>, u: &Undo) -> Result<String, String> {
-    let p = run.provider();
-    match u {
-        Undo::AzDown { az } => p
-            .simulate_az_outage(az, false)
-            .await
-            .map(|()| format!("{az} is up"))
-            .map_err(|e| format!("bringing {az} back: {e}")),
-        Undo::Deregistered {
-            target_group_arn,
-            ids,
-        } => {
-            let mut back = 0;
-            for id in ids {
-                if p.register_targets(target_group_arn, std::slice::from_ref(id))
-                    .await
-                    .is_ok()
-                {
-                    back += 1;
-                }
-            }
-            Ok(format!("{back}/{} target(s) registered again", ids.len()))
-        }
-        Undo::Suspended { asg, processes } => p
-            .resume_processes(asg, processes)
-            .await
-            .map(|()| format!("{asg} resumed"))
-            .map_err(|e| format!("resuming {asg}: {e}")),
-    }
 }

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use strata_core::addr::Address;
-use strata_core::drill::{RenameDbRequest, DRILL_TAG, RETIRED_TAG};
+use strata_core::drill::{DbInstance, RenameDbRequest, DRILL_TAG, RETIRED_TAG};
 use strata_core::kinds;
 use strata_core::provider::{
     OpStatus, Operation, PollRequest, ReadRequest, ReadTarget, UpdateRequest,
@@ -24,7 +24,8 @@ use strata_core::value::Value;
 
 use super::backup_restore::{drill_name, wait_available};
 use super::ctx::Run;
-use super::DrillError;
+use super::record::Undo;
+use super::{cleanup, DrillError};
 
 fn failed(message: String) -> DrillError {
     DrillError::Apply(message)
@@ -41,35 +42,43 @@ pub(super) async fn swap(
 ) -> Result<String, DrillError> {
     let retired = drill_name(&format!("{old_id}-pre"), &run.id);
     let old = run.provider().describe_db_instance(old_id).await?;
-    run.provider()
+    // Should the drill die between the renames, cleanup renames it back.
+    let undo = Undo::Renamed {
+        db_id: retired.clone(),
+        back_to: old_id.to_string(),
+    };
+    run.push_undo(undo.clone()).await?;
+    if let Err(e) = run
+        .provider()
         .modify_db_instance_identifier(RenameDbRequest {
             db_id: old_id.to_string(),
             new_db_id: retired.clone(),
             add_tags: BTreeMap::from([(RETIRED_TAG.to_string(), run.id.clone())]),
             remove_tags: Vec::new(),
         })
-        .await?;
+        .await
+    {
+        run.pop_undo(&undo).await?;
+        return Err(e.into());
+    }
+    if let Err(e) = take_over(run, &old, &retired, new_id).await {
+        // The stack keeps its primary: the old one gets its name back.
+        let back = cleanup::undo(run.provider(), &undo, run.d.poll).await;
+        if back.is_ok() {
+            run.pop_undo(&undo).await?;
+        }
+        run.note(format!(
+            "the swap failed ({e}); {}",
+            back.unwrap_or_else(|e| e)
+        ));
+        return Err(e);
+    }
+    run.pop_undo(&undo).await?;
     run.fact("retired primary", retired.clone());
     run.report.left_behind.push(format!(
         "the former primary, renamed `{retired}` (tag {RETIRED_TAG}={}), with deletion protection as it was: once it is no longer needed, `aws rds modify-db-instance --db-instance-identifier {retired} --no-deletion-protection --apply-immediately`, then `aws rds delete-db-instance --db-instance-identifier {retired} --final-db-snapshot-identifier {retired}-final`",
         run.id
     ));
-    wait_available(run, &retired).await.map_err(failed)?;
-    let add_tags: BTreeMap<String, String> = old
-        .tags
-        .iter()
-        .filter(|(k, _)| k.starts_with("strata:") && k.as_str() != RETIRED_TAG)
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    run.provider()
-        .modify_db_instance_identifier(RenameDbRequest {
-            db_id: new_id.to_string(),
-            new_db_id: old_id.to_string(),
-            add_tags,
-            remove_tags: vec![DRILL_TAG.to_string()],
-        })
-        .await?;
-    wait_available(run, old_id).await.map_err(failed)?;
     if let Some(r) = replica {
         let address = Address::parse(r).map_err(|e| DrillError::Options(e.to_string()))?;
         let change = StateChange::Remove { address };
@@ -86,6 +95,33 @@ pub(super) async fn swap(
         ));
     }
     Ok(detail)
+}
+
+/// Once the old primary is renamed: the new instance takes its name and
+/// its `strata:` tags, losing its drill tag.
+async fn take_over(
+    run: &Run<'_>,
+    old: &DbInstance,
+    retired: &str,
+    new_id: &str,
+) -> Result<(), DrillError> {
+    wait_available(run, retired).await.map_err(failed)?;
+    let add_tags: BTreeMap<String, String> = old
+        .tags
+        .iter()
+        .filter(|(k, _)| k.starts_with("strata:") && k.as_str() != RETIRED_TAG)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    run.provider()
+        .modify_db_instance_identifier(RenameDbRequest {
+            db_id: new_id.to_string(),
+            new_db_id: old.id.clone(),
+            add_tags,
+            remove_tags: vec![DRILL_TAG.to_string()],
+        })
+        .await?;
+    wait_available(run, &old.id).await.map_err(failed)?;
+    Ok(())
 }
 
 /// Lifts deletion protection from the stack's replicas of `retired`, so

@@ -29,6 +29,13 @@ pub enum Undo {
         /// The targets.
         ids: Vec<String>,
     },
+    /// The DB primary was renamed out of the way (`--promote`).
+    Renamed {
+        /// Its name now.
+        db_id: String,
+        /// Its name before.
+        back_to: String,
+    },
     /// Autoscaling processes were suspended.
     Suspended {
         /// The autoscaling group.
