@@ -211,6 +211,11 @@ async fn clean(
             }
         }
     }
+    // A drill whose leftovers could not all be handled stays `running`,
+    // so the next drill or cleanup tries again.
+    if !out.failed.is_empty() {
+        return Ok(out);
+    }
     for mut r in records.into_iter().filter(|r| r.status == "running") {
         r.status = "cleaned".into();
         r.failures
