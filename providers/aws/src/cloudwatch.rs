@@ -42,7 +42,7 @@ pub(crate) async fn read(
             put(&mut a, "metric_name", m.metric_name());
             put(&mut a, "statistic", m.statistic().map(Statistic::as_str));
             put(&mut a, "extended_statistic", m.extended_statistic());
-            let dims: BTreeMap<String, Value> = m
+            let dims: Attrs = m
                 .dimensions()
                 .iter()
                 .filter_map(|d| Some((d.name()?.to_string(), Value::from(d.value()?))))
