@@ -14,7 +14,6 @@
 // A benchmark fails loudly on any unexpected result.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -39,7 +38,7 @@ fn addr(s: String) -> Address {
 }
 
 fn r(s: String) -> Value {
-    Value::Ref(Reference::parse(&s).unwrap_or_else(|| panic!("bad reference {s}")))
+    Value::from(Reference::parse(&s).unwrap_or_else(|| panic!("bad reference {s}")))
 }
 
 /// `units` units of 100 resources, each sized by `shape`.
@@ -80,7 +79,7 @@ fn synthetic(units: usize, shape: Shape) -> Config {
             );
         }
         for i in 0..shape.alarms {
-            let mut dims = BTreeMap::new();
+            let mut dims = strata::core::value::Attrs::new();
             dims.insert("InstanceId".to_string(), r(format!("u{u}.web{i}.id")));
             c.add(
                 ResourceConfig::new(addr(format!("u{u}.alarm{i}")), kinds::METRIC_ALARM)

@@ -448,7 +448,7 @@ mod tests {
 
     fn subnet(name: &str, vpc_ref: &str, cidr: &str) -> ResourceConfig {
         ResourceConfig::new(addr(name), SUBNET)
-            .with("vpc_id", Value::Ref(Reference::parse(vpc_ref).unwrap()))
+            .with("vpc_id", Value::from(Reference::parse(vpc_ref).unwrap()))
             .with("cidr_block", cidr)
             .with("availability_zone", "us-east-1a")
     }

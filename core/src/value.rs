@@ -1,7 +1,6 @@
 //! Attribute values: known data, references to other resources' attributes,
 //! and values not known until apply.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -63,9 +62,9 @@ pub enum Value {
     /// A list.
     List(Vec<Value>),
     /// A map with string keys.
-    Map(BTreeMap<String, Value>),
+    Map(Attrs),
     /// A reference to another resource's attribute, resolved at plan/apply time.
-    Ref(Reference),
+    Ref(Box<Reference>),
     /// A value only known after apply.
     Unknown,
 }
@@ -88,7 +87,7 @@ impl Value {
                 if map.len() == 1 {
                     if let Some(J::String(r)) = map.get("$ref") {
                         if let Some(r) = Reference::parse(r) {
-                            return Value::Ref(r);
+                            return Value::Ref(Box::new(r));
                         }
                     }
                     if map.contains_key("$unknown") {
@@ -231,7 +230,7 @@ impl Value {
     }
 
     /// The entries, if this is a map.
-    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+    pub fn as_map(&self) -> Option<&Attrs> {
         match self {
             Value::Map(map) => Some(map),
             _ => None,
@@ -293,15 +292,113 @@ impl fmt::Display for Value {
     }
 }
 
+/// Serializes as [`Value::to_tagged_json`] does, without building the JSON tree.
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.to_tagged_json().serialize(s)
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Value::Null => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Int(i) => s.serialize_i64(*i),
+            Value::Float(f) if f.is_finite() => s.serialize_f64(*f),
+            Value::Float(_) => s.serialize_unit(),
+            Value::String(v) => s.serialize_str(v),
+            Value::List(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Value::Map(map) => {
+                let mut m = s.serialize_map(Some(map.len()))?;
+                for (k, v) in map {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+            Value::Ref(r) => {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("$ref", &r.to_string())?;
+                m.end()
+            }
+            Value::Unknown => {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("$unknown", &true)?;
+                m.end()
+            }
+        }
     }
 }
 
+/// Reads what [`Value::from_json`] reads, without building the JSON tree.
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        serde_json::Value::deserialize(d).map(|v| Value::from_json(&v))
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+        Ok(Value::Int(i))
+    }
+    fn visit_u64<E>(self, u: u64) -> Result<Value, E> {
+        Ok(i64::try_from(u).map_or(Value::Float(u as f64), Value::Int))
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<Value, E> {
+        Ok(Value::Float(f))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::List(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut pairs: Vec<(String, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+            pairs.push((k, v));
+        }
+        if let [(k, v)] = pairs.as_slice() {
+            match (k.as_str(), v) {
+                ("$ref", Value::String(r)) => {
+                    if let Some(r) = Reference::parse(r) {
+                        return Ok(Value::Ref(Box::new(r)));
+                    }
+                }
+                ("$unknown", _) => return Ok(Value::Unknown),
+                _ => {}
+            }
+        }
+        let mut attrs: Attrs = pairs.into_iter().collect();
+        attrs.shrink();
+        Ok(Value::Map(attrs))
     }
 }
 
@@ -332,7 +429,7 @@ impl From<f64> for Value {
 }
 impl From<Reference> for Value {
     fn from(r: Reference) -> Self {
-        Value::Ref(r)
+        Value::Ref(Box::new(r))
     }
 }
 impl<T: Into<Value>> From<Vec<T>> for Value {
@@ -341,8 +438,114 @@ impl<T: Into<Value>> From<Vec<T>> for Value {
     }
 }
 
-/// A resource's attributes by name.
-pub type Attrs = BTreeMap<String, Value>;
+/// A resource's attributes by name, in name order.
+///
+/// A sorted vector rather than a B-tree: a resource has a few dozen
+/// attributes at most, and a state of 100,000 resources holds several
+/// copies of every resource's attributes (state, refreshed, planned), where
+/// a B-tree's fixed-size nodes cost several times the data they hold.
+///
+/// It dereferences to [`litemap::LiteMap`] for the map API (`get`, `insert`,
+/// `remove`, `iter`, `entry`, ...), indexes by `&str` like a `BTreeMap`
+/// (`attrs["id"]`, panicking when absent), and serializes as a JSON object.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Attrs(litemap::LiteMap<String, Value>);
+
+impl<'de> Deserialize<'de> for Attrs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut attrs = Self(litemap::LiteMap::deserialize(d)?);
+        attrs.shrink();
+        Ok(attrs)
+    }
+}
+
+impl Attrs {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Drops spare capacity: maps loaded from state or read from the cloud
+    /// are rarely grown again.
+    pub fn shrink(&mut self) {
+        let mut pairs = std::mem::take(&mut self.0).into_tuple_vec();
+        pairs.shrink_to_fit();
+        self.0 = litemap::LiteMap::from_sorted_store_unchecked(pairs);
+    }
+
+    /// An empty map with room for `capacity` attributes.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self(litemap::LiteMap::with_capacity(capacity))
+    }
+}
+
+impl std::ops::Deref for Attrs {
+    type Target = litemap::LiteMap<String, Value>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Attrs {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl std::ops::Index<&str> for Attrs {
+    type Output = Value;
+    fn index(&self, name: &str) -> &Value {
+        match self.0.get(name) {
+            Some(v) => v,
+            // Like `BTreeMap`'s `Index`: asking for a missing key is a bug in the caller.
+            #[allow(clippy::panic)]
+            None => panic!("no attribute `{name}`"),
+        }
+    }
+}
+
+impl FromIterator<(String, Value)> for Attrs {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+impl Extend<(String, Value)> for Attrs {
+    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, iter: I) {
+        self.0.extend(iter);
+    }
+}
+
+impl<const N: usize> From<[(String, Value); N]> for Attrs {
+    fn from(pairs: [(String, Value); N]) -> Self {
+        pairs.into_iter().collect()
+    }
+}
+
+impl IntoIterator for Attrs {
+    type Item = (String, Value);
+    type IntoIter = <litemap::LiteMap<String, Value> as IntoIterator>::IntoIter;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Attrs {
+    type Item = (&'a String, &'a Value);
+    type IntoIter = <&'a litemap::LiteMap<String, Value> as IntoIterator>::IntoIter;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Attrs {
+    type Item = (&'a String, &'a mut Value);
+    type IntoIter = <&'a mut litemap::LiteMap<String, Value> as IntoIterator>::IntoIter;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter_mut()
+    }
+}
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -353,7 +556,7 @@ mod tests {
     fn references_round_trip_through_tagged_json() {
         let r = Reference::parse("web.tg_blue.arn").unwrap();
         assert_eq!(r.address.as_str(), "web.tg_blue");
-        let v = Value::List(vec![Value::Ref(r.clone()), Value::Unknown, Value::Int(3)]);
+        let v = Value::List(vec![Value::from(r.clone()), Value::Unknown, Value::Int(3)]);
         let back = Value::from_json(&v.to_tagged_json());
         assert_eq!(back, v);
         assert!(!back.is_known());

@@ -353,7 +353,8 @@ pub async fn refresh(source: &ConfigSource) -> Result<ExitCode> {
         let mut changed = 0;
         for (address, attrs) in live.resources {
             match attrs {
-                Some(attrs) => {
+                strata_core::plan::Live::Unchanged => {}
+                strata_core::plan::Live::Changed(attrs) => {
                     if let Some(r) = state.resources.get_mut(&address) {
                         if r.attrs != attrs {
                             r.attrs = attrs;
@@ -361,7 +362,7 @@ pub async fn refresh(source: &ConfigSource) -> Result<ExitCode> {
                         }
                     }
                 }
-                None => {
+                strata_core::plan::Live::Gone => {
                     println!("{address} no longer exists; removed from state.");
                     state.resources.remove(&address);
                     changed += 1;

@@ -21,7 +21,7 @@ fn a(s: &str) -> Address {
 }
 
 fn r(s: &str) -> Value {
-    Value::Ref(Reference::parse(s).unwrap())
+    Value::from(Reference::parse(s).unwrap())
 }
 
 #[derive(Default)]

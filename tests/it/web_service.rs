@@ -272,7 +272,8 @@ fn a_weight_changed_outside_strata_is_drift() {
                 ("target_group_arn".to_string(), V::from(tg)),
                 ("weight".to_string(), V::Int(w)),
             ]
-            .into(),
+            .into_iter()
+            .collect(),
         )
     };
     attrs.insert(

@@ -556,7 +556,7 @@ fn record(
             live.remove(name);
             if let Some(v) = change.config.get(name) {
                 if let Ok(resolved) =
-                    resolve(&BTreeMap::from([(name.to_string(), v.clone())]), state)
+                    resolve(&Attrs::from_iter([(name.to_string(), v.clone())]), state)
                 {
                     if let Some(v) = resolved.get(name) {
                         digests.insert(name.to_string(), state.digest(&change.address, name, v));

@@ -246,7 +246,6 @@ fn check_expression(id: &str, text: &str, ids: &BTreeSet<&str>, out: &mut Vec<At
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
     use crate::kinds::{check_resource, schema_of, METRIC_ALARM};
@@ -270,7 +269,7 @@ mod tests {
                     ("metric_name", name.into()),
                     ("stat", "Sum".into()),
                     ("period", Value::Int(60)),
-                    ("dimensions", Value::Map(BTreeMap::new())),
+                    ("dimensions", Value::Map(crate::value::Attrs::new())),
                 ]),
             ),
         ])

@@ -133,7 +133,7 @@ impl<T: Into<Value>> From<Input<T>> for Value {
     fn from(input: Input<T>) -> Self {
         match input {
             Input::Known(v) => v.into(),
-            Input::Ref(r, _) => Value::Ref(r),
+            Input::Ref(r, _) => Value::Ref(Box::new(r)),
         }
     }
 }

@@ -244,11 +244,7 @@ pub(super) fn is_percentile(s: &str) -> bool {
         .is_some_and(|n| (0.0..=100.0).contains(&n))
 }
 
-fn check_rule(
-    name: &str,
-    rule: &std::collections::BTreeMap<String, Value>,
-    out: &mut Vec<AttrProblem>,
-) {
+fn check_rule(name: &str, rule: &crate::value::Attrs, out: &mut Vec<AttrProblem>) {
     let proto = rule
         .get("protocol")
         .and_then(Value::as_str)

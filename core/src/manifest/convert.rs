@@ -7,7 +7,7 @@ use std::ops::Range;
 use toml_edit::{Item, TableLike};
 
 use super::{article, Ctx, COUNT_INDEX, INTERPOLATION, REFERENCE, TYPE, VALUE};
-use crate::value::{Reference, Value};
+use crate::value::{Attrs, Reference, Value};
 
 /// Which instance of a counted resource is being built.
 #[derive(Debug, Clone, Copy)]
@@ -155,7 +155,7 @@ impl<'c> Convert<'c> {
     }
 
     fn table(&mut self, table: &dyn TableLike) -> Value {
-        let mut map = std::collections::BTreeMap::new();
+        let mut map = Attrs::new();
         for (key, item) in table.iter() {
             let value = self.item(item);
             map.insert(key.to_string(), value);
@@ -191,7 +191,7 @@ impl<'c> Convert<'c> {
                 };
             }
             return match Reference::parse(expr) {
-                Some(r) => Value::Ref(r),
+                Some(r) => Value::Ref(Box::new(r)),
                 None => {
                     self.report(
                         REFERENCE,

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{
-    refresh, Action, AttrChange, Drift, OutputPlan, Plan, PlanError, Refreshed, ReplaceOrder,
+    refresh, Action, AttrChange, Drift, Live, OutputPlan, Plan, PlanError, Refreshed, ReplaceOrder,
     ResourceChange, PLAN_FORMAT_VERSION,
 };
 use crate::addr::Address;
@@ -47,7 +47,7 @@ pub async fn plan(
             resources: state
                 .resources
                 .iter()
-                .map(|(a, r)| (a.clone(), Some(r.attrs.clone())))
+                .map(|(a, _)| (a.clone(), Live::Unchanged))
                 .collect(),
             deposed: state
                 .deposed
@@ -78,9 +78,8 @@ pub(crate) fn diff(
 
     // Drift: live against state.
     for (address, prior) in &state.resources {
-        let live = refreshed.resources.get(address).and_then(Option::as_ref);
-        match live {
-            None if refreshed.resources.contains_key(address) => {
+        match refreshed.get(address, state) {
+            Some(None) => {
                 drift.push(Drift {
                     address: address.clone(),
                     kind: prior.kind.clone(),
@@ -90,7 +89,7 @@ pub(crate) fn diff(
                 refreshed_out.insert(address.clone(), None);
             }
             None => {}
-            Some(live) => {
+            Some(Some(live)) => {
                 let diffs = attr_drift(prior, live);
                 if !diffs.is_empty() {
                     drift.push(Drift {
@@ -121,7 +120,7 @@ pub(crate) fn diff(
                 continue;
             };
             let prior = state.resources.get(address);
-            let live = refreshed.resources.get(address).and_then(Option::as_ref);
+            let live = refreshed.get(address, state).flatten();
             if in_scope.as_ref().is_some_and(|s| !s.contains(address)) {
                 // Out of scope: references resolve to what exists now.
                 if let (Some(p), Some(l)) = (prior, live) {
@@ -215,7 +214,7 @@ pub(crate) fn diff(
             }
         }
         // Already deleted outside Strata: apply just forgets it.
-        let gone = matches!(refreshed.resources.get(address), Some(None));
+        let gone = matches!(refreshed.get(address, state), Some(None));
         let lifecycle_blocks = prior.prevent_destroy
             || config
                 .resources

@@ -20,7 +20,7 @@ use crate::provider::ProviderError;
 use crate::value::{Attrs, Value};
 
 pub use diff::{plan, PlanOptions};
-pub use refresh::{refresh, Refreshed};
+pub use refresh::{refresh, Live, Refreshed};
 
 /// The saved plan format this build writes and reads.
 pub const PLAN_FORMAT_VERSION: u32 = 1;

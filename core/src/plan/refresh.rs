@@ -17,12 +17,45 @@ use crate::value::Attrs;
 #[derive(Debug, Clone, Default)]
 pub struct Refreshed {
     /// Managed resources.
-    pub resources: HashMap<Address, Option<Attrs>>,
+    pub resources: HashMap<Address, Live>,
     /// Deposed objects by id.
     pub deposed: BTreeMap<String, Option<Attrs>>,
 }
 
-/// Reads every resource in `state` through `provider`, one call per kind.
+/// What refresh found for a managed resource.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Live {
+    /// It exists with exactly the attributes state records (the common
+    /// case: no copy is kept).
+    Unchanged,
+    /// It exists with these attributes, which differ from state's.
+    Changed(Attrs),
+    /// It no longer exists.
+    Gone,
+}
+
+impl Refreshed {
+    /// The live attributes of `address`: `None` when it was not read,
+    /// `Some(None)` when it no longer exists.
+    pub fn get<'a>(&'a self, address: &Address, state: &'a State) -> Option<Option<&'a Attrs>> {
+        match self.resources.get(address)? {
+            Live::Unchanged => Some(state.resources.get(address).map(|r| &r.attrs)),
+            Live::Changed(attrs) => Some(Some(attrs)),
+            Live::Gone => Some(None),
+        }
+    }
+}
+
+/// The most resources asked for in one read.
+const READ_BATCH: usize = 2_000;
+
+enum Found {
+    Deposed(Option<Attrs>),
+    Resource(Live),
+}
+
+/// Reads every resource in `state` through `provider`: one call per kind
+/// (per [`READ_BATCH`] resources of a kind), all kinds at once.
 pub async fn refresh(state: &State, provider: &dyn Provider) -> Result<Refreshed, PlanError> {
     let mut by_kind: BTreeMap<&str, Vec<ReadTarget>> = BTreeMap::new();
     for (address, r) in &state.resources {
@@ -40,35 +73,57 @@ pub async fn refresh(state: &State, provider: &dyn Provider) -> Result<Refreshed
                 id: d.resource.id.clone(),
             });
     }
-    let reads = by_kind.into_iter().map(|(kind, targets)| async move {
-        let req = ReadRequest {
-            kind: kind.to_string(),
-            targets,
-        };
-        let resp = with_retries(RetryPolicy::default(), || provider.read(req.clone()))
-            .await
-            .map_err(|source| PlanError::Refresh {
-                kind: kind.to_string(),
-                source,
-            })?;
-        Ok::<_, PlanError>((req.targets, resp.found))
-    });
-    let mut out = Refreshed::default();
     let deposed_ids: std::collections::BTreeSet<&str> = state
         .deposed
         .iter()
         .map(|d| d.resource.id.as_str())
         .collect();
+    let deposed_ids = &deposed_ids;
+    // Kinds are read concurrently, each in batches of at most READ_BATCH, and
+    // what a batch found is compared with state before the next is read: a
+    // resource unchanged since the last apply keeps no copy, so refreshing a
+    // large state holds little beyond the state itself.
+    let reads = by_kind.into_iter().map(|(kind, targets)| async move {
+        let mut found_here = Vec::with_capacity(targets.len());
+        for batch in targets.chunks(READ_BATCH) {
+            let req = ReadRequest {
+                kind: kind.to_string(),
+                targets: batch.to_vec(),
+            };
+            let mut resp = with_retries(RetryPolicy::default(), || provider.read(req.clone()))
+                .await
+                .map_err(|source| PlanError::Refresh {
+                    kind: kind.to_string(),
+                    source,
+                })?;
+            for t in req.targets {
+                let live = resp.found.remove(&t.id);
+                let prior = state.resources.get(&t.address);
+                if deposed_ids.contains(t.id.as_str()) && prior.is_none_or(|r| r.id != t.id) {
+                    found_here.push((t, Found::Deposed(live)));
+                    continue;
+                }
+                let live = match live {
+                    None => Live::Gone,
+                    Some(attrs) if prior.is_some_and(|r| r.attrs == attrs) => Live::Unchanged,
+                    Some(attrs) => Live::Changed(attrs),
+                };
+                found_here.push((t, Found::Resource(live)));
+            }
+        }
+        Ok::<_, PlanError>(found_here)
+    });
+    let mut out = Refreshed::default();
+    out.resources.reserve(state.resources.len());
     for result in join_all(reads).await {
-        let (targets, mut found) = result?;
-        for t in targets {
-            let live = found.remove(&t.id);
-            if deposed_ids.contains(t.id.as_str())
-                && state.resources.get(&t.address).is_none_or(|r| r.id != t.id)
-            {
-                out.deposed.insert(t.id, live);
-            } else {
-                out.resources.insert(t.address, live);
+        for (t, found) in result? {
+            match found {
+                Found::Deposed(live) => {
+                    out.deposed.insert(t.id, live);
+                }
+                Found::Resource(live) => {
+                    out.resources.insert(t.address, live);
+                }
             }
         }
     }

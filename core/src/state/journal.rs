@@ -67,18 +67,21 @@ pub(super) fn replay(path: &Path, state: &mut State) -> Result<usize, StateError
             })
         }
     };
-    let text: Vec<String> = BufReader::new(file)
+    let io = |e: std::io::Error| StateError::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    // One line at a time: a journal can be larger than the state it updates.
+    let mut lines = BufReader::new(file)
         .split(b'\n')
-        .map(|l| l.map(|b| String::from_utf8_lossy(&b).into_owned()))
-        .collect::<Result<_, _>>()
-        .map_err(|e| StateError::Io {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
-    let lines: Vec<&String> = text.iter().filter(|l| !l.is_empty()).collect();
-    let n = lines.len();
-    for (i, line) in lines.into_iter().enumerate() {
-        match decode(line) {
+        .filter(|l| l.as_ref().map_or(true, |b| !b.is_empty()))
+        .peekable();
+    let mut i = 0;
+    while let Some(line) = lines.next() {
+        let line = line.map_err(io)?;
+        let last = lines.peek().is_none();
+        i += 1;
+        match decode(&String::from_utf8_lossy(&line)) {
             Some(record) => {
                 if record.serial <= state.serial {
                     continue;
@@ -88,7 +91,7 @@ pub(super) fn replay(path: &Path, state: &mut State) -> Result<usize, StateError
                 }
                 state.serial = record.serial;
             }
-            None if i + 1 == n => {
+            None if last => {
                 state.notes.push(format!(
                     "the last record of {} was torn (the run writing it was killed); it was ignored and any operation it recorded is resolved from the cloud",
                     path.display()
@@ -97,12 +100,12 @@ pub(super) fn replay(path: &Path, state: &mut State) -> Result<usize, StateError
             None => {
                 return Err(StateError::Corrupt {
                     path: path.display().to_string(),
-                    reason: format!("record {} of {n} is damaged (checksum or JSON)", i + 1),
+                    reason: format!("record {i} is damaged (checksum or JSON)"),
                 });
             }
         }
     }
-    Ok(n)
+    Ok(i)
 }
 
 /// Reads a whole journal file's lines (for the tests and `strata state`).

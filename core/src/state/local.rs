@@ -14,6 +14,12 @@ use super::{journal, Backend, LockInfo, State, StateChange, StateError};
 /// Journal records after which the state is compacted into `state.json`.
 const COMPACT_AFTER: usize = 4096;
 
+/// The journal is also compacted once it is larger than the snapshot (and
+/// than this), so loading never replays more than about the state's own size
+/// and compaction costs stay proportional to the changes: each rewrite of a
+/// snapshot of size S follows at least S bytes of journal.
+const COMPACT_MIN_BYTES: u64 = 1 << 20;
+
 /// State in a local directory: `state.json` (a snapshot), `journal.jsonl`
 /// (changes since) and `state.lock`.
 #[derive(Debug, Clone)]
@@ -26,7 +32,17 @@ pub struct LocalBackend {
 struct Journal {
     file: Option<File>,
     records: usize,
+    /// Bytes appended since the last compaction.
+    bytes: u64,
+    /// Size of `state.json` as last written or read.
+    snapshot_bytes: u64,
     snapshot_exists: bool,
+}
+
+impl Journal {
+    fn due(&self) -> bool {
+        self.records >= COMPACT_AFTER || self.bytes > self.snapshot_bytes.max(COMPACT_MIN_BYTES)
+    }
 }
 
 impl LocalBackend {
@@ -60,6 +76,8 @@ impl LocalBackend {
         j.file = None;
         write_atomically(&jpath, b"").map_err(|e| Self::io(&jpath, e))?;
         j.records = 0;
+        j.bytes = 0;
+        j.snapshot_bytes = text.len() as u64;
         j.snapshot_exists = true;
         Ok(())
     }
@@ -119,14 +137,19 @@ impl Backend for LocalBackend {
 
     async fn load(&self) -> Result<Option<State>, StateError> {
         let path = self.state_path();
-        let mut state = match fs::read_to_string(&path) {
-            Ok(text) => State::from_json(&text, &path.display().to_string())?,
+        let (mut state, snapshot_bytes) = match fs::read_to_string(&path) {
+            Ok(text) => (
+                State::from_json(&text, &path.display().to_string())?,
+                text.len() as u64,
+            ),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Self::io(&path, e)),
         };
         let records = journal::replay(&self.journal_path(), &mut state)?;
         let mut j = self.journal()?;
         j.records = records;
+        j.bytes = fs::metadata(self.journal_path()).map_or(0, |m| m.len());
+        j.snapshot_bytes = snapshot_bytes;
         j.snapshot_exists = true;
         Ok(Some(state))
     }
@@ -146,7 +169,7 @@ impl Backend for LocalBackend {
             return self.compact(state, &mut j);
         }
         j.snapshot_exists = true;
-        if j.records >= COMPACT_AFTER {
+        if j.due() {
             return self.compact(state, &mut j);
         }
         let line = journal::encode(state.serial, changes)?;
@@ -158,6 +181,7 @@ impl Backend for LocalBackend {
             journal::append(file, &line).map_err(|e| Self::io(&jpath, e))?;
         }
         j.records += 1;
+        j.bytes += line.len() as u64;
         Ok(())
     }
 

@@ -94,7 +94,7 @@ pub(crate) async fn read(
 
 /// Dimensions as a map (`None` when there are none).
 fn dims_value(dims: &[Dimension]) -> Option<Value> {
-    let map: BTreeMap<String, Value> = dims
+    let map: Attrs = dims
         .iter()
         .filter_map(|d| Some((d.name()?.to_string(), Value::from(d.value()?))))
         .collect();

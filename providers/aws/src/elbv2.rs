@@ -184,7 +184,7 @@ async fn read_tgs(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, Attrs>
             "target_type",
             tg.target_type().map(TargetTypeEnum::as_str),
         );
-        let mut hc = BTreeMap::new();
+        let mut hc = Attrs::new();
         put(&mut hc, "path", tg.health_check_path());
         put(&mut hc, "port", tg.health_check_port());
         put(
@@ -372,7 +372,7 @@ async fn read_listeners(
 }
 
 fn fwd(tg: &str, weight: i64) -> Value {
-    let mut m = BTreeMap::new();
+    let mut m = Attrs::new();
     m.insert("target_group_arn".to_string(), Value::from(tg));
     m.insert("weight".to_string(), Value::Int(weight));
     Value::Map(m)

@@ -238,7 +238,7 @@ async fn read_route_tables(
             .iter()
             .filter(|r| r.gateway_id() != Some("local"))
             .filter_map(|r| {
-                let mut m = BTreeMap::new();
+                let mut m = Attrs::new();
                 m.insert(
                     "cidr_block".to_string(),
                     Value::from(r.destination_cidr_block()?),
@@ -263,7 +263,7 @@ async fn read_route_tables(
 }
 
 fn rule_value(p: &IpPermission) -> Value {
-    let mut m = BTreeMap::new();
+    let mut m = Attrs::new();
     let proto = p.ip_protocol().unwrap_or("-1");
     m.insert("protocol".to_string(), Value::from(proto));
     let (from, to) = if proto == "-1" {

@@ -215,7 +215,7 @@ pub fn is_strata(tags: &BTreeMap<String, String>) -> bool {
 /// Completes live attributes from a resource's tags: the user's tags (only
 /// when there are any), echoed settings, configured list order and object keys.
 pub fn finish(kind: &str, tags: &BTreeMap<String, String>, out: &mut Attrs) {
-    let user: BTreeMap<String, Value> = tags
+    let user: Attrs = tags
         .iter()
         .filter(|(k, _)| !is_system_tag(k))
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
@@ -265,7 +265,7 @@ mod tests {
         );
         attrs.insert(
             "tags".into(),
-            Value::Map([("Name".to_string(), Value::from("x"))].into()),
+            Value::Map(Attrs::from_iter([("Name".to_string(), Value::from("x"))])),
         );
         let tags = desired(kinds::DB_SUBNET_GROUP, "s", "db", &attrs);
         let mut live = Attrs::new();
@@ -274,15 +274,15 @@ mod tests {
             Value::from(vec!["subnet-a", "subnet-b"]),
         );
         finish(kinds::DB_SUBNET_GROUP, &tags, &mut live);
-        assert_eq!(live["subnet_ids"], attrs["subnet_ids"]);
-        assert_eq!(live["tags"], attrs["tags"]);
+        assert_eq!(live.get("subnet_ids"), attrs.get("subnet_ids"));
+        assert_eq!(live.get("tags"), attrs.get("tags"));
 
         let mut db = Attrs::new();
         db.insert("skip_final_snapshot".into(), Value::Bool(true));
         let tags = desired(kinds::DB_INSTANCE, "s", "db", &db);
         let mut live = Attrs::new();
         finish(kinds::DB_INSTANCE, &tags, &mut live);
-        assert_eq!(live["skip_final_snapshot"], Value::Bool(true));
+        assert_eq!(live.get("skip_final_snapshot"), Some(&Value::Bool(true)));
         assert!(!live.contains_key("tags"));
         assert!(stale(kinds::DB_INSTANCE, &Attrs::new(), &tags)
             .contains(&"strata:attr:apply_immediately".to_string()));

@@ -33,6 +33,9 @@ pub struct Phase {
     pub until: u64,
 }
 
+/// An object's tags, in key order (a sorted vector: objects have a handful).
+pub type Tags = litemap::LiteMap<String, String>;
+
 /// One cloud object.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {
@@ -45,7 +48,7 @@ pub struct Record {
     /// Computed attributes fixed at creation (`arn`, `dns_name`, …).
     pub computed: Attrs,
     /// Every tag, system tags included.
-    pub tags: BTreeMap<String, String>,
+    pub tags: Tags,
     /// Whether the user gave `tags` (read returns them only then).
     pub user_tags: bool,
     /// The idempotency token of its create, if Strata made it.
@@ -72,7 +75,7 @@ impl Record {
             id,
             attrs,
             computed: Attrs::new(),
-            tags: BTreeMap::new(),
+            tags: Tags::new(),
             user_tags: false,
             token: None,
             created_ms: now,

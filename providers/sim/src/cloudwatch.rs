@@ -14,8 +14,6 @@
 //! `UnHealthyHostCount` and `HealthyHostCount` (of a `TargetGroup`, as of
 //! now). Other metrics have no datapoints.
 
-use std::collections::BTreeMap;
-
 use strata_core::kinds;
 use strata_core::kinds::metric_math::Expr;
 use strata_core::provider::{DeleteRequest, ProviderError, UpdateRequest};
@@ -323,7 +321,7 @@ fn datapoint(
     faults: &FaultConfig,
     namespace: &str,
     metric: &str,
-    dims: &BTreeMap<String, Value>,
+    dims: &strata_core::value::Attrs,
     start: u64,
     end: u64,
 ) -> Option<f64> {

@@ -9,8 +9,6 @@
 //! (of AWS time) after that, kept for the retention period and deleted with
 //! the instance. They are materialized when snapshots are listed.
 
-use std::collections::BTreeMap;
-
 use strata_core::drill::{
     CacheNode, CacheReplicationGroup, CreateDbSnapshotRequest, DbInstance, DbSnapshot,
     DescribeDbSnapshotsRequest, DrillResource, DrillResourceKind, RenameDbRequest, SnapshotType,
@@ -81,7 +79,11 @@ pub fn describe_db(c: &Cloud, id: &str) -> Result<DbInstance, ProviderError> {
                 .unwrap_or_else(|| default_parameter_group(a)),
         ),
         deletion_protection: bool_or(a, "deletion_protection", false),
-        tags: rec.tags.clone(),
+        tags: rec
+            .tags
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     })
 }
 
@@ -459,9 +461,8 @@ pub fn is_suspended(rec: &Record, process: &str) -> bool {
 
 /// DB instances and snapshots tagged [`DRILL_TAG`] (of one drill, or all).
 pub fn drill_resources(c: &Cloud, drill: Option<&str>) -> Vec<DrillResource> {
-    let matches = |tags: &BTreeMap<String, String>| {
-        tags.get(DRILL_TAG)
-            .filter(|v| drill.is_none_or(|d| d == v.as_str()))
+    let matches = |tag: Option<&String>| {
+        tag.filter(|v| drill.is_none_or(|d| d == v.as_str()))
             .cloned()
     };
     let mut out: Vec<DrillResource> = c
@@ -470,7 +471,7 @@ pub fn drill_resources(c: &Cloud, drill: Option<&str>) -> Vec<DrillResource> {
             Some(DrillResource {
                 kind: DrillResourceKind::DbInstance,
                 id: r.id.clone(),
-                drill_id: matches(&r.tags)?,
+                drill_id: matches(r.tags.get(DRILL_TAG))?,
                 status: r.status(c.now).to_string(),
             })
         })
@@ -479,7 +480,7 @@ pub fn drill_resources(c: &Cloud, drill: Option<&str>) -> Vec<DrillResource> {
         Some(DrillResource {
             kind: DrillResourceKind::DbSnapshot,
             id: s.id.clone(),
-            drill_id: matches(&s.tags)?,
+            drill_id: matches(s.tags.get(DRILL_TAG))?,
             status: s.status(c.now).to_string(),
         })
     }));

@@ -192,7 +192,7 @@ fn objects(c: &Cloud) -> Vec<SimObject> {
         .map(|r| SimObject {
             kind: r.kind.clone(),
             id: r.id.clone(),
-            tags: r.tags.clone(),
+            tags: r.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             status: if r.kind == kinds::INSTANCE {
                 ec2::instance_state(c, r)
             } else {

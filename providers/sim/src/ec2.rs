@@ -1,8 +1,6 @@
 //! EC2 compute: launch templates (versioned) and instances (pending → running,
 //! stopped while their AZ is down, shutting-down → gone).
 
-use std::collections::BTreeMap;
-
 use strata_core::kinds;
 use strata_core::provider::{DeleteRequest, ProviderError, UpdateRequest};
 use strata_core::value::{Attrs, Value};
@@ -108,7 +106,7 @@ pub fn asg_instance(
     c: &mut Cloud,
     template: &Attrs,
     subnet: &str,
-    tags: &BTreeMap<String, String>,
+    tags: &crate::cloud::Tags,
     owner: &str,
 ) -> Result<String, ProviderError> {
     let mut attrs = Attrs::new();

@@ -205,7 +205,7 @@ pub fn restore_with(c: &mut Cloud, req: &RestoreDbRequest) -> Result<(), Provide
         "deletion_protection".into(),
         Value::Bool(req.deletion_protection),
     );
-    let user_tags: std::collections::BTreeMap<String, Value> = req
+    let user_tags: strata_core::value::Attrs = req
         .tags
         .iter()
         .filter(|(k, _)| !is_system_tag(k))

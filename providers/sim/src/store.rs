@@ -38,8 +38,8 @@ impl Store {
 
     /// Loads the cloud, or `None` if none was saved yet.
     pub fn load(&self) -> Result<Option<Cloud>, SimError> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(b) => b,
+        let file = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => {
                 return Err(SimError::Io {
@@ -48,7 +48,8 @@ impl Store {
                 })
             }
         };
-        serde_json::from_slice(&bytes)
+        // Parsed as it is read: a large cloud's file is never held whole in memory.
+        serde_json::from_reader(std::io::BufReader::with_capacity(1 << 20, file))
             .map(Some)
             .map_err(|source| SimError::Corrupt {
                 path: self.path.clone(),

@@ -429,10 +429,13 @@ fn scopes_nest_and_known_ids_are_accepted() {
     assert_eq!(sg.kind(), crate::kinds::SECURITY_GROUP);
     assert_eq!(
         Value::from(sg.id()),
-        Value::Ref(Reference::parse("web.blue.sg.id").unwrap())
+        Value::from(Reference::parse("web.blue.sg.id").unwrap())
     );
     let config = s.into_config();
-    assert_eq!(config.resources[0].attrs["vpc_id"], Value::from("vpc-0abc"));
+    assert_eq!(
+        config.resources[0].attrs.get("vpc_id"),
+        Some(&Value::from("vpc-0abc"))
+    );
 }
 
 #[test]
