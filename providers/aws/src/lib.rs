@@ -26,7 +26,9 @@
 //! [`config`] (settings, SDK clients, the call counter), [`errors`] (SDK
 //! errors to provider errors), [`tags`] (Strata's tags and how reads use
 //! them), one module per service family (`network`, `ec2`, `elbv2`,
-//! `autoscaling`, `rds`, `elasticache`, `cloudwatch`), [`signals`] (what a
+//! `autoscaling`, `rds`, `elasticache`, `cloudwatch`), `drills` (the drill operations: RDS
+//! snapshots, restores and failovers, ElastiCache `TestFailover`, target
+//! deregistration, suspended ASG processes), [`signals`] (what a
 //! release watches: target health, ALB metrics, alarm states), and
 //! [`s3_backend`].
 //!
@@ -48,6 +50,7 @@ pub mod tags;
 
 mod autoscaling;
 mod cloudwatch;
+mod drills;
 mod ec2;
 mod elasticache;
 mod elbv2;

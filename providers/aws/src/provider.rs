@@ -6,6 +6,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use strata_core::addr::Address;
+use strata_core::drill::{
+    CacheReplicationGroup, CreateDbSnapshotRequest, DbInstance, DbSnapshot,
+    DescribeDbSnapshotsRequest, DrillResource, RenameDbRequest, RestoreDbRequest,
+};
 use strata_core::kinds;
 use strata_core::provider::{
     CreateRequest, DeleteRequest, MetricsRequest, OpStatus, Operation, PollRequest, Provider,
@@ -16,7 +20,9 @@ use strata_core::value::{Attrs, Value};
 use tokio::sync::OnceCell;
 
 use crate::config::{AwsSettings, CallCounter, Clients};
-use crate::{autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds, signals, tags};
+use crate::{
+    autoscaling, cloudwatch, drills, ec2, elasticache, elbv2, network, rds, signals, tags,
+};
 
 /// Strata's AWS provider. Cheap to share behind an `Arc`; the SDK clients
 /// are built (and credentials checked) on first use or by [`AwsProvider::connect`].
@@ -355,5 +361,111 @@ impl Provider for AwsProvider {
     ) -> Result<BTreeMap<String, String>, ProviderError> {
         let c = self.clients().await?;
         signals::alarm_states(c, names).await
+    }
+
+    async fn describe_db_instance(&self, db_id: &str) -> Result<DbInstance, ProviderError> {
+        drills::describe_db_instance(self.clients().await?, db_id).await
+    }
+
+    async fn create_db_snapshot(
+        &self,
+        req: CreateDbSnapshotRequest,
+    ) -> Result<DbSnapshot, ProviderError> {
+        drills::create_db_snapshot(self.clients().await?, &req).await
+    }
+
+    async fn describe_db_snapshots(
+        &self,
+        req: DescribeDbSnapshotsRequest,
+    ) -> Result<Vec<DbSnapshot>, ProviderError> {
+        drills::describe_db_snapshots(self.clients().await?, &req).await
+    }
+
+    async fn delete_db_snapshot(&self, snapshot_id: &str) -> Result<(), ProviderError> {
+        drills::delete_db_snapshot(self.clients().await?, snapshot_id).await
+    }
+
+    async fn restore_db_instance_from_db_snapshot(
+        &self,
+        req: RestoreDbRequest,
+    ) -> Result<DbInstance, ProviderError> {
+        drills::restore_db_instance_from_db_snapshot(self.clients().await?, &req).await
+    }
+
+    async fn delete_db_instance(&self, db_id: &str) -> Result<(), ProviderError> {
+        drills::delete_db_instance(self.clients().await?, db_id).await
+    }
+
+    async fn modify_db_instance_identifier(
+        &self,
+        req: RenameDbRequest,
+    ) -> Result<DbInstance, ProviderError> {
+        drills::modify_db_instance_identifier(self.clients().await?, &req).await
+    }
+
+    async fn reboot_db_instance(
+        &self,
+        db_id: &str,
+        force_failover: bool,
+    ) -> Result<(), ProviderError> {
+        drills::reboot_db_instance(self.clients().await?, db_id, force_failover).await
+    }
+
+    async fn promote_read_replica(&self, db_id: &str) -> Result<(), ProviderError> {
+        drills::promote_read_replica(self.clients().await?, db_id).await
+    }
+
+    async fn describe_replication_group(
+        &self,
+        replication_group_id: &str,
+    ) -> Result<CacheReplicationGroup, ProviderError> {
+        drills::describe_replication_group(self.clients().await?, replication_group_id).await
+    }
+
+    async fn test_failover(
+        &self,
+        replication_group_id: &str,
+        node_group_id: &str,
+    ) -> Result<(), ProviderError> {
+        drills::test_failover(self.clients().await?, replication_group_id, node_group_id).await
+    }
+
+    async fn deregister_targets(
+        &self,
+        target_group_arn: &str,
+        target_ids: &[String],
+    ) -> Result<(), ProviderError> {
+        drills::deregister_targets(self.clients().await?, target_group_arn, target_ids).await
+    }
+
+    async fn register_targets(
+        &self,
+        target_group_arn: &str,
+        target_ids: &[String],
+    ) -> Result<(), ProviderError> {
+        drills::register_targets(self.clients().await?, target_group_arn, target_ids).await
+    }
+
+    async fn suspend_processes(
+        &self,
+        asg_name: &str,
+        processes: &[String],
+    ) -> Result<(), ProviderError> {
+        drills::set_processes(self.clients().await?, asg_name, processes, false).await
+    }
+
+    async fn resume_processes(
+        &self,
+        asg_name: &str,
+        processes: &[String],
+    ) -> Result<(), ProviderError> {
+        drills::set_processes(self.clients().await?, asg_name, processes, true).await
+    }
+
+    async fn find_drill_resources(
+        &self,
+        drill_id: Option<&str>,
+    ) -> Result<Vec<DrillResource>, ProviderError> {
+        drills::find_drill_resources(self.clients().await?, drill_id).await
     }
 }
