@@ -46,8 +46,8 @@ pub async fn plan(
         Refreshed {
             resources: state
                 .resources
-                .iter()
-                .map(|(a, _)| (a.clone(), Live::Unchanged))
+                .keys()
+                .map(|a| (a.clone(), Live::Unchanged))
                 .collect(),
             deposed: state
                 .deposed
