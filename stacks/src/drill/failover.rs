@@ -175,11 +175,13 @@ async fn db_failover(run: &mut Run<'_>, id: &str) -> Result<bool, DrillError> {
     let before = run.provider().describe_db_instance(id).await?;
     let from = before.availability_zone.clone().unwrap_or_default();
     if !before.multi_az || before.secondary_availability_zone.is_none() {
-        run.end(
-            step,
-            false,
-            format!("{id} is not multi-AZ, so it cannot fail over; use --promote-replica"),
-        );
+        let why = if before.multi_az {
+            // moto reports MultiAZ without a SecondaryAvailabilityZone.
+            format!("{id} is multi-AZ but reports no standby AZ (SecondaryAvailabilityZone), so a failover cannot be observed; use --promote-replica")
+        } else {
+            format!("{id} is not multi-AZ, so it cannot fail over; use --promote-replica")
+        };
+        run.end(step, false, why);
         return Ok(false);
     }
     run.end(
