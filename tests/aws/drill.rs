@@ -1,8 +1,10 @@
 //! `strata drill` on moto, through the SDK: backup-restore of the
 //! quickstart's PostgreSQL primary runs end to end (snapshot, restore,
 //! verify, cleanup), leaves no drill-tagged DB instance or snapshot, and
-//! reports RTO and RPO; a Redis failover, whose `TestFailover` moto does not
-//! implement, fails with a diagnostic naming the operation.
+//! reports RTO and RPO; with `--keep` cleanup finds the drill's resources by
+//! their tag. Failovers moto cannot do fail with a diagnostic saying why: a
+//! DB failover (moto reports no standby AZ) and a Redis failover (moto does
+//! not implement `TestFailover`).
 
 use serde_json::Value;
 use strata_aws::sdk::rds;
@@ -42,7 +44,7 @@ fn step<'a>(report: &'a Value, name: &str) -> &'a Value {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn backup_restore_runs_end_to_end_on_moto_and_a_redis_failover_is_a_clear_error() {
+async fn backup_restore_runs_end_to_end_on_moto_and_failovers_moto_cannot_do_are_clear_errors() {
     let _moto = moto();
     let p = Project::new(&quickstart_on_aws());
     p.ok(&["apply", "--yes"]);
@@ -101,6 +103,35 @@ async fn backup_restore_runs_end_to_end_on_moto_and_a_redis_failover_is_a_clear_
     let out = p.ok(&["drill", "cleanup"]);
     assert_eq!(out.trim(), "Nothing to clean up.");
     p.assert_no_changes();
+
+    // With --keep the drill's instance and snapshot stay, tagged, until
+    // cleanup finds them by the tag and removes them.
+    let kept = p.ok(&["drill", "backup-restore", "--keep", "--poll", "100ms"]);
+    let left = drill_tagged().await;
+    assert_eq!(left.len(), 2, "{left:?}\n{kept}");
+    assert!(
+        left.iter().any(|l| l.starts_with("db quickstart-db-d")),
+        "{left:?}"
+    );
+    assert!(
+        left.iter()
+            .any(|l| l.starts_with("snapshot quickstart-db-d")),
+        "{left:?}"
+    );
+    let cleaned = p.ok(&["drill", "cleanup"]);
+    assert!(
+        cleaned.contains("Removed: DB instance quickstart-db-d"),
+        "{cleaned}"
+    );
+    assert_eq!(drill_tagged().await, Vec::<String>::new(), "{cleaned}");
+
+    // moto reports MultiAZ but no standby AZ, so a DB failover cannot be
+    // observed: the drill stops before RebootDBInstance and says why.
+    let err = p.fails(&["drill", "failover", "--db", "--poll", "100ms"]);
+    assert!(
+        err.contains("reports no standby AZ (SecondaryAvailabilityZone)"),
+        "{err}"
+    );
 
     // moto does not implement ElastiCache TestFailover: a clear error.
     let err = p.fails(&["drill", "failover", "--cache", "--poll", "100ms"]);
