@@ -4,11 +4,13 @@
 //! reports RTO and RPO; with `--keep` cleanup finds the drill's resources by
 //! their tag. Failovers moto cannot do fail with a diagnostic saying why: a
 //! DB failover (moto reports no standby AZ) and a Redis failover (moto does
-//! not implement `TestFailover`).
+//! not implement `TestFailover`). An AZ drill deregisters the AZ's targets
+//! and suspends autoscaling, and puts both back.
 
 use serde_json::Value;
-use strata_aws::sdk::rds;
+use strata_aws::sdk::{autoscaling, elbv2, rds};
 
+use crate::quickstart::id_of;
 use crate::support::{moto, quickstart_on_aws, sdk, Project};
 
 /// The tag every drill resource carries.
@@ -132,6 +134,44 @@ async fn backup_restore_runs_end_to_end_on_moto_and_failovers_moto_cannot_do_are
         err.contains("reports no standby AZ (SecondaryAvailabilityZone)"),
         "{err}"
     );
+
+    // An AZ cannot be turned off on AWS: the drill deregisters the AZ's
+    // targets and suspends the ASG's processes, then puts both back.
+    let tg = id_of(&p, "web_tg");
+    let elb = elbv2::Client::new(&cfg);
+    let registered = || async {
+        let h = elb
+            .describe_target_health()
+            .target_group_arn(&tg)
+            .send()
+            .await
+            .unwrap();
+        let mut ids: Vec<String> = h
+            .target_health_descriptions()
+            .iter()
+            .map(|d| d.target().unwrap().id().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let before = registered().await;
+    assert!(!before.is_empty());
+    let out = p.ok(&["drill", "failover", "--az", "us-east-1a", "--poll", "100ms"]);
+    assert!(
+        out.contains("this cloud cannot turn us-east-1a off: deregistered its")
+            && out.contains("PASSED"),
+        "{out}"
+    );
+    assert_eq!(registered().await, before);
+    let groups = autoscaling::Client::new(&cfg)
+        .describe_auto_scaling_groups()
+        .send()
+        .await
+        .unwrap();
+    for g in groups.auto_scaling_groups() {
+        assert!(g.suspended_processes().is_empty(), "{g:?}");
+    }
+    p.assert_no_changes();
 
     // moto does not implement ElastiCache TestFailover: a clear error.
     let err = p.fails(&["drill", "failover", "--cache", "--poll", "100ms"]);
