@@ -61,6 +61,10 @@ pub async fn plan(
     diff(graph, state, &refreshed, opts)
 }
 
+/// A map keyed by address with a fast (non-DoS-resistant) hash: its keys
+/// come from the configuration and state, not from the network.
+type AddrMap<'a, V> = HashMap<&'a Address, V, foldhash::fast::RandomState>;
+
 /// The pure part of planning: no IO.
 pub(crate) fn diff(
     graph: &Graph,
@@ -74,11 +78,16 @@ pub(crate) fn diff(
     let mut changes = Vec::new();
     let mut drift = Vec::new();
     let mut refreshed_out = BTreeMap::new();
-    let mut planned: HashMap<&Address, Planned<'_>> = HashMap::with_capacity(graph.order().len());
+    let mut planned: AddrMap<'_, Planned<'_>> =
+        AddrMap::with_capacity_and_hasher(graph.order().len(), Default::default());
+    // State by address, hashed: one ordered-map walk instead of a lookup per resource.
+    let mut priors: AddrMap<'_, &ResourceState> =
+        AddrMap::with_capacity_and_hasher(state.resources.len(), Default::default());
 
     // Drift: live against state.
     for (address, prior) in &state.resources {
-        match refreshed.get(address, state) {
+        priors.insert(address, prior);
+        match refreshed.get(address, Some(prior)) {
             Some(None) => {
                 drift.push(Drift {
                     address: address.clone(),
@@ -119,8 +128,8 @@ pub(crate) fn diff(
             let Some(schema) = kinds::schema_of(&r.kind) else {
                 continue;
             };
-            let prior = state.resources.get(address);
-            let live = refreshed.get(address, state).flatten();
+            let prior = priors.get(address).copied();
+            let live = refreshed.get(address, prior).flatten();
             if in_scope.as_ref().is_some_and(|s| !s.contains(address)) {
                 // Out of scope: references resolve to what exists now.
                 if let (Some(p), Some(l)) = (prior, live) {
@@ -214,7 +223,7 @@ pub(crate) fn diff(
             }
         }
         // Already deleted outside Strata: apply just forgets it.
-        let gone = matches!(refreshed.get(address, state), Some(None));
+        let gone = matches!(refreshed.get(address, Some(prior)), Some(None));
         let lifecycle_blocks = prior.prevent_destroy
             || config
                 .resources
@@ -363,7 +372,7 @@ fn replace_reason(change: &ResourceChange) -> String {
     }
 }
 
-fn resolve_ref(r: &Reference, planned: &HashMap<&Address, Planned<'_>>, state: &State) -> Value {
+fn resolve_ref(r: &Reference, planned: &AddrMap<'_, Planned<'_>>, state: &State) -> Value {
     match planned.get(&r.address) {
         Some(p) => {
             if r.attr == "id" {
@@ -382,7 +391,7 @@ fn resolve_ref(r: &Reference, planned: &HashMap<&Address, Planned<'_>>, state: &
     }
 }
 
-fn resolve_attrs(attrs: &Attrs, planned: &HashMap<&Address, Planned<'_>>, state: &State) -> Attrs {
+fn resolve_attrs(attrs: &Attrs, planned: &AddrMap<'_, Planned<'_>>, state: &State) -> Attrs {
     attrs
         .iter()
         .map(|(k, v)| {
@@ -450,7 +459,7 @@ enum Looked<'b> {
 
 fn look<'b>(
     r: &Reference,
-    planned: &'b HashMap<&Address, Planned<'_>>,
+    planned: &'b AddrMap<'_, Planned<'_>>,
     state: &'b State,
 ) -> Looked<'b> {
     match planned.get(&r.address) {
@@ -478,7 +487,7 @@ fn look<'b>(
 fn matches(
     want: &Value,
     have: Option<&Value>,
-    planned: &HashMap<&Address, Planned<'_>>,
+    planned: &AddrMap<'_, Planned<'_>>,
     state: &State,
 ) -> bool {
     let Some(have) = have else {
@@ -514,7 +523,7 @@ fn unchanged(
     schema: &KindSchema,
     prior: &ResourceState,
     live: &Attrs,
-    planned: &HashMap<&Address, Planned<'_>>,
+    planned: &AddrMap<'_, Planned<'_>>,
     state: &State,
 ) -> bool {
     if prior.tainted || prior.kind != r.kind {

@@ -9,7 +9,7 @@ use super::PlanError;
 use crate::addr::Address;
 use crate::provider::{Provider, ReadRequest, ReadTarget};
 use crate::retry::{with_retries, RetryPolicy};
-use crate::state::State;
+use crate::state::{ResourceState, State};
 use crate::value::Attrs;
 
 /// Live attributes by address (`None`: the resource no longer exists),
@@ -35,11 +35,15 @@ pub enum Live {
 }
 
 impl Refreshed {
-    /// The live attributes of `address`: `None` when it was not read,
-    /// `Some(None)` when it no longer exists.
-    pub fn get<'a>(&'a self, address: &Address, state: &'a State) -> Option<Option<&'a Attrs>> {
+    /// The live attributes of `address`, whose state is `prior`: `None` when
+    /// it was not read, `Some(None)` when it no longer exists.
+    pub fn get<'a>(
+        &'a self,
+        address: &Address,
+        prior: Option<&'a ResourceState>,
+    ) -> Option<Option<&'a Attrs>> {
         match self.resources.get(address)? {
-            Live::Unchanged => Some(state.resources.get(address).map(|r| &r.attrs)),
+            Live::Unchanged => Some(prior.map(|r| &r.attrs)),
             Live::Changed(attrs) => Some(Some(attrs)),
             Live::Gone => Some(None),
         }
@@ -57,28 +61,33 @@ enum Found {
 /// Reads every resource in `state` through `provider`: one call per kind
 /// (per [`READ_BATCH`] resources of a kind), all kinds at once.
 pub async fn refresh(state: &State, provider: &dyn Provider) -> Result<Refreshed, PlanError> {
-    let mut by_kind: BTreeMap<&str, Vec<ReadTarget>> = BTreeMap::new();
+    // Each target with the state it was read for (`None`: a deposed object).
+    let mut by_kind: BTreeMap<&str, Vec<(ReadTarget, Option<&ResourceState>)>> = BTreeMap::new();
     for (address, r) in &state.resources {
-        by_kind.entry(&r.kind).or_default().push(ReadTarget {
-            address: address.clone(),
-            id: r.id.clone(),
-        });
+        by_kind.entry(&r.kind).or_default().push((
+            ReadTarget {
+                address: address.clone(),
+                id: r.id.clone(),
+            },
+            Some(r),
+        ));
     }
     for d in &state.deposed {
-        by_kind
-            .entry(&d.resource.kind)
-            .or_default()
-            .push(ReadTarget {
+        if state
+            .resources
+            .get(&d.address)
+            .is_some_and(|r| r.id == d.resource.id)
+        {
+            continue; // read as the resource itself
+        }
+        by_kind.entry(&d.resource.kind).or_default().push((
+            ReadTarget {
                 address: d.address.clone(),
                 id: d.resource.id.clone(),
-            });
+            },
+            None,
+        ));
     }
-    let deposed_ids: std::collections::BTreeSet<&str> = state
-        .deposed
-        .iter()
-        .map(|d| d.resource.id.as_str())
-        .collect();
-    let deposed_ids = &deposed_ids;
     // Kinds are read concurrently, each in batches of at most READ_BATCH, and
     // what a batch found is compared with state before the next is read: a
     // resource unchanged since the last apply keeps no copy, so refreshing a
@@ -88,7 +97,7 @@ pub async fn refresh(state: &State, provider: &dyn Provider) -> Result<Refreshed
         for batch in targets.chunks(READ_BATCH) {
             let req = ReadRequest {
                 kind: kind.to_string(),
-                targets: batch.to_vec(),
+                targets: batch.iter().map(|(t, _)| t.clone()).collect(),
             };
             let mut resp = with_retries(RetryPolicy::default(), || provider.read(req.clone()))
                 .await
@@ -96,16 +105,15 @@ pub async fn refresh(state: &State, provider: &dyn Provider) -> Result<Refreshed
                     kind: kind.to_string(),
                     source,
                 })?;
-            for t in req.targets {
+            for (t, (_, prior)) in req.targets.into_iter().zip(batch) {
                 let live = resp.found.remove(&t.id);
-                let prior = state.resources.get(&t.address);
-                if deposed_ids.contains(t.id.as_str()) && prior.is_none_or(|r| r.id != t.id) {
+                let Some(prior) = prior else {
                     found_here.push((t, Found::Deposed(live)));
                     continue;
-                }
+                };
                 let live = match live {
                     None => Live::Gone,
-                    Some(attrs) if prior.is_some_and(|r| r.attrs == attrs) => Live::Unchanged,
+                    Some(attrs) if prior.attrs == attrs => Live::Unchanged,
                     Some(attrs) => Live::Changed(attrs),
                 };
                 found_here.push((t, Found::Resource(live)));
