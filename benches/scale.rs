@@ -80,7 +80,7 @@ fn synthetic(units: usize, shape: Shape) -> Config {
         }
         for i in 0..shape.alarms {
             let mut dims = strata::core::value::Attrs::new();
-            dims.insert("InstanceId".to_string(), r(format!("u{u}.web{i}.id")));
+            dims.insert("InstanceId".into(), r(format!("u{u}.web{i}.id")));
             c.add(
                 ResourceConfig::new(addr(format!("u{u}.alarm{i}")), kinds::METRIC_ALARM)
                     .with("alarm_name", format!("u{u}-cpu-{i}"))
@@ -198,7 +198,17 @@ async fn noop_plan(n: usize, rows: &mut Vec<Row>, target: Duration) -> Duration 
     }
     // Memory: what a `strata plan` process holds, measured in a fresh process
     // that loads the state and the simulated cloud from disk and plans.
-    if let Some((mb, ms)) = plan_in_child(dir.path(), units) {
+    if let Ok(keep) = std::env::var("STRATA_BENCH_KEEP") {
+        // For profiling the plan process: `scale --plan-child DIR UNITS`.
+        let to = std::path::Path::new(&keep).join(n.to_string());
+        let _ = std::fs::remove_dir_all(&to);
+        std::fs::rename(dir.path(), &to).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        eprintln!("kept {n} resources' state and cloud in {}", to.display());
+        if let Some((mb, ms)) = plan_in_child(&to, units) {
+            eprintln!("child: {mb:.0} MB, {ms:.0} ms");
+        }
+    } else if let Some((mb, ms)) = plan_in_child(dir.path(), units) {
         rows.push(Row(
             format!("peak memory of a no-op plan process, {n} resources (state, config, simulated cloud and plan in memory)"),
             format!("{mb:.0} MB"),
@@ -377,7 +387,23 @@ async fn plan_child(dir: std::path::PathBuf, units: usize) {
     }
     assert!(!p.has_changes());
     let ms = started.elapsed().as_secs_f64() * 1000.0;
+
     println!("{} {ms}", peak_rss_mb().unwrap_or(f64::NAN));
+    drop(p);
+    // For profiling: plan again N times in this process (`STRATA_BENCH_LOOPS=N`).
+    let loops: usize = std::env::var("STRATA_BENCH_LOOPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    for _ in 0..loops {
+        let again = Instant::now();
+        let graph = Graph::build(synthetic(units, UNIT)).unwrap_or_else(|e| panic!("{e}"));
+        let p = plan::plan(&graph, &state, &sim, &PlanOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!p.has_changes());
+        eprintln!("plan again: {:?}", again.elapsed());
+    }
 }
 
 fn main() {

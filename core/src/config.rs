@@ -129,7 +129,7 @@ impl ResourceConfig {
 
     /// Sets an attribute.
     pub fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.attrs.insert(name.to_string(), value.into());
+        self.attrs.insert(name.into(), value.into());
         self
     }
 

@@ -96,7 +96,7 @@ impl Value {
                 }
                 Value::Map(
                     map.iter()
-                        .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                        .map(|(k, v)| (k.as_str(), Value::from_json(v)))
                         .collect(),
                 )
             }
@@ -115,7 +115,7 @@ impl Value {
             Value::List(items) => J::Array(items.iter().map(Value::to_tagged_json).collect()),
             Value::Map(map) => J::Object(
                 map.iter()
-                    .map(|(k, v)| (k.clone(), v.to_tagged_json()))
+                    .map(|(k, v)| (k.to_string(), v.to_tagged_json()))
                     .collect(),
             ),
             Value::Ref(r) => serde_json::json!({ "$ref": r.to_string() }),
@@ -140,7 +140,7 @@ impl Value {
             ),
             Value::Map(map) => J::Object(
                 map.iter()
-                    .map(|(k, v)| Some((k.clone(), v.to_known_json()?)))
+                    .map(|(k, v)| Some((k.to_string(), v.to_known_json()?)))
                     .collect::<Option<_>>()?,
             ),
             Value::Ref(_) | Value::Unknown => return None,
@@ -381,8 +381,8 @@ impl<'de> serde::de::Visitor<'de> for ValueVisitor {
         Ok(Value::List(items))
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut pairs: Vec<(String, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0));
-        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+        let mut pairs: Vec<(Name, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some((k, v)) = map.next_entry::<Name, Value>()? {
             pairs.push((k, v));
         }
         if let [(k, v)] = pairs.as_slice() {
@@ -438,6 +438,10 @@ impl<T: Into<Value>> From<Vec<T>> for Value {
     }
 }
 
+/// An attribute or map key name: stored inline (no allocation) up to 24
+/// bytes, which covers every attribute name of every kind.
+pub type Name = compact_str::CompactString;
+
 /// A resource's attributes by name, in name order.
 ///
 /// A sorted vector rather than a B-tree: a resource has a few dozen
@@ -450,7 +454,7 @@ impl<T: Into<Value>> From<Vec<T>> for Value {
 /// (`attrs["id"]`, panicking when absent), and serializes as a JSON object.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(transparent)]
-pub struct Attrs(litemap::LiteMap<String, Value>);
+pub struct Attrs(litemap::LiteMap<Name, Value>);
 
 impl<'de> Deserialize<'de> for Attrs {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -464,6 +468,31 @@ impl Attrs {
     /// An empty map.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+
+    /// The value of `name`, to change it.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        self.0.get_mut(name)
+    }
+
+    /// Whether `name` is set.
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
+    /// Unsets `name`, returning its value.
+    pub fn remove(&mut self, name: &str) -> Option<Value> {
+        self.0.remove(name)
+    }
+
+    /// Sets `name` to `value`, returning the value it replaces.
+    pub fn insert(&mut self, name: Name, value: Value) -> Option<Value> {
+        self.0.insert(name, value)
     }
 
     /// Drops spare capacity: maps loaded from state or read from the cloud
@@ -481,7 +510,7 @@ impl Attrs {
 }
 
 impl std::ops::Deref for Attrs {
-    type Target = litemap::LiteMap<String, Value>;
+    type Target = litemap::LiteMap<Name, Value>;
     fn deref(&self) -> &Self::Target {
         &self.0
     }
@@ -505,43 +534,43 @@ impl std::ops::Index<&str> for Attrs {
     }
 }
 
-impl FromIterator<(String, Value)> for Attrs {
-    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
-        Self(iter.into_iter().collect())
+impl<K: Into<Name>> FromIterator<(K, Value)> for Attrs {
+    fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> Self {
+        Self(iter.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 }
 
-impl Extend<(String, Value)> for Attrs {
-    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, iter: I) {
-        self.0.extend(iter);
+impl<K: Into<Name>> Extend<(K, Value)> for Attrs {
+    fn extend<I: IntoIterator<Item = (K, Value)>>(&mut self, iter: I) {
+        self.0.extend(iter.into_iter().map(|(k, v)| (k.into(), v)));
     }
 }
 
-impl<const N: usize> From<[(String, Value); N]> for Attrs {
-    fn from(pairs: [(String, Value); N]) -> Self {
+impl<K: Into<Name>, const N: usize> From<[(K, Value); N]> for Attrs {
+    fn from(pairs: [(K, Value); N]) -> Self {
         pairs.into_iter().collect()
     }
 }
 
 impl IntoIterator for Attrs {
-    type Item = (String, Value);
-    type IntoIter = <litemap::LiteMap<String, Value> as IntoIterator>::IntoIter;
+    type Item = (Name, Value);
+    type IntoIter = <litemap::LiteMap<Name, Value> as IntoIterator>::IntoIter;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
     }
 }
 
 impl<'a> IntoIterator for &'a Attrs {
-    type Item = (&'a String, &'a Value);
-    type IntoIter = <&'a litemap::LiteMap<String, Value> as IntoIterator>::IntoIter;
+    type Item = (&'a Name, &'a Value);
+    type IntoIter = <&'a litemap::LiteMap<Name, Value> as IntoIterator>::IntoIter;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
     }
 }
 
 impl<'a> IntoIterator for &'a mut Attrs {
-    type Item = (&'a String, &'a mut Value);
-    type IntoIter = <&'a mut litemap::LiteMap<String, Value> as IntoIterator>::IntoIter;
+    type Item = (&'a Name, &'a mut Value);
+    type IntoIter = <&'a mut litemap::LiteMap<Name, Value> as IntoIterator>::IntoIter;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter_mut()
     }

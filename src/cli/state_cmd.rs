@@ -106,7 +106,7 @@ fn print_resource(address: &Address, r: &ResourceState) {
         "# {address}{tainted}:\nresource \"{}\" \"{address}\" {{",
         r.kind
     );
-    let width = r.attrs.keys().map(String::len).max().unwrap_or(2).max(2);
+    let width = r.attrs.keys().map(|k| k.len()).max().unwrap_or(2).max(2);
     println!("    {:width$} = {:?}", "id", r.id);
     for (k, v) in &r.attrs {
         println!("    {k:width$} = {v}");
@@ -326,7 +326,7 @@ pub async fn import(source: &ConfigSource, address: &str, id: &str) -> Result<Ex
                 id: id.to_string(),
                 attrs,
                 sensitive_digests: Default::default(),
-                configured: resource.attrs.keys().cloned().collect(),
+                configured: resource.attrs.keys().map(ToString::to_string).collect(),
                 dependencies: resource.dependencies(),
                 prevent_destroy: resource.lifecycle.prevent_destroy,
                 tainted: false,

@@ -264,7 +264,7 @@ fn a_weight_changed_outside_strata_is_drift() {
         .to_string();
     let mut attrs = strata::core::value::Attrs::new();
     for (k, v) in listener["attrs"].as_object().unwrap() {
-        attrs.insert(k.clone(), V::from_json(v));
+        attrs.insert(k.clone().into(), V::from_json(v));
     }
     let fwd = |tg: &str, w: i64| {
         V::Map(

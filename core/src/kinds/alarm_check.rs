@@ -24,7 +24,7 @@ pub(super) fn normalize(attrs: &mut Attrs) {
     };
     for q in queries.iter_mut() {
         let Value::Map(q) = q else { continue };
-        q.entry("return_data".to_string())
+        q.entry("return_data".into())
             .or_insert(Value::Bool(false));
         if let Some(Value::Map(stat)) = q.get_mut("metric_stat") {
             if matches!(stat.get("dimensions"), Some(Value::Map(d)) if d.is_empty()) {
@@ -286,7 +286,7 @@ mod tests {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
         for (k, v) in extra {
-            a.insert(k.to_string(), v.clone());
+            a.insert((*k).into(), v.clone());
         }
         a
     }

@@ -383,7 +383,7 @@ impl AttrsBuilder {
 
     /// Sets an attribute.
     fn set(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.0.insert(name.to_string(), value.into());
+        self.0.insert(name.into(), value.into());
         self
     }
 

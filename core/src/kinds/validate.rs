@@ -412,7 +412,7 @@ pub fn check_resource(schema: &KindSchema, attrs: &mut Attrs, region: &str) -> V
         if let Some(v) = attrs.get_mut(a.name) {
             out.extend(check_attr(a, v, region));
         } else if let Some(d) = a.default {
-            attrs.insert(a.name.to_string(), d.value());
+            attrs.insert(a.name.into(), d.value());
         }
     }
     if out.is_empty() {

@@ -158,7 +158,7 @@ impl<'c> Convert<'c> {
         let mut map = Attrs::new();
         for (key, item) in table.iter() {
             let value = self.item(item);
-            map.insert(key.to_string(), value);
+            map.insert(key.into(), value);
         }
         Value::Map(map)
     }

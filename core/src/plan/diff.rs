@@ -255,7 +255,7 @@ pub(crate) fn diff(
                 .attrs
                 .iter()
                 .map(|(k, v)| AttrChange {
-                    name: k.clone(),
+                    name: k.to_string(),
                     before: Some(v.clone()),
                     after: None,
                     forces_replacement: false,
@@ -409,7 +409,7 @@ fn attr_drift(prior: &ResourceState, live: &Attrs) -> Vec<AttrChange> {
     let mut out = Vec::new();
     let mut a = prior.attrs.iter().peekable();
     let mut b = live.iter().peekable();
-    let mut push = |name: &String, before: Option<&Value>, after: Option<&Value>| {
+    let mut push = |name: &str, before: Option<&Value>, after: Option<&Value>| {
         let same = match (before, after) {
             (Some(x), Some(y)) => x.same_as(y),
             (Some(v), None) | (None, Some(v)) => *v == Value::Null,
@@ -417,7 +417,7 @@ fn attr_drift(prior: &ResourceState, live: &Attrs) -> Vec<AttrChange> {
         };
         if !same {
             out.push(AttrChange {
-                name: name.clone(),
+                name: name.to_string(),
                 before: before.cloned(),
                 after: after.cloned(),
                 forces_replacement: false,
@@ -537,7 +537,7 @@ fn unchanged(
         let Some(a) = schema.attr(name) else { continue };
         if a.sensitive {
             if !want.is_known()
-                || prior.sensitive_digests.get(name) != Some(&state.digest(&r.address, name, want))
+                || prior.sensitive_digests.get(name.as_str()) != Some(&state.digest(&r.address, name, want))
             {
                 return false;
             }
@@ -583,7 +583,7 @@ fn diff_resource(
         desired
             .iter()
             .map(|(k, v)| AttrChange {
-                name: k.clone(),
+                name: k.to_string(),
                 before: None,
                 after: Some(v.clone()),
                 forces_replacement: false,
@@ -646,13 +646,13 @@ fn diff_resource(
         }
         if a.sensitive {
             let unchanged = want.is_known()
-                && prior.sensitive_digests.get(name) == Some(&state.digest(&r.address, name, want));
+                && prior.sensitive_digests.get(name.as_str()) == Some(&state.digest(&r.address, name, want));
             if !unchanged {
                 attr_changes.push(AttrChange {
-                    name: name.clone(),
+                    name: name.to_string(),
                     before: prior
                         .sensitive_digests
-                        .get(name)
+                        .get(name.as_str())
                         .map(|_| Value::String("(sensitive)".into())),
                     after: Some(want.clone()),
                     forces_replacement: a.force_new,
@@ -668,7 +668,7 @@ fn diff_resource(
         };
         if !same {
             attr_changes.push(AttrChange {
-                name: name.clone(),
+                name: name.to_string(),
                 before: have.cloned(),
                 after: Some(want.clone()),
                 forces_replacement: a.force_new,
@@ -733,14 +733,14 @@ fn planned_after<'a>(
             let mut after = live.cloned().unwrap_or_default();
             after.extend(desired);
             for k in recomputed_on_update(schema.kind) {
-                after.insert((*k).to_string(), Value::Unknown);
+                after.insert((*k).into(), Value::Unknown);
             }
             Cow::Owned(after)
         }
         _ => {
             let mut after = desired;
             for a in schema.attrs.iter().filter(|a| a.mode == Mode::Computed) {
-                after.insert(a.name.to_string(), Value::Unknown);
+                after.insert(a.name.into(), Value::Unknown);
             }
             Cow::Owned(after)
         }

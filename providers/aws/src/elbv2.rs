@@ -373,8 +373,8 @@ async fn read_listeners(
 
 fn fwd(tg: &str, weight: i64) -> Value {
     let mut m = Attrs::new();
-    m.insert("target_group_arn".to_string(), Value::from(tg));
-    m.insert("weight".to_string(), Value::Int(weight));
+    m.insert("target_group_arn".into(), Value::from(tg));
+    m.insert("weight".into(), Value::Int(weight));
     Value::Map(m)
 }
 

@@ -240,11 +240,11 @@ async fn read_route_tables(
             .filter_map(|r| {
                 let mut m = Attrs::new();
                 m.insert(
-                    "cidr_block".to_string(),
+                    "cidr_block".into(),
                     Value::from(r.destination_cidr_block()?),
                 );
                 if let Some(g) = r.gateway_id() {
-                    m.insert("gateway_id".to_string(), Value::from(g));
+                    m.insert("gateway_id".into(), Value::from(g));
                 }
                 Some(Value::Map(m))
             })
@@ -265,7 +265,7 @@ async fn read_route_tables(
 fn rule_value(p: &IpPermission) -> Value {
     let mut m = Attrs::new();
     let proto = p.ip_protocol().unwrap_or("-1");
-    m.insert("protocol".to_string(), Value::from(proto));
+    m.insert("protocol".into(), Value::from(proto));
     let (from, to) = if proto == "-1" {
         (0, 0)
     } else {
@@ -274,11 +274,11 @@ fn rule_value(p: &IpPermission) -> Value {
             i64::from(p.to_port().unwrap_or(0)),
         )
     };
-    m.insert("from_port".to_string(), Value::Int(from));
-    m.insert("to_port".to_string(), Value::Int(to));
+    m.insert("from_port".into(), Value::Int(from));
+    m.insert("to_port".into(), Value::Int(to));
     let cidrs: Vec<&str> = p.ip_ranges().iter().filter_map(|r| r.cidr_ip()).collect();
     if !cidrs.is_empty() {
-        m.insert("cidr_blocks".to_string(), list(cidrs));
+        m.insert("cidr_blocks".into(), list(cidrs));
     }
     let groups: Vec<&str> = p
         .user_id_group_pairs()
@@ -286,7 +286,7 @@ fn rule_value(p: &IpPermission) -> Value {
         .filter_map(|g| g.group_id())
         .collect();
     if !groups.is_empty() {
-        m.insert("security_group_ids".to_string(), list(groups));
+        m.insert("security_group_ids".into(), list(groups));
     }
     let description = p
         .ip_ranges()
@@ -299,7 +299,7 @@ fn rule_value(p: &IpPermission) -> Value {
         )
         .find(|d| !d.is_empty());
     if let Some(d) = description {
-        m.insert("description".to_string(), Value::from(d));
+        m.insert("description".into(), Value::from(d));
     }
     Value::Map(m)
 }

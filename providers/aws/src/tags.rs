@@ -163,7 +163,7 @@ pub fn desired(kind: &str, stack: &str, address: &str, attrs: &Attrs) -> BTreeMa
     if let Some(user) = attrs.get("tags").and_then(Value::as_map) {
         for (k, v) in user {
             if let Some(v) = v.as_str() {
-                out.insert(k.clone(), v.to_string());
+                out.insert(k.to_string(), v.to_string());
             }
         }
     }
@@ -184,7 +184,7 @@ pub fn desired(kind: &str, stack: &str, address: &str, attrs: &Attrs) -> BTreeMa
     }
     for name in keyed(kind) {
         if let Some(m) = attrs.get(*name).and_then(Value::as_map) {
-            let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+            let keys: Vec<&str> = m.keys().map(|k| k.as_str()).collect();
             out.insert(format!("{KEYS}{name}"), keys.join(" "));
         }
     }
@@ -196,7 +196,7 @@ pub fn stale(kind: &str, prior: &Attrs, desired: &BTreeMap<String, String>) -> V
     let mut keys: Vec<String> = prior
         .get("tags")
         .and_then(Value::as_map)
-        .map(|m| m.keys().cloned().collect())
+        .map(|m| m.keys().map(ToString::to_string).collect())
         .unwrap_or_default();
     keys.extend(all_echoed(kind).iter().map(|n| format!("{ECHO}{n}")));
     keys.extend(ordered(kind).iter().map(|n| format!("{ORDER}{n}")));
@@ -225,7 +225,7 @@ pub fn finish(kind: &str, tags: &BTreeMap<String, String>, out: &mut Attrs) {
     }
     for (k, v) in tags {
         if let Some(name) = k.strip_prefix(ECHO) {
-            out.insert(name.to_string(), decode(kind, name, v));
+            out.insert(name.into(), decode(kind, name, v));
         }
     }
     for name in ordered(kind) {

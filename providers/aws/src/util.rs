@@ -17,7 +17,7 @@ pub fn f64_of(attrs: &Attrs, name: &str) -> Option<f64> {
 /// Inserts `name = value` if `value` is set.
 pub fn put(out: &mut Attrs, name: &str, value: Option<impl Into<Value>>) {
     if let Some(v) = value {
-        out.insert(name.to_string(), v.into());
+        out.insert(name.into(), v.into());
     }
 }
 

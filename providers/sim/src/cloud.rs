@@ -100,7 +100,7 @@ impl Record {
             self.user_tags = true;
             for (k, v) in map {
                 if let Some(v) = v.as_str() {
-                    self.tags.insert(k.clone(), v.to_string());
+                    self.tags.insert(k.to_string(), v.to_string());
                 }
             }
         }

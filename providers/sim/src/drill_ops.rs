@@ -240,7 +240,7 @@ fn set_tag(rec: &mut Record, key: &str, value: Option<&str>) {
         .cloned()
         .unwrap_or_default();
     match value {
-        Some(v) => map.insert(key.to_string(), Value::String(v.to_string())),
+        Some(v) => map.insert(key.into(), Value::String(v.to_string())),
         None => map.remove(key),
     };
     rec.attrs.insert("tags".into(), Value::Map(map));

@@ -118,7 +118,7 @@ pub fn asg_instance(
         ("key_name", "key_name"),
     ] {
         if let Some(v) = template.get(from) {
-            attrs.insert(to.to_string(), v.clone());
+            attrs.insert(to.into(), v.clone());
         }
     }
     attrs.insert("subnet_id".into(), Value::String(subnet.to_string()));

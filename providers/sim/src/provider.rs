@@ -271,7 +271,7 @@ pub(crate) fn prepare(kind: &str, attrs: &Attrs) -> Result<Attrs, ProviderError>
         match attrs.get(attr.name) {
             Some(Value::Null) | None => {
                 if let Some(d) = attr.default {
-                    out.insert(attr.name.to_string(), d.value());
+                    out.insert(attr.name.into(), d.value());
                 }
             }
             Some(v) if !v.is_known() => {
@@ -281,7 +281,7 @@ pub(crate) fn prepare(kind: &str, attrs: &Attrs) -> Result<Attrs, ProviderError>
                 ))
             }
             Some(v) => {
-                out.insert(attr.name.to_string(), v.clone());
+                out.insert(attr.name.into(), v.clone());
             }
         }
     }
