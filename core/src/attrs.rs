@@ -61,5 +61,10 @@ pub fn bool_or(attrs: &Attrs, name: &str, default: bool) -> bool {
 
 /// A list of strings as a value.
 pub fn list<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Value {
-    Value::List(items.into_iter().map(|s| Value::String(s.into())).collect())
+    Value::List(
+        items
+            .into_iter()
+            .map(|s| Value::String(s.into().into()))
+            .collect(),
+    )
 }

@@ -338,7 +338,7 @@ fn check_cross_resource(config: &Config) -> Vec<Problem> {
                 }
             }
             kinds::DB_INSTANCE => match r.attrs.get("replicate_source_db") {
-                Some(Value::String(primary)) if !primaries.contains(primary) => out.push(
+                Some(Value::String(primary)) if !primaries.contains(primary.as_str()) => out.push(
                     Problem::new(
                         "strata::graph::unknown_primary",
                         format!("`{}` is a replica of `{primary}`, but no DB instance has that identifier", r.address),

@@ -113,7 +113,7 @@ impl Default {
             Default::Bool(b) => Value::Bool(b),
             Default::Int(i) => Value::Int(i),
             Default::Float(x) => Value::Float(x),
-            Default::Str(s) => Value::String(s.to_string()),
+            Default::Str(s) => Value::String(s.into()),
         }
     }
 }

@@ -57,8 +57,8 @@ pub enum Value {
     Int(i64),
     /// A floating-point number.
     Float(f64),
-    /// A string.
-    String(String),
+    /// A string (inline up to 24 bytes: ids, names, zones, classes).
+    String(Name),
     /// A list.
     List(Vec<Value>),
     /// A map with string keys.
@@ -81,7 +81,7 @@ impl Value {
                 Some(i) => Value::Int(i),
                 None => Value::Float(n.as_f64().unwrap_or(0.0)),
             },
-            J::String(s) => Value::String(s.clone()),
+            J::String(s) => Value::String(s.clone().into()),
             J::Array(items) => Value::List(items.iter().map(Value::from_json).collect()),
             J::Object(map) => {
                 if map.len() == 1 {
@@ -111,7 +111,7 @@ impl Value {
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-            Value::String(s) => J::String(s.clone()),
+            Value::String(s) => J::String(s.to_string()),
             Value::List(items) => J::Array(items.iter().map(Value::to_tagged_json).collect()),
             Value::Map(map) => J::Object(
                 map.iter()
@@ -131,7 +131,7 @@ impl Value {
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-            Value::String(s) => J::String(s.clone()),
+            Value::String(s) => J::String(s.to_string()),
             Value::List(items) => J::Array(
                 items
                     .iter()
@@ -368,10 +368,10 @@ impl<'de> serde::de::Visitor<'de> for ValueVisitor {
         Ok(Value::Float(f))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
+        Ok(Value::String(v.into()))
     }
     fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
+        Ok(Value::String(v.into()))
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
@@ -404,12 +404,12 @@ impl<'de> serde::de::Visitor<'de> for ValueVisitor {
 
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
-        Value::String(s.to_string())
+        Value::String(s.into())
     }
 }
 impl From<String> for Value {
     fn from(s: String) -> Self {
-        Value::String(s)
+        Value::String(s.into())
     }
 }
 impl From<bool> for Value {

@@ -24,8 +24,7 @@ pub(super) fn normalize(attrs: &mut Attrs) {
     };
     for q in queries.iter_mut() {
         let Value::Map(q) = q else { continue };
-        q.entry("return_data".into())
-            .or_insert(Value::Bool(false));
+        q.entry("return_data".into()).or_insert(Value::Bool(false));
         if let Some(Value::Map(stat)) = q.get_mut("metric_stat") {
             if matches!(stat.get("dimensions"), Some(Value::Map(d)) if d.is_empty()) {
                 stat.remove("dimensions");
@@ -39,7 +38,7 @@ pub(super) fn check_alarm(attrs: &Attrs, out: &mut Vec<AttrProblem>) {
     let single: Vec<&str> = SINGLE_METRIC_ATTRS
         .iter()
         .copied()
-        .filter(|a| attrs.contains_key(*a))
+        .filter(|a| attrs.contains_key(a))
         .collect();
     if let Some(metrics) = attrs.get("metrics") {
         if !single.is_empty() {

@@ -206,7 +206,7 @@ macro_rules! ids {
 
         impl From<$name> for Value {
             fn from(id: $name) -> Self {
-                Value::String(id.0)
+                Value::String(id.0.into())
             }
         }
 
@@ -358,7 +358,7 @@ impl From<String> for Sensitive {
 
 impl From<Sensitive> for Value {
     fn from(s: Sensitive) -> Self {
-        Value::String(s.0)
+        Value::String(s.0.into())
     }
 }
 

@@ -142,7 +142,7 @@ impl<'c> Convert<'c> {
                 Value::Float(x)
             }
             T::Boolean(b) => Value::Bool(*b.value()),
-            T::Datetime(d) => Value::String(d.value().to_string()),
+            T::Datetime(d) => Value::String(d.value().to_string().into()),
             T::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for item in items.iter() {
@@ -176,7 +176,7 @@ impl<'c> Convert<'c> {
                     at,
                     "unclosed `${`",
                 );
-                return Value::String(s.to_string());
+                return Value::String(s.into());
             }
         };
         if let [Piece::Expr(expr)] = pieces.as_slice() {
@@ -186,7 +186,7 @@ impl<'c> Convert<'c> {
                     Some(i) => Value::Int(i64::try_from(i.index).unwrap_or(i64::MAX)),
                     None => {
                         self.no_count(span);
-                        Value::String(s.to_string())
+                        Value::String(s.into())
                     }
                 };
             }
@@ -201,7 +201,7 @@ impl<'c> Convert<'c> {
                         span,
                         "malformed reference",
                     );
-                    Value::String(s.to_string())
+                    Value::String(s.into())
                 }
             };
         }
@@ -235,7 +235,7 @@ impl<'c> Convert<'c> {
                 }
             }
         }
-        Value::String(out)
+        Value::String(out.into())
     }
 
     fn no_count(&mut self, span: Option<Range<usize>>) {

@@ -378,7 +378,7 @@ fn resolve_ref(r: &Reference, planned: &AddrMap<'_, Planned<'_>>, state: &State)
             if r.attr == "id" {
                 return match (&p.action, &p.id) {
                     (Action::Create | Action::Replace, _) | (_, None) => Value::Unknown,
-                    (_, Some(id)) => Value::String(id.clone()),
+                    (_, Some(id)) => Value::String(id.clone().into()),
                 };
             }
             match p.after.get(&r.attr) {
@@ -457,11 +457,7 @@ enum Looked<'b> {
     Unknown,
 }
 
-fn look<'b>(
-    r: &Reference,
-    planned: &'b AddrMap<'_, Planned<'_>>,
-    state: &'b State,
-) -> Looked<'b> {
+fn look<'b>(r: &Reference, planned: &'b AddrMap<'_, Planned<'_>>, state: &'b State) -> Looked<'b> {
     match planned.get(&r.address) {
         Some(p) => match (p.action, r.attr.as_str()) {
             (Action::Create | Action::Replace, _) => Looked::Unknown,
@@ -537,7 +533,8 @@ fn unchanged(
         let Some(a) = schema.attr(name) else { continue };
         if a.sensitive {
             if !want.is_known()
-                || prior.sensitive_digests.get(name.as_str()) != Some(&state.digest(&r.address, name, want))
+                || prior.sensitive_digests.get(name.as_str())
+                    != Some(&state.digest(&r.address, name, want))
             {
                 return false;
             }
@@ -646,7 +643,8 @@ fn diff_resource(
         }
         if a.sensitive {
             let unchanged = want.is_known()
-                && prior.sensitive_digests.get(name.as_str()) == Some(&state.digest(&r.address, name, want));
+                && prior.sensitive_digests.get(name.as_str())
+                    == Some(&state.digest(&r.address, name, want));
             if !unchanged {
                 attr_changes.push(AttrChange {
                     name: name.to_string(),

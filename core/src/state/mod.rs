@@ -148,7 +148,7 @@ impl State {
     pub fn attr(&self, address: &Address, attr: &str) -> Option<Value> {
         let r = self.resources.get(address)?;
         if attr == "id" {
-            return Some(Value::String(r.id.clone()));
+            return Some(Value::String(r.id.clone().into()));
         }
         r.attrs.get(attr).cloned()
     }

@@ -104,7 +104,14 @@ fn dims_value(dims: &[Dimension]) -> Option<Value> {
 fn dims_of(a: &Attrs) -> Option<Vec<Dimension>> {
     a.get("dimensions").and_then(Value::as_map).map(|m| {
         m.iter()
-            .filter_map(|(k, v)| Some(Dimension::builder().name(k.as_str()).value(v.as_str()?).build()))
+            .filter_map(|(k, v)| {
+                Some(
+                    Dimension::builder()
+                        .name(k.as_str())
+                        .value(v.as_str()?)
+                        .build(),
+                )
+            })
             .collect()
     })
 }

@@ -125,7 +125,7 @@ async fn read_instances(
             .await
             .map_err(map)?;
         if let (Some(a), Some(v)) = (out.get_mut(&id), attr.user_data().and_then(|u| u.value())) {
-            a.insert("user_data".into(), Value::String(decode(v)));
+            a.insert("user_data".into(), Value::String(decode(v).into()));
         }
     }
     Ok(())

@@ -125,7 +125,7 @@ pub(crate) async fn read(
                 put(&mut a, "address", e.address());
                 put(&mut a, "port", int(e.port()));
                 if let (Some(h), Some(p)) = (e.address(), e.port()) {
-                    a.insert("endpoint".into(), Value::String(format!("{h}:{p}")));
+                    a.insert("endpoint".into(), Value::String(format!("{h}:{p}").into()));
                 }
             }
             put(&mut a, "status", d.db_instance_status());

@@ -127,7 +127,7 @@ fn encode(v: &Value) -> Option<String> {
         Value::Bool(b) => Some(b.to_string()),
         Value::Int(i) => Some(i.to_string()),
         Value::Float(f) => Some(f.to_string()),
-        Value::String(s) => Some(s.clone()),
+        Value::String(s) => Some(s.to_string()),
         Value::List(items) => Some(
             items
                 .iter()
@@ -149,10 +149,10 @@ fn decode(kind: &str, name: &str, s: &str) -> Value {
         Some(AttrType::Float) => s.parse().map_or(Value::Null, Value::Float),
         Some(AttrType::List(_)) => Value::List(
             s.split_whitespace()
-                .map(|x| Value::String(x.to_string()))
+                .map(|x| Value::String(x.into()))
                 .collect(),
         ),
-        _ => Value::String(s.to_string()),
+        _ => Value::String(s.into()),
     }
 }
 
@@ -170,12 +170,12 @@ pub fn desired(kind: &str, stack: &str, address: &str, attrs: &Attrs) -> BTreeMa
     out.insert(STACK_TAG.into(), stack.into());
     out.insert(ADDRESS_TAG.into(), address.into());
     for name in echoed(kind, attrs) {
-        if let Some(s) = attrs.get(*name).and_then(encode) {
+        if let Some(s) = attrs.get(name).and_then(encode) {
             out.insert(format!("{ECHO}{name}"), s);
         }
     }
     for name in ordered(kind) {
-        if let Some(items) = attrs.get(*name).and_then(Value::as_list) {
+        if let Some(items) = attrs.get(name).and_then(Value::as_list) {
             if items.len() > 1 {
                 let keys: Vec<String> = items.iter().map(item_key).collect();
                 out.insert(format!("{ORDER}{name}"), keys.join(" "));
@@ -183,7 +183,7 @@ pub fn desired(kind: &str, stack: &str, address: &str, attrs: &Attrs) -> BTreeMa
         }
     }
     for name in keyed(kind) {
-        if let Some(m) = attrs.get(*name).and_then(Value::as_map) {
+        if let Some(m) = attrs.get(name).and_then(Value::as_map) {
             let keys: Vec<&str> = m.keys().map(|k| k.as_str()).collect();
             out.insert(format!("{KEYS}{name}"), keys.join(" "));
         }
@@ -218,7 +218,7 @@ pub fn finish(kind: &str, tags: &BTreeMap<String, String>, out: &mut Attrs) {
     let user: Attrs = tags
         .iter()
         .filter(|(k, _)| !is_system_tag(k))
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .map(|(k, v)| (k.clone(), Value::String(v.clone().into())))
         .collect();
     if !user.is_empty() {
         out.insert("tags".into(), Value::Map(user));
@@ -233,7 +233,7 @@ pub fn finish(kind: &str, tags: &BTreeMap<String, String>, out: &mut Attrs) {
             continue;
         };
         let order: Vec<&str> = order.split_whitespace().collect();
-        if let Some(Value::List(items)) = out.get_mut(*name) {
+        if let Some(Value::List(items)) = out.get_mut(name) {
             items.sort_by_key(|v| {
                 let key = item_key(v);
                 order.iter().position(|o| *o == key).unwrap_or(usize::MAX)
@@ -245,7 +245,7 @@ pub fn finish(kind: &str, tags: &BTreeMap<String, String>, out: &mut Attrs) {
             continue;
         };
         let keys: Vec<&str> = keys.split_whitespace().collect();
-        if let Some(Value::Map(m)) = out.get_mut(*name) {
+        if let Some(Value::Map(m)) = out.get_mut(name) {
             m.retain(|k, _| keys.contains(&k.as_str()));
         }
     }

@@ -81,11 +81,14 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
         let mut rec = new.record(c, name.clone());
         rec.computed.insert(
             "arn".into(),
-            Value::String(arn(
-                "autoscaling",
-                &region,
-                &format!("scalingPolicy:{uuid}:autoScalingGroupName/{group}:policyName/{name}"),
-            )),
+            Value::String(
+                arn(
+                    "autoscaling",
+                    &region,
+                    &format!("scalingPolicy:{uuid}:autoScalingGroupName/{group}:policyName/{name}"),
+                )
+                .into(),
+            ),
         );
         rec.phases = c.timeline(&[("pending", 1.0)]);
         // PutScalingPolicy replaces a policy of the same name.
@@ -103,11 +106,14 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
     let mut rec = new.record(c, name.clone());
     rec.computed.insert(
         "arn".into(),
-        Value::String(arn(
-            "autoscaling",
-            &region,
-            &format!("autoScalingGroup:{uuid}:autoScalingGroupName/{name}"),
-        )),
+        Value::String(
+            arn(
+                "autoscaling",
+                &region,
+                &format!("autoScalingGroup:{uuid}:autoScalingGroupName/{name}"),
+            )
+            .into(),
+        ),
     );
     rec.phases = c.timeline(&[("creating", CREATE_SECS)]);
     rec.tags.insert(ASG_TAG.into(), name.clone());

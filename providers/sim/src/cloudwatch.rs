@@ -100,7 +100,7 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
     let mut rec = new.record(c, name.clone());
     rec.computed.insert(
         "arn".into(),
-        Value::String(arn("cloudwatch", &region, &format!("alarm:{name}"))),
+        Value::String(arn("cloudwatch", &region, &format!("alarm:{name}")).into()),
     );
     rec.phases = c.timeline(&[("pending", 1.0)]);
     c.remove(kinds::METRIC_ALARM, &name);
@@ -145,7 +145,7 @@ pub fn set_state(c: &mut Cloud, name: &str, state: &str) -> Result<(), ProviderE
 
 /// The alarm's state, as a read returns it.
 pub fn live(c: &Cloud, rec: &Record, out: &mut Attrs) {
-    out.insert("state_value".into(), Value::String(state(c, rec)));
+    out.insert("state_value".into(), Value::String(state(c, rec).into()));
 }
 
 const INSUFFICIENT: &str = "INSUFFICIENT_DATA";

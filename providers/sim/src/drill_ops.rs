@@ -240,7 +240,7 @@ fn set_tag(rec: &mut Record, key: &str, value: Option<&str>) {
         .cloned()
         .unwrap_or_default();
     match value {
-        Some(v) => map.insert(key.into(), Value::String(v.to_string())),
+        Some(v) => map.insert(key.into(), Value::String(v.into())),
         None => map.remove(key),
     };
     rec.attrs.insert("tags".into(), Value::Map(map));
@@ -275,15 +275,17 @@ pub fn rename_db(c: &mut Cloud, req: &RenameDbRequest) -> Result<DbInstance, Pro
     let address = format!("{new}.c9akciq32.{region}.rds.amazonaws.com");
     rec.id = new.to_string();
     rec.attrs
-        .insert("identifier".into(), Value::String(new.to_string()));
+        .insert("identifier".into(), Value::String(new.into()));
     rec.computed.insert(
         "arn".into(),
-        Value::String(arn("rds", &region, &format!("db:{new}"))),
+        Value::String(arn("rds", &region, &format!("db:{new}")).into()),
+    );
+    rec.computed.insert(
+        "endpoint".into(),
+        Value::String(format!("{address}:5432").into()),
     );
     rec.computed
-        .insert("endpoint".into(), Value::String(format!("{address}:5432")));
-    rec.computed
-        .insert("address".into(), Value::String(address));
+        .insert("address".into(), Value::String(address.into()));
     for (k, v) in &req.add_tags {
         set_tag(&mut rec, k, Some(v));
     }
@@ -302,7 +304,7 @@ pub fn rename_db(c: &mut Cloud, req: &RenameDbRequest) -> Result<DbInstance, Pro
     for r in replicas {
         if let Some(rec) = c.get_mut(kinds::DB_INSTANCE, &r) {
             rec.attrs
-                .insert("replicate_source_db".into(), Value::String(new.to_string()));
+                .insert("replicate_source_db".into(), Value::String(new.into()));
         }
     }
     for s in c.snapshots.values_mut() {
@@ -447,7 +449,7 @@ pub fn set_processes(
     now.sort();
     rec.computed.insert(
         SUSPENDED.into(),
-        Value::List(now.into_iter().map(Value::String).collect()),
+        Value::List(now.into_iter().map(Value::from).collect()),
     );
     Ok(())
 }

@@ -35,7 +35,7 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
         rec.name_key = Some(key);
         rec.computed.insert(
             "arn".into(),
-            Value::String(arn("ec2", &region, &format!("launch-template/{id}"))),
+            Value::String(arn("ec2", &region, &format!("launch-template/{id}")).into()),
         );
         rec.phases = c.timeline(&[("pending", 2.0)]);
         c.lt_versions.insert(id.clone(), vec![new.attrs.clone()]);
@@ -79,11 +79,12 @@ pub fn launch(c: &mut Cloud, rec: &mut Record, subnet: &str) -> Result<(), Provi
     rec.id = id.clone();
     rec.computed.insert(
         "arn".into(),
-        Value::String(arn("ec2", &c.region, &format!("instance/{id}"))),
+        Value::String(arn("ec2", &c.region, &format!("instance/{id}")).into()),
     );
     rec.computed
-        .insert("availability_zone".into(), Value::String(az));
-    rec.computed.insert("private_ip".into(), Value::String(ip));
+        .insert("availability_zone".into(), Value::String(az.into()));
+    rec.computed
+        .insert("private_ip".into(), Value::String(ip.into()));
     rec.phases = c.timeline(&[("pending", BOOT_SECS)]);
     rec.settled = "running".into();
     Ok(())
@@ -121,7 +122,7 @@ pub fn asg_instance(
             attrs.insert(to.into(), v.clone());
         }
     }
-    attrs.insert("subnet_id".into(), Value::String(subnet.to_string()));
+    attrs.insert("subnet_id".into(), Value::String(subnet.into()));
     let mut rec = Record::new(kinds::INSTANCE, String::new(), attrs, &[], c.now);
     rec.tags = tags.clone();
     rec.owner = Some(owner.to_string());
@@ -188,7 +189,7 @@ pub fn instance_state(c: &Cloud, rec: &Record) -> String {
 /// Live attributes: an instance's state, a template's latest version.
 pub fn live(c: &Cloud, rec: &Record, out: &mut Attrs) {
     if rec.kind == kinds::INSTANCE {
-        out.insert("state".into(), Value::String(instance_state(c, rec)));
+        out.insert("state".into(), Value::String(instance_state(c, rec).into()));
     } else {
         let n = c.lt_versions.get(&rec.id).map_or(1, Vec::len);
         out.insert(

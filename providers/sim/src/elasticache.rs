@@ -109,7 +109,7 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
         let mut rec = new.record(c, name.clone());
         rec.computed.insert(
             "arn".into(),
-            Value::String(arn("elasticache", &region, &format!("subnetgroup:{name}"))),
+            Value::String(arn("elasticache", &region, &format!("subnetgroup:{name}")).into()),
         );
         rec.phases = c.timeline(&[("pending", 2.0)]);
         c.insert(rec);
@@ -128,19 +128,15 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
     let mut rec = new.record(c, id.clone());
     rec.computed.insert(
         "arn".into(),
-        Value::String(arn(
-            "elasticache",
-            &region,
-            &format!("replicationgroup:{id}"),
-        )),
+        Value::String(arn("elasticache", &region, &format!("replicationgroup:{id}")).into()),
     );
     rec.computed.insert(
         "primary_endpoint_address".into(),
-        Value::String(format!("master.{id}.{suffix}.{short}.cache.amazonaws.com")),
+        Value::String(format!("master.{id}.{suffix}.{short}.cache.amazonaws.com").into()),
     );
     rec.computed.insert(
         "reader_endpoint_address".into(),
-        Value::String(format!("replica.{id}.{suffix}.{short}.cache.amazonaws.com")),
+        Value::String(format!("replica.{id}.{suffix}.{short}.cache.amazonaws.com").into()),
     );
     rec.phases = c.timeline(&[("creating", 480.0)]);
     let nodes = place_nodes(c, &new.attrs, &id, &[]);

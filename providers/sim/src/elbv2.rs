@@ -155,7 +155,8 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
                 ""
             };
             let dns = format!("{internal}{name}-{digits}.{region}.elb.amazonaws.com");
-            rec.computed.insert("dns_name".into(), Value::String(dns));
+            rec.computed
+                .insert("dns_name".into(), Value::String(dns.into()));
             rec.computed
                 .insert("zone_id".into(), Value::String(elb_zone_id(&region).into()));
             rec.phases = c.timeline(&[("provisioning", 180.0)]);
@@ -200,7 +201,7 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
         }
     }
     rec.computed
-        .insert("arn".into(), Value::String(rec.id.clone()));
+        .insert("arn".into(), Value::String(rec.id.clone().into()));
     let id = rec.id.clone();
     c.insert(rec);
     Ok(id)
@@ -276,7 +277,7 @@ pub fn live(_c: &Cloud, rec: &Record, out: &mut Attrs) {
     if rec.kind == kinds::LOAD_BALANCER || rec.kind == kinds::TARGET_GROUP {
         out.insert(
             "arn_suffix".into(),
-            Value::String(kinds::elb_arn_suffix(&rec.id).to_string()),
+            Value::String(kinds::elb_arn_suffix(&rec.id).into()),
         );
     }
 }

@@ -72,7 +72,7 @@ pub fn check_az(c: &Cloud, az: &str) -> Result<(), ProviderError> {
 fn rule_groups(attrs: &Attrs) -> Vec<String> {
     ["ingress", "egress"]
         .iter()
-        .filter_map(|k| attrs.get(*k).and_then(Value::as_list))
+        .filter_map(|k| attrs.get(k).and_then(Value::as_list))
         .flatten()
         .filter_map(Value::as_map)
         .flat_map(|rule| strings(rule, "security_group_ids"))
@@ -179,7 +179,7 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
     if kind != kinds::ROUTE_TABLE {
         rec.computed.insert(
             "arn".into(),
-            Value::String(arn("ec2", &region, &format!("{arn_type}/{id}"))),
+            Value::String(arn("ec2", &region, &format!("{arn_type}/{id}")).into()),
         );
     }
     rec.phases = c.timeline(&[("pending", secs)]);

@@ -93,7 +93,7 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
         let mut rec = new.record(c, name.clone());
         rec.computed.insert(
             "arn".into(),
-            Value::String(arn("rds", &region, &format!("subgrp:{name}"))),
+            Value::String(arn("rds", &region, &format!("subgrp:{name}")).into()),
         );
         rec.phases = c.timeline(&[("pending", 2.0)]);
         rec.settled = "Complete".into();
@@ -188,15 +188,17 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
     rec.retag();
     rec.computed.insert(
         "arn".into(),
-        Value::String(arn("rds", &region, &format!("db:{id}"))),
+        Value::String(arn("rds", &region, &format!("db:{id}")).into()),
+    );
+    rec.computed.insert(
+        "endpoint".into(),
+        Value::String(format!("{address}:5432").into()),
     );
     rec.computed
-        .insert("endpoint".into(), Value::String(format!("{address}:5432")));
-    rec.computed
-        .insert("address".into(), Value::String(address));
+        .insert("address".into(), Value::String(address.into()));
     rec.computed.insert("port".into(), Value::Int(5432));
     rec.computed
-        .insert("availability_zone".into(), Value::String(az.clone()));
+        .insert("availability_zone".into(), Value::String(az.clone().into()));
     set_standby(&mut rec, &azs);
     rec.phases = if source.is_some() {
         c.timeline(&[("creating", 480.0)])
@@ -212,9 +214,10 @@ pub(crate) fn set_standby(rec: &mut Record, azs: &[String]) {
     let az = rec.str("availability_zone").unwrap_or_default().to_string();
     let standby = azs.iter().find(|a| **a != az).cloned();
     match standby.filter(|_| bool_or(&rec.attrs, "multi_az", false)) {
-        Some(s) => rec
-            .computed
-            .insert("secondary_availability_zone".into(), Value::String(s)),
+        Some(s) => rec.computed.insert(
+            "secondary_availability_zone".into(),
+            Value::String(s.into()),
+        ),
         None => rec.computed.remove("secondary_availability_zone"),
     };
 }
@@ -348,10 +351,7 @@ pub(crate) fn stamp(ms: u64) -> String {
 /// An instance's status.
 pub fn live(c: &Cloud, rec: &Record, out: &mut Attrs) {
     if rec.kind == kinds::DB_INSTANCE {
-        out.insert(
-            "status".into(),
-            Value::String(rec.status(c.now).to_string()),
-        );
+        out.insert("status".into(), Value::String(rec.status(c.now).into()));
     }
 }
 
@@ -371,9 +371,11 @@ pub fn failover(c: &mut Cloud, id: &str) -> Result<(), ProviderError> {
     if let Some(rec) = c.get_mut(kinds::DB_INSTANCE, id) {
         let old = rec.str("availability_zone").unwrap_or_default().to_string();
         rec.computed
-            .insert("availability_zone".into(), Value::String(standby));
-        rec.computed
-            .insert("secondary_availability_zone".into(), Value::String(old));
+            .insert("availability_zone".into(), Value::String(standby.into()));
+        rec.computed.insert(
+            "secondary_availability_zone".into(),
+            Value::String(old.into()),
+        );
         rec.phases = timeline;
     }
     Ok(())

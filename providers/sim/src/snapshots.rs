@@ -184,16 +184,22 @@ pub fn restore_with(c: &mut Cloud, req: &RestoreDbRequest) -> Result<(), Provide
     ] {
         attrs.remove(key);
     }
-    attrs.insert("identifier".into(), Value::String(new_id.to_string()));
-    attrs.insert("engine".into(), Value::String(snap.engine.clone()));
+    attrs.insert("identifier".into(), Value::String(new_id.into()));
+    attrs.insert("engine".into(), Value::String(snap.engine.clone().into()));
     attrs.insert(
         "engine_version".into(),
-        Value::String(snap.engine_version.clone()),
+        Value::String(snap.engine_version.clone().into()),
     );
     attrs.insert("storage_encrypted".into(), Value::Bool(snap.encrypted));
-    attrs.insert("instance_class".into(), Value::String(req.class.clone()));
+    attrs.insert(
+        "instance_class".into(),
+        Value::String(req.class.clone().into()),
+    );
     match &req.subnet_group {
-        Some(g) => attrs.insert("db_subnet_group_name".into(), Value::String(g.clone())),
+        Some(g) => attrs.insert(
+            "db_subnet_group_name".into(),
+            Value::String(g.clone().into()),
+        ),
         None => attrs.remove("db_subnet_group_name"),
     };
     attrs.insert(
@@ -209,7 +215,7 @@ pub fn restore_with(c: &mut Cloud, req: &RestoreDbRequest) -> Result<(), Provide
         .tags
         .iter()
         .filter(|(k, _)| !is_system_tag(k))
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .map(|(k, v)| (k.clone(), Value::String(v.clone().into())))
         .collect();
     if !user_tags.is_empty() {
         attrs.insert("tags".into(), Value::Map(user_tags));
@@ -242,19 +248,21 @@ pub fn restore_with(c: &mut Cloud, req: &RestoreDbRequest) -> Result<(), Provide
     );
     if let Some(pg) = &req.parameter_group {
         rec.computed
-            .insert(PARAMETER_GROUP.into(), Value::String(pg.clone()));
+            .insert(PARAMETER_GROUP.into(), Value::String(pg.clone().into()));
     }
     rec.computed.insert(
         "arn".into(),
-        Value::String(arn("rds", &region, &format!("db:{new_id}"))),
+        Value::String(arn("rds", &region, &format!("db:{new_id}")).into()),
+    );
+    rec.computed.insert(
+        "endpoint".into(),
+        Value::String(format!("{address}:5432").into()),
     );
     rec.computed
-        .insert("endpoint".into(), Value::String(format!("{address}:5432")));
-    rec.computed
-        .insert("address".into(), Value::String(address));
+        .insert("address".into(), Value::String(address.into()));
     rec.computed.insert("port".into(), Value::Int(5432));
     rec.computed
-        .insert("availability_zone".into(), Value::String(az));
+        .insert("availability_zone".into(), Value::String(az.into()));
     rds::set_standby(&mut rec, &azs);
     rec.phases = c.timeline(&[("creating", RESTORE_SECS)]);
     c.insert(rec);

@@ -42,7 +42,7 @@ pub fn attrs(pairs: &[(&str, Value)]) -> Attrs {
 
 /// A list of strings as a value.
 pub fn strs(items: &[&str]) -> Value {
-    Value::List(items.iter().map(|s| Value::String(s.to_string())).collect())
+    Value::List(items.iter().map(|s| Value::String((*s).into())).collect())
 }
 
 /// Starts a create.
