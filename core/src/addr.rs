@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// followed by an index, e.g. `vpc`, `web.tg_blue`, `db.replica[1]`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Address(String);
+pub struct Address(std::sync::Arc<str>);
 
 /// Why a string is not a valid [`Address`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,7 +53,7 @@ impl Address {
                 }
             }
         }
-        Ok(Self(s.to_string()))
+        Ok(Self(s.into()))
     }
 
     /// The address as text.
@@ -63,7 +63,7 @@ impl Address {
 
     /// `self` with an index appended: `db.replica` → `db.replica[1]`.
     pub fn indexed(&self, index: usize) -> Self {
-        Self(format!("{}[{index}]", self.0))
+        Self(format!("{}[{index}]", self.0).into())
     }
 
     /// `prefix.self`: used by stacks to namespace their resources.
@@ -88,7 +88,7 @@ impl TryFrom<&str> for Address {
 
 impl From<Address> for String {
     fn from(a: Address) -> Self {
-        a.0
+        a.0.to_string()
     }
 }
 
