@@ -145,6 +145,7 @@ pub struct Cloud {
     /// The region.
     pub region: String,
     /// Objects by kind, then id.
+    #[serde(deserialize_with = "dense_objects")]
     pub objects: BTreeMap<String, BTreeMap<String, Record>>,
     /// Unique names (`kind|scope|name`) to ids.
     pub names: BTreeMap<String, String>,
@@ -363,4 +364,19 @@ impl Cloud {
         *n = n.wrapping_add(1);
         ip
     }
+}
+
+/// Objects by kind, each kind's map built densely (see
+/// [`strata_core::state::dense_map`]).
+fn dense_objects<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, BTreeMap<String, Record>>, D::Error> {
+    struct Kind(BTreeMap<String, Record>);
+    impl<'de> Deserialize<'de> for Kind {
+        fn deserialize<D2: serde::Deserializer<'de>>(d: D2) -> Result<Self, D2::Error> {
+            strata_core::state::dense_map(d).map(Kind)
+        }
+    }
+    let kinds: BTreeMap<String, Kind> = Deserialize::deserialize(d)?;
+    Ok(kinds.into_iter().map(|(k, v)| (k, v.0)).collect())
 }
