@@ -2,7 +2,8 @@
 //! quickstart's PostgreSQL primary runs end to end (snapshot, restore,
 //! verify, cleanup), leaves no drill-tagged DB instance or snapshot, and
 //! reports RTO and RPO; with `--keep` cleanup finds the drill's resources by
-//! their tag. Failovers moto cannot do fail with a diagnostic saying why: a
+//! their tag; `--promote` renames the restored instance into the primary's
+//! place with an empty plan afterwards. Failovers moto cannot do fail with a diagnostic saying why: a
 //! DB failover (moto reports no standby AZ) and a Redis failover (moto does
 //! not implement `TestFailover`). An AZ drill deregisters the AZ's targets
 //! and suspends autoscaling, and puts both back.
@@ -172,6 +173,34 @@ async fn backup_restore_runs_end_to_end_on_moto_and_failovers_moto_cannot_do_are
         assert!(g.suspended_processes().is_empty(), "{g:?}");
     }
     p.assert_no_changes();
+
+    // --promote: the restored instance takes the primary's name (renames
+    // through ModifyDBInstance), state and cloud agree, the former primary
+    // is kept with the retired tag and nothing carries the drill tag.
+    let out = p.ok(&["drill", "backup-restore", "--promote", "--poll", "100ms"]);
+    assert!(
+        out.contains("is now quickstart-db (db)") && out.contains("PASSED"),
+        "{out}"
+    );
+    p.assert_no_changes();
+    assert_eq!(drill_tagged().await, Vec::<String>::new());
+    let dbs = rds::Client::new(&cfg)
+        .describe_db_instances()
+        .send()
+        .await
+        .unwrap();
+    let retired: Vec<&str> = dbs
+        .db_instances()
+        .iter()
+        .filter(|d| {
+            d.tag_list()
+                .iter()
+                .any(|t| t.key() == Some("strata:drill-retired"))
+        })
+        .filter_map(|d| d.db_instance_identifier())
+        .collect();
+    assert_eq!(retired.len(), 1, "{dbs:?}");
+    assert!(retired[0].starts_with("quickstart-db-pre-d"), "{retired:?}");
 
     // moto does not implement ElastiCache TestFailover: a clear error.
     let err = p.fails(&["drill", "failover", "--cache", "--poll", "100ms"]);

@@ -270,13 +270,65 @@ pub(crate) async fn delete_db_instance(c: &Clients, db_id: &str) -> Result<(), P
     Ok(())
 }
 
-/// `ModifyDBInstance` with `NewDBInstanceIdentifier` and `ApplyImmediately`,
-/// then the tag changes on the renamed instance's ARN.
+/// Adds and removes tags on an RDS resource.
+async fn retag(
+    c: &Clients,
+    arn: &str,
+    add: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<(), ProviderError> {
+    if !remove.is_empty() {
+        c.rds
+            .remove_tags_from_resource()
+            .resource_name(arn)
+            .set_tag_keys(Some(remove.to_vec()))
+            .send()
+            .await
+            .map_err(op_err("RemoveTagsFromResource"))?;
+    }
+    if !add.is_empty() {
+        c.rds
+            .add_tags_to_resource()
+            .resource_name(arn)
+            .set_tags(Some(rds_tags(add)))
+            .send()
+            .await
+            .map_err(op_err("AddTagsToResource"))?;
+    }
+    Ok(())
+}
+
+/// `ModifyDBInstance` with `NewDBInstanceIdentifier` and `ApplyImmediately`.
+///
+/// The tags change first, on the instance as it is named now: were the
+/// rename to go first and the tagging fail, an instance taking a
+/// production name would still carry [`DRILL_TAG`], and cleanup deletes
+/// what carries it. If the rename fails, the tags are put back.
 pub(crate) async fn modify_db_instance_identifier(
     c: &Clients,
     req: &RenameDbRequest,
 ) -> Result<DbInstance, ProviderError> {
     let resp = c
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier(&req.db_id)
+        .send()
+        .await
+        .map_err(op_err("DescribeDBInstances"))?;
+    let current = resp
+        .db_instances()
+        .first()
+        .ok_or_else(|| ProviderError::NotFound {
+            kind: "DB instance".into(),
+            id: req.db_id.clone(),
+        })?;
+    let arn = current
+        .db_instance_arn()
+        .ok_or_else(|| vanished("DescribeDBInstances (DBInstanceArn)", &req.db_id))?
+        .to_string();
+    let before = tag_map(current.tag_list());
+    retag(c, &arn, &req.add_tags, &req.remove_tags).await?;
+    let renamed = c
         .rds
         .modify_db_instance()
         .db_instance_identifier(&req.db_id)
@@ -284,33 +336,32 @@ pub(crate) async fn modify_db_instance_identifier(
         .apply_immediately(true)
         .send()
         .await
-        .map_err(op_err("ModifyDBInstance"))?;
-    let arn = resp
-        .db_instance()
-        .and_then(|d| d.db_instance_arn())
-        .map(str::to_string);
-    if let Some(arn) = arn {
-        if !req.remove_tags.is_empty() {
-            c.rds
-                .remove_tags_from_resource()
-                .resource_name(&arn)
-                .set_tag_keys(Some(req.remove_tags.clone()))
-                .send()
-                .await
-                .map_err(op_err("RemoveTagsFromResource"))?;
-        }
-        if !req.add_tags.is_empty() {
-            c.rds
-                .add_tags_to_resource()
-                .resource_name(&arn)
-                .set_tags(Some(rds_tags(&req.add_tags)))
-                .send()
-                .await
-                .map_err(op_err("AddTagsToResource"))?;
-        }
+        .map_err(op_err("ModifyDBInstance"));
+    if let Err(e) = renamed {
+        let restore: BTreeMap<String, String> = before
+            .iter()
+            .filter(|(k, _)| req.remove_tags.contains(k) || req.add_tags.contains_key(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let added: Vec<String> = req
+            .add_tags
+            .keys()
+            .filter(|k| !before.contains_key(*k))
+            .cloned()
+            .collect();
+        return match retag(c, &arn, &restore, &added).await {
+            Ok(()) => Err(e),
+            Err(undo) => Err(ProviderError::api(
+                crate::errors::code_of(&e).unwrap_or("Unknown"),
+                format!(
+                    "{e}; putting the tags of {} back failed too: {undo}",
+                    req.db_id
+                ),
+            )),
+        };
     }
-    // AWS answers with the old name until the rename is applied; a
-    // describe by either name shows where it is.
+    // AWS renames a moment later: until then the instance answers to its
+    // old name.
     match describe_db_instance(c, &req.new_db_id).await {
         Ok(db) => Ok(db),
         Err(e) if crate::errors::is_not_found(&e) => describe_db_instance(c, &req.db_id).await,
