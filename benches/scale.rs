@@ -6,6 +6,12 @@
 //! STRATA_BENCH_MAX=10000 cargo bench --bench scale
 //! ```
 //!
+//! `STRATA_BENCH_DETAIL=1` prints where each plan's time and the plan
+//! process's memory went. For profiling, `STRATA_BENCH_KEEP=DIR` keeps each
+//! size's state and simulated cloud in `DIR/<n>`, and
+//! `STRATA_BENCH_LOOPS=N <bench binary> --plan-child DIR/<n> <n/100>` plans
+//! that state N more times in one process.
+//!
 //! A synthetic graph of units of 100 resources (one VPC, 20 subnets, 20
 //! security groups, 40 instances referring to a subnet and a group, 19
 //! alarms referring to an instance: fan-out and chains), a prior state of
