@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 #[serde(try_from = "String", into = "String")]
 pub struct Address(std::sync::Arc<str>);
 
+/// The hasher of maps keyed by address: fast rather than DoS-resistant, as
+/// addresses come from the user's own configuration and state.
+pub type FastHash = foldhash::fast::RandomState;
+
 /// Why a string is not a valid [`Address`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{input}` is not a valid resource address: {reason}")]

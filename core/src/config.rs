@@ -209,7 +209,7 @@ pub struct Config {
     /// The state backend.
     pub backend: BackendConfig,
     /// Resources by address, in the order written.
-    pub resources: IndexMap<Address, ResourceConfig>,
+    pub resources: IndexMap<Address, ResourceConfig, crate::addr::FastHash>,
     /// Outputs by name.
     pub outputs: IndexMap<String, OutputConfig>,
     /// The manifest, when the configuration came from one.

@@ -21,7 +21,7 @@ pub struct Graph {
     /// The configuration (attributes normalised, defaults filled in).
     pub config: Config,
     dag: DiGraph<Address, ()>,
-    index: HashMap<Address, NodeIndex>,
+    index: HashMap<Address, NodeIndex, crate::addr::FastHash>,
     order: Vec<Address>,
 }
 
@@ -133,7 +133,8 @@ impl Graph {
 
         // The DAG: an edge from each dependency to its dependent.
         let mut dag = DiGraph::new();
-        let mut index = HashMap::new();
+        let mut index =
+            HashMap::with_capacity_and_hasher(config.resources.len(), Default::default());
         for addr in config.resources.keys() {
             index.insert(addr.clone(), dag.add_node(addr.clone()));
         }

@@ -63,7 +63,7 @@ pub async fn plan(
 
 /// A map keyed by address with a fast (non-DoS-resistant) hash: its keys
 /// come from the configuration and state, not from the network.
-type AddrMap<'a, V> = HashMap<&'a Address, V, foldhash::fast::RandomState>;
+type AddrMap<'a, V> = HashMap<&'a Address, V, crate::addr::FastHash>;
 
 /// The pure part of planning: no IO.
 pub(crate) fn diff(

@@ -17,7 +17,7 @@ use crate::value::Attrs;
 #[derive(Debug, Clone, Default)]
 pub struct Refreshed {
     /// Managed resources.
-    pub resources: HashMap<Address, Live>,
+    pub resources: HashMap<Address, Live, crate::addr::FastHash>,
     /// Deposed objects by id.
     pub deposed: BTreeMap<String, Option<Attrs>>,
 }
