@@ -135,6 +135,9 @@ pub struct AttrSchema {
     pub default: Option<Default>,
     /// One line for the reference docs.
     pub doc: &'static str,
+    /// A status the cloud changes on its own (an alarm's state): read and
+    /// stored, but never reported as drift.
+    pub status: bool,
 }
 
 impl AttrSchema {
@@ -147,6 +150,7 @@ impl AttrSchema {
             sensitive: false,
             default: None,
             doc,
+            status: false,
         }
     }
     /// A required attribute.
@@ -169,6 +173,11 @@ impl AttrSchema {
     /// Marks the attribute as sensitive.
     pub const fn sensitive(mut self) -> Self {
         self.sensitive = true;
+        self
+    }
+    /// Marks a computed attribute as a status the cloud changes on its own.
+    pub const fn status(mut self) -> Self {
+        self.status = true;
         self
     }
     /// Gives the attribute a default.

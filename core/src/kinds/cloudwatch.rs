@@ -89,7 +89,7 @@ pub(super) static METRIC_ALARM: KindSchema = KindSchema {
         ),
         TAGS,
         A::computed("arn", T::String, "ARN."),
-        A::computed("state_value", T::String, "OK, ALARM or INSUFFICIENT_DATA."),
+        A::computed("state_value", T::String, "OK, ALARM or INSUFFICIENT_DATA.").status(),
     ],
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(300),

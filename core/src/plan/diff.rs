@@ -406,10 +406,14 @@ fn resolve_attrs(attrs: &Attrs, planned: &AddrMap<'_, Planned<'_>>, state: &Stat
 /// Attributes whose live value differs from the recorded one (a merge of
 /// the two sorted maps: nothing is allocated when they agree).
 fn attr_drift(prior: &ResourceState, live: &Attrs) -> Vec<AttrChange> {
+    let schema = kinds::schema_of(&prior.kind);
     let mut out = Vec::new();
     let mut a = prior.attrs.iter().peekable();
     let mut b = live.iter().peekable();
     let mut push = |name: &str, before: Option<&Value>, after: Option<&Value>| {
+        if schema.and_then(|s| s.attr(name)).is_some_and(|a| a.status) {
+            return; // the cloud's own status, not a change made outside Strata
+        }
         let same = match (before, after) {
             (Some(x), Some(y)) => x.same_as(y),
             (Some(v), None) | (None, Some(v)) => *v == Value::Null,
@@ -742,5 +746,28 @@ fn planned_after<'a>(
             }
             Cow::Owned(after)
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_alarm_state_the_cloud_changed_is_not_drift_but_a_changed_threshold_is() {
+        let prior: ResourceState = serde_json::from_value(serde_json::json!({
+            "kind": kinds::METRIC_ALARM,
+            "id": "cpu",
+            "attrs": {"threshold": 80.0, "state_value": "INSUFFICIENT_DATA"},
+        }))
+        .unwrap();
+        let mut live = prior.attrs.clone();
+        live.insert("state_value".into(), Value::from("ALARM"));
+        assert!(attr_drift(&prior, &live).is_empty());
+        live.insert("threshold".into(), Value::Float(90.0));
+        let drift = attr_drift(&prior, &live);
+        let names: Vec<&str> = drift.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["threshold"]);
     }
 }
