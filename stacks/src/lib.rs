@@ -26,6 +26,7 @@
 //! ```
 
 pub mod drill;
+pub mod events;
 pub mod modules;
 pub mod rollout;
 pub mod web_service;

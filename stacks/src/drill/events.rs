@@ -2,38 +2,10 @@
 //! probe readings and notes, timestamped, serializable as one JSON object
 //! per line (`--json`).
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-/// Something that happened, and when.
-#[derive(Debug, Clone, Serialize)]
-pub struct Event {
-    /// When (UTC).
-    pub at: DateTime<Utc>,
-    /// What.
-    #[serde(flatten)]
-    pub kind: EventKind,
-}
-
-impl Event {
-    /// An event now.
-    pub fn now(kind: EventKind) -> Self {
-        Self {
-            at: Utc::now(),
-            kind,
-        }
-    }
-
-    /// The timestamp as printed: `2025-01-01T12:00:00.123Z`.
-    pub fn timestamp(&self) -> String {
-        self.at.to_rfc3339_opts(SecondsFormat::Millis, true)
-    }
-
-    /// One line of JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-}
+/// Something that happened in a drill, and when.
+pub type Event = crate::events::Timestamped<EventKind>;
 
 /// The events of a drill.
 #[derive(Debug, Clone, Serialize)]
