@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use strata_core::kinds;
-use strata_core::value::{Attrs, Value};
+use strata_core::value::{Attrs, Name, Value};
 
 use crate::clock::scaled_ms;
 use crate::elasticache::CacheNode;
@@ -144,9 +144,10 @@ pub fn is_system_tag(key: &str) -> bool {
 pub struct Cloud {
     /// The region.
     pub region: String,
-    /// Objects by kind, then id.
+    /// Objects by kind, then id (ids are stored inline, so a lookup compares
+    /// keys without following a pointer for each).
     #[serde(deserialize_with = "dense_objects")]
-    pub objects: BTreeMap<String, BTreeMap<String, Record>>,
+    pub objects: BTreeMap<String, BTreeMap<Name, Record>>,
     /// Unique names (`kind|scope|name`) to ids.
     pub names: BTreeMap<String, String>,
     /// Create tokens (`kind|token`) to ids.
@@ -266,7 +267,7 @@ impl Cloud {
         self.objects
             .entry(rec.kind.clone())
             .or_default()
-            .insert(rec.id.clone(), rec);
+            .insert(rec.id.as_str().into(), rec);
     }
 
     /// Starts deleting a record: `status` for `secs` of AWS time, then gone.
@@ -370,8 +371,8 @@ impl Cloud {
 /// [`strata_core::state::dense_map`]).
 fn dense_objects<'de, D: serde::Deserializer<'de>>(
     d: D,
-) -> Result<BTreeMap<String, BTreeMap<String, Record>>, D::Error> {
-    struct Kind(BTreeMap<String, Record>);
+) -> Result<BTreeMap<String, BTreeMap<Name, Record>>, D::Error> {
+    struct Kind(BTreeMap<Name, Record>);
     impl<'de> Deserialize<'de> for Kind {
         fn deserialize<D2: serde::Deserializer<'de>>(d: D2) -> Result<Self, D2::Error> {
             strata_core::state::dense_map(d).map(Kind)
