@@ -4,7 +4,7 @@
 //! Every problem is reported at once, each pointing at its place in the
 //! manifest when there is one.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
@@ -20,9 +20,11 @@ use crate::value::{Reference, Value};
 pub struct Graph {
     /// The configuration (attributes normalised, defaults filled in).
     pub config: Config,
+    /// Node `i` is the configuration's resource at position `i`.
     dag: DiGraph<Address, ()>,
-    index: HashMap<Address, NodeIndex, crate::addr::FastHash>,
     order: Vec<Address>,
+    /// The configuration positions of `order`.
+    positions: Vec<usize>,
 }
 
 impl Graph {
@@ -132,16 +134,16 @@ impl Graph {
         problems.extend(check_cross_resource(&config));
 
         // The DAG: an edge from each dependency to its dependent.
-        let mut dag = DiGraph::new();
-        let mut index =
-            HashMap::with_capacity_and_hasher(config.resources.len(), Default::default());
+        // Node indices are configuration positions: the configuration's
+        // hashed index finds a node, and no second one is kept.
+        let mut dag = DiGraph::with_capacity(config.resources.len(), config.resources.len());
         for addr in config.resources.keys() {
-            index.insert(addr.clone(), dag.add_node(addr.clone()));
+            dag.add_node(addr.clone());
         }
-        for r in config.resources.values() {
+        for (to, r) in config.resources.values().enumerate() {
             for dep in r.dependencies() {
-                if let (Some(&from), Some(&to)) = (index.get(&dep), index.get(&r.address)) {
-                    dag.update_edge(from, to, ());
+                if let Some(from) = config.resources.get_index_of(&dep) {
+                    dag.update_edge(NodeIndex::new(from), NodeIndex::new(to), ());
                 }
             }
         }
@@ -170,13 +172,25 @@ impl Graph {
                 .to_string();
             return Err(Problems::new(&what, problems));
         }
-        let order = stable_toposort(&dag);
+        let positions = stable_toposort(&dag);
+        let order = positions
+            .iter()
+            .map(|&i| dag[NodeIndex::new(i)].clone())
+            .collect();
         Ok(Graph {
             config,
             dag,
-            index,
             order,
+            positions,
         })
+    }
+
+    /// Each resource in dependency order with its position in the
+    /// configuration (`config.resources.get_index(position)`).
+    pub(crate) fn ordered(&self) -> impl Iterator<Item = (usize, &ResourceConfig)> + '_ {
+        self.positions
+            .iter()
+            .filter_map(|&i| self.config.resources.get_index(i).map(|(_, r)| (i, r)))
     }
 
     /// Addresses in dependency order (dependencies first).
@@ -200,9 +214,10 @@ impl Graph {
     }
 
     fn neighbors(&self, address: &Address, dir: Direction) -> Vec<Address> {
-        let Some(&i) = self.index.get(address) else {
+        let Some(i) = self.config.resources.get_index_of(address) else {
             return Vec::new();
         };
+        let i = NodeIndex::new(i);
         let mut out: Vec<Address> = self
             .dag
             .neighbors_directed(i, dir)
@@ -371,7 +386,7 @@ fn check_cross_resource(config: &Config) -> Vec<Problem> {
 /// Dependencies first; among resources ready at the same time, the one
 /// declared first comes first (Kahn's algorithm with a min-heap of node indices,
 /// which follow declaration order). The graph is known to be acyclic.
-fn stable_toposort(dag: &DiGraph<Address, ()>) -> Vec<Address> {
+fn stable_toposort(dag: &DiGraph<Address, ()>) -> Vec<usize> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
     let mut indegree: Vec<usize> = dag
@@ -385,7 +400,7 @@ fn stable_toposort(dag: &DiGraph<Address, ()>) -> Vec<Address> {
         .collect();
     let mut order = Vec::with_capacity(dag.node_count());
     while let Some(Reverse(n)) = ready.pop() {
-        order.push(dag[n].clone());
+        order.push(n.index());
         for m in dag.neighbors_directed(n, Direction::Outgoing) {
             indegree[m.index()] -= 1;
             if indegree[m.index()] == 0 {

@@ -1,13 +1,14 @@
 //! The diff: desired configuration against prior state and live state.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::refresh::{refresh_in_order, InOrder};
 use super::{
-    refresh, Action, AttrChange, Drift, Live, OutputPlan, Plan, PlanError, Refreshed, ReplaceOrder,
-    ResourceChange, PLAN_FORMAT_VERSION,
+    Action, AttrChange, Drift, Live, OutputPlan, Plan, PlanError, ReplaceOrder, ResourceChange,
+    PLAN_FORMAT_VERSION,
 };
 use crate::addr::Address;
-use crate::config::ResourceConfig;
+use crate::config::{Config, ResourceConfig};
 use crate::diag::{Problem, Problems};
 use crate::graph::Graph;
 use crate::kinds::{self, recomputed_on_update};
@@ -31,8 +32,38 @@ pub struct PlanOptions {
 /// The planned values of a resource, for resolving references to it.
 struct Planned<'a> {
     action: Action,
-    id: Option<String>,
+    id: Option<&'a str>,
     after: std::borrow::Cow<'a, Attrs>,
+}
+
+/// What is planned for each configured resource, by its position in the
+/// configuration (the graph walks positions; a reference finds one through
+/// the configuration's own index).
+struct PlannedTable<'a> {
+    config: &'a Config,
+    planned: Vec<Option<Planned<'a>>>,
+}
+
+impl<'a> PlannedTable<'a> {
+    fn new(config: &'a Config) -> Self {
+        PlannedTable {
+            config,
+            planned: std::iter::repeat_with(|| None)
+                .take(config.resources.len())
+                .collect(),
+        }
+    }
+
+    fn get(&self, address: &Address) -> Option<&Planned<'a>> {
+        let i = self.config.resources.get_index_of(address)?;
+        self.planned.get(i)?.as_ref()
+    }
+
+    fn set(&mut self, position: usize, planned: Planned<'a>) {
+        if let Some(slot) = self.planned.get_mut(position) {
+            *slot = Some(planned);
+        }
+    }
 }
 
 /// Plans `graph` against `state`, refreshing through `provider` first.
@@ -42,53 +73,48 @@ pub async fn plan(
     provider: &dyn Provider,
     opts: &PlanOptions,
 ) -> Result<Plan, PlanError> {
-    let refreshed = if opts.skip_refresh {
-        Refreshed {
-            resources: state
-                .resources
-                .keys()
-                .map(|a| (a.clone(), Live::Unchanged))
-                .collect(),
-            deposed: state
-                .deposed
-                .iter()
-                .map(|d| (d.resource.id.clone(), Some(d.resource.attrs.clone())))
-                .collect(),
-        }
+    let found = if opts.skip_refresh {
+        InOrder::as_recorded(state)
     } else {
-        refresh(state, provider).await?
+        refresh_in_order(state, provider).await?
     };
-    diff(graph, state, &refreshed, opts)
+    diff(graph, state, &found, opts)
 }
-
-/// A map keyed by address with a fast (non-DoS-resistant) hash: its keys
-/// come from the configuration and state, not from the network.
-type AddrMap<'a, V> = HashMap<&'a Address, V, crate::addr::FastHash>;
 
 /// The pure part of planning: no IO.
 pub(crate) fn diff(
     graph: &Graph,
     state: &State,
-    refreshed: &Refreshed,
+    found: &InOrder,
     opts: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     let config = &graph.config;
     let source = config.source.as_ref();
     let mut problems = Vec::new();
-    let mut changes = Vec::new();
+    let mut changes = Vec::with_capacity(config.resources.len() + state.deposed.len());
     let mut drift = Vec::new();
     let mut refreshed_out = BTreeMap::new();
-    let mut planned: AddrMap<'_, Planned<'_>> =
-        AddrMap::with_capacity_and_hasher(graph.order().len(), Default::default());
-    // State by address, hashed: one ordered-map walk instead of a lookup per resource.
-    let mut priors: AddrMap<'_, &ResourceState> =
-        AddrMap::with_capacity_and_hasher(state.resources.len(), Default::default());
+    let mut planned = PlannedTable::new(config);
+    // State and live attributes by configuration position (`None`: not in
+    // state); whether each resource in state is configured, in state's order.
+    let mut current: Vec<Option<(&ResourceState, Option<&Attrs>)>> =
+        vec![None; config.resources.len()];
+    let mut configured = Vec::with_capacity(state.resources.len());
 
     // Drift: live against state.
-    for (address, prior) in &state.resources {
-        priors.insert(address, prior);
-        match refreshed.get(address, Some(prior)) {
-            Some(None) => {
+    for ((address, prior), live) in state.resources.iter().zip(&found.lives) {
+        let live = match live {
+            Live::Unchanged => Some(&prior.attrs),
+            Live::Changed(attrs) => Some(attrs),
+            Live::Gone => None,
+        };
+        let position = config.resources.get_index_of(address);
+        configured.push(position.is_some());
+        if let Some(slot) = position.and_then(|i| current.get_mut(i)) {
+            *slot = Some((prior, live));
+        }
+        match live {
+            None => {
                 drift.push(Drift {
                     address: address.clone(),
                     kind: prior.kind.clone(),
@@ -97,8 +123,7 @@ pub(crate) fn diff(
                 });
                 refreshed_out.insert(address.clone(), None);
             }
-            None => {}
-            Some(Some(live)) => {
+            Some(live) => {
                 let diffs = attr_drift(prior, live);
                 if !diffs.is_empty() {
                     drift.push(Drift {
@@ -121,23 +146,23 @@ pub(crate) fn diff(
     };
 
     if !opts.destroy {
-        for address in graph.order() {
-            let Some(r) = graph.resource(address) else {
-                continue;
-            };
+        for (position, r) in graph.ordered() {
+            let address = &r.address;
             let Some(schema) = kinds::schema_of(&r.kind) else {
                 continue;
             };
-            let prior = priors.get(address).copied();
-            let live = refreshed.get(address, prior).flatten();
+            let (prior, live) = match current.get(position).copied().flatten() {
+                Some((p, l)) => (Some(p), l),
+                None => (None, None),
+            };
             if in_scope.as_ref().is_some_and(|s| !s.contains(address)) {
                 // Out of scope: references resolve to what exists now.
                 if let (Some(p), Some(l)) = (prior, live) {
-                    planned.insert(
-                        address,
+                    planned.set(
+                        position,
                         Planned {
                             action: Action::NoOp,
-                            id: Some(p.id.clone()),
+                            id: Some(&p.id),
                             after: std::borrow::Cow::Borrowed(l),
                         },
                     );
@@ -160,11 +185,11 @@ pub(crate) fn diff(
                         lifecycle: Default::default(),
                         reason: None,
                     });
-                    planned.insert(
-                        address,
+                    planned.set(
+                        position,
                         Planned {
                             action: Action::NoOp,
-                            id: Some(p.id.clone()),
+                            id: Some(&p.id),
                             after: std::borrow::Cow::Borrowed(l),
                         },
                     );
@@ -188,11 +213,12 @@ pub(crate) fn diff(
                 // Apply has nothing to do with it: keep the plan small.
                 change.config = Attrs::new();
             }
-            planned.insert(
-                address,
+            planned.set(
+                position,
                 Planned {
                     action: change.action,
-                    id: change.id.clone(),
+                    // The change's id is the prior object's, or none.
+                    id: change.id.as_ref().and(prior.map(|p| p.id.as_str())),
                     after,
                 },
             );
@@ -207,9 +233,10 @@ pub(crate) fn diff(
         None
     };
     let mut deletes = Vec::new();
-    for (address, prior) in &state.resources {
-        let configured = !opts.destroy && config.resources.contains_key(address);
-        if configured {
+    for (((address, prior), live), &configured) in
+        state.resources.iter().zip(&found.lives).zip(&configured)
+    {
+        if configured && !opts.destroy {
             continue;
         }
         if let Some(scope) = &destroy_scope {
@@ -223,7 +250,7 @@ pub(crate) fn diff(
             }
         }
         // Already deleted outside Strata: apply just forgets it.
-        let gone = matches!(refreshed.get(address, Some(prior)), Some(None));
+        let gone = matches!(live, Live::Gone);
         let lifecycle_blocks = prior.prevent_destroy
             || config
                 .resources
@@ -276,7 +303,7 @@ pub(crate) fn diff(
         });
     }
     for d in &state.deposed {
-        let gone = matches!(refreshed.deposed.get(&d.resource.id), Some(None));
+        let gone = matches!(found.deposed.get(&d.resource.id), Some(None));
         deletes.push(ResourceChange {
             address: d.address.clone(),
             kind: d.resource.kind.clone(),
@@ -372,13 +399,13 @@ fn replace_reason(change: &ResourceChange) -> String {
     }
 }
 
-fn resolve_ref(r: &Reference, planned: &AddrMap<'_, Planned<'_>>, state: &State) -> Value {
+fn resolve_ref(r: &Reference, planned: &PlannedTable<'_>, state: &State) -> Value {
     match planned.get(&r.address) {
         Some(p) => {
             if r.attr == "id" {
                 return match (&p.action, &p.id) {
                     (Action::Create | Action::Replace, _) | (_, None) => Value::Unknown,
-                    (_, Some(id)) => Value::String(id.clone().into()),
+                    (_, Some(id)) => Value::String((*id).into()),
                 };
             }
             match p.after.get(&r.attr) {
@@ -391,7 +418,7 @@ fn resolve_ref(r: &Reference, planned: &AddrMap<'_, Planned<'_>>, state: &State)
     }
 }
 
-fn resolve_attrs(attrs: &Attrs, planned: &AddrMap<'_, Planned<'_>>, state: &State) -> Attrs {
+fn resolve_attrs(attrs: &Attrs, planned: &PlannedTable<'_>, state: &State) -> Attrs {
     attrs
         .iter()
         .map(|(k, v)| {
@@ -461,11 +488,11 @@ enum Looked<'b> {
     Unknown,
 }
 
-fn look<'b>(r: &Reference, planned: &'b AddrMap<'_, Planned<'_>>, state: &'b State) -> Looked<'b> {
+fn look<'b>(r: &Reference, planned: &'b PlannedTable<'_>, state: &'b State) -> Looked<'b> {
     match planned.get(&r.address) {
         Some(p) => match (p.action, r.attr.as_str()) {
             (Action::Create | Action::Replace, _) => Looked::Unknown,
-            (_, "id") => p.id.as_deref().map_or(Looked::Unknown, Looked::Id),
+            (_, "id") => p.id.map_or(Looked::Unknown, Looked::Id),
             _ => match p.after.get(&r.attr) {
                 Some(Value::Unknown) => Looked::Unknown,
                 Some(v) => Looked::Value(v),
@@ -484,12 +511,7 @@ fn look<'b>(r: &Reference, planned: &'b AddrMap<'_, Planned<'_>>, state: &'b Sta
 }
 
 /// Whether a configured value (references resolved on the fly) equals a live one.
-fn matches(
-    want: &Value,
-    have: Option<&Value>,
-    planned: &AddrMap<'_, Planned<'_>>,
-    state: &State,
-) -> bool {
+fn matches(want: &Value, have: Option<&Value>, planned: &PlannedTable<'_>, state: &State) -> bool {
     let Some(have) = have else {
         return *want == Value::Null || is_empty_collection(want);
     };
@@ -523,7 +545,7 @@ fn unchanged(
     schema: &KindSchema,
     prior: &ResourceState,
     live: &Attrs,
-    planned: &AddrMap<'_, Planned<'_>>,
+    planned: &PlannedTable<'_>,
     state: &State,
 ) -> bool {
     if prior.tainted || prior.kind != r.kind {

@@ -53,24 +53,55 @@ impl Refreshed {
 /// The most resources asked for in one read.
 const READ_BATCH: usize = 2_000;
 
-enum Found {
-    Deposed(Option<Attrs>),
-    Resource(Live),
+/// What refresh found, in the order of `state.resources`: the form the diff
+/// walks (no lookup by address).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct InOrder {
+    /// One entry per resource in state, in its order.
+    pub lives: Vec<Live>,
+    /// Deposed objects by id.
+    pub deposed: BTreeMap<String, Option<Attrs>>,
+}
+
+impl InOrder {
+    /// Nothing read: every resource taken to be as state records it.
+    pub fn as_recorded(state: &State) -> InOrder {
+        InOrder {
+            lives: vec![Live::Unchanged; state.resources.len()],
+            deposed: state
+                .deposed
+                .iter()
+                .map(|d| (d.resource.id.clone(), Some(d.resource.attrs.clone())))
+                .collect(),
+        }
+    }
 }
 
 /// Reads every resource in `state` through `provider`: one call per kind
 /// (per [`READ_BATCH`] resources of a kind), all kinds at once.
 pub async fn refresh(state: &State, provider: &dyn Provider) -> Result<Refreshed, PlanError> {
-    // Each target with the state it was read for (`None`: a deposed object).
-    let mut by_kind: BTreeMap<&str, Vec<(ReadTarget, Option<&ResourceState>)>> = BTreeMap::new();
-    for (address, r) in &state.resources {
-        by_kind.entry(&r.kind).or_default().push((
-            ReadTarget {
-                address: address.clone(),
-                id: r.id.clone(),
-            },
-            Some(r),
-        ));
+    let found = refresh_in_order(state, provider).await?;
+    Ok(Refreshed {
+        resources: state.resources.keys().cloned().zip(found.lives).collect(),
+        deposed: found.deposed,
+    })
+}
+
+/// A resource to read (address, id) with its state and where it is in
+/// state's order (`None`: a deposed object).
+type Target<'a> = (&'a Address, &'a str, Option<(usize, &'a ResourceState)>);
+
+/// [`refresh`], with what was found in state's order.
+pub(crate) async fn refresh_in_order(
+    state: &State,
+    provider: &dyn Provider,
+) -> Result<InOrder, PlanError> {
+    let mut by_kind: BTreeMap<&str, Vec<Target<'_>>> = BTreeMap::new();
+    for (i, (address, r)) in state.resources.iter().enumerate() {
+        by_kind
+            .entry(&r.kind)
+            .or_default()
+            .push((address, &r.id, Some((i, r))));
     }
     for d in &state.deposed {
         if state
@@ -80,35 +111,40 @@ pub async fn refresh(state: &State, provider: &dyn Provider) -> Result<Refreshed
         {
             continue; // read as the resource itself
         }
-        by_kind.entry(&d.resource.kind).or_default().push((
-            ReadTarget {
-                address: d.address.clone(),
-                id: d.resource.id.clone(),
-            },
-            None,
-        ));
+        by_kind
+            .entry(&d.resource.kind)
+            .or_default()
+            .push((&d.address, &d.resource.id, None));
     }
     // Kinds are read concurrently, each in batches of at most READ_BATCH, and
     // what a batch found is compared with state before the next is read: a
     // resource unchanged since the last apply keeps no copy, so refreshing a
     // large state holds little beyond the state itself.
     let reads = by_kind.into_iter().map(|(kind, targets)| async move {
-        let mut found_here = Vec::with_capacity(targets.len());
+        let mut lives = Vec::with_capacity(targets.len());
+        let mut deposed = Vec::new();
         for batch in targets.chunks(READ_BATCH) {
-            let req = ReadRequest {
+            // Each attempt's request is built from the batch: no copy is kept.
+            let request = || ReadRequest {
                 kind: kind.to_string(),
-                targets: batch.iter().map(|(t, _)| t.clone()).collect(),
+                targets: batch
+                    .iter()
+                    .map(|&(address, id, _)| ReadTarget {
+                        address: address.clone(),
+                        id: id.to_string(),
+                    })
+                    .collect(),
             };
-            let mut resp = with_retries(RetryPolicy::default(), || provider.read(req.clone()))
+            let mut resp = with_retries(RetryPolicy::default(), || provider.read(request()))
                 .await
                 .map_err(|source| PlanError::Refresh {
                     kind: kind.to_string(),
                     source,
                 })?;
-            for (t, (_, prior)) in req.targets.into_iter().zip(batch) {
-                let live = resp.found.remove(&t.id);
-                let Some(prior) = prior else {
-                    found_here.push((t, Found::Deposed(live)));
+            for &(_, id, prior) in batch {
+                let live = resp.found.remove(id);
+                let Some((i, prior)) = prior else {
+                    deposed.push((id.to_string(), live));
                     continue;
                 };
                 let live = match live {
@@ -116,24 +152,21 @@ pub async fn refresh(state: &State, provider: &dyn Provider) -> Result<Refreshed
                     Some(attrs) if prior.attrs == attrs => Live::Unchanged,
                     Some(attrs) => Live::Changed(attrs),
                 };
-                found_here.push((t, Found::Resource(live)));
+                lives.push((i, live));
             }
         }
-        Ok::<_, PlanError>(found_here)
+        Ok::<_, PlanError>((lives, deposed))
     });
-    let mut out = Refreshed::default();
-    out.resources.reserve(state.resources.len());
+    let mut out = InOrder {
+        lives: vec![Live::Unchanged; state.resources.len()],
+        deposed: BTreeMap::new(),
+    };
     for result in join_all(reads).await {
-        for (t, found) in result? {
-            match found {
-                Found::Deposed(live) => {
-                    out.deposed.insert(t.id, live);
-                }
-                Found::Resource(live) => {
-                    out.resources.insert(t.address, live);
-                }
-            }
+        let (lives, deposed) = result?;
+        for (i, live) in lives {
+            out.lives[i] = live;
         }
+        out.deposed.extend(deposed);
     }
     Ok(out)
 }
