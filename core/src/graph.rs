@@ -92,17 +92,24 @@ impl Graph {
             }
         }
 
-        // References and explicit dependencies.
-        for r in config.resources.values() {
+        // References and explicit dependencies, each looked up once: the
+        // edges of the DAG, by configuration position, from each dependency
+        // to its dependent.
+        let mut edges: Vec<(usize, usize)> = Vec::with_capacity(config.resources.len());
+        for (to, r) in config.resources.values().enumerate() {
             for (attr, value) in &r.attrs {
                 for reference in value.references() {
-                    if let Some(p) = check_reference(&config, reference) {
+                    let (from, problem) = check_reference(&config, reference);
+                    edges.extend(from.map(|from| (from, to)));
+                    if let Some(p) = problem {
                         problems.push(p.at(source.as_ref(), attr_span(r, attr), "referenced here"));
                     }
                 }
             }
             for (i, dep) in r.depends_on.iter().enumerate() {
-                if !config.resources.contains_key(dep) {
+                if let Some(from) = config.resources.get_index_of(dep) {
+                    edges.push((from, to));
+                } else {
                     problems.push(
                         Problem::new(
                             "strata::graph::unknown_dependency",
@@ -120,7 +127,7 @@ impl Graph {
         }
         for (name, out) in &config.outputs {
             for reference in out.value.references() {
-                if let Some(p) = check_reference(&config, reference) {
+                if let (_, Some(p)) = check_reference(&config, reference) {
                     problems.push(
                         Problem::new(p.code, format!("output `{name}`: {}", p.message), p.help).at(
                             source.as_ref(),
@@ -140,12 +147,8 @@ impl Graph {
         for addr in config.resources.keys() {
             dag.add_node(addr.clone());
         }
-        for (to, r) in config.resources.values().enumerate() {
-            for dep in r.dependencies() {
-                if let Some(from) = config.resources.get_index_of(&dep) {
-                    dag.update_edge(NodeIndex::new(from), NodeIndex::new(to), ());
-                }
-            }
+        for (from, to) in edges {
+            dag.update_edge(NodeIndex::new(from), NodeIndex::new(to), ());
         }
         for cycle in find_cycles(&dag) {
             let path: Vec<String> = cycle.iter().map(|a| format!("`{a}`")).collect();
@@ -201,6 +204,14 @@ impl Graph {
     /// The resource at `address`.
     pub fn resource(&self, address: &Address) -> Option<&ResourceConfig> {
         self.config.resources.get(address)
+    }
+
+    /// The configuration positions of what the resource at `position`
+    /// directly depends on.
+    pub(crate) fn dependency_positions(&self, position: usize) -> impl Iterator<Item = usize> + '_ {
+        self.dag
+            .neighbors_directed(NodeIndex::new(position), Direction::Incoming)
+            .map(|n| n.index())
     }
 
     /// Direct dependencies of `address`.
@@ -290,22 +301,27 @@ fn strsim_close(a: &str, b: &str) -> bool {
     prev[b.len()] <= 2
 }
 
-fn check_reference(config: &Config, reference: &Reference) -> Option<Problem> {
-    let Some(target) = config.resources.get(&reference.address) else {
-        return Some(Problem::new(
+/// The position of the resource `reference` refers to, if it exists, and
+/// what is wrong with the reference, if anything.
+fn check_reference(config: &Config, reference: &Reference) -> (Option<usize>, Option<Problem>) {
+    let Some((position, _, target)) = config.resources.get_full(&reference.address) else {
+        let problem = Problem::new(
             "strata::graph::unknown_reference",
             format!(
                 "reference to `{reference}`: there is no resource `{}`",
                 reference.address
             ),
             Some(suggest_address(config, &reference.address)),
-        ));
+        );
+        return (None, Some(problem));
     };
-    let schema = kinds::schema_of(&target.kind)?;
+    let Some(schema) = kinds::schema_of(&target.kind) else {
+        return (Some(position), None);
+    };
     if schema.has_output(&reference.attr) {
-        return None;
+        return (Some(position), None);
     }
-    Some(Problem::new(
+    let problem = Problem::new(
         "strata::graph::unknown_attribute",
         format!(
             "reference to `{reference}`: {} has no attribute `{}`",
@@ -315,7 +331,8 @@ fn check_reference(config: &Config, reference: &Reference) -> Option<Problem> {
             Some(s) => format!("did you mean `{}.{s}`?", reference.address),
             None => "`id` and the kind's attributes can be referenced".into(),
         }),
-    ))
+    );
+    (Some(position), Some(problem))
 }
 
 /// Rules that tie resources together: subnets inside their VPC, replicas of

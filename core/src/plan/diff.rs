@@ -37,25 +37,42 @@ struct Planned<'a> {
 }
 
 /// What is planned for each configured resource, by its position in the
-/// configuration (the graph walks positions; a reference finds one through
-/// the configuration's own index).
+/// configuration. The graph walks positions; a reference is looked for
+/// first among the direct dependencies of the resource being planned, then
+/// through the configuration's index.
 struct PlannedTable<'a> {
+    graph: &'a Graph,
     config: &'a Config,
     planned: Vec<Option<Planned<'a>>>,
+    /// The position of the resource being planned.
+    current: std::cell::Cell<Option<usize>>,
 }
 
 impl<'a> PlannedTable<'a> {
-    fn new(config: &'a Config) -> Self {
+    fn new(graph: &'a Graph) -> Self {
         PlannedTable {
-            config,
+            graph,
+            config: &graph.config,
             planned: std::iter::repeat_with(|| None)
-                .take(config.resources.len())
+                .take(graph.config.resources.len())
                 .collect(),
+            current: std::cell::Cell::new(None),
         }
     }
 
     fn get(&self, address: &Address) -> Option<&Planned<'a>> {
-        let i = self.config.resources.get_index_of(address)?;
+        let near = self.current.get().and_then(|p| {
+            self.graph.dependency_positions(p).find(|&d| {
+                self.config
+                    .resources
+                    .get_index(d)
+                    .is_some_and(|(a, _)| a == address)
+            })
+        });
+        let i = match near {
+            Some(i) => i,
+            None => self.config.resources.get_index_of(address)?,
+        };
         self.planned.get(i)?.as_ref()
     }
 
@@ -94,7 +111,7 @@ pub(crate) fn diff(
     let mut changes = Vec::with_capacity(config.resources.len() + state.deposed.len());
     let mut drift = Vec::new();
     let mut refreshed_out = BTreeMap::new();
-    let mut planned = PlannedTable::new(config);
+    let mut planned = PlannedTable::new(graph);
     // State and live attributes by configuration position (`None`: not in
     // state); whether each resource in state is configured, in state's order.
     let mut current: Vec<Option<(&ResourceState, Option<&Attrs>)>> =
@@ -151,6 +168,7 @@ pub(crate) fn diff(
             let Some(schema) = kinds::schema_of(&r.kind) else {
                 continue;
             };
+            planned.current.set(Some(position));
             let (prior, live) = match current.get(position).copied().flatten() {
                 Some((p, l)) => (Some(p), l),
                 None => (None, None),
@@ -330,6 +348,7 @@ pub(crate) fn diff(
         return Err(PlanError::Blocked(Problems::new(&what, problems)));
     }
 
+    planned.current.set(None);
     let outputs = if opts.destroy {
         BTreeMap::new()
     } else {

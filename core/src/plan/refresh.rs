@@ -120,7 +120,9 @@ pub(crate) async fn refresh_in_order(
     // what a batch found is compared with state before the next is read: a
     // resource unchanged since the last apply keeps no copy, so refreshing a
     // large state holds little beyond the state itself.
-    let reads = by_kind.into_iter().map(|(kind, targets)| async move {
+    let reads = by_kind.into_iter().map(|(kind, mut targets)| async move {
+        // Asked for roughly in id order, as a provider keeps them.
+        targets.sort_by_cached_key(|&(_, id, _)| id_prefix(id));
         let mut lives = Vec::with_capacity(targets.len());
         let mut deposed = Vec::new();
         for batch in targets.chunks(READ_BATCH) {
@@ -169,4 +171,13 @@ pub(crate) async fn refresh_in_order(
         out.deposed.extend(deposed);
     }
     Ok(out)
+}
+
+/// The first eight bytes of an id, as a number that sorts as they do.
+fn id_prefix(id: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    for (b, &c) in bytes.iter_mut().zip(id.as_bytes()) {
+        *b = c;
+    }
+    u64::from_be_bytes(bytes)
 }
