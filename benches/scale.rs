@@ -456,8 +456,9 @@ async fn plan_child(dir: std::path::PathBuf, units: usize) {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     for _ in 0..loops {
+        let config = synthetic(units, UNIT);
         let again = Instant::now();
-        let graph = Graph::build(synthetic(units, UNIT)).unwrap_or_else(|e| panic!("{e}"));
+        let graph = Graph::build(config).unwrap_or_else(|e| panic!("{e}"));
         let p = plan::plan(&graph, &state, &sim, &PlanOptions::default())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
