@@ -8,7 +8,7 @@ use super::{
     PLAN_FORMAT_VERSION,
 };
 use crate::addr::Address;
-use crate::config::{Config, ResourceConfig};
+use crate::config::ResourceConfig;
 use crate::diag::{Problem, Problems};
 use crate::graph::Graph;
 use crate::kinds::{self, recomputed_on_update};
@@ -42,7 +42,6 @@ struct Planned<'a> {
 /// through the configuration's index.
 struct PlannedTable<'a> {
     graph: &'a Graph,
-    config: &'a Config,
     planned: Vec<Option<Planned<'a>>>,
     /// The position of the resource being planned.
     current: std::cell::Cell<Option<usize>>,
@@ -52,7 +51,6 @@ impl<'a> PlannedTable<'a> {
     fn new(graph: &'a Graph) -> Self {
         PlannedTable {
             graph,
-            config: &graph.config,
             planned: std::iter::repeat_with(|| None)
                 .take(graph.config.resources.len())
                 .collect(),
@@ -61,17 +59,15 @@ impl<'a> PlannedTable<'a> {
     }
 
     fn get(&self, address: &Address) -> Option<&Planned<'a>> {
+        let resources = &self.graph.config.resources;
         let near = self.current.get().and_then(|p| {
-            self.graph.dependency_positions(p).find(|&d| {
-                self.config
-                    .resources
-                    .get_index(d)
-                    .is_some_and(|(a, _)| a == address)
-            })
+            self.graph
+                .dependency_positions(p)
+                .find(|&d| resources.get_index(d).is_some_and(|(a, _)| a == address))
         });
         let i = match near {
             Some(i) => i,
-            None => self.config.resources.get_index_of(address)?,
+            None => resources.get_index_of(address)?,
         };
         self.planned.get(i)?.as_ref()
     }
