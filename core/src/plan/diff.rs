@@ -115,8 +115,8 @@ pub(crate) fn diff(
     let mut configured = Vec::with_capacity(state.resources.len());
 
     // Drift: live against state.
-    for ((address, prior), live) in state.resources.iter().zip(&found.lives) {
-        let live = match live {
+    for ((address, prior), found_live) in state.resources.iter().zip(&found.lives) {
+        let live = match found_live {
             Live::Unchanged => Some(&prior.attrs),
             Live::Changed(attrs) => Some(attrs),
             Live::Gone => None,
@@ -127,6 +127,8 @@ pub(crate) fn diff(
             *slot = Some((prior, live));
         }
         match live {
+            // Exactly as recorded: nothing drifted.
+            _ if matches!(found_live, Live::Unchanged) => {}
             None => {
                 drift.push(Drift {
                     address: address.clone(),
