@@ -6,6 +6,11 @@
 //! STRATA_BENCH_MAX=10000 cargo bench --bench scale
 //! ```
 //!
+//! Plans are timed in fresh processes that load the saved state and cloud,
+//! as `strata plan` does: `STRATA_BENCH_PROCESSES` of them (default 3), each
+//! planning both sizes in turn `STRATA_BENCH_REPEAT` times (default 5); the
+//! best time of each size is reported.
+//!
 //! `STRATA_BENCH_DETAIL=1` prints where each plan's time and the plan
 //! process's memory went. For profiling, `STRATA_BENCH_KEEP=DIR` keeps each
 //! size's state and simulated cloud in `DIR/<n>`, and
@@ -161,12 +166,10 @@ fn peak_rss_mb() -> Option<f64> {
 struct Row(String, String, String, bool);
 
 /// An applied graph of `n` resources: its state, in a local backend, and the
-/// simulated cloud holding it, both saved to disk and loaded back.
+/// simulated cloud holding it, both saved to disk.
 struct Applied {
     n: usize,
     dir: tempfile::TempDir,
-    sim: Arc<SimProvider>,
-    state: State,
     best: Duration,
 }
 
@@ -180,43 +183,54 @@ async fn applied(n: usize) -> Applied {
     assert_eq!(state.resources.len(), n);
     sim.save_snapshot(&dir.path().join("sim"))
         .unwrap_or_else(|e| panic!("{e}"));
-    drop((graph, state, sim));
-    // Plans run on the state and cloud as a `strata plan` process has them:
-    // loaded from disk, not as they were left in memory by the apply.
-    let state = backend
+    Applied {
+        n,
+        dir,
+        best: Duration::MAX,
+    }
+}
+
+/// A state and simulated cloud as a `strata plan` process has them: loaded
+/// from disk into a fresh heap.
+struct Loaded {
+    n: usize,
+    state: State,
+    sim: SimProvider,
+    best: Duration,
+}
+
+async fn load(dir: &std::path::Path, n: usize) -> Loaded {
+    let state = LocalBackend::new(dir)
         .load()
         .await
         .ok()
         .flatten()
-        .unwrap_or_else(|| panic!("no state in {}", dir.path().display()));
+        .unwrap_or_else(|| panic!("no state in {}", dir.display()));
     assert_eq!(state.resources.len(), n);
-    let sim = Arc::new(
-        SimProvider::open(&dir.path().join("sim"), SimOptions::instant())
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
-    Applied {
+    let sim = SimProvider::open(&dir.join("sim"), SimOptions::instant())
+        .unwrap_or_else(|e| panic!("{e}"));
+    Loaded {
         n,
-        dir,
-        sim,
         state,
+        sim,
         best: Duration::MAX,
     }
 }
 
 /// One no-op plan of `a`: validate and build the graph, refresh every
 /// resource (one batched read per kind), diff. Keeps the best time.
-async fn time_noop_plan(a: &mut Applied) {
+async fn time_noop_plan(a: &mut Loaded) {
     let config = synthetic(a.n / 100, UNIT);
     let started = Instant::now();
     let graph = Graph::build(config).unwrap_or_else(|e| panic!("{e}"));
     let built = started.elapsed();
-    let p = plan::plan(&graph, &a.state, a.sim.as_ref(), &PlanOptions::default())
+    let p = plan::plan(&graph, &a.state, &a.sim, &PlanOptions::default())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let elapsed = started.elapsed();
     if std::env::var("STRATA_BENCH_DETAIL").is_ok() {
         let refreshed = Instant::now();
-        drop(plan::refresh(&a.state, a.sim.as_ref()).await);
+        drop(plan::refresh(&a.state, &a.sim).await);
         eprintln!(
             "{}: {elapsed:?} (graph {built:?}, refresh and diff {:?}; refresh alone {:?})",
             a.n,
@@ -227,6 +241,48 @@ async fn time_noop_plan(a: &mut Applied) {
     assert!(!p.has_changes(), "the plan of an applied graph is empty");
     drop((graph, p));
     a.best = a.best.min(elapsed);
+}
+
+/// `scale --time-plans REPEAT DIR N [DIR N]`: loads each applied graph,
+/// plans them in turn REPEAT times, prints the best time of each in ms.
+async fn time_plans_child(args: &[String]) {
+    let repeats: usize = args.first().and_then(|r| r.parse().ok()).unwrap_or(1);
+    let mut loaded = Vec::new();
+    for pair in args[1..].chunks(2) {
+        let n = pair.get(1).and_then(|n| n.parse().ok()).unwrap_or(0);
+        loaded.push(load(std::path::Path::new(&pair[0]), n).await);
+    }
+    for _ in 0..repeats {
+        for l in &mut loaded {
+            time_noop_plan(l).await;
+        }
+    }
+    let best: Vec<String> = loaded
+        .iter()
+        .map(|l| format!("{}", l.best.as_secs_f64() * 1000.0))
+        .collect();
+    println!("{}", best.join(" "));
+}
+
+/// Times the no-op plans of `sizes` in a fresh process (see
+/// [`time_plans_child`]) and keeps each one's best.
+fn time_plans_in_child(sizes: &mut [&mut Applied], repeats: usize) {
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("--time-plans").arg(repeats.to_string());
+    for a in sizes.iter() {
+        cmd.arg(a.dir.path()).arg(a.n.to_string());
+    }
+    let out = cmd
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "the timing process failed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for (a, ms) in sizes.iter_mut().zip(text.split_whitespace()) {
+        let ms: f64 = ms.parse().unwrap_or_else(|e| panic!("{e}: {text}"));
+        a.best = a.best.min(Duration::from_secs_f64(ms / 1000.0));
+    }
 }
 
 /// Memory: what a `strata plan` process holds, measured in a fresh process
@@ -278,21 +334,27 @@ async fn bench() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
+    let processes: usize = std::env::var("STRATA_BENCH_PROCESSES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
 
-    // Both sizes are applied first, then planned in turn, so that each plan
-    // starts with the caches holding the other's data (as a fresh `strata
-    // plan` process would) and a slow spell of a shared machine hits both.
+    // Both sizes are applied and saved first. Their plans are timed in
+    // fresh processes that load them from disk, as `strata plan` does (not
+    // in this process's heap, which the applies have left fragmented): in
+    // each, the sizes are planned in turn, so that each plan starts with the
+    // caches holding the other's data and a slow spell of a shared machine
+    // hits both. The best of all is kept.
     let mut small = applied(10_000).await;
     let mut large = if max >= 100_000 {
         Some(applied(100_000).await)
     } else {
         None
     };
-    for _ in 0..repeats {
-        time_noop_plan(&mut small).await;
-        if let Some(large) = large.as_mut() {
-            time_noop_plan(large).await;
-        }
+    for _ in 0..processes {
+        let mut sizes = vec![&mut small];
+        sizes.extend(large.as_mut());
+        time_plans_in_child(&mut sizes, repeats);
     }
     rows.push(plan_row(&small, Duration::from_millis(100)));
     if let Some(large) = &large {
@@ -469,6 +531,14 @@ async fn plan_child(dir: std::path::PathBuf, units: usize) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--time-plans") {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        rt.block_on(time_plans_child(&args[2..]));
+        return;
+    }
     if args.get(1).map(String::as_str) == Some("--plan-child") {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
