@@ -150,7 +150,15 @@ impl Graph {
         for (from, to) in edges {
             dag.update_edge(NodeIndex::new(from), NodeIndex::new(to), ());
         }
-        for cycle in find_cycles(&dag) {
+        // Dependency order; a graph with a cycle leaves some resources out,
+        // and only then are the cycles looked for, to report them.
+        let positions = stable_toposort(&dag);
+        let cycles = if positions.len() < dag.node_count() {
+            find_cycles(&dag)
+        } else {
+            Vec::new()
+        };
+        for cycle in cycles {
             let path: Vec<String> = cycle.iter().map(|a| format!("`{a}`")).collect();
             let mut p = Problem::new(
                 "strata::graph::cycle",
@@ -175,7 +183,6 @@ impl Graph {
                 .to_string();
             return Err(Problems::new(&what, problems));
         }
-        let positions = stable_toposort(&dag);
         let order = positions
             .iter()
             .map(|&i| dag[NodeIndex::new(i)].clone())
@@ -402,7 +409,7 @@ fn check_cross_resource(config: &Config) -> Vec<Problem> {
 
 /// Dependencies first; among resources ready at the same time, the one
 /// declared first comes first (Kahn's algorithm with a min-heap of node indices,
-/// which follow declaration order). The graph is known to be acyclic.
+/// which follow declaration order). Resources on or behind a cycle are left out.
 fn stable_toposort(dag: &DiGraph<Address, ()>) -> Vec<usize> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
@@ -531,6 +538,41 @@ mod tests {
             cycle.message.contains("`x`") && cycle.message.contains("`y`"),
             "{}",
             cycle.message
+        );
+    }
+
+    #[test]
+    fn a_cycle_is_reported_alone_and_resources_behind_it_are_not() {
+        // `self` depends on itself; `a` and `b` on each other; `c` only
+        // depends on `a`, so it is behind a cycle without being on one.
+        let vpc = |name: &str, deps: &[&str]| {
+            let mut r = ResourceConfig::new(addr(name), VPC).with("cidr_block", "10.0.0.0/16");
+            r.depends_on = deps.iter().map(|d| addr(d)).collect();
+            r
+        };
+        let mut c = Config::new("t");
+        c.add(vpc("ok", &[]));
+        c.add(vpc("self", &["self"]));
+        c.add(vpc("a", &["b"]));
+        c.add(vpc("b", &["a"]));
+        c.add(vpc("c", &["a", "ok"]));
+        let err = Graph::build(c).unwrap_err();
+        let cycles: Vec<_> = err
+            .problems
+            .iter()
+            .filter(|p| p.code == "strata::graph::cycle")
+            .map(|p| p.message.as_str())
+            .collect();
+        assert_eq!(cycles.len(), 2, "{cycles:?}");
+        assert!(
+            cycles.iter().any(|m| m.contains("`self` → `self`")),
+            "{cycles:?}"
+        );
+        assert!(
+            cycles
+                .iter()
+                .any(|m| m.contains("`a`") && m.contains("`b`") && !m.contains("`c`")),
+            "{cycles:?}"
         );
     }
 
