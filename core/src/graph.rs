@@ -347,9 +347,10 @@ fn check_reference(config: &Config, reference: &Reference) -> (Option<usize>, Op
 fn check_cross_resource(config: &Config) -> Vec<Problem> {
     let mut out = Vec::new();
     let source = config.source.as_ref();
-    let lit =
-        |r: &ResourceConfig, a: &str| r.attrs.get(a).and_then(Value::as_str).map(str::to_string);
-    let primaries: BTreeSet<String> = config
+    fn lit<'a>(r: &'a ResourceConfig, a: &str) -> Option<&'a str> {
+        r.attrs.get(a).and_then(Value::as_str)
+    }
+    let primaries: BTreeSet<&str> = config
         .resources
         .values()
         .filter(|r| r.kind == kinds::DB_INSTANCE)
@@ -364,7 +365,7 @@ fn check_cross_resource(config: &Config) -> Vec<Problem> {
                 };
                 let (Some(vpc), Some(cidr)) = (vpc, lit(r, "cidr_block")) else { continue };
                 let (Some(vpc_cidr), true) = (lit(vpc, "cidr_block"), vpc.kind == kinds::VPC) else { continue };
-                if let (Ok(outer), Ok(inner)) = (kinds::check_cidr(&vpc_cidr), kinds::check_cidr(&cidr)) {
+                if let (Ok(outer), Ok(inner)) = (kinds::check_cidr(vpc_cidr), kinds::check_cidr(cidr)) {
                     if !outer.contains(&inner) {
                         out.push(
                             Problem::new(
@@ -378,7 +379,7 @@ fn check_cross_resource(config: &Config) -> Vec<Problem> {
                 }
             }
             kinds::DB_INSTANCE => match r.attrs.get("replicate_source_db") {
-                Some(Value::String(primary)) if !primaries.contains(primary.as_str()) => out.push(
+                Some(Value::String(primary)) if !primaries.contains(&primary.as_str()) => out.push(
                     Problem::new(
                         "strata::graph::unknown_primary",
                         format!("`{}` is a replica of `{primary}`, but no DB instance has that identifier", r.address),
