@@ -95,6 +95,11 @@ pub struct Lifecycle {
     /// Attributes whose changes are ignored after creation.
     #[serde(default)]
     pub ignore_changes: Vec<String>,
+    /// A change that forces replacement of this stateful resource (a
+    /// database, a cache, an instance) may be applied without
+    /// `--allow-replace`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_replace: bool,
 }
 
 /// One resource as configured.

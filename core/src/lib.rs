@@ -19,6 +19,7 @@
 pub mod addr;
 pub mod apply;
 pub mod attrs;
+pub mod compare;
 pub mod config;
 pub mod diag;
 pub mod drill;

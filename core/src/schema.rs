@@ -1,9 +1,12 @@
 //! Per-kind schemas: which attributes exist, which are required, optional or
-//! computed, which force replacement and which are sensitive.
+//! computed, which force replacement (and why) and which are sensitive, how a
+//! configured value is compared with what AWS reports, and which AWS API
+//! members each attribute stands for (checked against AWS's own service
+//! models by `core/tests/aws_model.rs`).
 
 use std::time::Duration;
 
-use crate::value::Value;
+use crate::value::{Attrs, Value};
 
 /// The type of an attribute.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,6 +64,9 @@ pub struct Field {
     pub ty: AttrType,
     /// Whether the field must be given.
     pub required: bool,
+    /// AWS's value when the field is left out: filled in, so that removing
+    /// a setting puts AWS's default back.
+    pub default: Option<Default>,
 }
 
 impl Field {
@@ -70,6 +76,7 @@ impl Field {
             name,
             ty,
             required: true,
+            default: None,
         }
     }
     /// An optional field.
@@ -78,6 +85,16 @@ impl Field {
             name,
             ty,
             required: false,
+            default: None,
+        }
+    }
+    /// An optional field with AWS's default.
+    pub const fn or(name: &'static str, ty: AttrType, default: Default) -> Self {
+        Self {
+            name,
+            ty,
+            required: false,
+            default: Some(default),
         }
     }
 }
@@ -118,8 +135,62 @@ impl Default {
     }
 }
 
+/// Whether changing an attribute replaces the resource, and why.
+#[derive(Debug, Clone, Copy)]
+pub enum Replace {
+    /// Changed in place.
+    Never,
+    /// Every change replaces the resource. The reason says why AWS cannot
+    /// change it in place (shown in the plan and the book).
+    Always(&'static str),
+    /// A change replaces the resource only when the test holds for the
+    /// desired and live attributes; otherwise it is changed in place.
+    When(&'static str, fn(&Attrs, &Attrs) -> bool),
+}
+
+impl Replace {
+    /// Why the attribute may force replacement (`None`: it never does).
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            Replace::Never => None,
+            Replace::Always(r) | Replace::When(r, _) => Some(r),
+        }
+    }
+}
+
+/// How a configured value is compared with the one AWS reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    /// Equal values (numbers by value).
+    Exact,
+    /// An engine version: `16` matches any `16.x`, and a newer minor
+    /// version of the same major one (an AWS minor upgrade) is not a change.
+    Version,
+    /// A KMS key given as a key id, key ARN, alias name or alias ARN
+    /// matches AWS's key ARN for the same key.
+    KmsKey,
+    /// A list that is a set: order does not matter.
+    Set,
+    /// A replica's source: a replica promoted outside Strata (live value
+    /// unset) is adopted as it is, not recreated.
+    ReplicaSource,
+}
+
+/// The AWS API member an attribute stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Member {
+    /// The attribute's name without underscores, compared case-insensitively
+    /// (`db_subnet_group_name` is `DBSubnetGroupName`).
+    Derived,
+    /// A member with another name.
+    Named(&'static str),
+    /// A setting of Strata's own that no AWS call takes; the text says what
+    /// Strata does with it.
+    Strata(&'static str),
+}
+
 /// One attribute of a kind.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct AttrSchema {
     /// Attribute name (snake_case, as in the Terraform AWS provider).
     pub name: &'static str,
@@ -127,8 +198,15 @@ pub struct AttrSchema {
     pub ty: AttrType,
     /// Who sets it.
     pub mode: Mode,
-    /// Changing it replaces the resource instead of updating it in place.
-    pub force_new: bool,
+    /// Whether changing it replaces the resource instead of updating it.
+    pub replace: Replace,
+    /// How the configured value is compared with the live one.
+    pub compare: Compare,
+    /// The AWS API member it stands for.
+    pub member: Member,
+    /// With `apply_immediately = false`, AWS applies a change of it in the
+    /// next maintenance window.
+    pub deferred: bool,
     /// Never written to state, never printed.
     pub sensitive: bool,
     /// Default when unset (optional attributes only).
@@ -146,7 +224,10 @@ impl AttrSchema {
             name,
             ty,
             mode,
-            force_new: false,
+            replace: Replace::Never,
+            compare: Compare::Exact,
+            member: Member::Derived,
+            deferred: false,
             sensitive: false,
             default: None,
             doc,
@@ -165,9 +246,45 @@ impl AttrSchema {
     pub const fn computed(name: &'static str, ty: AttrType, doc: &'static str) -> Self {
         Self::new(name, ty, Mode::Computed, doc)
     }
-    /// Marks the attribute as forcing replacement.
-    pub const fn force_new(mut self) -> Self {
-        self.force_new = true;
+    /// Marks the attribute as forcing replacement, saying why AWS cannot
+    /// change it in place.
+    pub const fn force_new(mut self, reason: &'static str) -> Self {
+        self.replace = Replace::Always(reason);
+        self
+    }
+    /// Marks the attribute as forcing replacement only when `test(desired,
+    /// live)` holds.
+    pub const fn force_new_when(
+        mut self,
+        reason: &'static str,
+        test: fn(&Attrs, &Attrs) -> bool,
+    ) -> Self {
+        self.replace = Replace::When(reason, test);
+        self
+    }
+    /// Whether the attribute can ever force replacement.
+    pub const fn is_force_new(&self) -> bool {
+        !matches!(self.replace, Replace::Never)
+    }
+    /// Compares configured and live values this way.
+    pub const fn compare(mut self, c: Compare) -> Self {
+        self.compare = c;
+        self
+    }
+    /// The AWS API member has another name than the attribute.
+    pub const fn member(mut self, name: &'static str) -> Self {
+        self.member = Member::Named(name);
+        self
+    }
+    /// A setting of Strata's own, taken by no AWS call.
+    pub const fn strata(mut self, what: &'static str) -> Self {
+        self.member = Member::Strata(what);
+        self
+    }
+    /// AWS applies a change in the maintenance window unless asked to apply
+    /// it immediately.
+    pub const fn deferred(mut self) -> Self {
+        self.deferred = true;
         self
     }
     /// Marks the attribute as sensitive.
@@ -187,6 +304,21 @@ impl AttrSchema {
     }
 }
 
+/// The AWS API calls behind a kind, by their names in AWS's service model.
+#[derive(Debug, Clone, Copy)]
+pub struct Api {
+    /// The service model's name (`rds`, `elasticache`, `ec2`, ...).
+    pub service: &'static str,
+    /// Calls that create the resource.
+    pub create: &'static [&'static str],
+    /// Calls that change it in place.
+    pub update: &'static [&'static str],
+    /// Calls that read it.
+    pub read: &'static [&'static str],
+    /// Calls that delete it.
+    pub delete: &'static [&'static str],
+}
+
 /// How the engine treats a kind as a whole.
 #[derive(Debug, Clone, Copy)]
 pub struct KindSchema {
@@ -202,6 +334,11 @@ pub struct KindSchema {
     pub ready_timeout: Duration,
     /// How many operations on this kind may run at once.
     pub concurrency: usize,
+    /// It holds data (a database, a cache, an instance's disks): replacing
+    /// it is refused unless explicitly allowed.
+    pub stateful: bool,
+    /// The AWS calls behind it.
+    pub api: Api,
 }
 
 impl KindSchema {

@@ -237,6 +237,14 @@ impl Value {
         }
     }
 
+    /// The entries, mutably, if this is a map.
+    pub fn as_map_mut(&mut self) -> Option<&mut Attrs> {
+        match self {
+            Value::Map(map) => Some(map),
+            _ => None,
+        }
+    }
+
     /// Whether two values are the same, treating `1` and `1.0` as equal.
     pub fn same_as(&self, other: &Value) -> bool {
         match (self, other) {

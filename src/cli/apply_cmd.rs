@@ -33,6 +33,11 @@ pub struct ApplyArgs {
     /// Limit the apply to ADDR and what it depends on (repeatable).
     #[arg(long = "target", value_name = "ADDR")]
     pub targets: Vec<String>,
+    /// Allow this apply to replace the stateful resource ADDR (a DB instance,
+    /// a replication group, an instance), losing its data (repeatable).
+    /// Without it, a plan that replaces one is refused.
+    #[arg(long = "allow-replace", value_name = "ADDR")]
+    pub allow_replace: Vec<String>,
 }
 
 /// Options of `strata destroy`.
@@ -60,6 +65,7 @@ pub async fn apply(source: &ConfigSource, args: ApplyArgs) -> Result<ExitCode> {
         targets: args.targets,
         destroy: false,
         plan_file: args.plan_file,
+        allow_replace: args.allow_replace,
     };
     run.go(source, "apply").await
 }
@@ -72,6 +78,7 @@ pub async fn destroy(source: &ConfigSource, args: DestroyArgs) -> Result<ExitCod
         targets: args.targets,
         destroy: true,
         plan_file: None,
+        allow_replace: Vec::new(),
     };
     run.go(source, "destroy").await
 }
@@ -83,6 +90,7 @@ struct Run {
     targets: Vec<String>,
     destroy: bool,
     plan_file: Option<PathBuf>,
+    allow_replace: Vec<String>,
 }
 
 impl Run {
@@ -137,6 +145,13 @@ impl Run {
         } else {
             print!("{}", render::human(&plan));
         }
+        let allow_replace = self
+            .allow_replace
+            .iter()
+            .map(|a| super::state_cmd::parse_addr(a))
+            .collect::<Result<Vec<_>>>()?;
+        // Refused before asking: a plan that loses data is never one keypress away.
+        plan.check_data_replacements(&allow_replace)?;
         let outputs_changed = !self.destroy && outputs_differ(&plan, &state);
         if !plan.has_changes() && plan.refreshed.is_empty() && !outputs_changed {
             return Ok(ExitCode::SUCCESS);
@@ -163,6 +178,7 @@ impl Run {
             stack: plan.stack.clone(),
             cancel: Some(cancel_rx),
             timeout_scale: 1.0,
+            allow_replace,
         };
         let report = apply::apply(
             &plan,

@@ -49,8 +49,8 @@ pub fn validate(source: &ConfigSource, list_kinds: bool) -> Result<ExitCode> {
                     Mode::Computed => "computed",
                 };
                 let mut flags = vec![mode];
-                if a.force_new {
-                    flags.push("forces replacement");
+                if a.is_force_new() {
+                    flags.push("may force replacement");
                 }
                 if a.sensitive {
                     flags.push("sensitive");

@@ -46,7 +46,7 @@ pub enum StateCommand {
     },
 }
 
-fn parse_addr(s: &str) -> Result<Address> {
+pub(super) fn parse_addr(s: &str) -> Result<Address> {
     Address::parse(s).map_err(|e| {
         miette!(
             code = "strata::cli::address",

@@ -35,6 +35,10 @@ pub struct ApplyOptions {
     pub cancel: Option<watch::Receiver<bool>>,
     /// Multiplies every kind's readiness timeout (tests shorten it).
     pub timeout_scale: f64,
+    /// Stateful resources (databases, caches, instances) this apply may
+    /// replace; any other replacement of one is refused
+    /// ([`Plan::check_data_replacements`]).
+    pub allow_replace: Vec<Address>,
 }
 
 impl Default for ApplyOptions {
@@ -44,6 +48,7 @@ impl Default for ApplyOptions {
             stack: String::new(),
             cancel: None,
             timeout_scale: 1.0,
+            allow_replace: Vec::new(),
         }
     }
 }
@@ -115,6 +120,10 @@ pub enum ApplyError {
         /// The state's lineage.
         state_lineage: String,
     },
+    /// The plan replaces a stateful resource nobody allowed to be replaced.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    ReplacesData(#[from] crate::plan::DataReplacement),
     /// Persisting state failed; the apply stopped.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -174,6 +183,7 @@ pub async fn apply(
     observer: Arc<dyn Observer>,
 ) -> Result<ApplyReport, ApplyError> {
     check_fresh(plan, &state)?;
+    plan.check_data_replacements(&opts.allow_replace)?;
     let started = Instant::now();
     let mut p = Persister {
         backend,

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::ec2::TAGS;
-use crate::schema::{AttrSchema as A, AttrType as T, Default as D, Field as F, KindSchema};
+use crate::schema::{Api, AttrSchema as A, AttrType as T, Default as D, Field as F, KindSchema};
 
 /// One metric a metric-math alarm reads (PutMetricAlarm's `MetricStat`).
 pub(super) const METRIC_STAT: T = T::Object(&[
@@ -39,7 +39,8 @@ pub(super) static METRIC_ALARM: KindSchema = KindSchema {
     kind: super::METRIC_ALARM,
     doc: "A CloudWatch alarm on one metric, or on a metric-math expression.",
     attrs: &[
-        A::required("alarm_name", T::String, "Alarm name.").force_new(),
+        A::required("alarm_name", T::String, "Alarm name.")
+            .force_new("PutMetricAlarm knows an alarm by its name: a new name is a new alarm."),
         A::optional(
             "namespace",
             T::String,
@@ -94,4 +95,12 @@ pub(super) static METRIC_ALARM: KindSchema = KindSchema {
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(300),
     concurrency: 10,
+    stateful: false,
+    api: Api {
+        service: "monitoring",
+        create: &["PutMetricAlarm"],
+        update: &["PutMetricAlarm"],
+        read: &["DescribeAlarms"],
+        delete: &["DeleteAlarms"],
+    },
 };

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::schema::{AttrSchema as A, AttrType as T, Default as D, Field as F, KindSchema};
+use crate::schema::{
+    Api, AttrSchema as A, AttrType as T, Compare, Default as D, Field as F, KindSchema,
+};
 
 pub(super) const TAGS: A = A::optional(
     "tags",
@@ -30,7 +32,7 @@ pub(super) static VPC: KindSchema = KindSchema {
             T::String,
             "IPv4 CIDR block, e.g. 10.0.0.0/16.",
         )
-        .force_new(),
+        .force_new("A VPC's primary CIDR block is fixed: AWS can only associate more blocks."),
         A::optional(
             "enable_dns_hostnames",
             T::Bool,
@@ -45,15 +47,26 @@ pub(super) static VPC: KindSchema = KindSchema {
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(300),
     concurrency: 5,
+    stateful: false,
+    api: Api {
+        service: "ec2",
+        create: &["CreateVpc"],
+        update: &["ModifyVpcAttribute"],
+        read: &["DescribeVpcs", "DescribeVpcAttribute"],
+        delete: &["DeleteVpc"],
+    },
 };
 
 pub(super) static SUBNET: KindSchema = KindSchema {
     kind: super::SUBNET,
     doc: "A subnet of a VPC in one availability zone.",
     attrs: &[
-        A::required("vpc_id", T::String, "The VPC.").force_new(),
-        A::required("cidr_block", T::String, "IPv4 CIDR block inside the VPC's.").force_new(),
-        A::required("availability_zone", T::String, "e.g. us-east-1a.").force_new(),
+        A::required("vpc_id", T::String, "The VPC.")
+            .force_new("A subnet belongs to one VPC for its life."),
+        A::required("cidr_block", T::String, "IPv4 CIDR block inside the VPC's.")
+            .force_new("AWS cannot change a subnet's CIDR block."),
+        A::required("availability_zone", T::String, "e.g. us-east-1a.")
+            .force_new("A subnet lives in one AZ for its life."),
         A::optional(
             "map_public_ip_on_launch",
             T::Bool,
@@ -66,6 +79,14 @@ pub(super) static SUBNET: KindSchema = KindSchema {
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(300),
     concurrency: 10,
+    stateful: false,
+    api: Api {
+        service: "ec2",
+        create: &["CreateSubnet"],
+        update: &["ModifySubnetAttribute"],
+        read: &["DescribeSubnets"],
+        delete: &["DeleteSubnet"],
+    },
 };
 
 pub(super) static INTERNET_GATEWAY: KindSchema = KindSchema {
@@ -79,13 +100,22 @@ pub(super) static INTERNET_GATEWAY: KindSchema = KindSchema {
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(300),
     concurrency: 5,
+    stateful: false,
+    api: Api {
+        service: "ec2",
+        create: &["CreateInternetGateway"],
+        update: &["AttachInternetGateway", "DetachInternetGateway"],
+        read: &["DescribeInternetGateways"],
+        delete: &["DeleteInternetGateway"],
+    },
 };
 
 pub(super) static ROUTE_TABLE: KindSchema = KindSchema {
     kind: super::ROUTE_TABLE,
     doc: "A route table with its routes and subnet associations.",
     attrs: &[
-        A::required("vpc_id", T::String, "The VPC.").force_new(),
+        A::required("vpc_id", T::String, "The VPC.")
+            .force_new("A route table belongs to one VPC for its life."),
         A::optional(
             "routes",
             T::List(&T::Object(&[
@@ -100,32 +130,67 @@ pub(super) static ROUTE_TABLE: KindSchema = KindSchema {
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(300),
     concurrency: 10,
+    stateful: false,
+    api: Api {
+        service: "ec2",
+        create: &["CreateRouteTable"],
+        update: &[
+            "CreateRoute",
+            "ReplaceRoute",
+            "DeleteRoute",
+            "AssociateRouteTable",
+            "DisassociateRouteTable",
+        ],
+        read: &["DescribeRouteTables"],
+        delete: &["DeleteRouteTable"],
+    },
 };
 
 pub(super) static SECURITY_GROUP: KindSchema = KindSchema {
     kind: super::SECURITY_GROUP,
     doc: "A security group with its ingress and egress rules.",
     attrs: &[
-        A::required("name", T::String, "Group name, unique in the VPC.").force_new(),
+        A::required("name", T::String, "Group name, unique in the VPC.")
+            .member("GroupName")
+            .force_new("AWS cannot rename a security group."),
         A::optional("description", T::String, "Description.")
-            .force_new()
+            .force_new("AWS cannot change a security group's description after creation.")
             .default(D::Str("Managed by Strata")),
-        A::required("vpc_id", T::String, "The VPC.").force_new(),
-        A::optional("ingress", T::List(&RULE), "Inbound rules."),
-        A::optional("egress", T::List(&RULE), "Outbound rules."),
+        A::required("vpc_id", T::String, "The VPC.")
+            .force_new("A security group belongs to one VPC for its life."),
+        A::optional(
+            "ingress",
+            T::List(&RULE),
+            "Inbound rules: a set (order does not matter); an edit revokes only removed rules and authorizes only new ones.",
+        )
+        .member("IpPermissions")
+        .compare(Compare::Set),
+        A::optional("egress", T::List(&RULE), "Outbound rules: a set, like `ingress`.")
+            .member("IpPermissionsEgress")
+            .compare(Compare::Set),
         TAGS,
         A::computed("arn", T::String, "ARN."),
     ],
     create_before_destroy: true,
     ready_timeout: Duration::from_secs(300),
     concurrency: 10,
+    stateful: false,
+    api: Api {
+        service: "ec2",
+        create: &["CreateSecurityGroup"],
+        update: &["AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress"],
+        read: &["DescribeSecurityGroups"],
+        delete: &["DeleteSecurityGroup"],
+    },
 };
 
 pub(super) static LAUNCH_TEMPLATE: KindSchema = KindSchema {
     kind: super::LAUNCH_TEMPLATE,
     doc: "A launch template; each change in place makes a new version.",
     attrs: &[
-        A::required("name", T::String, "Template name.").force_new(),
+        A::required("name", T::String, "Template name.")
+            .member("LaunchTemplateName")
+            .force_new("AWS cannot rename a launch template."),
         A::required("image_id", T::String, "AMI id."),
         A::required("instance_type", T::String, "e.g. t3.micro."),
         A::optional("user_data", T::String, "User data script."),
@@ -142,22 +207,51 @@ pub(super) static LAUNCH_TEMPLATE: KindSchema = KindSchema {
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(300),
     concurrency: 10,
+    stateful: false,
+    api: Api {
+        service: "ec2",
+        create: &["CreateLaunchTemplate"],
+        update: &["CreateLaunchTemplateVersion", "ModifyLaunchTemplate"],
+        read: &["DescribeLaunchTemplates", "DescribeLaunchTemplateVersions"],
+        delete: &["DeleteLaunchTemplate"],
+    },
 };
 
 pub(super) static INSTANCE: KindSchema = KindSchema {
     kind: super::INSTANCE,
     doc: "An EC2 instance in one subnet.",
     attrs: &[
-        A::required("ami", T::String, "AMI id.").force_new(),
+        A::required("ami", T::String, "AMI id.")
+            .member("ImageId")
+            .force_new("An instance boots from its AMI once: a new image needs a new instance."),
         A::required(
             "instance_type",
             T::String,
             "e.g. t3.micro (changed in place: stop, modify, start).",
         ),
-        A::required("subnet_id", T::String, "The subnet; it decides the AZ.").force_new(),
-        A::optional("security_group_ids", STRINGS, "Security groups."),
-        A::optional("user_data", T::String, "User data script.").force_new(),
-        A::optional("key_name", T::String, "SSH key pair name.").force_new(),
+        A::required("subnet_id", T::String, "The subnet; it decides the AZ.")
+            .force_new("An instance cannot move to another subnet or AZ."),
+        A::optional("security_group_ids", STRINGS, "Security groups.")
+            .member("SecurityGroupIds")
+            .compare(Compare::Set),
+        A::optional(
+            "user_data",
+            T::String,
+            "User data script (changed in place: stop, modify, start).",
+        )
+        .force_new_when(
+            "`user_data_replace_on_change = true` asks for a new instance instead of stop, ModifyInstanceAttribute, start.",
+            replace_on_user_data,
+        ),
+        A::optional(
+            "user_data_replace_on_change",
+            T::Bool,
+            "Replace the instance when user_data changes, instead of stopping, modifying and starting it.",
+        )
+        .strata("decides how a user_data change is made")
+        .default(D::Bool(false)),
+        A::optional("key_name", T::String, "SSH key pair name.")
+            .force_new("AWS cannot change an instance's key pair after launch."),
         TAGS,
         A::computed("arn", T::String, "ARN."),
         A::computed("availability_zone", T::String, "The AZ it runs in."),
@@ -167,4 +261,17 @@ pub(super) static INSTANCE: KindSchema = KindSchema {
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(600),
     concurrency: 20,
+    stateful: true,
+    api: Api {
+        service: "ec2",
+        create: &["RunInstances"],
+        update: &["ModifyInstanceAttribute", "StopInstances", "StartInstances"],
+        read: &["DescribeInstances"],
+        delete: &["TerminateInstances"],
+    },
 };
+
+/// A user_data change replaces the instance only when asked to.
+fn replace_on_user_data(desired: &crate::value::Attrs, _live: &crate::value::Attrs) -> bool {
+    desired.get("user_data_replace_on_change") == Some(&crate::value::Value::Bool(true))
+}

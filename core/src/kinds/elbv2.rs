@@ -3,27 +3,39 @@
 use std::time::Duration;
 
 use super::ec2::TAGS;
-use crate::schema::{AttrSchema as A, AttrType as T, Default as D, Field as F, KindSchema};
+use crate::schema::{
+    Api, AttrSchema as A, AttrType as T, Compare, Default as D, Field as F, KindSchema,
+};
 
 pub(super) static LOAD_BALANCER: KindSchema = KindSchema {
     kind: super::LOAD_BALANCER,
     doc: "An application load balancer across subnets in several AZs.",
     attrs: &[
-        A::required("name", T::String, "Load balancer name.").force_new(),
+        A::required("name", T::String, "Load balancer name.")
+            .force_new("AWS cannot rename a load balancer."),
         A::optional("internal", T::Bool, "Internal instead of internet-facing.")
-            .force_new()
+            .member("Scheme")
+            .force_new(
+                "A load balancer's scheme (internal or internet-facing) is fixed at creation.",
+            )
             .default(D::Bool(false)),
         A::required(
             "subnet_ids",
             T::List(&T::String),
             "Subnets, in at least two AZs.",
-        ),
+        )
+        .member("Subnets")
+        .compare(Compare::Set),
         A::optional(
             "security_group_ids",
             T::List(&T::String),
             "Security groups.",
-        ),
-        A::optional("idle_timeout", T::Int, "Idle timeout in seconds.").default(D::Int(60)),
+        )
+        .member("SecurityGroups")
+        .compare(Compare::Set),
+        A::optional("idle_timeout", T::Int, "Idle timeout in seconds.")
+            .member("Attributes")
+            .default(D::Int(60)),
         TAGS,
         A::computed("arn", T::String, "ARN."),
         A::computed("dns_name", T::String, "Public DNS name."),
@@ -41,41 +53,63 @@ pub(super) static LOAD_BALANCER: KindSchema = KindSchema {
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(900),
     concurrency: 5,
+    stateful: false,
+    api: Api {
+        service: "elbv2",
+        create: &["CreateLoadBalancer"],
+        update: &[
+            "SetSubnets",
+            "SetSecurityGroups",
+            "ModifyLoadBalancerAttributes",
+        ],
+        read: &["DescribeLoadBalancers", "DescribeLoadBalancerAttributes"],
+        delete: &["DeleteLoadBalancer"],
+    },
 };
 
 /// A target group's health check.
+///
+/// Every field has AWS's default for an HTTP target group of an ALB, so
+/// removing a setting puts AWS's default back.
 pub(super) const HEALTH_CHECK: T = T::Object(&[
-    F::opt("path", T::String),
-    F::opt("port", T::String),
-    F::opt("protocol", T::String),
-    F::opt("healthy_threshold", T::Int),
-    F::opt("unhealthy_threshold", T::Int),
-    F::opt("interval", T::Int),
-    F::opt("timeout", T::Int),
-    F::opt("matcher", T::String),
+    F::or("path", T::String, D::Str("/")),
+    F::or("port", T::String, D::Str("traffic-port")),
+    F::or("protocol", T::String, D::Str("HTTP")),
+    F::or("healthy_threshold", T::Int, D::Int(5)),
+    F::or("unhealthy_threshold", T::Int, D::Int(2)),
+    F::or("interval", T::Int, D::Int(30)),
+    F::or("timeout", T::Int, D::Int(5)),
+    F::or("matcher", T::String, D::Str("200")),
 ]);
 
 pub(super) static TARGET_GROUP: KindSchema = KindSchema {
     kind: super::TARGET_GROUP,
     doc: "A target group with a health check.",
     attrs: &[
-        A::required("name", T::String, "Target group name.").force_new(),
-        A::required("port", T::Int, "Port targets receive traffic on.").force_new(),
+        A::required("name", T::String, "Target group name.")
+            .force_new("AWS cannot rename a target group."),
+        A::required("port", T::Int, "Port targets receive traffic on.")
+            .force_new("A target group's port is fixed at creation."),
         A::optional("protocol", T::String, "HTTP or HTTPS.")
-            .force_new()
+            .force_new("A target group's protocol is fixed at creation.")
             .default(D::Str("HTTP")),
-        A::required("vpc_id", T::String, "The VPC.").force_new(),
+        A::required("vpc_id", T::String, "The VPC.")
+            .force_new("A target group belongs to one VPC for its life."),
         A::optional("target_type", T::String, "instance or ip.")
-            .force_new()
+            .force_new("A target group's target type is fixed at creation.")
             .default(D::Str("instance")),
-        A::optional("health_check", HEALTH_CHECK, "Health check settings."),
+        A::optional("health_check", HEALTH_CHECK, "Health check settings.")
+            .member("HealthCheckPath"),
         A::optional("deregistration_delay", T::Int, "Seconds to drain a target.")
+            .member("Attributes")
             .default(D::Int(300)),
         A::optional(
             "target_ids",
             T::List(&T::String),
             "Instances registered directly (ASGs register their own).",
-        ),
+        )
+        .member("Targets")
+        .compare(Compare::Set),
         TAGS,
         A::computed("arn", T::String, "ARN."),
         A::computed(
@@ -87,31 +121,54 @@ pub(super) static TARGET_GROUP: KindSchema = KindSchema {
     create_before_destroy: true,
     ready_timeout: Duration::from_secs(300),
     concurrency: 10,
+    stateful: false,
+    api: Api {
+        service: "elbv2",
+        create: &["CreateTargetGroup"],
+        update: &[
+            "ModifyTargetGroup",
+            "ModifyTargetGroupAttributes",
+            "RegisterTargets",
+            "DeregisterTargets",
+        ],
+        read: &["DescribeTargetGroups", "DescribeTargetGroupAttributes"],
+        delete: &["DeleteTargetGroup"],
+    },
 };
 
 /// One weighted target of a listener's `forward` action.
 pub(super) const FORWARD: T = T::Object(&[
     F::req("target_group_arn", T::String),
-    F::opt("weight", T::Int),
+    F::or("weight", T::Int, D::Int(1)),
 ]);
 
 pub(super) static LISTENER: KindSchema = KindSchema {
     kind: super::LISTENER,
     doc: "A listener forwarding to one or more weighted target groups.",
     attrs: &[
-        A::required("load_balancer_arn", T::String, "The load balancer.").force_new(),
+        A::required("load_balancer_arn", T::String, "The load balancer.")
+            .force_new("A listener belongs to one load balancer for its life."),
         A::required("port", T::Int, "Listening port."),
         A::optional("protocol", T::String, "HTTP or HTTPS.").default(D::Str("HTTP")),
         A::optional("certificate_arn", T::String, "Certificate for HTTPS."),
         A::required(
             "forward",
             T::List(&FORWARD),
-            "Weighted target groups (weights change in place: the blue/green flip).",
-        ),
+            "Weighted target groups (weights change in place: the blue/green flip; weight defaults to 1).",
+        )
+        .member("DefaultActions"),
         TAGS,
         A::computed("arn", T::String, "ARN."),
     ],
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(300),
     concurrency: 5,
+    stateful: false,
+    api: Api {
+        service: "elbv2",
+        create: &["CreateListener"],
+        update: &["ModifyListener"],
+        read: &["DescribeListeners"],
+        delete: &["DeleteListener"],
+    },
 };

@@ -1,80 +1,176 @@
 //! RDS kinds: DB subnet groups and PostgreSQL instances (primaries and read replicas).
+//!
+//! A DB instance holds a database: only what AWS cannot change in place
+//! forces replacement, and each such attribute says why.
 
 use std::time::Duration;
 
 use super::ec2::TAGS;
-use crate::schema::{AttrSchema as A, AttrType as T, Default as D, KindSchema};
+use crate::schema::{Api, AttrSchema as A, AttrType as T, Compare, Default as D, KindSchema};
+use crate::value::{Attrs, Value};
 
 pub(super) static DB_SUBNET_GROUP: KindSchema = KindSchema {
     kind: super::DB_SUBNET_GROUP,
     doc: "The subnets (in at least two AZs) a database may be placed in.",
     attrs: &[
-        A::required("name", T::String, "Group name.").force_new(),
+        A::required(
+            "name",
+            T::String,
+            "Group name (lower case: AWS stores it so).",
+        )
+        .member("DBSubnetGroupName")
+        .force_new(
+            "ModifyDBSubnetGroup takes the name only to find the group: AWS cannot rename it.",
+        ),
         A::required(
             "subnet_ids",
             T::List(&T::String),
             "Subnets in at least two AZs.",
-        ),
-        A::optional("description", T::String, "Description.").default(D::Str("Managed by Strata")),
+        )
+        .compare(Compare::Set),
+        A::optional("description", T::String, "Description.")
+            .member("DBSubnetGroupDescription")
+            .default(D::Str("Managed by Strata")),
         TAGS,
-        A::computed("arn", T::String, "ARN."),
+        A::computed("arn", T::String, "ARN.").member("DBSubnetGroupArn"),
     ],
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(300),
     concurrency: 5,
+    stateful: false,
+    api: Api {
+        service: "rds",
+        create: &["CreateDBSubnetGroup"],
+        update: &["ModifyDBSubnetGroup"],
+        read: &["DescribeDBSubnetGroups"],
+        delete: &["DeleteDBSubnetGroup"],
+    },
 };
 
 pub(super) static DB_INSTANCE: KindSchema = KindSchema {
     kind: super::DB_INSTANCE,
     doc: "A PostgreSQL DB instance: a primary, or a read replica of another instance.",
     attrs: &[
-        A::required("identifier", T::String, "DB instance identifier.").force_new(),
+        A::required(
+            "identifier",
+            T::String,
+            "DB instance identifier (lower case: AWS stores it so).",
+        )
+        .member("DBInstanceIdentifier")
+        .force_new(
+            "ModifyDBInstance takes DBInstanceIdentifier only to find the instance; a rename \
+             (NewDBInstanceIdentifier) moves the endpoint every client uses, so a new identifier \
+             is a new instance.",
+        ),
         A::optional("engine", T::String, "Only `postgres`.")
-            .force_new()
+            .force_new(
+                "ModifyDBInstance's Engine only converts RDS for Oracle to a multitenant \
+                 database: another engine needs a new instance.",
+            )
             .default(D::Str("postgres")),
         A::optional(
             "engine_version",
             T::String,
-            "e.g. 16.4 (upgraded in place).",
+            "`16` (any 16.x) or `16.4`; upgraded in place, a major version only with \
+             allow_major_version_upgrade; an AWS minor upgrade is not a change.",
         )
-        .default(D::Str("16.4")),
+        .compare(Compare::Version)
+        .deferred()
+        .default(D::Str("16")),
+        A::optional(
+            "auto_minor_version_upgrade",
+            T::Bool,
+            "Let AWS upgrade minor versions in the maintenance window.",
+        )
+        .default(D::Bool(true)),
+        A::optional(
+            "allow_major_version_upgrade",
+            T::Bool,
+            "Allow a change of engine_version to another major version (irreversible).",
+        )
+        .default(D::Bool(false)),
         A::required(
             "instance_class",
             T::String,
             "e.g. db.t4g.medium (changed in place).",
-        ),
-        A::optional("allocated_storage", T::Int, "GiB of storage.").default(D::Int(20)),
+        )
+        .member("DBInstanceClass")
+        .deferred(),
+        A::optional(
+            "allocated_storage",
+            T::Int,
+            "GiB of storage (grown in place).",
+        )
+        .deferred()
+        .default(D::Int(20)),
         A::optional("storage_encrypted", T::Bool, "Encrypt storage at rest.")
-            .force_new()
+            .force_new(
+                "AWS cannot encrypt or decrypt an existing instance's storage: it takes a \
+                 snapshot, an encrypted copy and a restore.",
+            )
             .default(D::Bool(true)),
-        A::optional("kms_key_id", T::String, "KMS key for storage encryption.").force_new(),
-        A::optional("multi_az", T::Bool, "A standby in another AZ.").default(D::Bool(false)),
+        A::optional(
+            "kms_key_id",
+            T::String,
+            "KMS key for storage encryption: a key id, key ARN, alias name or alias ARN.",
+        )
+        .compare(Compare::KmsKey)
+        .force_new(
+            "AWS cannot move an instance's storage to another KMS key: it takes a snapshot \
+             copy under the new key and a restore.",
+        ),
+        A::optional("multi_az", T::Bool, "A standby in another AZ.")
+            .member("MultiAZ")
+            .deferred()
+            .default(D::Bool(false)),
         A::optional(
             "availability_zone",
             T::String,
-            "The AZ (replicas: pick distinct ones).",
+            "The AZ of a single-AZ instance (replicas: pick distinct ones).",
         )
-        .force_new(),
-        A::optional("db_subnet_group_name", T::String, "The DB subnet group.").force_new(),
+        .force_new(
+            "ModifyDBInstance has no AvailabilityZone: a single-AZ instance stays in its AZ.",
+        ),
+        A::optional(
+            "db_subnet_group_name",
+            T::String,
+            "The DB subnet group (changed in place).",
+        )
+        .deferred(),
         A::optional(
             "vpc_security_group_ids",
             T::List(&T::String),
             "Security groups.",
-        ),
-        A::optional("db_name", T::String, "Database created at launch.").force_new(),
-        A::optional("username", T::String, "Master user name.").force_new(),
+        )
+        .compare(Compare::Set),
+        A::optional("db_name", T::String, "Database created at launch.")
+            .member("DBName")
+            .force_new(
+                "AWS creates the database named DBName once, at launch: no call renames it.",
+            ),
+        A::optional("username", T::String, "Master user name.")
+            .member("MasterUsername")
+            .force_new("AWS cannot change the master user name of an instance."),
         A::optional(
             "password",
             T::String,
             "Master password: never stored in state or printed.",
         )
+        .member("MasterUserPassword")
         .sensitive(),
         A::optional(
             "replicate_source_db",
             T::String,
-            "Identifier of the primary this instance replicates.",
+            "Identifier of the primary this instance replicates. Removing it promotes the \
+             replica in place; a replica promoted outside Strata is adopted as it is.",
         )
-        .force_new(),
+        .member("SourceDBInstanceIdentifier")
+        .compare(Compare::ReplicaSource)
+        .force_new_when(
+            "A new source means a new replica (removing the source promotes it in place with \
+             PromoteReadReplica).",
+            becomes_replica_of_another,
+        ),
         A::optional(
             "backup_retention_period",
             T::Int,
@@ -93,21 +189,42 @@ pub(super) static DB_INSTANCE: KindSchema = KindSchema {
             "final_snapshot_identifier",
             T::String,
             "Name of the final snapshot.",
-        ),
+        )
+        .member("FinalDBSnapshotIdentifier"),
         A::optional(
             "apply_immediately",
             T::Bool,
-            "Apply modifications now, not in the maintenance window.",
+            "Apply modifications now instead of in the next maintenance window (AWS's default \
+             is the window).",
         )
-        .default(D::Bool(true)),
+        .default(D::Bool(false)),
         TAGS,
-        A::computed("arn", T::String, "ARN."),
-        A::computed("endpoint", T::String, "host:port."),
+        A::computed("arn", T::String, "ARN.").member("DBInstanceArn"),
+        A::computed("endpoint", T::String, "host:port.").member("Endpoint"),
         A::computed("address", T::String, "Host name."),
         A::computed("port", T::Int, "Port."),
-        A::computed("status", T::String, "creating, available, ..."),
+        A::computed("status", T::String, "creating, available, ...").member("DBInstanceStatus"),
     ],
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(3600),
     concurrency: 5,
+    stateful: true,
+    api: Api {
+        service: "rds",
+        create: &["CreateDBInstance", "CreateDBInstanceReadReplica"],
+        update: &["ModifyDBInstance", "PromoteReadReplica"],
+        read: &["DescribeDBInstances"],
+        delete: &["DeleteDBInstance"],
+    },
 };
+
+/// Replacement for a replica source: only when the instance is to replicate
+/// a source it does not replicate now. Removing the source promotes in place.
+fn becomes_replica_of_another(desired: &Attrs, live: &Attrs) -> bool {
+    match desired.get("replicate_source_db") {
+        None | Some(Value::Null) => false,
+        Some(want) => live
+            .get("replicate_source_db")
+            .is_some_and(|have| *have != Value::Null && have != want),
+    }
+}

@@ -194,6 +194,8 @@ fn check_value(name: &str, value: &Value, region: &str, out: &mut Vec<AttrProble
         ("identifier" | "replication_group_id", Value::String(s)) => {
             if let Err(msg) = check_identifier(s, 63) {
                 bad(msg, "use 1-63 letters, digits or hyphens, starting with a letter, no `--`, not ending in `-`");
+            } else if let Some(problem) = upper_case(name, s) {
+                out.push(problem);
             }
         }
         ("comparison_operator", Value::String(s)) if !COMPARISONS.contains(&s.as_str()) => {
@@ -350,6 +352,83 @@ fn is_class(s: &str, prefix: Option<&str>) -> bool {
     family_ok && size_ok
 }
 
+/// AWS stores RDS and ElastiCache identifiers in lower case: a create with
+/// upper case succeeds, and a read by the name given then finds nothing.
+fn upper_case(name: &str, s: &str) -> Option<AttrProblem> {
+    s.chars().any(|c| c.is_ascii_uppercase()).then(|| {
+        let lower = s.to_ascii_lowercase();
+        AttrProblem::new(
+            Some(name),
+            format!("`{s}` has upper case: AWS would store it as `{lower}`"),
+            Some(format!(
+                "write `{lower}`: AWS lower-cases this identifier, so Strata could not find the resource under the name given"
+            )),
+        )
+    })
+}
+
+/// Puts values in the form AWS reports them: load balancer protocols in
+/// upper case, security group rule protocols in lower case with `all` as
+/// `-1`.
+fn normalize(kind: &str, name: &str, value: &mut Value) {
+    fn upper(v: &mut Value) {
+        if let Value::String(s) = v {
+            if s.chars().any(|c| c.is_ascii_lowercase()) {
+                *s = s.to_ascii_uppercase().into();
+            }
+        }
+    }
+    match (kind, name) {
+        (super::TARGET_GROUP | super::LISTENER, "protocol") => upper(value),
+        (super::TARGET_GROUP, "health_check") => {
+            if let Some(p) = value.as_map_mut().and_then(|m| m.get_mut("protocol")) {
+                upper(p);
+            }
+        }
+        (super::SECURITY_GROUP, "ingress" | "egress") => {
+            let Value::List(rules) = value else { return };
+            for rule in rules.iter_mut() {
+                let Some(p) = rule.as_map_mut().and_then(|m| m.get_mut("protocol")) else {
+                    continue;
+                };
+                if let Value::String(s) = p {
+                    let lower = s.to_ascii_lowercase();
+                    *s = if lower == "all" {
+                        "-1".into()
+                    } else {
+                        lower.into()
+                    };
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Fills in the defaults of object fields the configuration left out, in
+/// objects and lists of objects.
+fn fill_field_defaults(ty: &AttrType, value: &mut Value) {
+    match (ty, value) {
+        (AttrType::Object(fields), Value::Map(map)) => {
+            for f in fields.iter() {
+                match (map.get_mut(f.name), f.default) {
+                    (Some(v), _) => fill_field_defaults(&f.ty, v),
+                    (None, Some(d)) => {
+                        map.insert(f.name.into(), d.value());
+                    }
+                    (None, None) => {}
+                }
+            }
+        }
+        (AttrType::List(elem), Value::List(items)) => {
+            for item in items.iter_mut() {
+                fill_field_defaults(elem, item);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn check_identifier(s: &str, max: usize) -> Result<(), String> {
     let ok = !s.is_empty()
         && s.len() <= max
@@ -410,7 +489,12 @@ pub fn check_resource(schema: &KindSchema, attrs: &mut Attrs, region: &str) -> V
             ));
         }
         if let Some(v) = attrs.get_mut(a.name) {
-            out.extend(check_attr(a, v, region));
+            normalize(schema.kind, a.name, v);
+            let problems = check_attr(a, v, region);
+            if problems.is_empty() {
+                fill_field_defaults(&a.ty, v);
+            }
+            out.extend(problems);
         } else if let Some(d) = a.default {
             attrs.insert(a.name.into(), d.value());
         }
@@ -428,6 +512,24 @@ fn check_cross(schema: &KindSchema, attrs: &Attrs, out: &mut Vec<AttrProblem>) {
     let int = |k: &str| attrs.get(k).and_then(Value::as_i64);
     let boolean = |k: &str| attrs.get(k).and_then(Value::as_bool);
     match schema.kind {
+        super::DB_SUBNET_GROUP | super::CACHE_SUBNET_GROUP => {
+            if let Some(problem) = attrs
+                .get("name")
+                .and_then(Value::as_str)
+                .and_then(|s| upper_case("name", s))
+            {
+                out.push(problem);
+            }
+        }
+        super::DB_INSTANCE
+            if boolean("multi_az") == Some(true) && attrs.contains_key("availability_zone") =>
+        {
+            out.push(AttrProblem::new(
+                Some("availability_zone"),
+                "a multi-AZ DB instance cannot have an availability_zone: AWS places it and its standby, and a failover moves it",
+                Some("remove availability_zone, or set multi_az = false".into()),
+            ));
+        }
         super::AUTOSCALING_GROUP => {
             if let (Some(min), Some(max)) = (int("min_size"), int("max_size")) {
                 if min > max || min < 0 {

@@ -309,11 +309,16 @@ fn lifecycle(ctx: &mut Ctx, item: &Item, key_span: Option<Range<usize>>) -> Life
                 lifecycle.create_before_destroy = lifecycle_bool(ctx, key, item);
             }
             "ignore_changes" => lifecycle.ignore_changes = ignore_changes(ctx, item),
+            "allow_replace" => {
+                if let Some(b) = lifecycle_bool(ctx, key, item) {
+                    lifecycle.allow_replace = b;
+                }
+            }
             other => ctx.report(
                 LIFECYCLE,
                 format!("unknown lifecycle option `{other}`"),
-                "`lifecycle` accepts `prevent_destroy`, `create_before_destroy` and \
-                 `ignore_changes`",
+                "`lifecycle` accepts `prevent_destroy`, `create_before_destroy`, \
+                 `ignore_changes` and `allow_replace`",
                 super::key_span(table, other),
                 "not a lifecycle option",
             ),

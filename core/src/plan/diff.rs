@@ -8,12 +8,13 @@ use super::{
     PLAN_FORMAT_VERSION,
 };
 use crate::addr::Address;
+use crate::compare;
 use crate::config::ResourceConfig;
 use crate::diag::{Problem, Problems};
 use crate::graph::Graph;
 use crate::kinds::{self, recomputed_on_update};
 use crate::provider::Provider;
-use crate::schema::{KindSchema, Mode};
+use crate::schema::{AttrSchema, KindSchema, Mode, Replace};
 use crate::state::{ResourceState, State};
 use crate::value::{Attrs, Reference, Value};
 
@@ -222,6 +223,19 @@ pub(crate) fn diff(
                         Some("undo the change that forces replacement, or remove prevent_destroy from its lifecycle if you mean it".into()),
                     )
                     .at(source, r.spans.header, "prevent_destroy is set here"),
+                );
+            }
+            if let Some(problem) = major_version_problem(&change, &desired) {
+                problems.push(
+                    problem.at(
+                        source,
+                        r.spans
+                            .attrs
+                            .get("engine_version")
+                            .copied()
+                            .or(r.spans.header),
+                        "engine_version is set here",
+                    ),
                 );
             }
             let after = planned_after(&change, schema, live, desired);
@@ -527,6 +541,25 @@ fn look<'b>(r: &Reference, planned: &'b PlannedTable<'_>, state: &'b State) -> L
     }
 }
 
+/// Whether a configured attribute (references resolved on the fly) equals
+/// the live one, compared as its schema says.
+fn attr_matches(
+    a: &AttrSchema,
+    want: &Value,
+    have: Option<&Value>,
+    planned: &PlannedTable<'_>,
+    state: &State,
+) -> bool {
+    match have {
+        Some(h) => compare::same(a.compare, want, h, &mut |w, h| {
+            matches(w, Some(h), planned, state)
+        }),
+        None => compare::same(a.compare, want, &Value::Null, &mut |w, _| {
+            matches(w, None, planned, state)
+        }),
+    }
+}
+
 /// Whether a configured value (references resolved on the fly) equals a live one.
 fn matches(want: &Value, have: Option<&Value>, planned: &PlannedTable<'_>, state: &State) -> bool {
     let Some(have) = have else {
@@ -583,7 +616,7 @@ fn unchanged(
             }
             continue;
         }
-        if !matches(want, live.get(name), planned, state) {
+        if !attr_matches(a, want, live.get(name), planned, state) {
             return false;
         }
     }
@@ -696,23 +729,28 @@ fn diff_resource(
                         .get(name.as_str())
                         .map(|_| Value::String("(sensitive)".into())),
                     after: Some(want.clone()),
-                    forces_replacement: a.force_new,
+                    forces_replacement: forces_replacement(a, desired, live),
                     sensitive: true,
                 });
             }
             continue;
         }
         let have = live.get(name);
-        let same = match have {
-            Some(h) => want.is_known() && want.same_as(h),
-            None => *want == Value::Null || is_empty_collection(want),
-        };
+        let same = compare::same(
+            a.compare,
+            want,
+            have.unwrap_or(&Value::Null),
+            &mut |w, h| match h {
+                Value::Null if have.is_none() => *w == Value::Null || is_empty_collection(w),
+                h => w.is_known() && w.same_as(h),
+            },
+        );
         if !same {
             attr_changes.push(AttrChange {
                 name: name.to_string(),
                 before: have.cloned(),
                 after: Some(want.clone()),
-                forces_replacement: a.force_new,
+                forces_replacement: forces_replacement(a, desired, live),
                 sensitive: false,
             });
         }
@@ -734,7 +772,7 @@ fn diff_resource(
                 name: name.clone(),
                 before: Some(have.clone()),
                 after: None,
-                forces_replacement: a.force_new,
+                forces_replacement: forces_replacement(a, desired, live),
                 sensitive: a.sensitive,
             });
         }
@@ -753,6 +791,43 @@ fn diff_resource(
     }
     change.changes = attr_changes;
     change
+}
+
+/// A DB engine version change across major versions is irreversible (and
+/// a downgrade impossible): it needs `allow_major_version_upgrade = true`.
+fn major_version_problem(change: &ResourceChange, desired: &Attrs) -> Option<Problem> {
+    if change.kind != kinds::DB_INSTANCE || change.action != Action::Update {
+        return None;
+    }
+    let c = change.changes.iter().find(|c| c.name == "engine_version")?;
+    let (have, want) = (c.before.as_ref()?.as_str()?, c.after.as_ref()?.as_str()?);
+    let (from, to) = (compare::major_version(have), compare::major_version(want));
+    let address = &change.address;
+    if to < from {
+        return Some(Problem::new(
+            "strata::plan::engine_downgrade",
+            format!("`{address}` runs PostgreSQL {have}: AWS cannot downgrade it to {want}"),
+            Some(format!("keep engine_version at {from} or above; going back means restoring a snapshot into a new instance")),
+        ));
+    }
+    let allowed = desired.get("allow_major_version_upgrade") == Some(&Value::Bool(true));
+    (to > from && !allowed).then(|| {
+        Problem::new(
+            "strata::plan::major_upgrade",
+            format!("`{address}` would be upgraded from PostgreSQL {have} to {want}, a major version: this cannot be undone"),
+            Some("set allow_major_version_upgrade = true on it if you mean it (take a snapshot first)".into()),
+        )
+    })
+}
+
+/// Whether a change of `a` replaces the resource, given the desired and
+/// live attributes.
+fn forces_replacement(a: &AttrSchema, desired: &Attrs, live: &Attrs) -> bool {
+    match a.replace {
+        Replace::Never => false,
+        Replace::Always(_) => true,
+        Replace::When(_, test) => test(desired, live),
+    }
 }
 
 fn is_empty_collection(v: &Value) -> bool {

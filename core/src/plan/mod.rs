@@ -120,6 +120,44 @@ pub struct ResourceChange {
     pub reason: Option<String>,
 }
 
+impl ResourceChange {
+    /// Whether this replaces a stateful resource because its configuration
+    /// changed, without a lifecycle opt-in. A replacement of a tainted
+    /// resource (its create never finished) or of a deposed object is not.
+    pub fn replaces_data(&self) -> bool {
+        self.action == Action::Replace
+            && !self.deposed
+            && crate::kinds::schema_of(&self.kind).is_some_and(|s| s.stateful)
+            && self.changes.iter().any(|c| c.forces_replacement)
+            && !self.lifecycle.allow_replace
+            && self.lifecycle.create_before_destroy != Some(true)
+    }
+
+    /// The attributes whose change forces replacement.
+    pub fn forced_by(&self) -> Vec<&str> {
+        self.changes
+            .iter()
+            .filter(|c| c.forces_replacement)
+            .map(|c| c.name.as_str())
+            .collect()
+    }
+}
+
+/// A plan would replace stateful resources (their data is lost) and nobody
+/// allowed it.
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+#[error("this plan replaces stateful resources, losing their data: {resources}")]
+#[diagnostic(
+    code(strata::apply::replaces_data),
+    help("undo the change that forces replacement (the plan names it), or, if losing the data is intended, apply again with {flags} (or set `allow_replace = true` in the resource's lifecycle)")
+)]
+pub struct DataReplacement {
+    /// The resources and the attributes forcing replacement.
+    pub resources: String,
+    /// The flags that would allow it.
+    pub flags: String,
+}
+
 /// A resource whose live state differs from what the state recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Drift {
@@ -216,6 +254,34 @@ impl Plan {
         self.changes
             .iter()
             .find(|c| &c.address == address && !c.deposed)
+    }
+
+    /// Replacements of stateful resources (DB instances, replication
+    /// groups, instances) forced by a configuration change, whose lifecycle
+    /// does not opt in (`allow_replace`, or `create_before_destroy = true`).
+    pub fn data_replacements(&self) -> impl Iterator<Item = &ResourceChange> {
+        self.changes.iter().filter(|c| c.replaces_data())
+    }
+
+    /// Refuses a plan that replaces a stateful resource not in `allowed`.
+    pub fn check_data_replacements(&self, allowed: &[Address]) -> Result<(), DataReplacement> {
+        let refused: Vec<String> = self
+            .data_replacements()
+            .filter(|c| !allowed.contains(&c.address))
+            .map(|c| format!("{} ({})", c.address, c.forced_by().join(", ")))
+            .collect();
+        if refused.is_empty() {
+            return Ok(());
+        }
+        let flags: Vec<String> = self
+            .data_replacements()
+            .filter(|c| !allowed.contains(&c.address))
+            .map(|c| format!("--allow-replace {}", c.address))
+            .collect();
+        Err(DataReplacement {
+            resources: refused.join(", "),
+            flags: flags.join(" "),
+        })
     }
 
     /// Parses a saved plan.

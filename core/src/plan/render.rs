@@ -5,6 +5,7 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::{Action, AttrChange, Plan, ReplaceOrder, ResourceChange};
+use crate::kinds;
 use crate::value::Value;
 
 const SENSITIVE: &str = "(sensitive value)";
@@ -39,6 +40,11 @@ fn headline(c: &ResourceChange) -> String {
     } else {
         c.address.to_string()
     };
+    let loud = if c.replaces_data() {
+        " — ITS DATA IS LOST"
+    } else {
+        ""
+    };
     let verb = match (c.action, c.replace_order) {
         (Action::Create, _) => "will be created".to_string(),
         (Action::Update, _) => "will be updated in place".to_string(),
@@ -52,10 +58,25 @@ fn headline(c: &ResourceChange) -> String {
     };
     match &c.reason {
         Some(r) if c.action != Action::Create || c.reason.is_some() => {
-            format!("  # {what} {verb} ({r})")
+            format!("  # {what} {verb}{loud} ({r})")
         }
-        _ => format!("  # {what} {verb}"),
+        _ => format!("  # {what} {verb}{loud}"),
     }
+}
+
+/// Why an attribute of `kind` forces replacement, from its schema.
+fn replace_reason(kind: &str, attr: &str) -> Option<&'static str> {
+    kinds::schema_of(kind)?.attr(attr)?.replace.reason()
+}
+
+/// Whether a change of `attr` waits for the maintenance window: a deferred
+/// attribute of a resource configured with `apply_immediately = false`.
+fn waits_for_window(change: &ResourceChange, attr: &str) -> bool {
+    change.action == Action::Update
+        && kinds::schema_of(&change.kind)
+            .and_then(|s| s.attr(attr))
+            .is_some_and(|a| a.deferred)
+        && change.config.get("apply_immediately") == Some(&Value::Bool(false))
 }
 
 fn attr_line(out: &mut String, c: &AttrChange, width: usize, action: Action) {
@@ -75,6 +96,50 @@ fn attr_line(out: &mut String, c: &AttrChange, width: usize, action: Action) {
         out.push_str(" # forces replacement");
     }
     out.push('\n');
+}
+
+/// The attribute lines of a change, each with why it forces replacement or
+/// that it waits for the maintenance window.
+fn change_lines(out: &mut String, c: &ResourceChange) {
+    let width = c.changes.iter().map(|a| a.name.len()).max().unwrap_or(0);
+    for a in &c.changes {
+        attr_line(out, a, width, c.action);
+        if a.forces_replacement && c.action == Action::Replace {
+            if let Some(why) = replace_reason(&c.kind, &a.name) {
+                let _ = writeln!(out, "          (why: {why})");
+            }
+        } else if waits_for_window(c, &a.name) {
+            out.pop();
+            out.push_str(" # in the next maintenance window (apply_immediately = false)\n");
+        }
+    }
+}
+
+/// The loud warning for replacements of stateful resources.
+fn data_warning(out: &mut String, plan: &Plan) {
+    let risky: Vec<&ResourceChange> = plan.data_replacements().collect();
+    if risky.is_empty() {
+        return;
+    }
+    out.push_str("\n!! WARNING: this plan REPLACES stateful resources. Their data is LOST:\n");
+    for c in &risky {
+        let _ = writeln!(
+            out,
+            "!!   {} ({}): replaced because {} changed",
+            c.address,
+            c.kind,
+            c.forced_by().join(", ")
+        );
+    }
+    let flags: Vec<String> = risky
+        .iter()
+        .map(|c| format!("--allow-replace {}", c.address))
+        .collect();
+    let _ = writeln!(
+        out,
+        "!! `strata apply` refuses this unless given {} (or the resource's lifecycle sets allow_replace = true).",
+        flags.join(" ")
+    );
 }
 
 /// The plan as a person reads it: drift first, then each change with its
@@ -117,10 +182,7 @@ pub fn human(plan: &Plan) -> String {
             if let (Some(id), false) = (&c.id, c.action == Action::Delete) {
                 let _ = writeln!(out, "        id = {id:?}");
             }
-            let width = c.changes.iter().map(|a| a.name.len()).max().unwrap_or(0);
-            for a in &c.changes {
-                attr_line(&mut out, a, width, c.action);
-            }
+            change_lines(&mut out, c);
             out.push_str("    }\n\n");
         }
     }
@@ -131,6 +193,7 @@ pub fn human(plan: &Plan) -> String {
             "Plan: {add} to add, {change} to change, {destroy} to destroy."
         );
     }
+    data_warning(&mut out, plan);
     let outputs: Vec<_> = plan.outputs.iter().filter(|(_, o)| o.changes()).collect();
     if !outputs.is_empty() {
         out.push_str("\nChanges to outputs:\n");
@@ -192,12 +255,15 @@ pub fn json(plan: &Plan) -> serde_json::Value {
                 "id": c.id,
                 "deposed": c.deposed,
                 "reason": c.reason,
+                "replaces_data": c.replaces_data(),
                 "attributes": c.changes.iter().map(|a| json!({
                     "name": a.name,
                     "before": masked_json(&a.before, a.sensitive),
                     "after": masked_json(&a.after, a.sensitive),
                     "after_unknown": a.after.as_ref().is_some_and(|v| !v.is_known()),
                     "forces_replacement": a.forces_replacement,
+                    "replace_reason": a.forces_replacement.then(|| replace_reason(&c.kind, &a.name)).flatten(),
+                    "in_maintenance_window": waits_for_window(c, &a.name),
                     "sensitive": a.sensitive,
                 })).collect::<Vec<_>>(),
                 "dependencies": c.dependencies,

@@ -340,7 +340,7 @@ web.high_cpu: aws.cloudwatch.metric_alarm
 db.subnets: aws.rds.db_subnet_group
   name = "shop-db"
   subnet_ids = [${public[0].id}, ${public[1].id}]
-db.primary: aws.rds.db_instance Lifecycle { prevent_destroy: true, create_before_destroy: None, ignore_changes: [] }
+db.primary: aws.rds.db_instance Lifecycle { prevent_destroy: true, create_before_destroy: None, ignore_changes: [], allow_replace: false }
   db_subnet_group_name = ${db.subnets.name}
   deletion_protection = true
   identifier = "shop"

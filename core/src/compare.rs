@@ -1,0 +1,189 @@
+//! How a configured value is compared with the one AWS reports
+//! ([`Compare`]): engine versions, KMS key forms, lists that are sets, and
+//! replica sources.
+//!
+//! ```
+//! use strata_core::compare::{kms_key_matches, version_matches};
+//! assert!(version_matches("16", "16.4"));
+//! assert!(version_matches("16.2", "16.4")); // AWS upgraded the minor version
+//! assert!(!version_matches("16.4", "17.1"));
+//! let arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+//! assert!(kms_key_matches("1234abcd-12ab-34cd-56ef-1234567890ab", arn));
+//! assert!(!kms_key_matches("alias/other", arn));
+//! ```
+
+use std::cmp::Ordering;
+
+use crate::schema::Compare;
+use crate::value::Value;
+
+/// Whether `want` (configured, references resolved by `eq`) and `have`
+/// (live) are the same under `compare`. `eq` compares two values exactly
+/// (it may resolve references in `want`).
+pub fn same(
+    compare: Compare,
+    want: &Value,
+    have: &Value,
+    eq: &mut dyn FnMut(&Value, &Value) -> bool,
+) -> bool {
+    match (compare, want, have) {
+        (Compare::Version, Value::String(w), Value::String(h)) => version_matches(w, h),
+        (Compare::KmsKey, Value::String(w), Value::String(h)) => kms_key_matches(w, h),
+        (Compare::Set, Value::List(w), Value::List(h)) => same_set(w, h, eq),
+        (Compare::ReplicaSource, Value::String(_), Value::Null) => true,
+        _ => eq(want, have),
+    }
+}
+
+/// Whether two lists hold the same items, in any order (each item of one
+/// paired with a distinct item of the other).
+fn same_set(want: &[Value], have: &[Value], eq: &mut dyn FnMut(&Value, &Value) -> bool) -> bool {
+    if want.len() != have.len() {
+        return false;
+    }
+    let mut used = vec![false; have.len()];
+    'outer: for w in want {
+        for (i, h) in have.iter().enumerate() {
+            if !used[i] && eq(w, h) {
+                used[i] = true;
+                continue 'outer;
+            }
+        }
+        return false;
+    }
+    true
+}
+
+/// The numeric components of a version (`16.4` → `[16, 4]`); a component
+/// that is not a number counts as 0.
+pub fn version_parts(v: &str) -> Vec<u64> {
+    v.split('.')
+        .map(|p| {
+            p.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+/// Whether version `v` is below `floor` (`7.0.4` is below `[7, 0, 5]`).
+pub fn version_below(v: &str, floor: &[u64]) -> bool {
+    let parts = version_parts(v);
+    compare_parts(&parts, floor) == Ordering::Less
+}
+
+fn compare_parts(a: &[u64], b: &[u64]) -> Ordering {
+    let n = a.len().max(b.len());
+    (0..n)
+        .map(|i| {
+            a.get(i)
+                .copied()
+                .unwrap_or(0)
+                .cmp(&b.get(i).copied().unwrap_or(0))
+        })
+        .find(|o| *o != Ordering::Equal)
+        .unwrap_or(Ordering::Equal)
+}
+
+/// Whether a configured engine version is met by the live one: `16` is met
+/// by any `16.x`, and a newer version of the same major version (a minor
+/// upgrade AWS made) is not a change, so a plan never downgrades.
+pub fn version_matches(want: &str, have: &str) -> bool {
+    if want == have {
+        return true;
+    }
+    let (w, h) = (version_parts(want), version_parts(have));
+    if h.len() >= w.len() && h[..w.len()] == w[..] && !want.is_empty() {
+        return true;
+    }
+    w.first() == h.first() && compare_parts(&h, &w) == Ordering::Greater
+}
+
+/// The major version (`16.4` → 16, `7.1` → 7).
+pub fn major_version(v: &str) -> u64 {
+    version_parts(v).first().copied().unwrap_or(0)
+}
+
+/// Whether a configured KMS key (key id, key ARN, alias name or alias ARN)
+/// names the key AWS reports (usually its key ARN). An alias cannot be
+/// matched to a key ARN without asking KMS: providers report the alias
+/// back when they know it still names the instance's key.
+pub fn kms_key_matches(want: &str, have: &str) -> bool {
+    if want == have {
+        return true;
+    }
+    let tail = |s: &str| -> Option<String> {
+        if let Some(rest) = s.strip_prefix("arn:") {
+            // arn:aws:kms:REGION:ACCOUNT:key/ID or ...:alias/NAME
+            return rest.rsplit(':').next().map(str::to_string);
+        }
+        if s.starts_with("alias/") {
+            return Some(s.to_string());
+        }
+        Some(format!("key/{s}"))
+    };
+    tail(want).is_some() && tail(want) == tail(have)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn eq(a: &Value, b: &Value) -> bool {
+        a.same_as(b)
+    }
+
+    #[test]
+    fn versions_match_by_prefix_and_never_plan_a_downgrade() {
+        assert!(version_matches("16", "16.4"));
+        assert!(version_matches("16.4", "16.4"));
+        assert!(version_matches("16.4", "16.6"), "an AWS minor upgrade");
+        assert!(
+            !version_matches("16.6", "16.4"),
+            "an upgrade the user asks for"
+        );
+        assert!(!version_matches("17", "16.4"));
+        assert!(!version_matches("16", "17.0"));
+        assert!(!version_matches("1", "16.4"));
+        assert!(version_matches("7.1", "7.1.0"));
+        assert!(version_below("7.0.4", &[7, 0, 5]));
+        assert!(!version_below("7.1", &[7, 0, 5]));
+        assert!(!version_below("7.0.5", &[7, 0, 5]));
+    }
+
+    #[test]
+    fn kms_keys_match_in_every_form_aws_accepts() {
+        let arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd";
+        assert!(kms_key_matches("1234abcd", arn));
+        assert!(kms_key_matches(arn, arn));
+        assert!(!kms_key_matches("5678efgh", arn));
+        let alias_arn = "arn:aws:kms:us-east-1:123456789012:alias/shop";
+        assert!(kms_key_matches("alias/shop", alias_arn));
+        assert!(!kms_key_matches("alias/shop", arn));
+    }
+
+    #[test]
+    fn sets_ignore_order_but_not_multiplicity() {
+        let a = Value::List(vec!["x".into(), "y".into(), "y".into()]);
+        let b = Value::List(vec!["y".into(), "x".into(), "y".into()]);
+        let c = Value::List(vec!["y".into(), "x".into(), "x".into()]);
+        assert!(same(Compare::Set, &a, &b, &mut eq));
+        assert!(!same(Compare::Set, &a, &c, &mut eq));
+        assert!(!same(Compare::Exact, &a, &b, &mut eq));
+    }
+
+    #[test]
+    fn a_promoted_replica_is_adopted_but_a_new_source_is_a_change() {
+        let src = Value::from("shop-db");
+        assert!(same(Compare::ReplicaSource, &src, &Value::Null, &mut eq));
+        assert!(!same(
+            Compare::ReplicaSource,
+            &src,
+            &Value::from("other"),
+            &mut eq
+        ));
+    }
+}
