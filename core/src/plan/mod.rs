@@ -8,6 +8,8 @@
 mod diff;
 mod refresh;
 pub mod render;
+#[cfg(test)]
+mod safety_tests;
 
 use std::collections::BTreeMap;
 
