@@ -246,40 +246,26 @@ fn bad_parameters_are_diagnosed_at_their_place() {
     );
 }
 
-#[test]
-fn a_weight_changed_outside_strata_is_drift() {
+/// Changes `address`'s attributes on the sim, as something outside Strata
+/// would (a scaling policy, the console).
+fn change_outside_strata(
+    p: &Project,
+    address: &str,
+    edit: impl FnOnce(&mut strata::core::value::Attrs),
+    changed: &str,
+) {
     use strata::core::provider::{Provider, UpdateRequest};
     use strata::core::value::Value as V;
-    let p = applied();
     let state = p.state();
-    let listener = resource(&state, "web.listener");
-    let id = listener["id"].as_str().unwrap().to_string();
-    let blue = resource(&state, "web.tg_blue")["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let green = resource(&state, "web.tg_green")["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let r = resource(&state, address);
+    let id = r["id"].as_str().unwrap().to_string();
+    let kind = r["kind"].as_str().unwrap().to_string();
     let mut attrs = strata::core::value::Attrs::new();
-    for (k, v) in listener["attrs"].as_object().unwrap() {
+    for (k, v) in r["attrs"].as_object().unwrap() {
         attrs.insert(k.clone().into(), V::from_json(v));
     }
-    let fwd = |tg: &str, w: i64| {
-        V::Map(
-            [
-                ("target_group_arn".to_string(), V::from(tg)),
-                ("weight".to_string(), V::Int(w)),
-            ]
-            .into_iter()
-            .collect(),
-        )
-    };
-    attrs.insert(
-        "forward".into(),
-        V::List(vec![fwd(&blue, 50), fwd(&green, 50)]),
-    );
+    let prior = attrs.clone();
+    edit(&mut attrs);
     let sim = strata::sim::SimProvider::open(
         &p.path().join(".strata/sim"),
         strata::sim::SimOptions::instant(),
@@ -290,18 +276,79 @@ fn a_weight_changed_outside_strata_is_drift() {
         .build()
         .unwrap();
     rt.block_on(sim.update(UpdateRequest {
-        address: strata::core::addr::Address::parse("web.listener").unwrap(),
-        kind: "aws.elbv2.listener".into(),
+        address: strata::core::addr::Address::parse(address).unwrap(),
+        kind,
         id,
-        prior: attrs.clone(),
+        prior,
         attrs,
-        changed: vec!["forward".into()],
+        changed: vec![changed.into()],
         stack: "shop".into(),
     }))
     .unwrap();
-    drop(sim);
+}
+
+#[test]
+fn a_weight_changed_outside_strata_is_drift() {
+    use strata::core::value::Value as V;
+    let p = applied();
+    let state = p.state();
+    let blue = resource(&state, "web.tg_blue")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let green = resource(&state, "web.tg_green")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let fwd = |tg: &str, w: i64| {
+        V::Map(
+            [
+                ("target_group_arn".to_string(), V::from(tg)),
+                ("weight".to_string(), V::Int(w)),
+            ]
+            .into_iter()
+            .collect(),
+        )
+    };
+    change_outside_strata(
+        &p,
+        "web.listener",
+        |a| {
+            a.insert(
+                "forward".into(),
+                V::List(vec![fwd(&blue, 50), fwd(&green, 50)]),
+            );
+        },
+        "forward",
+    );
     let plan = p.plan_json();
     assert_eq!(action_of(&plan, "web.listener"), "update", "{plan}");
     p.run_expect(&["apply", "--yes"], 0);
+    p.run_expect(&["plan", "--detailed-exitcode"], 0);
+}
+
+#[test]
+fn an_apply_keeps_the_capacity_the_scaling_policy_chose() {
+    use strata::core::value::Value as V;
+    let p = applied();
+    // The target-tracking policy scaled the live fleet out from 3 to 5.
+    change_outside_strata(
+        &p,
+        "web.asg_blue",
+        |a| {
+            a.insert("desired_capacity".into(), V::Int(5));
+        },
+        "desired_capacity",
+    );
+    let plan = p.plan_json();
+    assert_eq!(action_of(&plan, "web.asg_blue"), "no-op", "{plan}");
+    // Another change to the group is applied without resetting its size.
+    p.edit(|t| t.replace("max_size = 9", "max_size = 12"));
+    let plan = p.plan_json();
+    assert_eq!(action_of(&plan, "web.asg_blue"), "update", "{plan}");
+    p.run_expect(&["apply", "--yes"], 0);
+    let state = p.state();
+    assert_eq!(attrs(&state, "web.asg_blue")["desired_capacity"], 5);
+    assert_eq!(attrs(&state, "web.asg_blue")["max_size"], 12);
     p.run_expect(&["plan", "--detailed-exitcode"], 0);
 }

@@ -247,6 +247,11 @@ pub async fn apply(
             let change = &plan.changes[op.change];
             let attrs = match op.kind {
                 OpKind::Create | OpKind::Update => match resolve(&change.config, &p.state) {
+                    Ok(a) if op.kind == OpKind::Update => keep_ignored(
+                        a,
+                        &change.lifecycle.ignore_changes,
+                        p.state.resources.get(&op.address),
+                    ),
                     Ok(a) => a,
                     Err(missing) => {
                         let msg = format!(
@@ -517,6 +522,23 @@ fn fail(
             report.skipped.push((skipped, op.address.clone()));
         }
     }
+}
+
+/// An update sends the value the resource has now for each attribute whose
+/// changes are ignored, not the configured one: a provider that sends every
+/// attribute (an ASG's desired capacity, say) must not reset it.
+fn keep_ignored(mut attrs: Attrs, ignored: &[String], prior: Option<&ResourceState>) -> Attrs {
+    for name in ignored {
+        match prior.and_then(|r| r.attrs.get(name.as_str())) {
+            Some(v) => {
+                attrs.insert(name.as_str().into(), v.clone());
+            }
+            None => {
+                attrs.remove(name.as_str());
+            }
+        }
+    }
+    attrs
 }
 
 /// Resolves references against state; `Err` names the first reference with no value.

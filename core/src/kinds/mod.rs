@@ -10,11 +10,13 @@ mod elasticache;
 mod elbv2;
 pub mod metric_math;
 mod rds;
+mod reference;
 pub mod typed;
 mod validate;
 
 use crate::schema::KindSchema;
 
+pub use reference::replacement_reference;
 pub use validate::{check_attr, check_az, check_cidr, check_resource, AttrProblem, AZ_LETTERS};
 
 /// `aws.ec2.vpc`

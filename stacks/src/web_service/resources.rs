@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use strata_core::config::Lifecycle;
 use strata_core::kinds::typed::*;
 use strata_core::value::Value;
 
@@ -318,7 +319,18 @@ pub(super) fn declare(
             (0, fleet.idle_capacity)
         };
         let tg_arn = tgs.get(&color).map(|tg| tg.arn());
-        let asg = s.add(
+        // The live fleet's size is its target-tracking policy's after
+        // creation: an apply must not reset what the policy scaled. The
+        // idle fleet's size is the rollout's to set.
+        let lifecycle = Lifecycle {
+            ignore_changes: if live {
+                vec!["desired_capacity".into()]
+            } else {
+                Vec::new()
+            },
+            ..Lifecycle::default()
+        };
+        let asg = s.add_with(
             &format!("asg_{color}"),
             AutoscalingGroup {
                 name: format!("{n}-{color}"),
@@ -333,6 +345,8 @@ pub(super) fn declare(
                 tags: color_tags.clone(),
                 ..Default::default()
             },
+            lifecycle,
+            [],
         );
         s.add(
             &format!("scaling_{color}"),
