@@ -90,7 +90,21 @@ fn in_place_force_new_and_removal_are_planned_as_update_replace_delete() {
     let human = text(&p.run_expect(&["plan"], 0).stdout);
     assert!(human.contains("# forces replacement"), "{human}");
     assert!(human.contains("(known after apply)"), "{human}");
-    p.run_expect(&["apply", "--yes"], 0);
+    // The instance is stateful: the plan says so loudly, and apply refuses
+    // it (state untouched) until it is named with --allow-replace.
+    assert!(
+        human.contains("web must be replaced — ITS DATA IS LOST"),
+        "{human}"
+    );
+    assert!(human.contains("--allow-replace web"), "{human}");
+    let serial = p.state()["serial"].clone();
+    let refused = p.run_expect(&["apply", "--yes"], 1);
+    let err = text(&refused.stderr);
+    assert!(err.contains("strata::apply::replaces_data"), "{err}");
+    assert!(err.contains("web (subnet_id)"), "{err}");
+    assert_eq!(p.state()["serial"], serial, "nothing was applied");
+    assert_eq!(action_of(&p.plan_json(), "subnet_a"), "replace");
+    p.run_expect(&["apply", "--yes", "--allow-replace", "web"], 0);
     p.run_expect(&["plan", "--detailed-exitcode"], 0);
     let state = p.state();
     assert_eq!(

@@ -129,6 +129,16 @@ pub fn elb_arn_suffix(arn: &str) -> &str {
     }
 }
 
+/// Whether a live object of a stateful kind holds data of its own: a DB
+/// instance that is a read replica does not (its data is its primary's).
+pub fn holds_data(kind: &str, live: &crate::value::Attrs) -> bool {
+    let replica = kind == DB_INSTANCE
+        && live
+            .get("replicate_source_db")
+            .is_some_and(|v| *v != crate::value::Value::Null);
+    schema_of(kind).is_some_and(|s| s.stateful) && !replica
+}
+
 /// Computed attributes whose value changes when the resource is updated in
 /// place (so references to them are unknown until the update is applied).
 pub fn recomputed_on_update(kind: &str) -> &'static [&'static str] {

@@ -15,8 +15,13 @@ pub fn replacement_reference() -> String {
         if k.stateful {
             out.push_str(
                 "Stateful: a replacement loses its data, so `apply` refuses one without \
-                 `--allow-replace` or `lifecycle.allow_replace`.\n\n",
+                 `--allow-replace` or `lifecycle.allow_replace`",
             );
+            out.push_str(if k.kind == super::DB_INSTANCE {
+                " (not for a read replica, whose data is copied from its primary again).\n\n"
+            } else {
+                ".\n\n"
+            });
         }
         let forced: Vec<_> = k.attrs.iter().filter(|a| a.is_force_new()).collect();
         if forced.is_empty() {

@@ -201,6 +201,7 @@ pub(crate) fn diff(
                         prior_dependencies: Vec::new(),
                         lifecycle: Default::default(),
                         reason: None,
+                        holds_data: true,
                     });
                     planned.set(
                         position,
@@ -330,6 +331,7 @@ pub(crate) fn diff(
             } else {
                 Some("no longer in the configuration".into())
             },
+            holds_data: kinds::holds_data(&prior.kind, &prior.attrs),
         });
     }
     for d in &state.deposed {
@@ -351,6 +353,7 @@ pub(crate) fn diff(
             } else {
                 "old object left by a create-before-destroy replacement".into()
             }),
+            holds_data: kinds::holds_data(&d.resource.kind, &d.resource.attrs),
         });
     }
     changes.extend(deletes);
@@ -651,6 +654,7 @@ fn diff_resource(
         prior_dependencies: prior.map(|p| p.dependencies.clone()).unwrap_or_default(),
         lifecycle: r.lifecycle.clone(),
         reason: None,
+        holds_data: live.is_none_or(|l| kinds::holds_data(&r.kind, l)),
     };
     let creation = || -> Vec<AttrChange> {
         desired

@@ -120,15 +120,28 @@ pub struct ResourceChange {
     /// Why this action, when it is not obvious.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The object holds data of its own that a replacement loses (false for
+    /// a read replica, whose data is copied from its primary again).
+    #[serde(
+        default = "holds_data_unless_known",
+        skip_serializing_if = "Clone::clone"
+    )]
+    pub holds_data: bool,
+}
+
+fn holds_data_unless_known() -> bool {
+    true
 }
 
 impl ResourceChange {
-    /// Whether this replaces a stateful resource because its configuration
-    /// changed, without a lifecycle opt-in. A replacement of a tainted
-    /// resource (its create never finished) or of a deposed object is not.
+    /// Whether this replaces a stateful resource holding data of its own
+    /// because its configuration changed, without a lifecycle opt-in. A
+    /// replacement of a tainted resource (its create never finished), of a
+    /// read replica or of a deposed object is not.
     pub fn replaces_data(&self) -> bool {
         self.action == Action::Replace
             && !self.deposed
+            && self.holds_data
             && crate::kinds::schema_of(&self.kind).is_some_and(|s| s.stateful)
             && self.changes.iter().any(|c| c.forces_replacement)
             && !self.lifecycle.allow_replace

@@ -239,7 +239,8 @@ fn removing_the_replica_source_promotes_in_place_and_a_promoted_replica_is_adopt
     )
     .unwrap();
     assert_eq!(action(&p), Action::NoOp);
-    // Another source: a new replica, refused without an opt-in.
+    // Another source: a new replica. A replica holds no data of its own (it
+    // is copied from the primary again), so it is not refused.
     let p = plan_with(
         kinds::DB_INSTANCE,
         &db(&[("replicate_source_db", "other-primary".into())]),
@@ -248,6 +249,17 @@ fn removing_the_replica_source_promotes_in_place_and_a_promoted_replica_is_adopt
     )
     .unwrap();
     assert_eq!(action(&p), Action::Replace);
+    assert!(!it(&p).replaces_data());
+    assert!(p.check_data_replacements(&[]).is_ok());
+    // A primary whose new configuration makes it a replica of another one
+    // would lose its own data: refused.
+    let p = plan_with(
+        kinds::DB_INSTANCE,
+        &db(&[("kms_key_id", "9999ffff-00aa".into())]),
+        json!({"kms_key_id": ARN}),
+        with_primaries,
+    )
+    .unwrap();
     assert!(it(&p).replaces_data());
 }
 
