@@ -16,7 +16,7 @@ mod validate;
 
 use crate::schema::KindSchema;
 
-pub use reference::replacement_reference;
+pub use reference::{attribute_table, replacement_reference};
 pub use validate::{check_attr, check_az, check_cidr, check_resource, AttrProblem, AZ_LETTERS};
 
 /// `aws.ec2.vpc`

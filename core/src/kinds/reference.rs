@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::schema::{Compare, Replace};
+use crate::schema::{AttrType, Compare, Mode, Replace};
+use crate::value::Value;
 
 /// A Markdown section per kind: the attributes that can force replacement
 /// with the reason for each, the attributes compared specially, and those
@@ -72,6 +73,84 @@ pub fn replacement_reference() -> String {
     out
 }
 
+/// The attribute table of one kind for the resource reference
+/// (`book/src/resources.md`): type, mode, notes (replacement, comparison,
+/// maintenance window, sensitivity, default) and description.
+pub fn attribute_table(kind: &crate::schema::KindSchema) -> String {
+    let mut out = String::from(
+        "| Attribute | Type | Mode | Notes | Description |\n|---|---|---|---|---|\n\
+         | `id` | string | computed | | The cloud id. |\n",
+    );
+    for a in kind.attrs {
+        let mode = match a.mode {
+            Mode::Required => "required",
+            Mode::Optional => "optional",
+            Mode::Computed => "computed",
+        };
+        let mut notes = Vec::new();
+        match a.replace {
+            Replace::Always(_) => notes.push("forces replacement".to_string()),
+            Replace::When(_, _) => notes.push("may force replacement".to_string()),
+            Replace::Never => {}
+        }
+        match a.compare {
+            Compare::Exact => {}
+            Compare::Version => notes.push("compared as a version".into()),
+            Compare::KmsKey => notes.push("any key form".into()),
+            Compare::Set => notes.push("a set".into()),
+            Compare::ReplicaSource => notes.push("a promoted replica is adopted".into()),
+        }
+        if a.deferred {
+            notes.push("maintenance window".into());
+        }
+        if a.sensitive {
+            notes.push("sensitive".into());
+        }
+        if let Some(d) = a.default {
+            let v = match d.value() {
+                Value::String(s) => s.to_string(),
+                other => other.to_string(),
+            };
+            notes.push(format!("default `{v}`"));
+        }
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {mode} | {} | {} |",
+            a.name,
+            type_text(&a.ty),
+            notes.join("; "),
+            a.doc
+        );
+    }
+    out
+}
+
+fn type_text(ty: &AttrType) -> String {
+    match ty {
+        AttrType::String => "string".into(),
+        AttrType::Int => "integer".into(),
+        AttrType::Float => "number".into(),
+        AttrType::Bool => "boolean".into(),
+        AttrType::List(t) => format!("list of {}", type_text(t)),
+        AttrType::Map(t) => format!("table of {}", type_text(t)),
+        AttrType::Object(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    let star = if f.required { "*" } else { "" };
+                    let default = match f.default.map(|d| d.value()) {
+                        Some(Value::String(s)) => format!(" (default `{s}`)"),
+                        Some(v) => format!(" (default `{v}`)"),
+                        None => String::new(),
+                    };
+                    format!("`{}`{star}: {}{default}", f.name, type_text(&f.ty))
+                })
+                .collect();
+            format!("table {{{}}}", fields.join(", "))
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -102,5 +181,34 @@ mod tests {
         }
         assert!(want.contains("`kms_key_id` | always | AWS cannot move"));
         assert!(want.contains("`transit_encryption_enabled` | sometimes |"));
+    }
+
+    /// `book/src/resources.md` holds each kind's attribute table as the
+    /// schema gives it (`STRATA_BLESS=1` writes them).
+    #[test]
+    fn the_resource_reference_matches_the_schemas() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../book/src/resources.md");
+        let mut page = std::fs::read_to_string(path).unwrap();
+        let mut stale = Vec::new();
+        for k in crate::kinds::ALL {
+            let begin = format!("<!-- generated: attributes of {} -->\n", k.kind);
+            let start = page
+                .find(&begin)
+                .unwrap_or_else(|| panic!("resources.md has no table marker for {}", k.kind))
+                + begin.len();
+            let end = start + page[start..].find(END).expect("the end marker");
+            let want = attribute_table(k);
+            if page[start..end] != want {
+                stale.push(k.kind);
+                page.replace_range(start..end, &want);
+            }
+        }
+        if !stale.is_empty() {
+            if std::env::var_os("STRATA_BLESS").is_some() {
+                std::fs::write(path, page).unwrap();
+            } else {
+                panic!("book/src/resources.md is out of date for {stale:?}: run `STRATA_BLESS=1 cargo test -p strata-core --lib reference`");
+            }
+        }
     }
 }

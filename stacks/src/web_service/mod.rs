@@ -113,7 +113,7 @@ impl WebService {
             desired_capacity: 3,
             cpu_target: 50.0,
             db_instance_class: "db.t4g.medium".into(),
-            db_engine_version: "16.4".into(),
+            db_engine_version: "16".into(),
             db_allocated_storage: 50,
             db_replicas: 2,
             db_password: Sensitive::new("change-me-in-a-vault"),

@@ -71,8 +71,10 @@ pub struct Instance {
     pub subnet_id: Input<SubnetId>,
     /// Security groups.
     pub security_group_ids: Vec<Input<SecurityGroupId>>,
-    /// User data script.
+    /// User data script (changed in place: stop, modify, start).
     pub user_data: Option<String>,
+    /// Replace the instance when user_data changes (default `false`).
+    pub user_data_replace_on_change: Option<bool>,
     /// SSH key pair name.
     pub key_name: Option<String>,
     /// Tags.
@@ -88,6 +90,10 @@ impl ResourceSpec for Instance {
             .set("subnet_id", self.subnet_id)
             .list("security_group_ids", self.security_group_ids)
             .opt("user_data", self.user_data)
+            .opt(
+                "user_data_replace_on_change",
+                self.user_data_replace_on_change,
+            )
             .opt("key_name", self.key_name)
             .tags(self.tags)
             .build()
@@ -136,6 +142,8 @@ pub struct AutoscalingGroup {
     pub health_check_type: Option<String>,
     /// Seconds before health checks count (default 300).
     pub health_check_grace_period: Option<i64>,
+    /// Delete without draining its instances first (default `false`).
+    pub force_delete: Option<bool>,
     /// Tags.
     pub tags: BTreeMap<String, String>,
 }
@@ -154,6 +162,7 @@ impl ResourceSpec for AutoscalingGroup {
             .opt("desired_capacity", self.desired_capacity)
             .opt("health_check_type", self.health_check_type)
             .opt("health_check_grace_period", self.health_check_grace_period)
+            .opt("force_delete", self.force_delete)
             .tags(self.tags)
             .build()
     }

@@ -89,8 +89,13 @@ pub struct DbInstance {
     pub skip_final_snapshot: Option<bool>,
     /// Name of the final snapshot.
     pub final_snapshot_identifier: Option<String>,
-    /// Apply modifications now, not in the maintenance window (default `true`).
+    /// Apply modifications now, not in the maintenance window (default
+    /// `false`, as in AWS).
     pub apply_immediately: Option<bool>,
+    /// Let AWS upgrade minor versions in the maintenance window (default `true`).
+    pub auto_minor_version_upgrade: Option<bool>,
+    /// Allow an engine_version change to another major version (default `false`).
+    pub allow_major_version_upgrade: Option<bool>,
     /// Tags.
     pub tags: BTreeMap<String, String>,
 }
@@ -135,6 +140,14 @@ impl ResourceSpec for DbInstance {
             .opt("skip_final_snapshot", self.skip_final_snapshot)
             .opt("final_snapshot_identifier", self.final_snapshot_identifier)
             .opt("apply_immediately", self.apply_immediately)
+            .opt(
+                "auto_minor_version_upgrade",
+                self.auto_minor_version_upgrade,
+            )
+            .opt(
+                "allow_major_version_upgrade",
+                self.allow_major_version_upgrade,
+            )
             .tags(self.tags)
             .build()
     }
@@ -225,8 +238,12 @@ pub struct ReplicationGroup {
     pub security_group_ids: Vec<Input<SecurityGroupId>>,
     /// Port (default 6379).
     pub port: Option<i64>,
-    /// AZ of each node, primary first.
+    /// AZs of the nodes (a set).
     pub preferred_cache_cluster_azs: Vec<String>,
+    /// `preferred` or `required` (in-transit encryption changed in place from 7.0.5).
+    pub transit_encryption_mode: Option<String>,
+    /// A final snapshot taken when the group is deleted.
+    pub final_snapshot_identifier: Option<String>,
     /// Tags.
     pub tags: BTreeMap<String, String>,
 }
@@ -254,6 +271,8 @@ impl ResourceSpec for ReplicationGroup {
                 "transit_encryption_enabled",
                 self.transit_encryption_enabled,
             )
+            .opt("transit_encryption_mode", self.transit_encryption_mode)
+            .opt("final_snapshot_identifier", self.final_snapshot_identifier)
             .opt("subnet_group_name", self.subnet_group_name)
             .list("security_group_ids", self.security_group_ids)
             .opt("port", self.port)
