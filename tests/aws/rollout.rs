@@ -36,7 +36,7 @@ use crate::support::{moto, sdk, Project};
 
 /// `examples/web_service.toml` on the AWS provider, without `user_data`
 /// (see the module docs).
-fn web_service_on_aws() -> String {
+pub fn web_service_on_aws() -> String {
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web_service.toml"),
     )

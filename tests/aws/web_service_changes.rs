@@ -1,0 +1,89 @@
+//! Routine changes to the web service on moto never replace a data store:
+//! the whole stack of `examples/web_service.toml` applies with
+//! `kind = "aws"`, then each change is planned as an in-place update (or a
+//! diagnostic), applied, read back through the SDK, and the plan after it
+//! is empty.
+//!
+//! - PostgreSQL 16 is asked for as `16`: whatever 16.x the cloud runs, the
+//!   plan stays empty.
+//! - The cache's replica count goes from 2 to 1: IncreaseReplicaCount /
+//!   DecreaseReplicaCount on the same group, never a new group.
+//! - A copy named with upper case (`Shop`) is refused with a diagnostic
+//!   before anything is created: AWS would store its identifiers in lower
+//!   case and Strata could not find them again.
+//!
+//! Subnet-group moves, replica promotion, user data and rule order are
+//! covered kind by kind in `rds_safety.rs` and `in_place.rs`.
+
+use serde_json::Value;
+use strata_aws::sdk::{elasticache, rds};
+
+use crate::quickstart::id_of;
+use crate::rollout::web_service_on_aws;
+use crate::support::{moto, sdk, Project};
+
+fn plan_json(p: &Project) -> Value {
+    serde_json::from_str(&p.ok(&["plan", "--json"])).unwrap()
+}
+
+/// The planned action of `address`.
+fn action(plan: &Value, address: &str) -> String {
+    plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == address && c["deposed"] != true)
+        .map(|c| c["action"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("{address} is not in the plan: {plan}"))
+}
+
+/// No change of the plan replaces a stateful resource.
+fn replaces_no_data(plan: &Value) {
+    for c in plan["changes"].as_array().unwrap() {
+        assert_ne!(c["replaces_data"], true, "{c}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn routine_changes_to_the_web_service_update_its_data_stores_in_place() {
+    let _moto = moto();
+    let p = Project::new(&web_service_on_aws());
+    let applied = p.ok(&["apply", "--yes"]);
+    assert!(applied.contains("Apply complete"), "{applied}");
+    p.assert_no_changes();
+    let cfg = sdk().await;
+
+    // "16" asked for; the plan is empty whatever 16.x AWS reports.
+    let dbs = rds::Client::new(&cfg)
+        .describe_db_instances()
+        .db_instance_identifier("shop-db")
+        .send()
+        .await
+        .unwrap();
+    let version = dbs.db_instances()[0].engine_version().unwrap().to_string();
+    assert!(version.starts_with("16"), "{version}");
+
+    // The cache loses a replica: the same group, one node fewer.
+    let group_id = id_of(&p, "web.cache");
+    p.edit(|t| t.replace("cache_replicas = 2", "cache_replicas = 1"));
+    let plan = plan_json(&p);
+    assert_eq!(action(&plan, "web.cache"), "update", "{plan}");
+    replaces_no_data(&plan);
+    p.ok(&["apply", "--yes"]);
+    assert_eq!(id_of(&p, "web.cache"), group_id);
+    let groups = elasticache::Client::new(&cfg)
+        .describe_replication_groups()
+        .replication_group_id(&group_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(groups.replication_groups()[0].member_clusters().len(), 2);
+    p.assert_no_changes();
+
+    // A copy in upper case: a diagnostic, and nothing created.
+    let copy = Project::new(&web_service_on_aws().replace("name = \"shop\"", "name = \"Shop\""));
+    let refused = copy.fails(&["plan"]);
+    assert!(refused.contains("upper case"), "{refused}");
+    assert!(refused.contains("write `shop-db`"), "{refused}");
+    assert!(!copy.path().join(".strata").join("state.json").exists());
+}
