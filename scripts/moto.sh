@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the AWS provider's end-to-end tests against moto in server mode.
 #
-#   scripts/moto.sh              # install (once), start moto, run the tests, stop moto
+#   scripts/moto.sh              # install (once), check the schemas against AWS's
+#                                # models (tests/aws_model), start moto, run the tests, stop moto
 #   scripts/moto.sh --serve      # only start moto and print the exports (Ctrl-C stops it)
 #
 # moto is pinned and installed in .venv-moto/ (gitignored) from PyPI; the
@@ -17,6 +18,14 @@ if [ ! -x "$VENV/bin/moto_server" ] || ! "$VENV/bin/python" -c "import moto, sys
     echo "== installing moto[server]==$MOTO_VERSION into $VENV"
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+fi
+
+if [ "${1:-}" != "--serve" ]; then
+    # botocore (installed with moto) ships AWS's own service models: check
+    # every kind's schema against them before testing against moto.
+    BOTOCORE_DATA="$("$VENV/bin/python" -c 'import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), "data"))')"
+    echo "== cargo test -p strata-core --test aws_model (AWS's models in $BOTOCORE_DATA)"
+    STRATA_BOTOCORE_DATA="$BOTOCORE_DATA" cargo test -p strata-core --test aws_model -- --include-ignored --nocapture
 fi
 
 PORT="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"

@@ -19,6 +19,7 @@ pub(super) static GROUP: KindSchema = KindSchema {
             T::String,
             "A version number, `$Latest` or `$Default`.",
         )
+        .member("Version")
         .default(D::Str("$Latest")),
         A::required(
             "subnet_ids",
@@ -54,8 +55,9 @@ pub(super) static GROUP: KindSchema = KindSchema {
         )
         .default(D::Bool(false)),
         TAGS,
-        A::computed("arn", T::String, "ARN."),
-        A::computed("instance_ids", T::List(&T::String), "Instances in service."),
+        A::computed("arn", T::String, "ARN.").member("AutoScalingGroupARN"),
+        A::computed("instance_ids", T::List(&T::String), "Instances in service.")
+            .member("InstanceId"),
     ],
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(900),
@@ -79,12 +81,13 @@ pub(super) static POLICY: KindSchema = KindSchema {
             .force_new("PutScalingPolicy knows a policy by its name: a new name is a new policy."),
         A::required("autoscaling_group_name", T::String, "The group it scales.")
             .force_new("PutScalingPolicy knows a policy by its group: another group means a new policy."),
-        A::required("predefined_metric", T::String, "ASGAverageCPUUtilization, ASGAverageNetworkIn, ASGAverageNetworkOut or ALBRequestCountPerTarget."),
+        A::required("predefined_metric", T::String, "ASGAverageCPUUtilization, ASGAverageNetworkIn, ASGAverageNetworkOut or ALBRequestCountPerTarget.")
+            .member("PredefinedMetricType"),
         A::required("target_value", T::Float, "The value the metric is held at."),
         A::optional("resource_label", T::String, "For ALBRequestCountPerTarget: the ALB/target group label."),
         A::optional("disable_scale_in", T::Bool, "Only scale out.").default(D::Bool(false)),
         // AWS scaling policies carry no tags: they are found by group and name.
-        A::computed("arn", T::String, "ARN."),
+        A::computed("arn", T::String, "ARN.").member("PolicyARN"),
     ],
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(300),

@@ -89,7 +89,7 @@ pub(super) static METRIC_ALARM: KindSchema = KindSchema {
             "ARNs notified on ALARM.",
         ),
         TAGS,
-        A::computed("arn", T::String, "ARN."),
+        A::computed("arn", T::String, "ARN.").member("AlarmArn"),
         A::computed("state_value", T::String, "OK, ALARM or INSUFFICIENT_DATA.").status(),
     ],
     create_before_destroy: false,
@@ -100,7 +100,7 @@ pub(super) static METRIC_ALARM: KindSchema = KindSchema {
         service: "monitoring",
         create: &["PutMetricAlarm"],
         update: &["PutMetricAlarm"],
-        read: &["DescribeAlarms"],
+        read: &["DescribeAlarms", "ListTagsForResource"],
         delete: &["DeleteAlarms"],
     },
 };

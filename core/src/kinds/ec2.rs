@@ -42,7 +42,8 @@ pub(super) static VPC: KindSchema = KindSchema {
         A::optional("enable_dns_support", T::Bool, "Resolve DNS in the VPC.")
             .default(D::Bool(true)),
         TAGS,
-        A::computed("arn", T::String, "ARN."),
+        A::computed("arn", T::String, "ARN.")
+            .strata("built from the region, account and VPC id: DescribeVpcs returns no ARN"),
     ],
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(300),
@@ -74,7 +75,7 @@ pub(super) static SUBNET: KindSchema = KindSchema {
         )
         .default(D::Bool(false)),
         TAGS,
-        A::computed("arn", T::String, "ARN."),
+        A::computed("arn", T::String, "ARN.").member("SubnetArn"),
     ],
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(300),
@@ -95,7 +96,9 @@ pub(super) static INTERNET_GATEWAY: KindSchema = KindSchema {
     attrs: &[
         A::required("vpc_id", T::String, "The VPC it is attached to."),
         TAGS,
-        A::computed("arn", T::String, "ARN."),
+        A::computed("arn", T::String, "ARN.").strata(
+            "built from the region, account and gateway id: DescribeInternetGateways returns no ARN",
+        ),
     ],
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(300),
@@ -124,7 +127,7 @@ pub(super) static ROUTE_TABLE: KindSchema = KindSchema {
             ])),
             "Routes: destination CIDR and target gateway.",
         ),
-        A::optional("subnet_ids", STRINGS, "Subnets associated with the table."),
+        A::optional("subnet_ids", STRINGS, "Subnets associated with the table.").member("SubnetId"),
         TAGS,
     ],
     create_before_destroy: false,
@@ -152,7 +155,10 @@ pub(super) static SECURITY_GROUP: KindSchema = KindSchema {
     attrs: &[
         A::required("name", T::String, "Group name, unique in the VPC.")
             .member("GroupName")
-            .force_new("AWS cannot rename a security group."),
+            .force_new(
+                "AuthorizeSecurityGroupIngress and the other rule calls take GroupName only to \
+                 find the group: AWS cannot rename a security group.",
+            ),
         A::optional("description", T::String, "Description.")
             .force_new("AWS cannot change a security group's description after creation.")
             .default(D::Str("Managed by Strata")),
@@ -169,7 +175,7 @@ pub(super) static SECURITY_GROUP: KindSchema = KindSchema {
             .member("IpPermissionsEgress")
             .compare(Compare::Set),
         TAGS,
-        A::computed("arn", T::String, "ARN."),
+        A::computed("arn", T::String, "ARN.").member("SecurityGroupArn"),
     ],
     create_before_destroy: true,
     ready_timeout: Duration::from_secs(300),
@@ -190,7 +196,10 @@ pub(super) static LAUNCH_TEMPLATE: KindSchema = KindSchema {
     attrs: &[
         A::required("name", T::String, "Template name.")
             .member("LaunchTemplateName")
-            .force_new("AWS cannot rename a launch template."),
+            .force_new(
+                "CreateLaunchTemplateVersion and ModifyLaunchTemplate take LaunchTemplateName \
+                 only to find the template: AWS cannot rename a launch template.",
+            ),
         A::required("image_id", T::String, "AMI id."),
         A::required("instance_type", T::String, "e.g. t3.micro."),
         A::optional("user_data", T::String, "User data script."),
@@ -201,8 +210,11 @@ pub(super) static LAUNCH_TEMPLATE: KindSchema = KindSchema {
         ),
         A::optional("key_name", T::String, "SSH key pair name."),
         TAGS,
-        A::computed("arn", T::String, "ARN."),
-        A::computed("latest_version", T::Int, "The newest version number."),
+        A::computed("arn", T::String, "ARN.").strata(
+            "built from the region, account and template id: DescribeLaunchTemplates returns no ARN",
+        ),
+        A::computed("latest_version", T::Int, "The newest version number.")
+            .member("LatestVersionNumber"),
     ],
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(300),
@@ -253,9 +265,11 @@ pub(super) static INSTANCE: KindSchema = KindSchema {
         A::optional("key_name", T::String, "SSH key pair name.")
             .force_new("AWS cannot change an instance's key pair after launch."),
         TAGS,
-        A::computed("arn", T::String, "ARN."),
+        A::computed("arn", T::String, "ARN.").strata(
+            "built from the region, account and instance id: DescribeInstances returns no ARN",
+        ),
         A::computed("availability_zone", T::String, "The AZ it runs in."),
-        A::computed("private_ip", T::String, "Private IPv4 address."),
+        A::computed("private_ip", T::String, "Private IPv4 address.").member("PrivateIpAddress"),
         A::computed("state", T::String, "pending, running, ..."),
     ],
     create_before_destroy: false,
@@ -266,7 +280,7 @@ pub(super) static INSTANCE: KindSchema = KindSchema {
         service: "ec2",
         create: &["RunInstances"],
         update: &["ModifyInstanceAttribute", "StopInstances", "StartInstances"],
-        read: &["DescribeInstances"],
+        read: &["DescribeInstances", "DescribeInstanceAttribute"],
         delete: &["TerminateInstances"],
     },
 };

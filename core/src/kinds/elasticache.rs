@@ -38,7 +38,7 @@ pub(super) static SUBNET_GROUP: KindSchema = KindSchema {
         service: "elasticache",
         create: &["CreateCacheSubnetGroup"],
         update: &["ModifyCacheSubnetGroup"],
-        read: &["DescribeCacheSubnetGroups"],
+        read: &["DescribeCacheSubnetGroups", "ListTagsForResource"],
         delete: &["DeleteCacheSubnetGroup"],
     },
 };
@@ -164,7 +164,11 @@ pub(super) static REPLICATION_GROUP: KindSchema = KindSchema {
             "IncreaseReplicaCount",
             "DecreaseReplicaCount",
         ],
-        read: &["DescribeReplicationGroups", "DescribeCacheClusters"],
+        read: &[
+            "DescribeReplicationGroups",
+            "DescribeCacheClusters",
+            "ListTagsForResource",
+        ],
         delete: &["DeleteReplicationGroup"],
     },
 };

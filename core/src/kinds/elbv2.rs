@@ -37,18 +37,20 @@ pub(super) static LOAD_BALANCER: KindSchema = KindSchema {
             .member("Attributes")
             .default(D::Int(60)),
         TAGS,
-        A::computed("arn", T::String, "ARN."),
+        A::computed("arn", T::String, "ARN.").member("LoadBalancerArn"),
         A::computed("dns_name", T::String, "Public DNS name."),
         A::computed(
             "arn_suffix",
             T::String,
             "`app/NAME/ID`: the CloudWatch `LoadBalancer` dimension.",
-        ),
+        )
+        .strata("the end of the ARN, after `loadbalancer/`"),
         A::computed(
             "zone_id",
             T::String,
             "Route 53 hosted zone of the DNS name.",
-        ),
+        )
+        .member("CanonicalHostedZoneId"),
     ],
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(900),
@@ -62,7 +64,11 @@ pub(super) static LOAD_BALANCER: KindSchema = KindSchema {
             "SetSecurityGroups",
             "ModifyLoadBalancerAttributes",
         ],
-        read: &["DescribeLoadBalancers", "DescribeLoadBalancerAttributes"],
+        read: &[
+            "DescribeLoadBalancers",
+            "DescribeLoadBalancerAttributes",
+            "DescribeTags",
+        ],
         delete: &["DeleteLoadBalancer"],
     },
 };
@@ -111,12 +117,13 @@ pub(super) static TARGET_GROUP: KindSchema = KindSchema {
         .member("Targets")
         .compare(Compare::Set),
         TAGS,
-        A::computed("arn", T::String, "ARN."),
+        A::computed("arn", T::String, "ARN.").member("TargetGroupArn"),
         A::computed(
             "arn_suffix",
             T::String,
             "`targetgroup/NAME/ID`: the CloudWatch `TargetGroup` dimension.",
-        ),
+        )
+        .strata("the end of the ARN, from `targetgroup/`"),
     ],
     create_before_destroy: true,
     ready_timeout: Duration::from_secs(300),
@@ -131,7 +138,12 @@ pub(super) static TARGET_GROUP: KindSchema = KindSchema {
             "RegisterTargets",
             "DeregisterTargets",
         ],
-        read: &["DescribeTargetGroups", "DescribeTargetGroupAttributes"],
+        read: &[
+            "DescribeTargetGroups",
+            "DescribeTargetGroupAttributes",
+            "DescribeTargetHealth",
+            "DescribeTags",
+        ],
         delete: &["DeleteTargetGroup"],
     },
 };
@@ -158,7 +170,7 @@ pub(super) static LISTENER: KindSchema = KindSchema {
         )
         .member("DefaultActions"),
         TAGS,
-        A::computed("arn", T::String, "ARN."),
+        A::computed("arn", T::String, "ARN.").member("ListenerArn"),
     ],
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(300),
@@ -168,7 +180,7 @@ pub(super) static LISTENER: KindSchema = KindSchema {
         service: "elbv2",
         create: &["CreateListener"],
         update: &["ModifyListener"],
-        read: &["DescribeListeners"],
+        read: &["DescribeListeners", "DescribeTags"],
         delete: &["DeleteListener"],
     },
 };

@@ -42,7 +42,7 @@ pub(super) static DB_SUBNET_GROUP: KindSchema = KindSchema {
         service: "rds",
         create: &["CreateDBSubnetGroup"],
         update: &["ModifyDBSubnetGroup"],
-        read: &["DescribeDBSubnetGroups"],
+        read: &["DescribeDBSubnetGroups", "ListTagsForResource"],
         delete: &["DeleteDBSubnetGroup"],
     },
 };
@@ -213,7 +213,7 @@ pub(super) static DB_INSTANCE: KindSchema = KindSchema {
         service: "rds",
         create: &["CreateDBInstance", "CreateDBInstanceReadReplica"],
         update: &["ModifyDBInstance", "PromoteReadReplica"],
-        read: &["DescribeDBInstances"],
+        read: &["DescribeDBInstances", "ListTagsForResource"],
         delete: &["DeleteDBInstance"],
     },
 };
