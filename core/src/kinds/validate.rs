@@ -345,10 +345,13 @@ fn is_class(s: &str, prefix: Option<&str>) -> bool {
         && family
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    // Sizes such as `large`, `48xlarge` or `metal-48xl`.
     let size_ok = !size.is_empty()
+        && size.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && !size.ends_with('-')
         && size
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     family_ok && size_ok
 }
 
@@ -374,7 +377,7 @@ fn normalize(kind: &str, name: &str, value: &mut Value) {
     fn upper(v: &mut Value) {
         if let Value::String(s) = v {
             if s.chars().any(|c| c.is_ascii_lowercase()) {
-                *s = s.to_ascii_uppercase().into();
+                *s = s.to_ascii_uppercase();
             }
         }
     }
@@ -393,11 +396,7 @@ fn normalize(kind: &str, name: &str, value: &mut Value) {
                 };
                 if let Value::String(s) = p {
                     let lower = s.to_ascii_lowercase();
-                    *s = if lower == "all" {
-                        "-1".into()
-                    } else {
-                        lower.into()
-                    };
+                    *s = if lower == "all" { "-1".into() } else { lower };
                 }
             }
         }

@@ -91,15 +91,4 @@ pub struct Known {
 }
 
 /// Known, reported mismatches.
-pub const KNOWN: &[Known] = &[
-    Known {
-        starts: "aws.ec2.launch_template: `instance_type` rejects",
-        why: "validation (kinds/validate.rs is_class) rejects instance sizes with a hyphen, \
-              such as m7i.metal-48xl, which AWS accepts",
-    },
-    Known {
-        starts: "aws.ec2.instance: `instance_type` rejects",
-        why: "validation (kinds/validate.rs is_class) rejects instance sizes with a hyphen, \
-              such as m7i.metal-48xl, which AWS accepts",
-    },
-];
+pub const KNOWN: &[Known] = &[];
