@@ -42,6 +42,8 @@ fn headline(c: &ResourceChange) -> String {
     };
     let loud = if c.replaces_data() {
         " — ITS DATA IS LOST"
+    } else if c.action == Action::Delete && !c.deposed {
+        delete_note(c)
     } else {
         ""
     };
@@ -77,6 +79,30 @@ fn waits_for_window(change: &ResourceChange, attr: &str) -> bool {
             .and_then(|s| s.attr(attr))
             .is_some_and(|a| a.deferred)
         && change.config.get("apply_immediately") == Some(&Value::Bool(false))
+}
+
+/// What a delete does with a stateful resource's data.
+fn delete_note(c: &ResourceChange) -> &'static str {
+    let stateful = kinds::schema_of(&c.kind).is_some_and(|s| s.stateful);
+    if !stateful || !c.holds_data {
+        return "";
+    }
+    let before = |name: &str| {
+        c.changes
+            .iter()
+            .find(|a| a.name == name)
+            .and_then(|a| a.before.clone())
+    };
+    let snapshot = match c.kind.as_str() {
+        kinds::DB_INSTANCE => before("skip_final_snapshot") != Some(Value::Bool(true)),
+        kinds::REPLICATION_GROUP => before("final_snapshot_identifier").is_some(),
+        _ => false,
+    };
+    if snapshot {
+        " (a final snapshot keeps its data)"
+    } else {
+        " — ITS DATA IS LOST"
+    }
 }
 
 fn attr_line(out: &mut String, c: &AttrChange, width: usize, action: Action) {

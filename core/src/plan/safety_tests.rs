@@ -459,3 +459,41 @@ fn load_balancer_defaults_are_aws_defaults() {
     let after = it(&p).changes[0].after.as_ref().unwrap();
     assert_eq!(after.as_map().unwrap().get("path"), Some(&Value::from("/")));
 }
+
+#[test]
+fn a_delete_says_whether_a_final_snapshot_keeps_the_data() {
+    let removed = |skip: bool| {
+        let mut state = State::new("t");
+        let attrs: Attrs = serde_json::from_value(json!({
+            "identifier": "shop-db", "skip_final_snapshot": skip
+        }))
+        .unwrap();
+        state.resources.insert(
+            Address::parse("db").unwrap(),
+            ResourceState {
+                kind: kinds::DB_INSTANCE.into(),
+                id: "shop-db".into(),
+                attrs,
+                sensitive_digests: Default::default(),
+                configured: Vec::new(),
+                dependencies: Vec::new(),
+                prevent_destroy: false,
+                tainted: false,
+                token: None,
+            },
+        );
+        let graph = Graph::build(Config::new("t")).unwrap();
+        let found = InOrder::as_recorded(&state);
+        render::human(&diff(&graph, &state, &found, &PlanOptions::default()).unwrap())
+    };
+    let kept = removed(false);
+    assert!(
+        kept.contains("db will be destroyed (a final snapshot keeps its data)"),
+        "{kept}"
+    );
+    let lost = removed(true);
+    assert!(
+        lost.contains("db will be destroyed — ITS DATA IS LOST"),
+        "{lost}"
+    );
+}
