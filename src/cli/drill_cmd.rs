@@ -200,29 +200,13 @@ fn limits(config: &Config, c: &CommonArgs) -> Result<Limits> {
     })
 }
 
-/// Takes the state lock for a drill. A lock left by a drill whose process
-/// died (same host, process gone) is broken; any other holder — an apply,
-/// a rollout, a live drill — makes the drill refuse to run.
-async fn take_lock(backend: Arc<dyn strata_core::state::Backend>, json: bool) -> Result<Locked> {
-    match Locked::take(backend.clone(), "drill").await {
-        Err(e) => {
-            let holder = backend.lock_holder().await.ok().flatten();
-            match holder {
-                Some(h) if h.holder_is_gone() && h.operation == "drill" => {
-                    if !json {
-                        eprintln!(
-                            "Breaking the lock of a drill that died (pid {}, since {}).",
-                            h.pid, h.created
-                        );
-                    }
-                    backend.force_unlock(&h.id).await?;
-                    Locked::take(backend, "drill").await
-                }
-                _ => Err(e.wrap_err("a drill needs the state lock: it does not run while an apply, a rollout or another drill is running")),
-            }
-        }
-        ok => ok,
-    }
+/// Takes the state lock for a drill: any live holder — an apply, a
+/// rollout, another drill — makes the drill refuse to run (a dead one's
+/// lock is taken over, as every command does).
+async fn take_lock(backend: Arc<dyn strata_core::state::Backend>) -> Result<Locked> {
+    Locked::take(backend, "drill").await.map_err(|e| {
+        e.wrap_err("a drill needs the state lock: it does not run while an apply, a rollout or another drill is running")
+    })
 }
 
 /// Every 5 s of cloud time, between 50 ms and 5 s of wall time.
@@ -305,7 +289,7 @@ async fn run(
 ) -> Result<ExitCode> {
     let backend = project::backend(source, &config)?;
     let provider = project::provider(source, &config.provider)?;
-    let lock = take_lock(backend.clone(), common.json).await?;
+    let lock = take_lock(backend.clone()).await?;
     let (cancel_tx, cancel_rx) = watch::channel(false);
     let interrupt = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -410,7 +394,7 @@ async fn cleanup(source: &ConfigSource, id: Option<String>, json: bool) -> Resul
     let config = source.raw_config()?;
     let backend = project::backend(source, &config)?;
     let provider = project::provider(source, &config.provider)?;
-    let lock = take_lock(backend.clone(), json).await?;
+    let lock = take_lock(backend.clone()).await?;
     let poll = default_poll(provider.time_scale());
     let mut drill = Drill::new(config, backend, provider);
     drill.poll = poll;

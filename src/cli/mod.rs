@@ -30,6 +30,18 @@ pub struct Cli {
         env = "STRATA_FILE"
     )]
     pub file: PathBuf,
+    /// Wait up to DURATION (e.g. 30s, 5m) for a state lock another run
+    /// holds, instead of failing at once. A lock whose holder is provably
+    /// dead (same host, process gone) is taken over without waiting.
+    #[arg(
+        long = "lock-timeout",
+        global = true,
+        value_name = "DURATION",
+        default_value = "0s",
+        value_parser = rollout_cmd::parse_duration,
+        env = "STRATA_LOCK_TIMEOUT"
+    )]
+    pub lock_timeout: std::time::Duration,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -132,6 +144,7 @@ fn run_from(cli: Cli, built: Option<Box<dyn Fn() -> Config + Send + Sync>>) -> E
                 .build(),
         )
     }));
+    project::set_lock_timeout(cli.lock_timeout);
     let source = match built {
         Some(b) => ConfigSource::Built(b),
         None => ConfigSource::Manifest(cli.file.clone()),

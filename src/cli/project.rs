@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use miette::{miette, Result};
 use strata_core::config::{Config, ProviderConfig};
@@ -10,7 +11,7 @@ use strata_core::graph::Graph;
 use strata_core::manifest::parse_manifest;
 use strata_core::provider::Provider;
 use strata_core::state::local::LocalBackend;
-use strata_core::state::{Backend, LockInfo, State};
+use strata_core::state::{Backend, LockInfo, State, StateError};
 
 /// Where the configuration comes from.
 pub enum ConfigSource {
@@ -173,15 +174,54 @@ pub struct Locked {
     id: String,
 }
 
+/// How long to wait for a lock another run holds (`--lock-timeout`).
+static LOCK_TIMEOUT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+
+/// Sets how long [`Locked::take`] waits for a held lock (once, from the
+/// command line).
+pub fn set_lock_timeout(wait: Duration) {
+    let _ = LOCK_TIMEOUT.set(wait);
+}
+
 impl Locked {
-    /// Takes the lock for `operation`, failing at once if someone holds it.
+    /// Takes the lock for `operation`. A lock whose holder is provably dead
+    /// is taken over (with a note; the journal's recovery then runs as
+    /// usual); a live holder is waited for up to `--lock-timeout`, then
+    /// reported.
     pub async fn take(backend: Arc<dyn Backend>, operation: &str) -> Result<Locked> {
         let info = LockInfo::for_operation(operation);
-        backend.lock(&info).await?;
-        Ok(Locked {
-            backend,
-            id: info.id,
-        })
+        let deadline = Instant::now() + LOCK_TIMEOUT.get().copied().unwrap_or_default();
+        let mut pause = Duration::from_millis(100);
+        loop {
+            match backend.lock(&info).await {
+                Ok(()) => {
+                    return Ok(Locked {
+                        backend,
+                        id: info.id,
+                    })
+                }
+                Err(StateError::Locked { holder }) if holder.holder_is_gone() => {
+                    if backend.break_stale(&holder).await? {
+                        eprintln!(
+                            "Note: took over the state lock of `{}` by {} (pid {}, since {}): that process is no longer running.",
+                            holder.operation, holder.who, holder.pid, holder.created
+                        );
+                        continue;
+                    }
+                    if Instant::now() >= deadline {
+                        // Nothing to take over after all: someone else did.
+                        return Err(StateError::Locked { holder }.into());
+                    }
+                }
+                Err(StateError::Locked { holder }) if Instant::now() >= deadline => {
+                    return Err(StateError::Locked { holder }.into())
+                }
+                Err(StateError::Locked { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+            tokio::time::sleep(pause.min(deadline.saturating_duration_since(Instant::now()))).await;
+            pause = (pause * 2).min(Duration::from_secs(2));
+        }
     }
 
     /// Releases the lock.

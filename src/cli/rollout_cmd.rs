@@ -74,35 +74,6 @@ pub(super) fn parse_duration(text: &str) -> std::result::Result<Duration, String
     Duration::try_from_secs_f64(secs).map_err(|e| format!("`{text}`: {e}"))
 }
 
-/// Takes the state lock. `--resume`/`--abort` exist to recover from a
-/// rollout that died, so they break a lock its dead process left (same
-/// host, process gone); anything else is refused as usual.
-async fn take_lock(
-    backend: Arc<dyn strata_core::state::Backend>,
-    recovering: bool,
-    json: bool,
-) -> Result<Locked> {
-    match Locked::take(backend.clone(), "rollout").await {
-        Err(e) if recovering => {
-            let holder = backend.lock_holder().await.ok().flatten();
-            match holder {
-                Some(h) if h.holder_is_gone() && h.operation == "rollout" => {
-                    if !json {
-                        eprintln!(
-                            "Breaking the lock of the rollout that died (pid {}, since {}).",
-                            h.pid, h.created
-                        );
-                    }
-                    backend.force_unlock(&h.id).await?;
-                    Locked::take(backend, "rollout").await
-                }
-                _ => Err(e),
-            }
-        }
-        other => other,
-    }
-}
-
 /// Prints events: `[timestamp] message`, or JSON lines.
 struct Printer {
     json: bool,
@@ -158,7 +129,7 @@ pub async fn rollout(source: &ConfigSource, args: RolloutArgs) -> Result<ExitCod
     };
     let backend = project::backend(source, &config)?;
     let provider = project::provider(source, &config.provider)?;
-    let lock = take_lock(backend.clone(), args.resume || args.abort, args.json).await?;
+    let lock = Locked::take(backend.clone(), "rollout").await?;
     let (cancel_tx, cancel_rx) = watch::channel(false);
     let interrupt = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {

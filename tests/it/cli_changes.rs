@@ -206,6 +206,73 @@ fn drift_is_shown_and_apply_puts_it_back() {
     p.run_expect(&["plan", "--detailed-exitcode"], 0);
 }
 
+/// A lock record of a process of this host (`pid`), as a running strata writes it.
+fn local_lock(id: &str, pid: u32, start_time: Option<u64>) -> serde_json::Value {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into());
+    serde_json::json!({
+        "id": id, "operation": "apply", "who": "me@here", "pid": pid, "host": host,
+        "created": "2026-01-01T00:00:00Z", "version": "0.1.0", "start_time": start_time,
+    })
+}
+
+#[test]
+fn a_lock_whose_holder_died_is_taken_over_and_a_live_one_waited_for() {
+    let p = applied();
+    p.edit(|t| {
+        t.replace(
+            "instance_type = \"t3.micro\"",
+            "instance_type = \"t3.large\"",
+        )
+    });
+    let lock_path = p.path().join(".strata/state.lock");
+    // A holder that died: a pid that runs nothing.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    std::fs::write(
+        &lock_path,
+        local_lock("dead-holder", dead, Some(1)).to_string(),
+    )
+    .unwrap();
+    let out = p.run_expect(&["apply", "--yes"], 0);
+    let err = text(&out.stderr);
+    assert!(err.contains("took over the state lock of `apply`"), "{err}");
+    assert!(!lock_path.exists(), "the lock is released after the apply");
+    assert_eq!(
+        p.state()["resources"]["web"]["attrs"]["instance_type"],
+        "t3.large"
+    );
+
+    // A live holder (this test process): refused at once without
+    // --lock-timeout; with it, the apply waits and goes ahead once the
+    // holder lets go.
+    p.edit(|t| t.replace("t3.large", "t3.xlarge"));
+    let me = local_lock("live-holder", std::process::id(), None);
+    std::fs::write(&lock_path, me.to_string()).unwrap();
+    let out = p.run_expect(&["apply", "--yes"], 1);
+    let err = text(&out.stderr);
+    assert!(err.contains("the state is locked by me@here"), "{err}");
+    assert!(err.contains("--lock-timeout"), "{err}");
+    let release = {
+        let lock_path = lock_path.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            std::fs::remove_file(lock_path).unwrap();
+        })
+    };
+    p.run_expect(&["apply", "--yes", "--lock-timeout", "5m"], 0);
+    release.join().unwrap();
+    assert_eq!(
+        p.state()["resources"]["web"]["attrs"]["instance_type"],
+        "t3.xlarge"
+    );
+}
+
 #[test]
 fn a_second_apply_fails_fast_on_the_lock_and_state_stays_intact() {
     let p = applied();
@@ -223,7 +290,11 @@ fn a_second_apply_fails_fast_on_the_lock_and_state_stays_intact() {
     std::fs::write(p.path().join(".strata/state.lock"), lock.to_string()).unwrap();
     let started = std::time::Instant::now();
     let out = p.run_expect(&["apply", "--yes"], 1);
-    let err = text(&out.stderr);
+    // The diagnostic wraps its help: compare with spaces collapsed.
+    let err = text(&out.stderr)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(err.contains("the state is locked by ci@builder"), "{err}");
     assert!(
         err.contains("strata force-unlock 4f1c0d2e-0000-4000-8000-000000000001"),

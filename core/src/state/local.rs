@@ -2,7 +2,7 @@
 //! manifest), written atomically (temp file, fsync, rename) and locked by a
 //! `state.lock` file created exclusively.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -100,8 +100,11 @@ impl LocalBackend {
     }
 
     fn read_lock(&self) -> Result<Option<LockInfo>, StateError> {
-        let path = self.lock_path();
-        match fs::read_to_string(&path) {
+        Self::read_lock_at(&self.lock_path())
+    }
+
+    fn read_lock_at(path: &Path) -> Result<Option<LockInfo>, StateError> {
+        match fs::read_to_string(path) {
             Ok(text) => serde_json::from_str(&text)
                 .map(Some)
                 .map_err(|e| StateError::Corrupt {
@@ -109,7 +112,7 @@ impl LocalBackend {
                     reason: e.to_string(),
                 }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Self::io(&path, e)),
+            Err(e) => Err(Self::io(path, e)),
         }
     }
 }
@@ -189,11 +192,17 @@ impl Backend for LocalBackend {
         let path = self.lock_path();
         fs::create_dir_all(&self.dir).map_err(|e| Self::io(&self.dir, e))?;
         let body = serde_json::to_vec_pretty(info).map_err(|e| Self::io(&path, e))?;
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(mut f) => {
-                f.write_all(&body).map_err(|e| Self::io(&path, e))?;
-                f.sync_all().map_err(|e| Self::io(&path, e))
-            }
+        // Written whole to a temp file, then linked into place (which fails
+        // if a lock exists): a lock file is never seen half written, even
+        // when its writer is killed.
+        let mut tmp =
+            tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| Self::io(&self.dir, e))?;
+        tmp.write_all(&body).map_err(|e| Self::io(tmp.path(), e))?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Self::io(tmp.path(), e))?;
+        match fs::hard_link(tmp.path(), &path) {
+            Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 match self.read_lock() {
                     Ok(Some(holder)) => Err(StateError::Locked {
@@ -209,6 +218,8 @@ impl Backend for LocalBackend {
                             host: String::new(),
                             created: "an unknown time".into(),
                             version: String::new(),
+                            start_time: None,
+                            boot_id: None,
                         }),
                     }),
                 }
@@ -245,6 +256,28 @@ impl Backend for LocalBackend {
             // Our id, or an unreadable lock file: remove it.
             _ => fs::remove_file(&path).map_err(|e| Self::io(&path, e)),
         }
+    }
+
+    async fn break_stale(&self, stale: &LockInfo) -> Result<bool, StateError> {
+        let path = self.lock_path();
+        // Moving the lock aside is atomic: of several processes breaking the
+        // same stale lock, one moves it and the others find none.
+        let aside = self
+            .dir
+            .join(format!("state.lock.broken-{}", uuid::Uuid::new_v4()));
+        match fs::rename(&path, &aside) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(Self::io(&path, e)),
+        }
+        let moved = Self::read_lock_at(&aside).ok().flatten();
+        let was_stale = moved.is_some_and(|h| h.id == stale.id);
+        if !was_stale {
+            // A lock taken since: put it back, never over a newer one.
+            let _ = fs::hard_link(&aside, &path);
+        }
+        fs::remove_file(&aside).map_err(|e| Self::io(&aside, e))?;
+        Ok(was_stale)
     }
 }
 

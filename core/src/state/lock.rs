@@ -19,6 +19,14 @@ pub struct LockInfo {
     pub created: String,
     /// The strata version of the holder.
     pub version: String,
+    /// When the holder process started, in clock ticks since boot (Linux):
+    /// with `boot_id`, tells a dead holder from a new process that reuses
+    /// its pid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<u64>,
+    /// The boot the holder ran in (Linux's `boot_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_id: Option<String>,
 }
 
 impl LockInfo {
@@ -36,22 +44,50 @@ impl LockInfo {
             host,
             created: chrono::Utc::now().to_rfc3339(),
             version: env!("CARGO_PKG_VERSION").to_string(),
+            start_time: process_start(std::process::id()).map(|(t, _)| t),
+            boot_id: boot_id(),
         }
     }
 
-    /// Whether the holder is a process on this machine that no longer runs.
+    /// Whether the holder is provably a process of this machine that no
+    /// longer runs: its machine rebooted since, its pid runs nothing (or a
+    /// zombie), or the pid now belongs to a process that started at another
+    /// time (a reused pid). A holder on another host is never gone.
     pub fn holder_is_gone(&self) -> bool {
         if self.host != hostname() || !cfg!(target_os = "linux") || self.pid == 0 {
             return false;
         }
-        // Gone, or a zombie nobody has reaped yet.
-        match std::fs::read_to_string(format!("/proc/{}/status", self.pid)) {
-            Err(_) => true,
-            Ok(status) => status
-                .lines()
-                .any(|l| l.starts_with("State:") && l.contains('Z')),
+        if let (Some(recorded), Some(now)) = (&self.boot_id, boot_id()) {
+            if *recorded != now {
+                return true;
+            }
+        }
+        match process_start(self.pid) {
+            None => true,
+            Some((_, zombie)) if zombie => true,
+            Some((started, _)) => self.start_time.is_some_and(|t| t != started),
         }
     }
+}
+
+/// A process's start time (clock ticks since boot) and whether it is a
+/// zombie, from `/proc/PID/stat`; `None` when no such process runs.
+fn process_start(pid: u32) -> Option<(u64, bool)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // Field 3 (state) is fields[0]; field 22 (starttime) is fields[19].
+    let zombie = fields.first().is_some_and(|s| *s == "Z" || *s == "X");
+    let start = fields.get(19)?.parse().ok()?;
+    Some((start, zombie))
+}
+
+fn boot_id() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 fn hostname() -> String {
@@ -72,7 +108,7 @@ pub enum StateError {
         if holder.holder_is_gone() { "; that process is no longer running" } else { "" })]
     #[diagnostic(
         code(strata::state::locked),
-        help("wait for the other run to finish; if no strata is running against this state, run `strata force-unlock {}`", holder.id)
+        help("wait for the other run to finish (or pass --lock-timeout DURATION to wait for it); if no strata is running against this state, run `strata force-unlock {}`", holder.id)
     )]
     Locked {
         /// The current holder.
@@ -115,4 +151,42 @@ pub enum StateError {
         /// Why.
         reason: String,
     },
+}
+
+#[cfg(all(test, target_os = "linux"))]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_live_holder_is_not_gone_a_dead_or_reused_pid_is() {
+        let me = LockInfo::for_operation("apply");
+        assert!(me.start_time.is_some());
+        assert!(!me.holder_is_gone(), "this process runs");
+        // The same pid, started at another time: a reused pid.
+        let reused = LockInfo {
+            start_time: me.start_time.map(|t| t + 1),
+            ..me.clone()
+        };
+        assert!(reused.holder_is_gone());
+        // Another boot: every process of it is gone.
+        let rebooted = LockInfo {
+            boot_id: Some("another-boot".into()),
+            ..me.clone()
+        };
+        assert!(rebooted.holder_is_gone());
+        // A pid that runs nothing.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        let dead = LockInfo { pid, ..me.clone() };
+        assert!(dead.holder_is_gone());
+        // Another host: never taken for gone.
+        let remote = LockInfo {
+            host: "elsewhere".into(),
+            pid,
+            ..me
+        };
+        assert!(!remote.holder_is_gone());
+    }
 }

@@ -212,6 +212,16 @@ pub trait Backend: Send + Sync {
 
     /// Breaks a lock whose id is `id`, whoever holds it.
     async fn force_unlock(&self, id: &str) -> Result<(), StateError>;
+
+    /// Removes the lock `stale` if it is still the lock held (its holder is
+    /// provably gone), atomically with respect to other processes doing the
+    /// same: `Ok(true)` when this call removed it, `Ok(false)` when the lock
+    /// is now another one (or gone). A backend that cannot tell a dead
+    /// holder from a live one never breaks a lock.
+    async fn break_stale(&self, stale: &LockInfo) -> Result<bool, StateError> {
+        let _ = stale;
+        Ok(false)
+    }
 }
 
 /// Deserializes a map in one bulk build: inserting entry by entry, as
