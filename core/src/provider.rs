@@ -190,6 +190,27 @@ pub enum ProviderError {
 }
 
 impl ProviderError {
+    /// The error as the last of `attempts` tries: its message says so.
+    pub fn after_attempts(self, attempts: u32) -> Self {
+        let note = |m: String| format!("{m} (failed {attempts} times; retried)");
+        match self {
+            ProviderError::Api {
+                code,
+                message,
+                help,
+            } => ProviderError::Api {
+                code,
+                message: note(message),
+                help,
+            },
+            ProviderError::Transient { code, message } => ProviderError::Transient {
+                code,
+                message: note(message),
+            },
+            other => other,
+        }
+    }
+
     /// An API error without help text.
     pub fn api(code: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Api {

@@ -43,6 +43,7 @@ where
                 delay = (delay * 2).min(policy.max);
                 attempt += 1;
             }
+            Err(e) if attempt > 1 => return Err(e.after_attempts(attempt)),
             other => return other,
         }
     }
@@ -69,7 +70,11 @@ mod tests {
             })
         })
         .await;
-        assert!(r.is_err());
+        let err = r.unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "Throttling: slow down (failed 3 times; retried) (transient)"
+        );
         assert_eq!(calls.load(Ordering::SeqCst), 3);
 
         let calls = AtomicU32::new(0);

@@ -163,11 +163,7 @@ impl S3Backend {
                 Ok(Some((bytes, etag)))
             }
             Err(e) if e.code() == Some("NoSuchKey") => Ok(None),
-            Err(e) => Err(self.io(format!(
-                "GetObject {key}: {}: {}",
-                e.code().unwrap_or("error"),
-                e.message().map_or_else(|| format!("{e:?}"), str::to_string)
-            ))),
+            Err(e) => Err(self.io(format!("GetObject {key}: {}", crate::errors::map(e)))),
         }
     }
 
@@ -264,9 +260,8 @@ impl Backend for S3Backend {
                 "the state object changed since this run read it (its ETag no longer matches), so it was not overwritten; another run wrote it: run `strata plan` again",
             )),
             Err(e) => Err(self.io(format!(
-                "PutObject: {}: {}",
-                e.code().unwrap_or("error"),
-                e.message().map_or_else(|| format!("{e:?}"), str::to_string)
+                "PutObject: {}",
+                crate::errors::map(e)
             ))),
         }
     }
@@ -294,10 +289,9 @@ impl Backend for S3Backend {
                 })
             }
             Err(e) => Err(self.io(format!(
-                "PutObject {}: {}: {}",
+                "PutObject {}: {}",
                 self.lock_key(),
-                e.code().unwrap_or("error"),
-                e.message().map_or_else(|| format!("{e:?}"), str::to_string)
+                crate::errors::map(e)
             ))),
         }
     }
