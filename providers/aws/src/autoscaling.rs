@@ -2,8 +2,13 @@
 //! sizes all change in place) and target-tracking policies.
 //!
 //! Scaling policies cannot carry tags on AWS: they are found by name.
+//!
+//! Deleting a group scales it to zero and waits for its instances to drain
+//! and terminate before DeleteAutoScalingGroup, unless `force_delete = true`
+//! (ForceDelete: AWS terminates them without draining).
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use aws_sdk_autoscaling::types::{
     LaunchTemplateSpecification, MetricType, PredefinedMetricSpecification, Tag,
@@ -145,6 +150,8 @@ pub(crate) async fn read(
                 })
                 .collect();
             finish(kinds::AUTOSCALING_GROUP, &tags, &mut a);
+            // Strata's own setting: as echoed, else AWS's way (no ForceDelete).
+            a.entry("force_delete".into()).or_insert(Value::Bool(false));
             out.insert(name.to_string(), a);
         }
     }
@@ -294,12 +301,77 @@ pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), Provi
             .map_err(map)?;
         return Ok(());
     }
-    c.asg
+    let force = bool_or(&req.prior, "force_delete", false);
+    if !force {
+        drain(c, &req.id).await?;
+    }
+    let deleted = c
+        .asg
         .delete_auto_scaling_group()
         .auto_scaling_group_name(&req.id)
-        .force_delete(true)
+        .set_force_delete(force.then_some(true))
         .send()
         .await
-        .map_err(map)?;
-    Ok(())
+        .map_err(map);
+    match deleted {
+        Ok(_) => Ok(()),
+        // A delete already under way: its progress is what poll reports.
+        Err(e) if is_deleting(&e) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether AWS refused a delete because one is already in progress.
+fn is_deleting(e: &ProviderError) -> bool {
+    crate::errors::code_of(e) == Some("ScalingActivityInProgress")
+        && e.to_string().contains("delet")
+}
+
+/// How long a delete waits for a group's instances to terminate.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// Scales a group to zero and waits until its instances are gone (drained
+/// from their target groups and terminated), as AWS requires before
+/// DeleteAutoScalingGroup without ForceDelete.
+async fn drain(c: &Clients, name: &str) -> Result<(), ProviderError> {
+    let started = Instant::now();
+    let mut scaled = false;
+    loop {
+        let resp = c
+            .asg
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names(name)
+            .send()
+            .await
+            .map_err(map)?;
+        let Some(g) = resp.auto_scaling_groups().first() else {
+            return Ok(());
+        };
+        if g.instances().is_empty() {
+            return Ok(());
+        }
+        if !scaled {
+            c.asg
+                .update_auto_scaling_group()
+                .auto_scaling_group_name(name)
+                .min_size(0)
+                .max_size(0)
+                .desired_capacity(0)
+                .send()
+                .await
+                .map_err(map)?;
+            scaled = true;
+            continue;
+        }
+        if started.elapsed() > DRAIN_TIMEOUT {
+            return Err(ProviderError::Transient {
+                code: "InstancesNotDrained".into(),
+                message: format!(
+                    "autoscaling group {name} still had {} instances after {DRAIN_TIMEOUT:?}",
+                    g.instances().len()
+                ),
+            });
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
 }

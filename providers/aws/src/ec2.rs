@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_ec2::client::Waiters;
+use aws_sdk_ec2::primitives::Blob;
 use aws_sdk_ec2::types::{
     Filter, InstanceAttributeName, InstanceStateName, InstanceType, RequestLaunchTemplateData,
-    ResourceType,
+    ResourceType, SecureBlobAttributeValue,
 };
 use base64::Engine as _;
 use strata_core::kinds;
@@ -110,6 +111,9 @@ async fn read_instances(
                 with_user_data.push(id.to_string());
             }
             finish(kinds::INSTANCE, &tags, &mut a);
+            // Strata's own setting: as echoed, else AWS's way (in place).
+            a.entry("user_data_replace_on_change".into())
+                .or_insert(Value::Bool(false));
             out.insert(id.to_string(), a);
         }
     }
@@ -352,37 +356,8 @@ pub(crate) async fn update(
         }
         return sync_tags(c, id, t).await;
     }
-    if changed(&req.changed, &["instance_type"]) {
-        // Changing the type needs a stopped instance: stop, modify, start.
-        c.ec2
-            .stop_instances()
-            .instance_ids(id)
-            .send()
-            .await
-            .map_err(map)?;
-        c.ec2
-            .wait_until_instance_stopped()
-            .instance_ids(id)
-            .wait(Duration::from_secs(600))
-            .await
-            .map_err(|e| ProviderError::Transient {
-                code: "InstanceNotStopped".into(),
-                message: format!("instance {id} did not stop: {e}"),
-            })?;
-        c.ec2
-            .modify_instance_attribute()
-            .instance_id(id)
-            .attribute(InstanceAttributeName::InstanceType)
-            .value(required(a, "instance_type")?)
-            .send()
-            .await
-            .map_err(map)?;
-        c.ec2
-            .start_instances()
-            .instance_ids(id)
-            .send()
-            .await
-            .map_err(map)?;
+    if changed(&req.changed, &["instance_type", "user_data"]) {
+        stopped_change(c, id, &req.changed, a).await?;
     }
     if changed(&req.changed, &["security_group_ids"]) {
         c.ec2
@@ -406,6 +381,79 @@ pub(crate) async fn update(
         },
     )
     .await
+}
+
+/// Changes what needs a stopped instance (its type, its user data): stops
+/// it, waits until it is stopped, modifies it and starts it again. The
+/// update then reports `pending` until the instance runs again.
+/// (`user_data_replace_on_change` alone changes nothing on AWS.)
+async fn stopped_change(
+    c: &Clients,
+    id: &str,
+    changed: &[String],
+    a: &Attrs,
+) -> Result<(), ProviderError> {
+    c.ec2
+        .stop_instances()
+        .instance_ids(id)
+        .send()
+        .await
+        .map_err(map)?;
+    c.ec2
+        .wait_until_instance_stopped()
+        .instance_ids(id)
+        .wait(Duration::from_secs(600))
+        .await
+        .map_err(|e| ProviderError::Transient {
+            code: "InstanceNotStopped".into(),
+            message: format!("instance {id} did not stop: {e}"),
+        })?;
+    let modified = modify_stopped(c, id, changed, a).await;
+    // Started again even if AWS refused the change: a failed update must
+    // not leave the instance stopped.
+    c.ec2
+        .start_instances()
+        .instance_ids(id)
+        .send()
+        .await
+        .map_err(map)?;
+    modified
+}
+
+/// The modifications of [`stopped_change`], on the stopped instance.
+async fn modify_stopped(
+    c: &Clients,
+    id: &str,
+    changed: &[String],
+    a: &Attrs,
+) -> Result<(), ProviderError> {
+    let has = |n: &str| changed.iter().any(|c| c == n);
+    if has("instance_type") {
+        c.ec2
+            .modify_instance_attribute()
+            .instance_id(id)
+            .attribute(InstanceAttributeName::InstanceType)
+            .value(required(a, "instance_type")?)
+            .send()
+            .await
+            .map_err(map)?;
+    }
+    if has("user_data") {
+        // The SDK base64-encodes the blob; an empty one clears it.
+        let data = str_of(a, "user_data").unwrap_or_default();
+        c.ec2
+            .modify_instance_attribute()
+            .instance_id(id)
+            .user_data(
+                SecureBlobAttributeValue::builder()
+                    .value(Blob::new(data.as_bytes()))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(map)?;
+    }
+    Ok(())
 }
 
 pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), ProviderError> {

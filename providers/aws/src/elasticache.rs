@@ -3,11 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_elasticache::types::Tag;
+use aws_sdk_elasticache::types::{CacheCluster, ReplicationGroup, Tag};
 use strata_core::kinds;
 use strata_core::provider::{CreateRequest, DeleteRequest, ProviderError, UpdateRequest};
 use strata_core::value::{Attrs, Value};
 
+use crate::cache_nodes::{
+    apply_nodes, apply_transit, plan_nodes, transit_steps, wait_available, Node, NodePlan,
+};
 use crate::config::Clients;
 use crate::errors::map;
 use crate::tags::finish;
@@ -118,69 +121,178 @@ pub(crate) async fn read(
         .try_collect()
         .await
         .map_err(map)?;
-    for g in pages.iter().flat_map(|p| p.replication_groups()) {
+    let groups: Vec<&ReplicationGroup> = pages
+        .iter()
+        .flat_map(|p| p.replication_groups())
+        .filter(|g| {
+            g.replication_group_id()
+                .is_some_and(|id| ids.iter().any(|i| i == id))
+        })
+        .collect();
+    let clusters = if groups.is_empty() {
+        BTreeMap::new()
+    } else {
+        cache_clusters(c).await?
+    };
+    for g in groups {
         let Some(id) = g.replication_group_id() else {
             continue;
         };
-        if !ids.iter().any(|i| i == id) {
-            continue;
-        }
-        let mut a = Attrs::new();
-        put(&mut a, "replication_group_id", Some(id));
-        put(&mut a, "description", g.description());
-        put(&mut a, "node_type", g.cache_node_type());
-        a.insert("engine".into(), Value::from("redis"));
-        let group = g.node_groups().first();
-        let members = group.map(|n| n.node_group_members()).unwrap_or_default();
-        a.insert(
-            "replicas_per_node_group".into(),
-            Value::Int(i64::try_from(members.len().saturating_sub(1)).unwrap_or(0)),
-        );
-        a.insert(
-            "automatic_failover_enabled".into(),
-            Value::Bool(
-                g.automatic_failover()
-                    .is_some_and(|f| f.as_str().starts_with("enabl")),
-            ),
-        );
-        a.insert(
-            "multi_az_enabled".into(),
-            Value::Bool(g.multi_az().is_some_and(|m| m.as_str() == "enabled")),
-        );
-        put(
-            &mut a,
-            "at_rest_encryption_enabled",
-            g.at_rest_encryption_enabled(),
-        );
-        put(
-            &mut a,
-            "transit_encryption_enabled",
-            g.transit_encryption_enabled(),
-        );
-        put(
-            &mut a,
-            "primary_endpoint_address",
-            group
-                .and_then(|n| n.primary_endpoint())
-                .and_then(|e| e.address()),
-        );
-        put(
-            &mut a,
-            "reader_endpoint_address",
-            group
-                .and_then(|n| n.reader_endpoint())
-                .and_then(|e| e.address()),
-        );
-        a.insert(
-            "member_clusters".into(),
-            list(g.member_clusters().iter().map(String::as_str)),
-        );
-        put(&mut a, "status", g.status());
-        put(&mut a, "arn", g.arn());
+        let mut a = group_attrs(g, &clusters);
         finish(kind, &tags_of(c, g.arn()).await?, &mut a);
         out.insert(id.to_string(), a);
     }
     Ok(out)
+}
+
+/// Every cache cluster, by id (one paginated DescribeCacheClusters): the
+/// nodes of replication groups, which alone report their engine version,
+/// security groups and subnet group.
+async fn cache_clusters(c: &Clients) -> Result<BTreeMap<String, CacheCluster>, ProviderError> {
+    let pages = c
+        .cache
+        .describe_cache_clusters()
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(map)?;
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.cache_clusters())
+        .filter_map(|cc| Some((cc.cache_cluster_id()?.to_string(), cc.clone())))
+        .collect())
+}
+
+/// The nodes of a group's (only) node group, primary first.
+pub(crate) fn nodes_of(
+    g: &ReplicationGroup,
+    clusters: &BTreeMap<String, CacheCluster>,
+) -> Vec<Node> {
+    let members = g
+        .node_groups()
+        .first()
+        .map(|n| n.node_group_members())
+        .unwrap_or_default();
+    let mut nodes: Vec<Node> = members
+        .iter()
+        .filter_map(|m| {
+            let id = m.cache_cluster_id()?;
+            let az = m.preferred_availability_zone().or_else(|| {
+                clusters
+                    .get(id)
+                    .and_then(|cc| cc.preferred_availability_zone())
+            });
+            Some(Node {
+                id: id.to_string(),
+                az: az.map(str::to_string),
+                primary: m.current_role() == Some("primary"),
+            })
+        })
+        .collect();
+    nodes.sort_by_key(|n| !n.primary);
+    nodes
+}
+
+/// A replication group's live attributes, from the group and its nodes.
+fn group_attrs(g: &ReplicationGroup, clusters: &BTreeMap<String, CacheCluster>) -> Attrs {
+    let mut a = Attrs::new();
+    put(&mut a, "replication_group_id", g.replication_group_id());
+    put(&mut a, "description", g.description());
+    put(&mut a, "node_type", g.cache_node_type());
+    let group = g.node_groups().first();
+    let nodes = nodes_of(g, clusters);
+    a.insert(
+        "replicas_per_node_group".into(),
+        Value::Int(i64::try_from(nodes.len().saturating_sub(1)).unwrap_or(0)),
+    );
+    if !nodes.is_empty() && nodes.iter().all(|n| n.az.is_some()) {
+        a.insert(
+            "preferred_cache_cluster_azs".into(),
+            list(nodes.iter().filter_map(|n| n.az.as_deref())),
+        );
+    }
+    // Settings AWS reports per node: read from the first node it describes.
+    let node = g
+        .member_clusters()
+        .iter()
+        .find_map(|m| clusters.get(m.as_str()));
+    let engine = node
+        .and_then(|cc| cc.engine())
+        .or_else(|| g.engine())
+        .unwrap_or("redis");
+    a.insert("engine".into(), Value::from(engine));
+    if let Some(cc) = node {
+        put(&mut a, "engine_version", cc.engine_version());
+        put(&mut a, "subnet_group_name", cc.cache_subnet_group_name());
+        a.insert(
+            "security_group_ids".into(),
+            list(sorted(
+                cc.security_groups()
+                    .iter()
+                    .filter_map(|s| s.security_group_id()),
+            )),
+        );
+    }
+    a.insert(
+        "automatic_failover_enabled".into(),
+        Value::Bool(
+            g.automatic_failover()
+                .is_some_and(|f| f.as_str().starts_with("enabl")),
+        ),
+    );
+    a.insert(
+        "multi_az_enabled".into(),
+        Value::Bool(g.multi_az().is_some_and(|m| m.as_str() == "enabled")),
+    );
+    put(
+        &mut a,
+        "at_rest_encryption_enabled",
+        g.at_rest_encryption_enabled(),
+    );
+    put(
+        &mut a,
+        "transit_encryption_enabled",
+        g.transit_encryption_enabled(),
+    );
+    if g.transit_encryption_enabled() == Some(true) {
+        put(
+            &mut a,
+            "transit_encryption_mode",
+            g.transit_encryption_mode().map(|m| m.as_str()),
+        );
+    }
+    let primary = group.and_then(|n| n.primary_endpoint());
+    put(
+        &mut a,
+        "port",
+        crate::util::int(primary.and_then(|e| e.port())),
+    );
+    put(
+        &mut a,
+        "primary_endpoint_address",
+        primary.and_then(|e| e.address()),
+    );
+    put(
+        &mut a,
+        "reader_endpoint_address",
+        group
+            .and_then(|n| n.reader_endpoint())
+            .and_then(|e| e.address()),
+    );
+    a.insert(
+        "member_clusters".into(),
+        list(g.member_clusters().iter().map(String::as_str)),
+    );
+    put(&mut a, "status", g.status());
+    put(&mut a, "arn", g.arn());
+    a
+}
+
+fn sorted<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut v: Vec<&str> = items.collect();
+    v.sort_unstable();
+    v
 }
 
 /// AWS's rules for a replication group, checked before any call.
@@ -289,6 +401,7 @@ pub(crate) async fn update(
     }
     validate(a)?;
     let has = |n: &str| req.changed.iter().any(|c| c == n);
+    let mut modified = false;
     if changed(
         &req.changed,
         &[
@@ -324,29 +437,45 @@ pub(crate) async fn update(
             m = m.set_security_group_ids(Some(strings(a, "security_group_ids")));
         }
         m.send().await.map_err(map)?;
+        modified = true;
     }
-    if has("replicas_per_node_group") {
-        let want = i32_of(a, "replicas_per_node_group").unwrap_or(1);
-        let had = i32_of(&req.prior, "replicas_per_node_group").unwrap_or(1);
-        if want > had {
-            c.cache
-                .increase_replica_count()
-                .replication_group_id(id)
-                .new_replica_count(want)
-                .apply_immediately(true)
-                .send()
-                .await
-                .map_err(map)?;
-        } else if want < had {
-            c.cache
-                .decrease_replica_count()
-                .replication_group_id(id)
-                .new_replica_count(want)
-                .apply_immediately(true)
-                .send()
-                .await
-                .map_err(map)?;
+    if has("replicas_per_node_group") || has("preferred_cache_cluster_azs") {
+        let resp = c
+            .cache
+            .describe_replication_groups()
+            .replication_group_id(id)
+            .send()
+            .await
+            .map_err(map)?;
+        if let Some(g) = resp.replication_groups().first() {
+            let nodes = nodes_of(g, &cache_clusters(c).await?);
+            let plan = plan_nodes(
+                &nodes,
+                i32_of(a, "replicas_per_node_group").unwrap_or(1),
+                &strings(a, "preferred_cache_cluster_azs"),
+            );
+            let shard = g
+                .node_groups()
+                .first()
+                .and_then(|n| n.node_group_id())
+                .unwrap_or("0001");
+            if plan != NodePlan::default() && modified {
+                wait_available(c, id).await?;
+            }
+            apply_nodes(c, id, shard, &plan).await?;
         }
+    }
+    if has("transit_encryption_enabled") || has("transit_encryption_mode") {
+        let steps = transit_steps(
+            bool_or(&req.prior, "transit_encryption_enabled", false),
+            str_of(&req.prior, "transit_encryption_mode"),
+            bool_or(a, "transit_encryption_enabled", true),
+            str_of(a, "transit_encryption_mode"),
+        );
+        if !steps.is_empty() {
+            wait_available(c, id).await?;
+        }
+        apply_transit(c, id, &steps).await?;
     }
     sync_tags(c, &arn, t).await
 }
@@ -366,6 +495,9 @@ pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), Provi
         .delete_replication_group()
         .replication_group_id(&req.id)
         .retain_primary_cluster(false)
+        .set_final_snapshot_identifier(
+            str_of(&req.prior, "final_snapshot_identifier").map(str::to_string),
+        )
         .send()
         .await
         .map_err(map);

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Certificate, ForwardActionConfig, LoadBalancerAttribute,
     LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher, ProtocolEnum, Tag, TargetDescription,
-    TargetGroupAttribute, TargetGroupTuple, TargetTypeEnum,
+    TargetGroup, TargetGroupAttribute, TargetGroupTuple, TargetTypeEnum,
 };
 use strata_core::kinds;
 use strata_core::provider::{CreateRequest, DeleteRequest, ProviderError, UpdateRequest};
@@ -184,27 +184,7 @@ async fn read_tgs(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, Attrs>
             "target_type",
             tg.target_type().map(TargetTypeEnum::as_str),
         );
-        let mut hc = Attrs::new();
-        put(&mut hc, "path", tg.health_check_path());
-        put(&mut hc, "port", tg.health_check_port());
-        put(
-            &mut hc,
-            "protocol",
-            tg.health_check_protocol().map(ProtocolEnum::as_str),
-        );
-        put(
-            &mut hc,
-            "healthy_threshold",
-            int(tg.healthy_threshold_count()),
-        );
-        put(
-            &mut hc,
-            "unhealthy_threshold",
-            int(tg.unhealthy_threshold_count()),
-        );
-        put(&mut hc, "interval", int(tg.health_check_interval_seconds()));
-        put(&mut hc, "timeout", int(tg.health_check_timeout_seconds()));
-        put(&mut hc, "matcher", tg.matcher().and_then(|m| m.http_code()));
+        let hc = health_check(tg);
         a.insert("health_check".into(), Value::Map(hc));
         put(&mut a, "arn", Some(arn));
         put(&mut a, "arn_suffix", Some(kinds::elb_arn_suffix(arn)));
@@ -243,6 +223,40 @@ async fn read_tgs(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, Attrs>
     }
     drop_asg_members(c, &mut out).await?;
     Ok(out)
+}
+
+/// A target group's whole health check, every field as AWS reports it (a
+/// field AWS leaves out has AWS's default, as the configuration does), so
+/// a setting removed from the configuration shows as a change back to the
+/// default.
+fn health_check(tg: &TargetGroup) -> Attrs {
+    let mut hc = Attrs::new();
+    let text = |v: Option<&str>, d: &str| Value::from(v.unwrap_or(d));
+    let num = |v: Option<i32>, d: i64| Value::Int(v.map_or(d, i64::from));
+    hc.insert("path".into(), text(tg.health_check_path(), "/"));
+    hc.insert("port".into(), text(tg.health_check_port(), "traffic-port"));
+    hc.insert(
+        "protocol".into(),
+        text(tg.health_check_protocol().map(ProtocolEnum::as_str), "HTTP"),
+    );
+    hc.insert(
+        "healthy_threshold".into(),
+        num(tg.healthy_threshold_count(), 5),
+    );
+    hc.insert(
+        "unhealthy_threshold".into(),
+        num(tg.unhealthy_threshold_count(), 2),
+    );
+    hc.insert(
+        "interval".into(),
+        num(tg.health_check_interval_seconds(), 30),
+    );
+    hc.insert("timeout".into(), num(tg.health_check_timeout_seconds(), 5));
+    hc.insert(
+        "matcher".into(),
+        text(tg.matcher().and_then(|m| m.http_code()), "200"),
+    );
+    hc
 }
 
 /// `target_ids` are the targets registered directly: instances an

@@ -49,6 +49,7 @@ pub mod signals;
 pub mod tags;
 
 mod autoscaling;
+mod cache_nodes;
 mod cloudwatch;
 mod drills;
 mod ec2;
@@ -56,6 +57,7 @@ mod elasticache;
 mod elbv2;
 mod network;
 mod rds;
+mod security_group;
 mod util;
 
 pub use config::{AwsSettings, CallCounter, RetryMode};

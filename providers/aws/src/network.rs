@@ -1,12 +1,9 @@
 //! EC2 networking: VPCs, subnets, internet gateways, route tables and
-//! security groups.
+//! security groups (their rules: `security_group`).
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{
-    AttributeBooleanValue, Filter, IpPermission, IpRange, ResourceType, Tag, TagSpecification,
-    UserIdGroupPair,
-};
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, Tag, TagSpecification};
 use strata_core::kinds;
 use strata_core::provider::{CreateRequest, DeleteRequest, ProviderError, UpdateRequest};
 use strata_core::value::{Attrs, Value};
@@ -14,7 +11,7 @@ use strata_core::value::{Attrs, Value};
 use crate::config::Clients;
 use crate::errors::map;
 use crate::tags::{finish, STACK_TAG};
-use crate::util::{bool_or, changed, int_of, list, put, required, str_of, strings};
+use crate::util::{bool_or, changed, list, put, required, str_of, strings};
 use crate::Tagging;
 
 /// EC2 tags from a tag map.
@@ -100,7 +97,7 @@ pub(crate) async fn read(
             kinds::SUBNET => read_subnets(c, chunk, &mut out).await?,
             kinds::INTERNET_GATEWAY => read_igws(c, chunk, &mut out).await?,
             kinds::ROUTE_TABLE => read_route_tables(c, chunk, &mut out).await?,
-            _ => read_security_groups(c, chunk, &mut out).await?,
+            _ => crate::security_group::read(c, chunk, &mut out).await?,
         }
     }
     Ok(out)
@@ -262,125 +259,6 @@ async fn read_route_tables(
     Ok(())
 }
 
-fn rule_value(p: &IpPermission) -> Value {
-    let mut m = Attrs::new();
-    let proto = p.ip_protocol().unwrap_or("-1");
-    m.insert("protocol".into(), Value::from(proto));
-    let (from, to) = if proto == "-1" {
-        (0, 0)
-    } else {
-        (
-            i64::from(p.from_port().unwrap_or(0)),
-            i64::from(p.to_port().unwrap_or(0)),
-        )
-    };
-    m.insert("from_port".into(), Value::Int(from));
-    m.insert("to_port".into(), Value::Int(to));
-    let cidrs: Vec<&str> = p.ip_ranges().iter().filter_map(|r| r.cidr_ip()).collect();
-    if !cidrs.is_empty() {
-        m.insert("cidr_blocks".into(), list(cidrs));
-    }
-    let groups: Vec<&str> = p
-        .user_id_group_pairs()
-        .iter()
-        .filter_map(|g| g.group_id())
-        .collect();
-    if !groups.is_empty() {
-        m.insert("security_group_ids".into(), list(groups));
-    }
-    let description = p
-        .ip_ranges()
-        .iter()
-        .filter_map(|r| r.description())
-        .chain(
-            p.user_id_group_pairs()
-                .iter()
-                .filter_map(|g| g.description()),
-        )
-        .find(|d| !d.is_empty());
-    if let Some(d) = description {
-        m.insert("description".into(), Value::from(d));
-    }
-    Value::Map(m)
-}
-
-fn permission(rule: &Value) -> Option<IpPermission> {
-    let r = rule.as_map()?;
-    let description = str_of(r, "description");
-    let proto = str_of(r, "protocol")?;
-    let mut b = IpPermission::builder().ip_protocol(proto);
-    if proto != "-1" {
-        b = b
-            .from_port(i32::try_from(int_of(r, "from_port")?).ok()?)
-            .to_port(i32::try_from(int_of(r, "to_port")?).ok()?);
-    }
-    for cidr in strings(r, "cidr_blocks") {
-        b = b.ip_ranges(
-            IpRange::builder()
-                .cidr_ip(cidr)
-                .set_description(description.map(str::to_string))
-                .build(),
-        );
-    }
-    for g in strings(r, "security_group_ids") {
-        b = b.user_id_group_pairs(
-            UserIdGroupPair::builder()
-                .group_id(g)
-                .set_description(description.map(str::to_string))
-                .build(),
-        );
-    }
-    Some(b.build())
-}
-
-fn permissions(attrs: &Attrs, name: &str) -> Vec<IpPermission> {
-    attrs
-        .get(name)
-        .and_then(Value::as_list)
-        .map(|rules| rules.iter().filter_map(permission).collect())
-        .unwrap_or_default()
-}
-
-async fn read_security_groups(
-    c: &Clients,
-    ids: &[String],
-    out: &mut BTreeMap<String, Attrs>,
-) -> Result<(), ProviderError> {
-    let pages = c
-        .ec2
-        .describe_security_groups()
-        .set_filters(Some(filters("group-id", ids)))
-        .into_paginator()
-        .send()
-        .try_collect()
-        .await
-        .map_err(map)?;
-    for g in pages.iter().flat_map(|p| p.security_groups()) {
-        let Some(id) = g.group_id() else { continue };
-        let mut a = Attrs::new();
-        put(&mut a, "name", g.group_name());
-        put(&mut a, "description", g.description());
-        put(&mut a, "vpc_id", g.vpc_id());
-        a.insert(
-            "ingress".into(),
-            Value::List(g.ip_permissions().iter().map(rule_value).collect()),
-        );
-        a.insert(
-            "egress".into(),
-            Value::List(g.ip_permissions_egress().iter().map(rule_value).collect()),
-        );
-        put(
-            &mut a,
-            "arn",
-            g.owner_id()
-                .map(|o| format!("arn:aws:ec2:{}:{o}:security-group/{id}", region(c))),
-        );
-        finish(kinds::SECURITY_GROUP, &tag_map(g.tags()), &mut a);
-        out.insert(id.to_string(), a);
-    }
-    Ok(())
-}
-
 pub(crate) async fn create(
     c: &Clients,
     req: &CreateRequest,
@@ -465,25 +343,7 @@ pub(crate) async fn create(
             sync_routes(c, &id, &Attrs::new(), a).await?;
             Ok(id)
         }
-        _ => {
-            let out = c
-                .ec2
-                .create_security_group()
-                .group_name(required(a, "name")?)
-                .description(str_of(a, "description").unwrap_or("Managed by Strata"))
-                .vpc_id(required(a, "vpc_id")?)
-                .tag_specifications(tag_spec(ResourceType::SecurityGroup, tags))
-                .send()
-                .await
-                .map_err(map)?;
-            let id = out.group_id().unwrap_or_default().to_string();
-            let live = read(c, kinds::SECURITY_GROUP, std::slice::from_ref(&id))
-                .await?
-                .remove(&id)
-                .unwrap_or_default();
-            sync_rules(c, &id, &live, a).await?;
-            Ok(id)
-        }
+        _ => crate::security_group::create(c, a, tags).await,
     }
 }
 
@@ -594,70 +454,6 @@ async fn sync_routes(c: &Clients, id: &str, prior: &Attrs, a: &Attrs) -> Result<
     Ok(())
 }
 
-/// Replaces a security group's rules (of the directions configured) with
-/// the desired ones: revokes what is live and not wanted, authorizes the rest.
-async fn sync_rules(c: &Clients, id: &str, live: &Attrs, a: &Attrs) -> Result<(), ProviderError> {
-    for (name, egress) in [("ingress", false), ("egress", true)] {
-        let live_rules = live
-            .get(name)
-            .and_then(Value::as_list)
-            .is_some_and(|l| !l.is_empty());
-        if !a.contains_key(name) && !live_rules {
-            continue;
-        }
-        if !a.contains_key(name) && egress {
-            // An unconfigured egress keeps AWS's default allow-all rule.
-            continue;
-        }
-        let want = a.get(name).cloned().unwrap_or(Value::List(Vec::new()));
-        let have = live.get(name).cloned().unwrap_or(Value::List(Vec::new()));
-        if want.same_as(&have) {
-            continue;
-        }
-        let revoke = permissions(live, name);
-        let grant = permissions(a, name);
-        if !revoke.is_empty() {
-            if egress {
-                c.ec2
-                    .revoke_security_group_egress()
-                    .group_id(id)
-                    .set_ip_permissions(Some(revoke))
-                    .send()
-                    .await
-                    .map_err(map)?;
-            } else {
-                c.ec2
-                    .revoke_security_group_ingress()
-                    .group_id(id)
-                    .set_ip_permissions(Some(revoke))
-                    .send()
-                    .await
-                    .map_err(map)?;
-            }
-        }
-        if !grant.is_empty() {
-            if egress {
-                c.ec2
-                    .authorize_security_group_egress()
-                    .group_id(id)
-                    .set_ip_permissions(Some(grant))
-                    .send()
-                    .await
-                    .map_err(map)?;
-            } else {
-                c.ec2
-                    .authorize_security_group_ingress()
-                    .group_id(id)
-                    .set_ip_permissions(Some(grant))
-                    .send()
-                    .await
-                    .map_err(map)?;
-            }
-        }
-    }
-    Ok(())
-}
-
 pub(crate) async fn update(
     c: &Clients,
     req: &UpdateRequest,
@@ -699,7 +495,7 @@ pub(crate) async fn update(
             }
         }
         kinds::ROUTE_TABLE => sync_routes(c, id, &req.prior, a).await?,
-        _ => sync_rules(c, id, &req.prior, a).await?,
+        _ => crate::security_group::sync_rules(c, id, a).await?,
     }
     sync_tags(c, id, t).await
 }
