@@ -30,6 +30,9 @@ pub fn same(
         (Compare::Version, Value::String(w), Value::String(h)) => version_matches(w, h),
         (Compare::KmsKey, Value::String(w), Value::String(h)) => kms_key_matches(w, h),
         (Compare::Set, Value::List(w), Value::List(h)) => same_set(w, h, eq),
+        (Compare::Rules, Value::List(w), Value::List(h)) => {
+            same_set(&permissions(w), &permissions(h), eq)
+        }
         (Compare::ReplicaSource, Value::String(_), Value::Null) => true,
         _ => eq(want, have),
     }
@@ -52,6 +55,37 @@ fn same_set(want: &[Value], have: &[Value], eq: &mut dyn FnMut(&Value, &Value) -
         return false;
     }
     true
+}
+
+/// Security-group rules as single permissions: one per source (each CIDR
+/// block and each security group), protocol `-1` with its ports as AWS
+/// stores them (0 to 0).
+fn permissions(rules: &[Value]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for rule in rules {
+        let Some(r) = rule.as_map() else {
+            out.push(rule.clone());
+            continue;
+        };
+        let mut base = r.clone();
+        base.remove("cidr_blocks");
+        base.remove("security_group_ids");
+        if base.get("protocol").and_then(Value::as_str) == Some("-1") {
+            base.insert("from_port".into(), Value::Int(0));
+            base.insert("to_port".into(), Value::Int(0));
+        }
+        for (field, key) in [
+            ("cidr_blocks", "cidr_block"),
+            ("security_group_ids", "security_group_id"),
+        ] {
+            for source in r.get(field).and_then(Value::as_list).unwrap_or_default() {
+                let mut one = base.clone();
+                one.insert(key.into(), source.clone());
+                out.push(Value::Map(one));
+            }
+        }
+    }
+    out
 }
 
 /// The numeric components of a version (`16.4` → `[16, 4]`); a component
@@ -173,6 +207,29 @@ mod tests {
         assert!(same(Compare::Set, &a, &b, &mut eq));
         assert!(!same(Compare::Set, &a, &c, &mut eq));
         assert!(!same(Compare::Exact, &a, &b, &mut eq));
+    }
+
+    #[test]
+    fn rules_compare_as_single_permissions_however_they_are_grouped() {
+        let rules = |v: serde_json::Value| -> Value { serde_json::from_value(v).unwrap() };
+        // Two rules that differ only in their source read back from AWS as
+        // one rule with both sources, in AWS's order.
+        let want = rules(serde_json::json!([
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["10.0.0.0/16"]},
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["10.1.0.0/16"]},
+            {"protocol": "-1", "from_port": -1, "to_port": -1, "cidr_blocks": ["0.0.0.0/0"]},
+        ]));
+        let have = rules(serde_json::json!([
+            {"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]},
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["10.1.0.0/16", "10.0.0.0/16"]},
+        ]));
+        assert!(same(Compare::Rules, &want, &have, &mut eq));
+        assert!(!same(Compare::Set, &want, &have, &mut eq));
+        let fewer = rules(serde_json::json!([
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["10.1.0.0/16"]},
+            {"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]},
+        ]));
+        assert!(!same(Compare::Rules, &want, &fewer, &mut eq));
     }
 
     #[test]

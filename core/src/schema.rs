@@ -171,6 +171,10 @@ pub enum Compare {
     KmsKey,
     /// A list that is a set: order does not matter.
     Set,
+    /// Security-group rules: a set of single permissions (protocol, ports,
+    /// one source, description), however they are grouped into rules, as
+    /// AWS stores them.
+    Rules,
     /// A replica's source: a replica promoted outside Strata (live value
     /// unset) is adopted as it is, not recreated.
     ReplicaSource,

@@ -170,10 +170,10 @@ pub(super) static SECURITY_GROUP: KindSchema = KindSchema {
             "Inbound rules: a set (order does not matter); an edit revokes only removed rules and authorizes only new ones.",
         )
         .member("IpPermissions")
-        .compare(Compare::Set),
+        .compare(Compare::Rules),
         A::optional("egress", T::List(&RULE), "Outbound rules: a set, like `ingress`.")
             .member("IpPermissionsEgress")
-            .compare(Compare::Set),
+            .compare(Compare::Rules),
         TAGS,
         A::computed("arn", T::String, "ARN.").member("SecurityGroupArn"),
     ],

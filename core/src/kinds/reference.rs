@@ -48,6 +48,7 @@ pub fn replacement_reference() -> String {
                     Compare::Version => "as a version",
                     Compare::KmsKey => "as a KMS key in any form",
                     Compare::Set => "as a set",
+                    Compare::Rules => "as a set of single permissions",
                     Compare::ReplicaSource => "as a replica source",
                 };
                 Some(format!("`{}` {how}", a.name))
@@ -98,6 +99,7 @@ pub fn attribute_table(kind: &crate::schema::KindSchema) -> String {
             Compare::Version => notes.push("compared as a version".into()),
             Compare::KmsKey => notes.push("any key form".into()),
             Compare::Set => notes.push("a set".into()),
+            Compare::Rules => notes.push("a set of permissions".into()),
             Compare::ReplicaSource => notes.push("a promoted replica is adopted".into()),
         }
         if a.deferred {
