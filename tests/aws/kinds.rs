@@ -140,6 +140,12 @@ comparison_operator = "GreaterThanThreshold"
 /// Applies an edit, checks the plan's actions for some addresses, applies
 /// it and checks the plan is then empty.
 fn step(p: &Project, edits: &[(&str, &str)], expect: &[&str], summary: &str) {
+    step_with(p, edits, expect, summary, &[]);
+}
+
+/// [`step`], applying with `allow` (`--allow-replace ADDR` for the stateful
+/// resources it replaces), after checking that apply refuses without it.
+fn step_with(p: &Project, edits: &[(&str, &str)], expect: &[&str], summary: &str, allow: &[&str]) {
     p.edit(|mut m| {
         for (from, to) in edits {
             assert!(m.contains(from), "{from} not in the manifest");
@@ -152,7 +158,18 @@ fn step(p: &Project, edits: &[(&str, &str)], expect: &[&str], summary: &str) {
         assert!(plan.contains(e), "expected `{e}` in:\n{plan}");
     }
     assert!(plan.contains(summary), "expected `{summary}` in:\n{plan}");
-    p.ok(&["apply", "--yes"]);
+    let mut args = vec!["apply", "--yes"];
+    if !allow.is_empty() {
+        let refused = p.fails(&args);
+        assert!(
+            refused.contains("strata::apply::replaces_data"),
+            "{refused}"
+        );
+        for a in allow {
+            args.extend(["--allow-replace", a]);
+        }
+    }
+    p.ok(&args);
     p.assert_no_changes();
 }
 
@@ -189,8 +206,9 @@ async fn every_kind_creates_updates_in_place_replaces_and_deletes() {
         "0 to add, 14 to change, 0 to destroy",
     );
 
-    // Replacements: attributes that force a new resource.
-    step(
+    // Replacements: attributes that force a new resource. The instance and
+    // the DB instance hold data: apply refuses until they are named.
+    step_with(
         &p,
         &[
             (
@@ -216,6 +234,7 @@ async fn every_kind_creates_updates_in_place_replaces_and_deletes() {
             "db must be replaced",
         ],
         "5 to add",
+        &["web", "db"],
     );
 
     // Delete: dropping a resource from the manifest deletes it.
