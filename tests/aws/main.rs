@@ -16,9 +16,9 @@
 
 mod drill;
 mod faults;
-mod in_place;
 mod kinds;
 mod quickstart;
+mod rds_safety;
 mod refresh_cost;
 mod rollout;
 mod s3_state;

@@ -1,23 +1,49 @@
 //! RDS: DB subnet groups and PostgreSQL DB instances (primaries, and read
 //! replicas made with CreateDBInstanceReadReplica).
 //!
-//! Identifier, engine, storage encryption, KMS key, AZ, subnet group and the
-//! replica source force replacement (the schema says so); instance class,
-//! engine version, multi-AZ, deletion protection, backup retention, storage
-//! and security groups change in place with `ApplyImmediately` as configured.
+//! Identifier, engine, storage encryption, KMS key, AZ and a new replica
+//! source force replacement (the schema says why); everything else changes
+//! in place with ModifyDBInstance, sent with `ApplyImmediately` as
+//! configured (AWS's default, the maintenance window, unless asked).
+//! Removing `replicate_source_db` promotes the replica (PromoteReadReplica),
+//! never deletes it. Reading is in [`read`].
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
-use aws_sdk_rds::types::{Filter, Tag};
+use aws_sdk_rds::types::{DbInstance, Tag};
+use strata_core::compare::major_version;
 use strata_core::kinds;
 use strata_core::provider::{CreateRequest, DeleteRequest, ProviderError, UpdateRequest};
-use strata_core::value::{Attrs, Value};
+use strata_core::value::Attrs;
 
 use crate::config::Clients;
-use crate::errors::map;
-use crate::tags::finish;
-use crate::util::{arn_tail, bool_or, changed, i32_of, int, list, put, required, str_of, strings};
+use crate::errors::{code_of, map};
+use crate::util::{bool_or, changed, i32_of, required, str_of, strings};
 use crate::Tagging;
+
+mod read;
+
+pub(crate) use read::read;
+
+/// The KMS alias (name or ARN) the configuration gave at create.
+const KMS_ALIAS_TAG: &str = "strata:kms:alias";
+/// The key ARN AWS reported for the instance at create.
+const KMS_KEY_TAG: &str = "strata:kms:key";
+/// What a replica used to keep in echo tags: AWS reports all of it, so
+/// read ignores these tags and updates remove them.
+const LEGACY_REPLICA_ECHOES: &[&str] = &[
+    "engine_version",
+    "allocated_storage",
+    "backup_retention_period",
+    "storage_encrypted",
+    "kms_key_id",
+    "db_name",
+    "username",
+    "db_subnet_group_name",
+];
+/// How long an update waits for a promoted replica to take modifications.
+const PROMOTE_WAIT: Duration = Duration::from_secs(3600);
 
 fn rds_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
@@ -56,135 +82,10 @@ async fn sync_tags(c: &Clients, arn: &str, t: Tagging<'_>) -> Result<(), Provide
     Ok(())
 }
 
-pub(crate) async fn read(
-    c: &Clients,
-    kind: &str,
-    ids: &[String],
-) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-    if kind == kinds::DB_SUBNET_GROUP {
-        return read_subnet_groups(c, ids).await;
-    }
-    let mut out = BTreeMap::new();
-    for chunk in ids.chunks(100) {
-        let filter = Filter::builder()
-            .name("db-instance-id")
-            .set_values(Some(chunk.to_vec()))
-            .build();
-        let pages = c
-            .rds
-            .describe_db_instances()
-            .filters(filter)
-            .into_paginator()
-            .send()
-            .try_collect()
-            .await
-            .map_err(map)?;
-        for d in pages.iter().flat_map(|p| p.db_instances()) {
-            let Some(id) = d.db_instance_identifier() else {
-                continue;
-            };
-            let mut a = Attrs::new();
-            put(&mut a, "identifier", Some(id));
-            put(&mut a, "engine", d.engine());
-            put(&mut a, "engine_version", d.engine_version());
-            put(&mut a, "instance_class", d.db_instance_class());
-            put(&mut a, "allocated_storage", int(d.allocated_storage()));
-            put(&mut a, "storage_encrypted", d.storage_encrypted());
-            put(&mut a, "kms_key_id", d.kms_key_id());
-            put(&mut a, "multi_az", d.multi_az());
-            put(&mut a, "availability_zone", d.availability_zone());
-            put(
-                &mut a,
-                "db_subnet_group_name",
-                d.db_subnet_group().and_then(|g| g.db_subnet_group_name()),
-            );
-            a.insert(
-                "vpc_security_group_ids".into(),
-                list(
-                    d.vpc_security_groups()
-                        .iter()
-                        .filter_map(|g| g.vpc_security_group_id()),
-                ),
-            );
-            put(&mut a, "db_name", d.db_name());
-            put(&mut a, "username", d.master_username());
-            put(
-                &mut a,
-                "replicate_source_db",
-                d.read_replica_source_db_instance_identifier().map(arn_tail),
-            );
-            put(
-                &mut a,
-                "backup_retention_period",
-                int(d.backup_retention_period()),
-            );
-            put(&mut a, "deletion_protection", d.deletion_protection());
-            a.insert("skip_final_snapshot".into(), Value::Bool(false));
-            a.insert("apply_immediately".into(), Value::Bool(true));
-            if let Some(e) = d.endpoint() {
-                put(&mut a, "address", e.address());
-                put(&mut a, "port", int(e.port()));
-                if let (Some(h), Some(p)) = (e.address(), e.port()) {
-                    a.insert("endpoint".into(), Value::String(format!("{h}:{p}").into()));
-                }
-            }
-            put(&mut a, "status", d.db_instance_status());
-            put(&mut a, "arn", d.db_instance_arn());
-            finish(kinds::DB_INSTANCE, &tag_map(d.tag_list()), &mut a);
-            out.insert(id.to_string(), a);
-        }
-    }
-    Ok(out)
-}
-
-async fn read_subnet_groups(
-    c: &Clients,
-    ids: &[String],
-) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-    let pages = c
-        .rds
-        .describe_db_subnet_groups()
-        .into_paginator()
-        .send()
-        .try_collect()
-        .await
-        .map_err(map)?;
-    let mut out = BTreeMap::new();
-    for g in pages.iter().flat_map(|p| p.db_subnet_groups()) {
-        let Some(name) = g.db_subnet_group_name() else {
-            continue;
-        };
-        if !ids.iter().any(|i| i == name) {
-            continue;
-        }
-        let mut a = Attrs::new();
-        put(&mut a, "name", Some(name));
-        put(&mut a, "description", g.db_subnet_group_description());
-        a.insert(
-            "subnet_ids".into(),
-            list(g.subnets().iter().filter_map(|s| s.subnet_identifier())),
-        );
-        put(&mut a, "arn", g.db_subnet_group_arn());
-        // DescribeDBSubnetGroups does not return tags: one call per group.
-        let mut tags = BTreeMap::new();
-        if let Some(arn) = g.db_subnet_group_arn() {
-            let resp = c
-                .rds
-                .list_tags_for_resource()
-                .resource_name(arn)
-                .send()
-                .await
-                .map_err(map)?;
-            tags = tag_map(resp.tag_list());
-        }
-        finish(kinds::DB_SUBNET_GROUP, &tags, &mut a);
-        out.insert(name.to_string(), a);
-    }
-    Ok(out)
-}
-
-fn is_replica(a: &Attrs) -> bool {
-    str_of(a, "replicate_source_db").is_some()
+/// Whether a configured KMS key is an alias (`alias/x` or an alias ARN),
+/// which AWS reports as the key ARN it names.
+fn is_kms_alias(key: &str) -> bool {
+    key.starts_with("alias/") || (key.starts_with("arn:") && key.contains(":alias/"))
 }
 
 pub(crate) async fn create(
@@ -210,45 +111,168 @@ pub(crate) async fn create(
         return Ok(name.to_string());
     }
     let id = required(a, "identifier")?;
-    if let Some(source) = str_of(a, "replicate_source_db") {
+    let created = if let Some(source) = str_of(a, "replicate_source_db") {
+        // A replica in the source's region takes the source's engine
+        // version, encryption and KMS key; its storage and subnet group
+        // are its own.
         c.rds
             .create_db_instance_read_replica()
             .db_instance_identifier(id)
             .source_db_instance_identifier(source)
             .db_instance_class(required(a, "instance_class")?)
+            .set_allocated_storage(i32_of(a, "allocated_storage"))
             .set_availability_zone(opt("availability_zone"))
+            .set_db_subnet_group_name(opt("db_subnet_group_name"))
             .set_vpc_security_group_ids(sgs)
             .multi_az(bool_or(a, "multi_az", false))
+            .auto_minor_version_upgrade(bool_or(a, "auto_minor_version_upgrade", true))
             .deletion_protection(bool_or(a, "deletion_protection", false))
             .set_tags(Some(rds_tags(tags)))
             .send()
             .await
-            .map_err(map)?;
-        return Ok(id.to_string());
+            .map_err(map)?
+            .db_instance
+    } else {
+        c.rds
+            .create_db_instance()
+            .db_instance_identifier(id)
+            .engine(str_of(a, "engine").unwrap_or("postgres"))
+            .set_engine_version(opt("engine_version"))
+            .auto_minor_version_upgrade(bool_or(a, "auto_minor_version_upgrade", true))
+            .db_instance_class(required(a, "instance_class")?)
+            .allocated_storage(i32_of(a, "allocated_storage").unwrap_or(20))
+            .storage_encrypted(bool_or(a, "storage_encrypted", true))
+            .set_kms_key_id(opt("kms_key_id"))
+            .multi_az(bool_or(a, "multi_az", false))
+            .set_availability_zone(opt("availability_zone"))
+            .set_db_subnet_group_name(opt("db_subnet_group_name"))
+            .set_vpc_security_group_ids(sgs)
+            .set_db_name(opt("db_name"))
+            .set_master_username(opt("username"))
+            .set_master_user_password(opt("password"))
+            .backup_retention_period(i32_of(a, "backup_retention_period").unwrap_or(7))
+            .deletion_protection(bool_or(a, "deletion_protection", false))
+            .set_tags(Some(rds_tags(tags)))
+            .send()
+            .await
+            .map_err(map)?
+            .db_instance
+    };
+    if let Some(alias) = str_of(a, "kms_key_id").filter(|k| is_kms_alias(k)) {
+        record_kms_alias(c, id, alias, created).await?;
     }
+    Ok(id.to_string())
+}
+
+/// Records a configured KMS alias with the key ARN AWS reports for the new
+/// instance, so read can answer with the alias while that key is in use.
+async fn record_kms_alias(
+    c: &Clients,
+    id: &str,
+    alias: &str,
+    created: Option<DbInstance>,
+) -> Result<(), ProviderError> {
+    let known = created.filter(|d| d.kms_key_id().is_some() && d.db_instance_arn().is_some());
+    let d = match known {
+        Some(d) => Some(d),
+        None => describe(c, id).await?,
+    };
+    let Some((arn, key)) = d.as_ref().and_then(|d| {
+        d.db_instance_arn()
+            .zip(d.kms_key_id())
+            .map(|(a, k)| (a.to_string(), k.to_string()))
+    }) else {
+        return Ok(());
+    };
     c.rds
-        .create_db_instance()
-        .db_instance_identifier(id)
-        .engine(str_of(a, "engine").unwrap_or("postgres"))
-        .set_engine_version(opt("engine_version"))
-        .db_instance_class(required(a, "instance_class")?)
-        .allocated_storage(i32_of(a, "allocated_storage").unwrap_or(20))
-        .storage_encrypted(bool_or(a, "storage_encrypted", true))
-        .set_kms_key_id(opt("kms_key_id"))
-        .multi_az(bool_or(a, "multi_az", false))
-        .set_availability_zone(opt("availability_zone"))
-        .set_db_subnet_group_name(opt("db_subnet_group_name"))
-        .set_vpc_security_group_ids(sgs)
-        .set_db_name(opt("db_name"))
-        .set_master_username(opt("username"))
-        .set_master_user_password(opt("password"))
-        .backup_retention_period(i32_of(a, "backup_retention_period").unwrap_or(7))
-        .deletion_protection(bool_or(a, "deletion_protection", false))
-        .set_tags(Some(rds_tags(tags)))
+        .add_tags_to_resource()
+        .resource_name(arn)
+        .tags(Tag::builder().key(KMS_ALIAS_TAG).value(alias).build())
+        .tags(Tag::builder().key(KMS_KEY_TAG).value(key).build())
         .send()
         .await
         .map_err(map)?;
-    Ok(id.to_string())
+    Ok(())
+}
+
+/// The instance as AWS describes it now (`None`: AWS does not know it).
+async fn describe(c: &Clients, id: &str) -> Result<Option<DbInstance>, ProviderError> {
+    let result = c
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier(id)
+        .send()
+        .await
+        .map_err(map);
+    match result {
+        Ok(r) => Ok(r.db_instances().first().cloned()),
+        Err(e) if crate::errors::is_not_found(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The ModifyDBInstance members an update sets (none: no call).
+#[derive(Default, PartialEq)]
+struct Modify {
+    instance_class: Option<String>,
+    engine_version: Option<String>,
+    allow_major_version_upgrade: Option<bool>,
+    auto_minor_version_upgrade: Option<bool>,
+    multi_az: Option<bool>,
+    deletion_protection: Option<bool>,
+    backup_retention_period: Option<i32>,
+    allocated_storage: Option<i32>,
+    vpc_security_group_ids: Option<Vec<String>>,
+    password: Option<String>,
+    db_subnet_group_name: Option<String>,
+}
+
+impl Modify {
+    /// What an update changes through ModifyDBInstance. A replica takes
+    /// storage, engine version and backup retention like any instance; a
+    /// backup retention already sent with PromoteReadReplica is not sent
+    /// again.
+    fn of(req: &UpdateRequest, promoted: bool) -> Self {
+        let a = &req.attrs;
+        let has = |n: &str| req.changed.iter().any(|c| c == n);
+        let text = |n: &str| has(n).then(|| str_of(a, n).map(str::to_string)).flatten();
+        let flag = |n: &str, default: bool| has(n).then(|| bool_or(a, n, default));
+        let number = |n: &str| has(n).then(|| i32_of(a, n)).flatten();
+        let engine_version = text("engine_version");
+        // AWS wants AllowMajorVersionUpgrade only for another major version
+        // (the plan refuses one the configuration does not allow).
+        let allow_major_version_upgrade = engine_version.as_deref().and_then(|want| {
+            let have = str_of(&req.prior, "engine_version")?;
+            (major_version(want) != major_version(have))
+                .then(|| bool_or(a, "allow_major_version_upgrade", false))
+        });
+        Self {
+            instance_class: text("instance_class"),
+            engine_version,
+            allow_major_version_upgrade,
+            auto_minor_version_upgrade: flag("auto_minor_version_upgrade", true),
+            multi_az: flag("multi_az", false),
+            deletion_protection: flag("deletion_protection", false),
+            backup_retention_period: number("backup_retention_period").filter(|_| !promoted),
+            allocated_storage: number("allocated_storage"),
+            vpc_security_group_ids: has("vpc_security_group_ids")
+                .then(|| strings(a, "vpc_security_group_ids")),
+            password: text("password"),
+            db_subnet_group_name: text("db_subnet_group_name"),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// Whether an update removes `replicate_source_db` from an instance that
+/// replicates: a promotion.
+fn promotes(req: &UpdateRequest) -> bool {
+    req.changed.iter().any(|c| c == "replicate_source_db")
+        && str_of(&req.attrs, "replicate_source_db").is_none()
+        && str_of(&req.prior, "replicate_source_db").is_some()
 }
 
 pub(crate) async fn update(
@@ -271,52 +295,91 @@ pub(crate) async fn update(
         }
         return sync_tags(c, &arn, t).await;
     }
-    let api_fields = [
-        "instance_class",
-        "engine_version",
-        "multi_az",
-        "deletion_protection",
-        "backup_retention_period",
-        "allocated_storage",
-        "vpc_security_group_ids",
-        "password",
-    ];
-    if changed(&req.changed, &api_fields) {
-        let has = |n: &str| req.changed.iter().any(|c| c == n);
-        let mut m = c
-            .rds
-            .modify_db_instance()
+    let promoted = promotes(req);
+    if promoted {
+        c.rds
+            .promote_read_replica()
             .db_instance_identifier(id)
-            .apply_immediately(bool_or(a, "apply_immediately", true));
-        if has("instance_class") {
-            m = m.set_db_instance_class(str_of(a, "instance_class").map(str::to_string));
-        }
-        if has("engine_version") && !is_replica(a) {
-            m = m
-                .set_engine_version(str_of(a, "engine_version").map(str::to_string))
-                .allow_major_version_upgrade(true);
-        }
-        if has("multi_az") {
-            m = m.multi_az(bool_or(a, "multi_az", false));
-        }
-        if has("deletion_protection") {
-            m = m.deletion_protection(bool_or(a, "deletion_protection", false));
-        }
-        if has("backup_retention_period") && !is_replica(a) {
-            m = m.set_backup_retention_period(i32_of(a, "backup_retention_period"));
-        }
-        if has("allocated_storage") && !is_replica(a) {
-            m = m.set_allocated_storage(i32_of(a, "allocated_storage"));
-        }
-        if has("vpc_security_group_ids") {
-            m = m.set_vpc_security_group_ids(Some(strings(a, "vpc_security_group_ids")));
-        }
-        if has("password") {
-            m = m.set_master_user_password(str_of(a, "password").map(str::to_string));
-        }
-        m.send().await.map_err(map)?;
+            .set_backup_retention_period(i32_of(a, "backup_retention_period"))
+            .send()
+            .await
+            .map_err(map)?;
     }
-    sync_tags(c, &arn, t).await
+    let m = Modify::of(req, promoted);
+    if !m.is_empty() {
+        modify(c, id, bool_or(a, "apply_immediately", false), m, promoted).await?;
+    }
+    let mut stale = t.stale.to_vec();
+    for name in LEGACY_REPLICA_ECHOES {
+        let key = format!("strata:attr:{name}");
+        if !t.desired.contains_key(&key) && !stale.contains(&key) {
+            stale.push(key);
+        }
+    }
+    sync_tags(
+        c,
+        &arn,
+        Tagging {
+            desired: t.desired,
+            stale: &stale,
+        },
+    )
+    .await
+}
+
+/// Sends ModifyDBInstance. After a promotion AWS is busy with the instance
+/// for a while: the call is repeated until AWS takes it.
+async fn modify(
+    c: &Clients,
+    id: &str,
+    now: bool,
+    m: Modify,
+    after_promotion: bool,
+) -> Result<(), ProviderError> {
+    let call = c
+        .rds
+        .modify_db_instance()
+        .db_instance_identifier(id)
+        .apply_immediately(now)
+        .set_db_instance_class(m.instance_class)
+        .set_engine_version(m.engine_version)
+        .set_allow_major_version_upgrade(m.allow_major_version_upgrade)
+        .set_auto_minor_version_upgrade(m.auto_minor_version_upgrade)
+        .set_multi_az(m.multi_az)
+        .set_deletion_protection(m.deletion_protection)
+        .set_backup_retention_period(m.backup_retention_period)
+        .set_allocated_storage(m.allocated_storage)
+        .set_vpc_security_group_ids(m.vpc_security_group_ids)
+        .set_master_user_password(m.password)
+        .set_db_subnet_group_name(m.db_subnet_group_name);
+    let start = Instant::now();
+    loop {
+        match call.clone().send().await.map_err(map) {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if after_promotion
+                    && code_of(&e) == Some("InvalidDBInstanceState")
+                    && start.elapsed() < PROMOTE_WAIT =>
+            {
+                tokio::time::sleep(Duration::from_secs(15)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Whether a delete skips the final snapshot, and the snapshot's name
+/// otherwise. A replica has no final snapshot of its own (AWS refuses
+/// one); any other instance, a former replica included, gets one unless
+/// the configuration says to skip it.
+fn final_snapshot(id: &str, replica: bool, prior: &Attrs, stamp: &str) -> (bool, Option<String>) {
+    let skip = replica || bool_or(prior, "skip_final_snapshot", false);
+    let name = (!skip).then(|| {
+        str_of(prior, "final_snapshot_identifier")
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{id}-final-{stamp}"))
+    });
+    (skip, name)
 }
 
 pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), ProviderError> {
@@ -333,20 +396,17 @@ pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), Provi
     if bool_or(p, "deletion_protection", false) {
         return Err(protected(&req.id));
     }
-    // A replica has no final snapshot of its own; a primary gets one unless
-    // the configuration says to skip it.
-    let skip = is_replica(p) || bool_or(p, "skip_final_snapshot", false);
-    let snapshot = (!skip).then(|| {
-        str_of(p, "final_snapshot_identifier")
-            .map(str::to_string)
-            .unwrap_or_else(|| {
-                format!(
-                    "{}-final-{}",
-                    req.id,
-                    chrono::Utc::now().format("%Y%m%d%H%M%S")
-                )
-            })
-    });
+    // Whether it replicates now, as AWS says: the state may still name the
+    // source of a replica promoted since.
+    let Some(live) = describe(c, &req.id).await? else {
+        return Err(ProviderError::NotFound {
+            kind: req.kind.clone(),
+            id: req.id.clone(),
+        });
+    };
+    let replica = live.read_replica_source_db_instance_identifier().is_some();
+    let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
+    let (skip, snapshot) = final_snapshot(&req.id, replica, p, &stamp);
     let result = c
         .rds
         .delete_db_instance()
@@ -359,7 +419,7 @@ pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), Provi
     match result {
         Ok(_) => Ok(()),
         Err(e)
-            if crate::errors::code_of(&e) == Some("InvalidParameterCombination")
+            if code_of(&e) == Some("InvalidParameterCombination")
                 && e.to_string().to_lowercase().contains("protect") =>
         {
             Err(protected(&req.id))
@@ -375,5 +435,154 @@ fn protected(id: &str) -> ProviderError {
         help: Some(format!(
             "set `deletion_protection = false` on {id} and run `strata apply` (an in-place update), then destroy or remove it again"
         )),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use strata_core::addr::Address;
+    use strata_core::value::Value;
+
+    use super::*;
+
+    fn attrs(pairs: &[(&str, Value)]) -> Attrs {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    fn update(
+        prior: &[(&str, Value)],
+        desired: &[(&str, Value)],
+        changed: &[&str],
+    ) -> UpdateRequest {
+        UpdateRequest {
+            address: Address::parse("db.replica").unwrap(),
+            kind: kinds::DB_INSTANCE.into(),
+            id: "shop-replica".into(),
+            prior: attrs(prior),
+            attrs: attrs(desired),
+            changed: changed.iter().map(|c| c.to_string()).collect(),
+            stack: "shop".into(),
+        }
+    }
+
+    #[test]
+    fn a_replica_is_modified_like_any_instance() {
+        let req = update(
+            &[
+                ("replicate_source_db", "shop-db".into()),
+                ("allocated_storage", Value::Int(20)),
+                ("engine_version", "16.4".into()),
+                ("backup_retention_period", Value::Int(0)),
+            ],
+            &[
+                ("replicate_source_db", "shop-db".into()),
+                ("allocated_storage", Value::Int(40)),
+                ("engine_version", "16.6".into()),
+                ("backup_retention_period", Value::Int(7)),
+            ],
+            &[
+                "allocated_storage",
+                "engine_version",
+                "backup_retention_period",
+            ],
+        );
+        assert!(!promotes(&req));
+        let m = Modify::of(&req, false);
+        assert_eq!(m.allocated_storage, Some(40));
+        assert_eq!(m.engine_version.as_deref(), Some("16.6"));
+        assert_eq!(m.backup_retention_period, Some(7));
+        assert_eq!(m.allow_major_version_upgrade, None, "a minor upgrade");
+    }
+
+    #[test]
+    fn nothing_to_modify_sends_no_modify_call() {
+        let req = update(
+            &[("tags", Value::Map(Attrs::new()))],
+            &[("allow_major_version_upgrade", Value::Bool(true))],
+            &["tags", "allow_major_version_upgrade", "apply_immediately"],
+        );
+        assert!(Modify::of(&req, false).is_empty());
+    }
+
+    #[test]
+    fn removing_the_source_promotes_and_sends_backup_retention_once() {
+        let req = update(
+            &[
+                ("replicate_source_db", "shop-db".into()),
+                ("backup_retention_period", Value::Int(0)),
+                ("db_subnet_group_name", "old".into()),
+            ],
+            &[
+                ("backup_retention_period", Value::Int(7)),
+                ("db_subnet_group_name", "new".into()),
+            ],
+            &[
+                "replicate_source_db",
+                "backup_retention_period",
+                "db_subnet_group_name",
+            ],
+        );
+        assert!(promotes(&req));
+        let m = Modify::of(&req, true);
+        assert_eq!(
+            m.backup_retention_period, None,
+            "sent with PromoteReadReplica"
+        );
+        assert_eq!(m.db_subnet_group_name.as_deref(), Some("new"));
+    }
+
+    #[test]
+    fn a_major_upgrade_asks_aws_only_with_the_configured_allowance() {
+        let req = update(
+            &[("engine_version", "16.4".into())],
+            &[
+                ("engine_version", "17".into()),
+                ("allow_major_version_upgrade", Value::Bool(true)),
+                ("auto_minor_version_upgrade", Value::Bool(false)),
+            ],
+            &["engine_version", "auto_minor_version_upgrade"],
+        );
+        let m = Modify::of(&req, false);
+        assert_eq!(m.allow_major_version_upgrade, Some(true));
+        assert_eq!(m.auto_minor_version_upgrade, Some(false));
+    }
+
+    #[test]
+    fn a_former_replica_gets_its_final_snapshot() {
+        let prior = attrs(&[
+            ("replicate_source_db", "shop-db".into()),
+            ("final_snapshot_identifier", "shop-replica-last".into()),
+        ]);
+        // AWS says it no longer replicates, though the state names a source.
+        assert_eq!(
+            final_snapshot("shop-replica", false, &prior, "1"),
+            (false, Some("shop-replica-last".into()))
+        );
+        assert_eq!(
+            final_snapshot("shop-replica", true, &prior, "1"),
+            (true, None)
+        );
+        let skip = attrs(&[("skip_final_snapshot", Value::Bool(true))]);
+        assert_eq!(final_snapshot("shop-db", false, &skip, "1"), (true, None));
+        assert_eq!(
+            final_snapshot("shop-db", false, &Attrs::new(), "20260101"),
+            (false, Some("shop-db-final-20260101".into()))
+        );
+    }
+
+    #[test]
+    fn kms_aliases_are_told_from_keys() {
+        assert!(is_kms_alias("alias/shop"));
+        assert!(is_kms_alias(
+            "arn:aws:kms:us-east-1:123456789012:alias/shop"
+        ));
+        assert!(!is_kms_alias(
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd"
+        ));
+        assert!(!is_kms_alias("1234abcd"));
     }
 }
