@@ -16,6 +16,7 @@
 
 mod drill;
 mod faults;
+mod in_place;
 mod kinds;
 mod quickstart;
 mod rds_safety;

@@ -49,23 +49,54 @@ fn echoed(kind: &str, _attrs: &Attrs) -> &'static [&'static str] {
             "apply_immediately",
             "allow_major_version_upgrade",
         ],
+        kinds::REPLICATION_GROUP => &["final_snapshot_identifier"],
+        kinds::INSTANCE => &["user_data_replace_on_change"],
+        kinds::AUTOSCALING_GROUP => &["force_delete"],
+        _ => &[],
+    }
+}
+
+/// Settings AWS reports, also echoed in a tag that a read uses only when
+/// AWS reported nothing (moto creates no cache clusters for a replication
+/// group's nodes, so DescribeCacheClusters cannot report them there). What
+/// AWS reports always wins, so drift shows.
+fn fallback(kind: &str) -> &'static [&'static str] {
+    match kind {
         kinds::REPLICATION_GROUP => &[
-            "engine",
             "engine_version",
             "subnet_group_name",
             "security_group_ids",
             "port",
-            "preferred_cache_cluster_azs",
         ],
         _ => &[],
     }
 }
 
-/// Every attribute that may be echoed for a kind (to clear stale tags).
-fn all_echoed(kind: &str) -> &'static [&'static str] {
+/// Tags older versions of Strata wrote and no longer read: cleared on the
+/// next update.
+fn retired(kind: &str) -> &'static [&'static str] {
+    match kind {
+        kinds::REPLICATION_GROUP => &[
+            "strata:attr:engine",
+            "strata:attr:preferred_cache_cluster_azs",
+        ],
+        kinds::TARGET_GROUP => &["strata:keys:health_check"],
+        _ => &[],
+    }
+}
+
+/// Every attribute that may be echoed for a kind (to clear stale tags and
+/// to know which echo tags a read uses).
+fn all_echoed(kind: &str) -> Vec<&'static str> {
     let mut replica = Attrs::new();
     replica.insert("replicate_source_db".into(), Value::String("x".into()));
-    echoed(kind, &replica)
+    let mut all: Vec<&'static str> = echoed(kind, &replica).to_vec();
+    for name in echoed(kind, &Attrs::new()) {
+        if !all.contains(name) {
+            all.push(name);
+        }
+    }
+    all
 }
 
 /// Unordered lists whose configured order is kept in a tag.
@@ -84,12 +115,11 @@ fn ordered(kind: &str) -> &'static [&'static str] {
     }
 }
 
-/// Objects whose configured field names are kept in a tag.
-fn keyed(kind: &str) -> &'static [&'static str] {
-    match kind {
-        kinds::TARGET_GROUP => &["health_check"],
-        _ => &[],
-    }
+/// Objects whose configured field names are kept in a tag (none now: a
+/// target group's health check reads back whole, every field having AWS's
+/// default in the configuration).
+fn keyed(_kind: &str) -> &'static [&'static str] {
+    &[]
 }
 
 /// A short, stable key for a list item: the tail of an id or ARN.
@@ -153,7 +183,7 @@ pub fn desired(kind: &str, stack: &str, address: &str, attrs: &Attrs) -> BTreeMa
     }
     out.insert(STACK_TAG.into(), stack.into());
     out.insert(ADDRESS_TAG.into(), address.into());
-    for name in echoed(kind, attrs) {
+    for name in echoed(kind, attrs).iter().chain(fallback(kind)) {
         if let Some(s) = attrs.get(name).and_then(encode) {
             out.insert(format!("{ECHO}{name}"), s);
         }
@@ -182,7 +212,13 @@ pub fn stale(kind: &str, prior: &Attrs, desired: &BTreeMap<String, String>) -> V
         .and_then(Value::as_map)
         .map(|m| m.keys().map(ToString::to_string).collect())
         .unwrap_or_default();
-    keys.extend(all_echoed(kind).iter().map(|n| format!("{ECHO}{n}")));
+    keys.extend(
+        all_echoed(kind)
+            .iter()
+            .chain(fallback(kind))
+            .map(|n| format!("{ECHO}{n}")),
+    );
+    keys.extend(retired(kind).iter().map(|k| k.to_string()));
     keys.extend(ordered(kind).iter().map(|n| format!("{ORDER}{n}")));
     keys.extend(keyed(kind).iter().map(|n| format!("{KEYS}{n}")));
     keys.retain(|k| !desired.contains_key(k));
@@ -209,7 +245,11 @@ pub fn finish(kind: &str, tags: &BTreeMap<String, String>, out: &mut Attrs) {
     }
     for (k, v) in tags {
         if let Some(name) = k.strip_prefix(ECHO) {
-            out.insert(name.into(), decode(kind, name, v));
+            let reported = fallback(kind).contains(&name) && out.contains_key(name);
+            let known = all_echoed(kind).contains(&name) || fallback(kind).contains(&name);
+            if known && !reported {
+                out.insert(name.into(), decode(kind, name, v));
+            }
         }
     }
     for name in ordered(kind) {
@@ -270,5 +310,29 @@ mod tests {
         assert!(!live.contains_key("tags"));
         assert!(stale(kinds::DB_INSTANCE, &Attrs::new(), &tags)
             .contains(&"strata:attr:apply_immediately".to_string()));
+    }
+
+    #[test]
+    fn what_aws_reports_of_a_replication_group_wins_over_its_tags() {
+        let mut cfg = Attrs::new();
+        cfg.insert("engine_version".into(), Value::from("7.1"));
+        cfg.insert("final_snapshot_identifier".into(), Value::from("last"));
+        let wanted = desired(kinds::REPLICATION_GROUP, "s", "cache", &cfg);
+        let mut tags = wanted.clone();
+        // A tag an older Strata wrote, no longer read.
+        tags.insert("strata:attr:engine".into(), "valkey".into());
+        let mut live = Attrs::new();
+        live.insert("engine".into(), Value::from("redis"));
+        live.insert("engine_version".into(), Value::from("7.0.7"));
+        finish(kinds::REPLICATION_GROUP, &tags, &mut live);
+        assert_eq!(live["engine_version"], Value::from("7.0.7"), "drift shows");
+        assert_eq!(live["engine"], Value::from("redis"));
+        assert_eq!(live["final_snapshot_identifier"], Value::from("last"));
+        // Where AWS reports nothing (moto), the echo stands in.
+        let mut bare = Attrs::new();
+        finish(kinds::REPLICATION_GROUP, &tags, &mut bare);
+        assert_eq!(bare["engine_version"], Value::from("7.1"));
+        assert!(stale(kinds::REPLICATION_GROUP, &Attrs::new(), &wanted)
+            .contains(&"strata:attr:engine".to_string()));
     }
 }
