@@ -9,9 +9,11 @@ use strata_core::kinds;
 use strata_core::provider::{DeleteRequest, ProviderError, UpdateRequest};
 use strata_core::value::{Attrs, Value};
 
-use crate::attrs::{api, api_help, int_of, list, required, str_of, strings};
-use crate::cloud::{Cloud, Record, ASG_TAG};
-use crate::ec2::{asg_instance, instance_state, template_version, terminate, BOOT_SECS};
+use crate::attrs::{api, api_help, bool_or, int_of, list, required, str_of, strings};
+use crate::cloud::{Cloud, Phase, Record, ASG_TAG};
+use crate::ec2::{
+    asg_instance, instance_state, template_version, terminate, BOOT_SECS, TERMINATE_SECS,
+};
 use crate::elbv2::{deregister, register};
 use crate::ids::arn;
 use crate::network::subnet_az;
@@ -19,6 +21,8 @@ use crate::provider::NewResource;
 
 /// AWS seconds a new group takes before its first instances launch.
 const CREATE_SECS: f64 = 30.0;
+/// AWS seconds a group's delete takes once it is empty.
+const DELETE_SECS: f64 = 5.0;
 
 fn validation(message: impl Into<String>) -> ProviderError {
     api("ValidationError", message)
@@ -265,29 +269,89 @@ pub fn update(c: &mut Cloud, req: &UpdateRequest, attrs: Attrs) -> Result<(), Pr
 }
 
 /// Deletes a policy, or a group with its instances and policies.
+///
+/// Without `force_delete` the group drains first, as AWS's
+/// DeleteAutoScalingGroup needs an empty group: each instance stays
+/// registered (`draining`) for its target groups' deregistration delay,
+/// then terminates, and the group's delete completes once they are gone.
+/// With `force_delete` (ForceDelete) the group is gone at once and its
+/// instances are terminated without draining.
 pub fn delete(c: &mut Cloud, req: &DeleteRequest) -> Result<(), ProviderError> {
-    if req.kind == kinds::AUTOSCALING_GROUP {
-        let members: Vec<String> = c
-            .asg_members
-            .get(&req.id)
-            .map(|m| m.iter().cloned().collect())
-            .unwrap_or_default();
+    if req.kind != kinds::AUTOSCALING_GROUP {
+        c.start_delete(&req.kind, &req.id, "deleting", 1.0);
+        return Ok(());
+    }
+    let Some(group) = c.get(&req.kind, &req.id).cloned() else {
+        return Ok(());
+    };
+    let force = bool_or(&group.attrs, "force_delete", false)
+        || req.prior.get("force_delete").and_then(Value::as_bool) == Some(true);
+    let members: Vec<String> = c
+        .asg_members
+        .get(&req.id)
+        .map(|m| m.iter().cloned().collect())
+        .unwrap_or_default();
+    let policies: Vec<String> = c
+        .records(kinds::SCALING_POLICY)
+        .filter(|p| p.str("autoscaling_group_name") == Some(req.id.as_str()))
+        .map(|p| p.id.clone())
+        .collect();
+    for p in policies {
+        c.remove(kinds::SCALING_POLICY, &p);
+    }
+    if force {
         for id in members {
             terminate(c, &id);
         }
-        let policies: Vec<String> = c
-            .records(kinds::SCALING_POLICY)
-            .filter(|p| p.str("autoscaling_group_name") == Some(req.id.as_str()))
-            .map(|p| p.id.clone())
-            .collect();
-        for p in policies {
-            c.remove(kinds::SCALING_POLICY, &p);
-        }
-        c.start_delete(&req.kind, &req.id, "Delete in progress", 35.0);
-    } else {
-        c.start_delete(&req.kind, &req.id, "deleting", 1.0);
+        c.start_delete(&req.kind, &req.id, "Delete in progress", 0.0);
+        return Ok(());
     }
+    let drain = strings(&group.attrs, "target_group_arns")
+        .iter()
+        .filter_map(|tg| c.get(kinds::TARGET_GROUP, tg))
+        .map(|tg| int_of(&tg.attrs, "deregistration_delay").unwrap_or(300))
+        .max()
+        .unwrap_or(0);
+    let drain = f64::from(u32::try_from(drain.max(0)).unwrap_or(u32::MAX));
+    let live: Vec<String> = members
+        .into_iter()
+        .filter(|id| c.live(kinds::INSTANCE, id).is_some())
+        .collect();
+    for id in &live {
+        drain_and_terminate(c, id, drain);
+    }
+    let secs = if live.is_empty() {
+        DELETE_SECS
+    } else {
+        drain + TERMINATE_SECS + DELETE_SECS
+    };
+    c.start_delete(&req.kind, &req.id, "Delete in progress", secs);
     Ok(())
+}
+
+/// Terminates an instance after `drain` AWS seconds of draining from its
+/// target groups (it keeps running and registered, reported `draining`).
+fn drain_and_terminate(c: &mut Cloud, id: &str, drain: f64) {
+    if drain <= 0.0 {
+        terminate(c, id);
+        return;
+    }
+    c.start_delete(kinds::INSTANCE, id, "shutting-down", drain + TERMINATE_SECS);
+    let drained = c.after(drain);
+    if let Some(inst) = c.get_mut(kinds::INSTANCE, id) {
+        if let Some(until) = inst.deleting {
+            inst.phases = vec![
+                Phase {
+                    status: "running".into(),
+                    until: drained.min(until),
+                },
+                Phase {
+                    status: "shutting-down".into(),
+                    until,
+                },
+            ];
+        }
+    }
 }
 
 /// A group is ready when it and all its instances are.

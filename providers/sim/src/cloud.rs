@@ -164,6 +164,9 @@ pub struct Cloud {
     pub cache_nodes: BTreeMap<String, Vec<CacheNode>>,
     /// DB snapshots by id.
     pub snapshots: BTreeMap<String, DbSnapshot>,
+    /// Cache (Redis) snapshots by name.
+    #[serde(default)]
+    pub cache_snapshots: BTreeMap<String, crate::elasticache::CacheSnapshot>,
     /// Availability zones that are down.
     pub az_down: BTreeSet<String>,
     /// Next host number per subnet, for private IPs.

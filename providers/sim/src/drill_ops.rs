@@ -136,7 +136,9 @@ pub fn refresh_automated(c: &mut Cloud) {
         if retention <= 0 || db.str("replicate_source_db").is_some() {
             continue;
         }
-        let base = db.created_ms.saturating_add(first);
+        let born =
+            crate::rds_modify::promoted_ms(db).map_or(db.created_ms, |p| p.max(db.created_ms));
+        let base = born.saturating_add(first);
         if c.now < base {
             continue;
         }

@@ -7,7 +7,7 @@ use strata_core::kinds;
 use strata_core::provider::ProviderError;
 
 use crate::cloud::{Cloud, ADDRESS_TAG, STACK_TAG};
-use crate::elasticache::CacheNode;
+use crate::elasticache::{CacheNode, CacheSnapshot};
 use crate::elbv2::TargetHealth;
 use crate::faults::FaultConfig;
 use crate::provider::SimProvider;
@@ -16,6 +16,9 @@ use crate::{autoscaling, cloudwatch, ec2, elasticache, rds, snapshots};
 
 /// The kind [`SimObject`]s of DB snapshots carry.
 pub const DB_SNAPSHOT: &str = "aws.rds.db_snapshot";
+
+/// The kind [`SimObject`]s of cache (Redis) snapshots carry.
+pub const CACHE_SNAPSHOT: &str = "aws.elasticache.snapshot";
 
 /// One object in the simulated cloud.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,6 +170,15 @@ impl SimProvider {
             .unwrap_or_default()
     }
 
+    /// Every cache (Redis) snapshot, e.g. the final snapshots of deleted
+    /// replication groups, with its status at [`CacheSnapshot::status`].
+    pub fn cache_snapshots(&self) -> Vec<CacheSnapshot> {
+        self.with_cloud(false, |c, _| {
+            Ok(c.cache_snapshots.values().cloned().collect())
+        })
+        .unwrap_or_default()
+    }
+
     /// The status of a DB snapshot now (`creating`, `available`).
     pub fn db_snapshot_status(&self, snapshot_id: &str) -> Option<String> {
         self.with_cloud(false, |c, _| {
@@ -203,6 +215,12 @@ fn objects(c: &Cloud) -> Vec<SimObject> {
     out.extend(c.snapshots.values().map(|s| SimObject {
         kind: DB_SNAPSHOT.into(),
         id: s.id.clone(),
+        tags: std::collections::BTreeMap::new(),
+        status: s.status(c.now).into(),
+    }));
+    out.extend(c.cache_snapshots.values().map(|s| SimObject {
+        kind: CACHE_SNAPSHOT.into(),
+        id: s.name.clone(),
         tags: std::collections::BTreeMap::new(),
         status: s.status(c.now).into(),
     }));

@@ -132,8 +132,12 @@ pub fn asg_instance(
     Ok(id)
 }
 
-/// Updates a template (a new version) or an instance (type change: stop,
-/// modify, start).
+/// What an instance must be stopped to change (ModifyInstanceAttribute
+/// takes them only from a stopped instance).
+const STOP_TO_CHANGE: &[&str] = &["instance_type", "user_data"];
+
+/// Updates a template (a new version) or an instance in place, same id:
+/// a type or user data change stops, modifies and starts it.
 pub fn update(c: &mut Cloud, req: &UpdateRequest, attrs: Attrs) -> Result<(), ProviderError> {
     need_groups(c, &strings(&attrs, "security_group_ids"))?;
     if req.kind == kinds::LAUNCH_TEMPLATE {
@@ -142,15 +146,17 @@ pub fn update(c: &mut Cloud, req: &UpdateRequest, attrs: Attrs) -> Result<(), Pr
             .or_default()
             .push(attrs.clone());
     }
-    let resize = req.kind == kinds::INSTANCE
-        && c.get(&req.kind, &req.id)
-            .and_then(|r| str_of(&r.attrs, "instance_type"))
-            != str_of(&attrs, "instance_type");
+    let restart = req.kind == kinds::INSTANCE
+        && c.get(&req.kind, &req.id).is_some_and(|r| {
+            STOP_TO_CHANGE
+                .iter()
+                .any(|k| str_of(&r.attrs, k) != str_of(&attrs, k))
+        });
     let timeline = c.timeline(&[("stopping", 15.0), ("pending", BOOT_SECS)]);
     if let Some(rec) = c.get_mut(&req.kind, &req.id) {
         rec.attrs = attrs;
         rec.retag();
-        if resize {
+        if restart {
             rec.phases = timeline;
         }
     }

@@ -1,16 +1,60 @@
 //! ElastiCache: cache subnet groups and Redis replication groups — a primary
-//! and replicas in distinct AZs, endpoints, and failover to a replica.
+//! and replicas in distinct AZs, endpoints, failover to a replica, replica
+//! counts and AZs changed in place, and final snapshots on delete.
 
 use serde::{Deserialize, Serialize};
 use strata_core::kinds;
 use strata_core::provider::{DeleteRequest, ProviderError, UpdateRequest};
 use strata_core::value::{Attrs, Value};
 
+use strata_core::compare::version_below;
+
 use crate::attrs::{api, api_help, bool_or, int_of, list, required, str_of, strings};
 use crate::cloud::{Cloud, Record};
 use crate::ids::{arn, hex, short_region};
 use crate::network::{check_az, subnet_az};
 use crate::provider::NewResource;
+use crate::versions;
+
+/// The engine version of a group created without one.
+const DEFAULT_VERSION: &str = "7.1";
+/// The first Redis version whose transit encryption AWS changes in place.
+const TRANSIT_IN_PLACE_FROM: [u64; 3] = [7, 0, 5];
+/// AWS seconds a group delete takes.
+const DELETE_SECS: f64 = 300.0;
+/// AWS seconds a snapshot takes.
+const SNAPSHOT_SECS: f64 = 120.0;
+
+/// A cache snapshot: what a replication group's delete with
+/// `final_snapshot_identifier` leaves behind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheSnapshot {
+    /// Snapshot name.
+    pub name: String,
+    /// The group it was taken from.
+    pub replication_group_id: String,
+    /// `manual` (final snapshots are manual snapshots on AWS).
+    pub source: String,
+    /// The group's engine version.
+    pub engine_version: String,
+    /// The group's node type.
+    pub node_type: String,
+    /// When it was started (unix ms).
+    pub created_ms: u64,
+    /// When it becomes available (unix ms).
+    pub available_ms: u64,
+}
+
+impl CacheSnapshot {
+    /// `creating` or `available` at `now`.
+    pub fn status(&self, now: u64) -> &'static str {
+        if now < self.available_ms {
+            "creating"
+        } else {
+            "available"
+        }
+    }
+}
 
 /// One node of a replication group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,22 +189,44 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
     Ok(id)
 }
 
-/// Nodes for a group: keeps `existing` (up to the new count) and adds
-/// replicas in the least used AZs.
+/// Nodes for a group with `attrs`, changed in place from `existing`
+/// (IncreaseReplicaCount/DecreaseReplicaCount): the primary stays; replicas
+/// in AZs `preferred_cache_cluster_azs` no longer lists go first, then the
+/// newest; new replicas go to the listed AZs not yet used, else to the
+/// least used AZs of the subnet group.
 fn place_nodes(c: &Cloud, attrs: &Attrs, id: &str, existing: &[CacheNode]) -> Vec<CacheNode> {
     let count =
         usize::try_from(int_of(attrs, "replicas_per_node_group").unwrap_or(1) + 1).unwrap_or(1);
-    let preferred = strings(attrs, "preferred_cache_cluster_azs");
+    let mut wanted = strings(attrs, "preferred_cache_cluster_azs");
     let azs = group_azs(c, str_of(attrs, "subnet_group_name"));
-    let mut nodes: Vec<CacheNode> = existing.iter().take(count).cloned().collect();
+    let mut nodes: Vec<CacheNode> = Vec::new();
+    for node in existing {
+        match wanted.iter().position(|a| *a == node.az) {
+            Some(i) => {
+                wanted.remove(i);
+                nodes.push(node.clone());
+            }
+            None if wanted.is_empty() || node.role == "primary" => nodes.push(node.clone()),
+            None => {}
+        }
+    }
+    while nodes.len() > count {
+        let Some(last) = nodes.iter().rposition(|n| n.role != "primary") else {
+            break;
+        };
+        let gone = nodes.remove(last);
+        wanted.push(gone.az);
+    }
     let mut n = existing
         .iter()
         .filter_map(|node| node.id.rsplit('-').next()?.parse::<usize>().ok())
         .max()
         .unwrap_or(0);
+    let listed = !strings(attrs, "preferred_cache_cluster_azs").is_empty();
     while nodes.len() < count {
-        let i = nodes.len();
-        let az = preferred.get(i).cloned().unwrap_or_else(|| {
+        let az = if listed && !wanted.is_empty() {
+            wanted.remove(0)
+        } else {
             azs.iter()
                 .min_by_key(|a| {
                     (
@@ -170,26 +236,46 @@ fn place_nodes(c: &Cloud, attrs: &Attrs, id: &str, existing: &[CacheNode]) -> Ve
                 })
                 .cloned()
                 .unwrap_or_default()
-        });
+        };
         n += 1;
         nodes.push(CacheNode {
             id: format!("{id}-{n:03}"),
             az,
-            role: if i == 0 { "primary" } else { "replica" }.into(),
+            role: if nodes.is_empty() {
+                "primary"
+            } else {
+                "replica"
+            }
+            .into(),
         });
     }
     nodes
 }
 
-/// Modifies a group (must be `available`; node type, version and replica
-/// count changes spend 60 s `modifying`).
-pub fn update(c: &mut Cloud, req: &UpdateRequest, attrs: Attrs) -> Result<(), ProviderError> {
+/// Changes that take a group through `modifying`.
+const HEAVY: &[&str] = &[
+    "node_type",
+    "engine_version",
+    "replicas_per_node_group",
+    "preferred_cache_cluster_azs",
+    "transit_encryption_enabled",
+    "transit_encryption_mode",
+];
+
+/// Modifies a subnet group, or a replication group (must be `available`):
+/// node type, version, transit encryption (from Redis 7.0.5) and the
+/// replicas (count and AZs) change in place, with the same group id and
+/// its data; heavy changes spend 60 s `modifying`.
+pub fn update(c: &mut Cloud, req: &UpdateRequest, mut attrs: Attrs) -> Result<(), ProviderError> {
     if req.kind == kinds::REPLICATION_GROUP {
         check_group(c, &attrs)?;
-        let status = c
-            .get(&req.kind, &req.id)
-            .map(|r| r.status(c.now).to_string())
-            .unwrap_or_default();
+        let rec = c.get(&req.kind, &req.id).cloned().ok_or_else(|| {
+            api(
+                "ReplicationGroupNotFoundFault",
+                format!("Replication group {} not found.", req.id),
+            )
+        })?;
+        let status = rec.status(c.now).to_string();
         if status != "available" {
             return Err(api_help(
                 "InvalidReplicationGroupState",
@@ -200,14 +286,30 @@ pub fn update(c: &mut Cloud, req: &UpdateRequest, attrs: Attrs) -> Result<(), Pr
                 "wait until the group is available, then apply again",
             ));
         }
+        let have = str_of(&rec.attrs, "engine_version")
+            .unwrap_or(DEFAULT_VERSION)
+            .to_string();
+        let tls = |a: &Attrs| bool_or(a, "transit_encryption_enabled", true);
+        if tls(&rec.attrs) != tls(&attrs) && version_below(&have, &TRANSIT_IN_PLACE_FROM) {
+            return Err(api_help(
+                "InvalidParameterCombination",
+                format!(
+                    "Transit encryption can be modified only on Redis 7.0.5 or later; replication group {} runs {have}.",
+                    req.id
+                ),
+                "upgrade engine_version to 7.0.5 or later first, or replace the group",
+            ));
+        }
+        let want = str_of(&attrs, "engine_version")
+            .unwrap_or(&have)
+            .to_string();
+        let version = versions::redis_upgrade(&have, &want)?;
+        attrs.insert("engine_version".into(), Value::String(version.into()));
         let existing = c.cache_nodes.get(&req.id).cloned().unwrap_or_default();
         let nodes = place_nodes(c, &attrs, &req.id, &existing);
         c.cache_nodes.insert(req.id.clone(), nodes);
     }
-    let heavy = req
-        .changed
-        .iter()
-        .any(|k| ["node_type", "engine_version", "replicas_per_node_group"].contains(&k.as_str()));
+    let heavy = req.changed.iter().any(|k| HEAVY.contains(&k.as_str()));
     let timeline = c.timeline(&[("modifying", 60.0)]);
     if let Some(rec) = c.get_mut(&req.kind, &req.id) {
         rec.attrs = attrs;
@@ -236,21 +338,64 @@ pub fn delete(c: &mut Cloud, req: &DeleteRequest) -> Result<(), ProviderError> {
         }
         c.start_delete(&req.kind, &req.id, "deleting", 1.0);
     } else {
-        c.start_delete(&req.kind, &req.id, "deleting", 300.0);
+        let final_snapshot = c
+            .get(&req.kind, &req.id)
+            .and_then(|r| str_of(&r.attrs, "final_snapshot_identifier"))
+            .or_else(|| str_of(&req.prior, "final_snapshot_identifier"))
+            .map(str::to_string);
+        if let Some(name) = final_snapshot {
+            take_final_snapshot(c, &req.id, &name)?;
+        }
+        c.start_delete(&req.kind, &req.id, "deleting", DELETE_SECS);
     }
     Ok(())
 }
 
-/// A group's member clusters.
+/// Records the final snapshot `name` of replication group `id`
+/// (`DeleteReplicationGroup` with `FinalSnapshotIdentifier`).
+fn take_final_snapshot(c: &mut Cloud, id: &str, name: &str) -> Result<(), ProviderError> {
+    if c.cache_snapshots.contains_key(name) {
+        return Err(api_help(
+            "SnapshotAlreadyExistsFault",
+            format!("Snapshot {name} already exists."),
+            "choose another final_snapshot_identifier or delete the old snapshot",
+        ));
+    }
+    let Some(rec) = c.get(kinds::REPLICATION_GROUP, id) else {
+        return Ok(());
+    };
+    let snap = CacheSnapshot {
+        name: name.to_string(),
+        replication_group_id: id.to_string(),
+        source: "manual".into(),
+        engine_version: str_of(&rec.attrs, "engine_version")
+            .unwrap_or(DEFAULT_VERSION)
+            .to_string(),
+        node_type: str_of(&rec.attrs, "node_type")
+            .unwrap_or_default()
+            .to_string(),
+        created_ms: c.now,
+        available_ms: c.after(SNAPSHOT_SECS),
+    };
+    c.cache_snapshots.insert(name.to_string(), snap);
+    Ok(())
+}
+
+/// A group's member clusters and their AZs (primary first, as
+/// DescribeCacheClusters lists them).
 pub fn live(c: &Cloud, rec: &Record, out: &mut Attrs) {
     if rec.kind == kinds::REPLICATION_GROUP {
-        let ids = c
-            .cache_nodes
-            .get(&rec.id)
-            .into_iter()
-            .flatten()
-            .map(|n| n.id.clone());
-        out.insert("member_clusters".into(), list(ids));
+        let nodes = c.cache_nodes.get(&rec.id).map_or(&[][..], Vec::as_slice);
+        out.insert(
+            "member_clusters".into(),
+            list(nodes.iter().map(|n| n.id.clone())),
+        );
+        if !nodes.is_empty() {
+            out.insert(
+                "preferred_cache_cluster_azs".into(),
+                list(nodes.iter().map(|n| n.az.clone())),
+            );
+        }
     }
 }
 

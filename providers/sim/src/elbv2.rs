@@ -124,9 +124,44 @@ fn check(c: &Cloud, kind: &str, attrs: &Attrs, id: Option<&str>) -> Result<(), P
     }
 }
 
+/// Puts attributes in the form AWS reports them: protocols in upper case,
+/// and a target group's health check with every setting (AWS's defaults
+/// for those left out, all of them when none was ever given).
+fn normalize(kind: &str, attrs: &mut Attrs) {
+    fn upper(v: Option<&mut Value>) {
+        if let Some(Value::String(s)) = v {
+            if s.chars().any(|ch| ch.is_ascii_lowercase()) {
+                *s = s.to_ascii_uppercase();
+            }
+        }
+    }
+    if kind != kinds::TARGET_GROUP && kind != kinds::LISTENER {
+        return;
+    }
+    upper(attrs.get_mut("protocol"));
+    if kind != kinds::TARGET_GROUP {
+        return;
+    }
+    let schema = kinds::schema_of(kind).and_then(|s| s.attr("health_check"));
+    if let Some(a) = schema {
+        let check = attrs
+            .get_mut("health_check")
+            .filter(|v| v.as_map().is_some());
+        match check {
+            Some(v) => upper(v.as_map_mut().and_then(|m| m.get_mut("protocol"))),
+            None => {
+                let mut v = Value::Map(Attrs::new());
+                crate::attrs::fill_field_defaults(&a.ty, &mut v);
+                attrs.insert("health_check".into(), v);
+            }
+        }
+    }
+}
+
 /// Creates a load balancer, target group or listener; returns its ARN (its id).
-pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderError> {
+pub fn create(c: &mut Cloud, mut new: NewResource<'_>) -> Result<String, ProviderError> {
     let kind = new.req.kind.as_str();
+    normalize(kind, &mut new.attrs);
     check(c, kind, &new.attrs, None)?;
     let region = c.region.clone();
     let suffix = hex(16);
@@ -209,7 +244,17 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
 
 /// Updates in place: LB subnets and groups, TG health check and targets,
 /// listener ports and weights (the blue/green flip).
-pub fn update(c: &mut Cloud, req: &UpdateRequest, attrs: Attrs) -> Result<(), ProviderError> {
+pub fn update(c: &mut Cloud, req: &UpdateRequest, mut attrs: Attrs) -> Result<(), ProviderError> {
+    if !attrs.contains_key("health_check") {
+        // ModifyTargetGroup without health check settings leaves them be.
+        if let Some(v) = c
+            .get(&req.kind, &req.id)
+            .and_then(|r| r.attrs.get("health_check"))
+        {
+            attrs.insert("health_check".into(), v.clone());
+        }
+    }
+    normalize(&req.kind, &mut attrs);
     check(c, &req.kind, &attrs, Some(&req.id))?;
     if req.kind == kinds::TARGET_GROUP {
         let old = c

@@ -37,8 +37,9 @@
 //! Codemap: [`provider`] (the trait impl and dispatch), `cloud` (the world
 //! model: records on status timelines), `store` (atomic persistence),
 //! [`clock`], [`faults`], [`options`], `ids`, and one module per service
-//! family: `network` and `ec2`, `elbv2`, `autoscaling`, `rds` and
-//! `snapshots`, `elasticache`, `cloudwatch`; [`traffic`] (simulated requests,
+//! family: `network` and `ec2`, `elbv2`, `autoscaling`, `rds`,
+//! `rds_modify` and `snapshots`, `elasticache`, `cloudwatch`; `versions`
+//! (the engine versions the sim offers); [`traffic`] (simulated requests,
 //! 5xx and latency per target group, for release gates); [`drills`] is the
 //! sim's own API, and `drill_ops` the `Provider` drill operations.
 //!
@@ -52,6 +53,29 @@
 //! - Updates on a DB instance or replication group that is not `available`
 //!   fail with `InvalidDBInstanceState`/`InvalidReplicationGroupState`, as on
 //!   AWS; other kinds apply an update at once, even mid-provisioning.
+//! - What AWS changes in place, the sim changes in place (same id, data
+//!   kept): removing a replica's `replicate_source_db` promotes it; a DB's
+//!   subnet group, engine version (`16` runs, and is reported, as `16.4`; a
+//!   major upgrade needs `allow_major_version_upgrade`) and storage (it only
+//!   grows); a replication group's replica count and AZs
+//!   (`preferred_cache_cluster_azs`, reported from its nodes, primary
+//!   first) and, from Redis 7.0.5, its transit encryption; an instance's
+//!   type and `user_data` (stop, modify, start). A KMS key id is reported
+//!   as its key ARN.
+//! - The sim applies DB modifications at once: it has no maintenance
+//!   window, so `apply_immediately = false` changes only what is reported
+//!   back, never when a change takes effect.
+//! - Security group rules are a set: an update keeps the rules that stay
+//!   in their place and adds new ones after them; protocols are reported
+//!   as AWS reports them (`tcp`, `-1` for all). Listener forwards without a
+//!   weight weigh 1, and a target group reports every health check setting
+//!   (AWS's defaults for those not given).
+//! - Deleting an autoscaling group drains it first (its instances stay
+//!   registered, `draining`, for the target groups' deregistration delay,
+//!   then terminate; the delete completes when they are gone); with
+//!   `force_delete` it is gone at once. Deleting a replication group with
+//!   `final_snapshot_identifier` leaves a cache snapshot
+//!   ([`SimProvider::cache_snapshots`]).
 //! - Deletes of a missing id return `ProviderError::NotFound`; deleting
 //!   something already being deleted reports the delete's progress.
 //! - An ASG does not replace running instances when its launch template
@@ -77,13 +101,15 @@ mod network;
 pub mod options;
 pub mod provider;
 mod rds;
+mod rds_modify;
 mod snapshots;
 mod store;
 pub mod traffic;
+mod versions;
 
 pub use clock::SimClock;
-pub use drills::{SimObject, DB_SNAPSHOT};
-pub use elasticache::CacheNode;
+pub use drills::{SimObject, CACHE_SNAPSHOT, DB_SNAPSHOT};
+pub use elasticache::{CacheNode, CacheSnapshot};
 pub use elbv2::TargetHealth;
 pub use error::SimError;
 pub use faults::{FaultConfig, VersionFault};

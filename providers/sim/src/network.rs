@@ -130,8 +130,11 @@ fn check_refs(c: &Cloud, kind: &str, attrs: &Attrs, id: Option<&str>) -> Result<
 }
 
 /// Creates a networking resource; returns its id.
-pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderError> {
+pub fn create(c: &mut Cloud, mut new: NewResource<'_>) -> Result<String, ProviderError> {
     let kind = new.req.kind.as_str();
+    if kind == kinds::SECURITY_GROUP {
+        normalize_rules(&mut new.attrs);
+    }
     let attrs = &new.attrs;
     check_refs(c, kind, attrs, None)?;
     let region = c.region.clone();
@@ -228,14 +231,68 @@ fn check_subnet(c: &Cloud, attrs: &Attrs) -> Result<(), ProviderError> {
     Ok(())
 }
 
-/// Updates a networking resource in place.
-pub fn update(c: &mut Cloud, req: &UpdateRequest, attrs: Attrs) -> Result<(), ProviderError> {
+/// Updates a networking resource in place. A security group's rules are
+/// a set: the rules it keeps stay where they were, removed ones are
+/// revoked and new ones authorized after them, so the order it reports
+/// does not follow the configuration's.
+pub fn update(c: &mut Cloud, req: &UpdateRequest, mut attrs: Attrs) -> Result<(), ProviderError> {
     check_refs(c, &req.kind, &attrs, Some(&req.id))?;
+    if req.kind == kinds::SECURITY_GROUP {
+        normalize_rules(&mut attrs);
+        if let Some(old) = c.get(&req.kind, &req.id) {
+            for key in ["ingress", "egress"] {
+                if let (Some(Value::List(have)), Some(Value::List(want))) =
+                    (old.attrs.get(key), attrs.get(key))
+                {
+                    let merged = merge_rules(have, want);
+                    attrs.insert(key.into(), Value::List(merged));
+                }
+            }
+        }
+    }
     if let Some(rec) = c.get_mut(&req.kind, &req.id) {
         rec.attrs = attrs;
         rec.retag();
     }
     Ok(())
+}
+
+/// Security group rules as AWS reports them: protocols in lower case, and
+/// `all` as `-1`.
+fn normalize_rules(attrs: &mut Attrs) {
+    for key in ["ingress", "egress"] {
+        let Some(Value::List(rules)) = attrs.get_mut(key) else {
+            continue;
+        };
+        for rule in rules.iter_mut() {
+            let Some(Value::String(p)) = rule.as_map_mut().and_then(|m| m.get_mut("protocol"))
+            else {
+                continue;
+            };
+            let lower = p.to_ascii_lowercase();
+            *p = if lower == "all" { "-1".into() } else { lower };
+        }
+    }
+}
+
+/// The rule set `want` in a stable order: the rules of `have` it keeps, in
+/// their order, then its new rules in its order.
+fn merge_rules(have: &[Value], want: &[Value]) -> Vec<Value> {
+    let mut taken = vec![false; want.len()];
+    let mut out = Vec::with_capacity(want.len());
+    for h in have {
+        if let Some(i) = (0..want.len()).find(|&i| !taken[i] && want[i].same_as(h)) {
+            taken[i] = true;
+            out.push(h.clone());
+        }
+    }
+    out.extend(
+        want.iter()
+            .zip(&taken)
+            .filter(|(_, t)| !**t)
+            .map(|(w, _)| w.clone()),
+    );
+    out
 }
 
 fn dependency(kind_word: &str, id: &str, holders: &[&Record]) -> ProviderError {

@@ -17,7 +17,7 @@ use strata_core::provider::{
 };
 use strata_core::value::{Attrs, Value};
 
-use crate::attrs::api;
+use crate::attrs::{api, prepare};
 use crate::clock::SimClock;
 use crate::cloud::{is_system_tag, Cloud, Record, ADDRESS_TAG, STACK_TAG};
 use crate::error::SimError;
@@ -255,37 +255,6 @@ pub(crate) fn render(c: &Cloud, rec: &Record) -> Attrs {
         Family::Unknown => {}
     }
     out
-}
-
-/// The schema's attributes a create or update keeps: configurable ones,
-/// defaults filled, sensitive and null values removed.
-pub(crate) fn prepare(kind: &str, attrs: &Attrs) -> Result<Attrs, ProviderError> {
-    let schema = kinds::schema_of(kind).ok_or_else(|| ProviderError::Unsupported {
-        kind: kind.to_string(),
-    })?;
-    let mut out = Attrs::new();
-    for attr in schema.attrs {
-        if attr.sensitive || attr.mode == strata_core::schema::Mode::Computed {
-            continue;
-        }
-        match attrs.get(attr.name) {
-            Some(Value::Null) | None => {
-                if let Some(d) = attr.default {
-                    out.insert(attr.name.into(), d.value());
-                }
-            }
-            Some(v) if !v.is_known() => {
-                return Err(api(
-                    "InvalidParameterValue",
-                    format!("{} of {kind} is not known yet", attr.name),
-                ))
-            }
-            Some(v) => {
-                out.insert(attr.name.into(), v.clone());
-            }
-        }
-    }
-    Ok(out)
 }
 
 #[derive(Clone, Copy)]

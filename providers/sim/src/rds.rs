@@ -1,6 +1,7 @@
 //! RDS: DB subnet groups and PostgreSQL instances — primaries (creating →
-//! backing-up → available), read replicas, multi-AZ standbys and failover,
-//! deletion protection and final snapshots.
+//! backing-up → available), read replicas (on their source's engine
+//! version), multi-AZ standbys and failover, deletion protection and final
+//! snapshots. Modifications and promotions are in `rds_modify`.
 
 use strata_core::kinds;
 use strata_core::provider::{DeleteRequest, ProviderError, UpdateRequest};
@@ -11,12 +12,14 @@ use crate::cloud::{Cloud, Record};
 use crate::ids::arn;
 use crate::network::{check_az, subnet_az};
 use crate::provider::NewResource;
-use crate::snapshots;
+use crate::{rds_modify, snapshots, versions};
+
+pub use crate::rds_modify::promote;
 
 /// AWS seconds a DB delete takes.
 pub(crate) const DELETE_SECS: f64 = 300.0;
-/// AWS seconds a modification takes.
-const MODIFY_SECS: f64 = 60.0;
+/// The engine version of an instance created without one.
+pub(crate) const DEFAULT_VERSION: &str = "16";
 /// AWS seconds a failover reboot takes.
 const FAILOVER_SECS: f64 = 60.0;
 
@@ -38,7 +41,7 @@ pub fn group_azs(c: &Cloud, group: &str) -> Vec<String> {
 }
 
 /// The AZs a DB may use: its subnet group's, or the region's defaults.
-fn db_azs(c: &Cloud, attrs: &Attrs) -> Vec<String> {
+pub(crate) fn db_azs(c: &Cloud, attrs: &Attrs) -> Vec<String> {
     let azs = str_of(attrs, "db_subnet_group_name")
         .map(|g| group_azs(c, g))
         .unwrap_or_default();
@@ -138,7 +141,6 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
         for key in [
             "db_subnet_group_name",
             "allocated_storage",
-            "engine_version",
             "storage_encrypted",
             "db_name",
             "username",
@@ -149,6 +151,17 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
                 }
             }
         }
+        // CreateDBInstanceReadReplica has no EngineVersion: a replica runs
+        // its source's version.
+        if let Some(v) = primary.attrs.get("engine_version") {
+            attrs.insert("engine_version".into(), v.clone());
+        }
+    }
+    let version = versions::postgres(str_of(&attrs, "engine_version").unwrap_or(DEFAULT_VERSION));
+    attrs.insert("engine_version".into(), Value::String(version.into()));
+    if let Some(key) = str_of(&attrs, "kms_key_id") {
+        let key = kms_key_arn(&region, key);
+        attrs.insert("kms_key_id".into(), Value::String(key.into()));
     }
     if let Some(group) = str_of(&attrs, "db_subnet_group_name") {
         if c.live(kinds::DB_SUBNET_GROUP, group).is_none() {
@@ -222,48 +235,27 @@ pub(crate) fn set_standby(rec: &mut Record, azs: &[String]) {
     };
 }
 
-const HEAVY: &[&str] = &[
-    "instance_class",
-    "engine_version",
-    "allocated_storage",
-    "multi_az",
-    "password",
-    "vpc_security_group_ids",
-];
-
-/// Modifies a subnet group or an instance (instances must be `available`;
-/// heavy changes spend 60 s `modifying`).
+/// Modifies a subnet group, or an instance (see [`rds_modify`]).
 pub fn update(c: &mut Cloud, req: &UpdateRequest, attrs: Attrs) -> Result<(), ProviderError> {
-    if req.kind == kinds::DB_SUBNET_GROUP {
-        check_subnet_group(c, &attrs)?;
-    } else if let Some(rec) = c.get(&req.kind, &req.id) {
-        let status = rec.status(c.now);
-        if status != "available" {
-            return Err(api_help(
-                "InvalidDBInstanceState",
-                format!("Database instance is not in available state (it is {status})."),
-                "wait until the instance is available, then apply again",
-            ));
-        }
+    if req.kind == kinds::DB_INSTANCE {
+        return rds_modify::modify(c, req, attrs);
     }
-    let heavy = req.changed.iter().any(|k| HEAVY.contains(&k.as_str()));
-    let timeline = c.timeline(&[("modifying", MODIFY_SECS)]);
-    let azs = db_azs(c, &attrs);
+    check_subnet_group(c, &attrs)?;
     if let Some(rec) = c.get_mut(&req.kind, &req.id) {
-        let inherited = rec.attrs.get("db_subnet_group_name").cloned();
         rec.attrs = attrs;
-        if let (Some(v), false) = (inherited, rec.attrs.contains_key("db_subnet_group_name")) {
-            rec.attrs.insert("db_subnet_group_name".into(), v);
-        }
         rec.retag();
-        if req.kind == kinds::DB_INSTANCE {
-            set_standby(rec, &azs);
-            if heavy {
-                rec.phases = timeline;
-            }
-        }
     }
     Ok(())
+}
+
+/// The form RDS reports a KMS key in: a key id becomes its key ARN; a key
+/// ARN, an alias name and an alias ARN stay as given.
+pub(crate) fn kms_key_arn(region: &str, key: &str) -> String {
+    if key.starts_with("arn:") || key.starts_with("alias/") {
+        key.to_string()
+    } else {
+        arn("kms", region, &format!("key/{key}"))
+    }
 }
 
 /// Deletes a subnet group (not while used) or an instance (not while
@@ -376,25 +368,6 @@ pub fn failover(c: &mut Cloud, id: &str) -> Result<(), ProviderError> {
             "secondary_availability_zone".into(),
             Value::String(old.into()),
         );
-        rec.phases = timeline;
-    }
-    Ok(())
-}
-
-/// Promotes a read replica to a standalone primary.
-pub fn promote(c: &mut Cloud, id: &str) -> Result<(), ProviderError> {
-    let rec = c
-        .live(kinds::DB_INSTANCE, id)
-        .ok_or_else(|| api("DBInstanceNotFound", format!("DBInstance {id} not found.")))?;
-    if rec.str("replicate_source_db").is_none() {
-        return Err(api(
-            "InvalidDBInstanceState",
-            "DB Instance is not a read replica.",
-        ));
-    }
-    let timeline = c.timeline(&[("modifying", MODIFY_SECS)]);
-    if let Some(rec) = c.get_mut(kinds::DB_INSTANCE, id) {
-        rec.attrs.remove("replicate_source_db");
         rec.phases = timeline;
     }
     Ok(())

@@ -3,18 +3,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cache_modify;
 mod compute;
 mod data;
 mod drill_ops;
 mod network;
 mod persistence;
+mod rds_modify;
+mod updates;
 
 use std::time::Duration;
 
 use strata_core::addr::Address;
 use strata_core::provider::{
     CreateRequest, DeleteRequest, OpStatus, Operation, PollRequest, Provider, ProviderError,
-    ReadRequest, ReadTarget,
+    ReadRequest, ReadTarget, UpdateRequest,
 };
 use strata_core::value::{Attrs, Value};
 use strata_sim::{SimClock, SimOptions, SimProvider};
@@ -107,6 +110,36 @@ pub async fn wait(
         }
     }
     panic!("{kind} {id} never finished");
+}
+
+/// Starts an update of `id` to `attrs`, naming the `changed` attributes
+/// (the prior attributes are what a read returns now).
+pub async fn update(
+    sim: &SimProvider,
+    kind: &str,
+    id: &str,
+    attrs: Attrs,
+    changed: &[&str],
+) -> Result<OpStatus, ProviderError> {
+    let prior = read(sim, kind, id).await.unwrap_or_default();
+    sim.update(UpdateRequest {
+        address: Address::parse("x").unwrap(),
+        kind: kind.into(),
+        id: id.into(),
+        prior,
+        attrs,
+        changed: changed.iter().map(|s| (*s).to_string()).collect(),
+        stack: "test".into(),
+    })
+    .await
+}
+
+/// The status an operation reports while pending (`None` once done).
+pub fn pending_status(status: &OpStatus) -> Option<&str> {
+    match status {
+        OpStatus::Pending { status, .. } => Some(status),
+        OpStatus::Done { .. } => None,
+    }
 }
 
 /// Starts a delete.
