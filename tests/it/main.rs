@@ -10,6 +10,7 @@ mod cli_errors;
 mod crash;
 mod drill;
 mod engine;
+mod fuzz;
 mod rollout;
 mod support;
 mod web_service;

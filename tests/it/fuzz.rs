@@ -1,0 +1,233 @@
+//! Bad input never panics: manifests mangled at random go through the
+//! parser, module expansion and validation, and state files and journals
+//! mangled at random go through loading. Each must end in a value or a
+//! diagnostic. The default run is bounded (a few hundred cases each, a
+//! few seconds); `STRATA_FUZZ_CASES=N` runs N cases of each.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config as RunnerConfig, TestRunner};
+use strata::core::graph::Graph;
+use strata::core::manifest::parse_manifest;
+use strata::core::state::local::LocalBackend;
+use strata::core::state::{Backend, State, StateChange};
+
+fn cases() -> u32 {
+    std::env::var("STRATA_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300)
+}
+
+fn runner() -> TestRunner {
+    TestRunner::new(RunnerConfig {
+        cases: cases(),
+        failure_persistence: None,
+        ..RunnerConfig::default()
+    })
+}
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// One edit of a text: cut a range, insert text, duplicate or drop a line,
+/// or put a random token in place of a value.
+#[derive(Debug, Clone)]
+enum Edit {
+    Cut(usize, usize),
+    Insert(usize, String),
+    DuplicateLine(usize),
+    DropLine(usize),
+    ReplaceValue(usize, String),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    let token = prop_oneof![
+        "[ -~]{0,12}",
+        Just("\"${".to_string()),
+        Just("${web.".to_string()),
+        Just("[[".to_string()),
+        Just("= {".to_string()),
+        Just("-1".to_string()),
+        Just("99999999999999999999".to_string()),
+        Just("\"\u{0}\u{ffff}é\"".to_string()),
+        Just("[resource.x]\nkind = \"aws.rds.db_instance\"\n".to_string()),
+        Just("lifecycle = { allow_replace = 3 }".to_string()),
+    ];
+    prop_oneof![
+        (any::<usize>(), 0usize..64).prop_map(|(a, n)| Edit::Cut(a, n)),
+        (any::<usize>(), token.clone()).prop_map(|(a, t)| Edit::Insert(a, t)),
+        any::<usize>().prop_map(Edit::DuplicateLine),
+        any::<usize>().prop_map(Edit::DropLine),
+        (any::<usize>(), token).prop_map(|(a, t)| Edit::ReplaceValue(a, t)),
+    ]
+}
+
+fn boundary(text: &str, at: usize) -> usize {
+    let mut i = at % (text.len() + 1);
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn apply(text: &str, edits: &[Edit]) -> String {
+    let mut t = text.to_string();
+    for e in edits {
+        match e {
+            Edit::Cut(at, n) => {
+                let a = boundary(&t, *at);
+                let b = boundary(&t, a + n);
+                if b > a {
+                    t.replace_range(a..b, "");
+                }
+            }
+            Edit::Insert(at, s) => {
+                let a = boundary(&t, *at);
+                t.insert_str(a, s);
+            }
+            Edit::DuplicateLine(i) | Edit::DropLine(i) | Edit::ReplaceValue(i, _) => {
+                let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
+                if lines.is_empty() {
+                    continue;
+                }
+                let i = i % lines.len();
+                match e {
+                    Edit::DuplicateLine(_) => {
+                        let l = lines[i].clone();
+                        lines.insert(i, l);
+                    }
+                    Edit::DropLine(_) => {
+                        lines.remove(i);
+                    }
+                    Edit::ReplaceValue(_, s) => {
+                        if let Some(eq) = lines[i].find('=') {
+                            lines[i] = format!("{}= {s}", &lines[i][..eq]);
+                        }
+                    }
+                    _ => {}
+                }
+                t = lines.join("\n");
+            }
+        }
+    }
+    t
+}
+
+/// Parses, expands modules and validates; any outcome but a panic is fine.
+fn check_manifest(text: &str) {
+    let Ok(mut config) = parse_manifest("fuzz.toml", text) else {
+        return;
+    };
+    if strata::stacks::modules::expand(&mut config, None).is_err() {
+        return;
+    }
+    let _ = Graph::build(config);
+}
+
+#[test]
+fn mangled_manifests_get_diagnostics_never_panics() {
+    for name in ["quickstart.toml", "web_service.toml"] {
+        let text = example(name);
+        check_manifest(&text);
+        runner()
+            .run(&prop::collection::vec(edit(), 1..6), |edits| {
+                check_manifest(&apply(&text, &edits));
+                Ok(())
+            })
+            .unwrap();
+    }
+}
+
+/// A state with a few resources, as JSON.
+fn state_json() -> String {
+    let mut config = parse_manifest("q.toml", &example("quickstart.toml")).unwrap();
+    strata::stacks::modules::expand(&mut config, None).unwrap();
+    let mut state = State::new("fuzz");
+    for (i, (address, r)) in config.resources.iter().take(12).enumerate() {
+        let resolved = r
+            .attrs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.resolve(&mut |_| "ref".into())))
+            .collect();
+        state.resources.insert(
+            address.clone(),
+            serde_json::from_value(serde_json::json!({
+                "kind": r.kind, "id": format!("id-{i}"), "attrs": {},
+            }))
+            .unwrap(),
+        );
+        if let Some(res) = state.resources.get_mut(address) {
+            res.attrs = resolved;
+        }
+    }
+    state.to_json().unwrap()
+}
+
+/// Loads `state.json` and `journal.jsonl` through the local backend; any
+/// outcome but a panic is fine.
+fn check_load(rt: &tokio::runtime::Runtime, state: &str, journal: Option<&str>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("state.json"), state).unwrap();
+    if let Some(j) = journal {
+        std::fs::write(dir.path().join("journal.jsonl"), j).unwrap();
+    }
+    let backend = LocalBackend::new(dir.path());
+    let _ = rt.block_on(backend.load());
+    let _ = State::from_json(state, "fuzz");
+}
+
+#[test]
+fn mangled_state_and_journal_files_are_refused_never_panicked_on() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let state = state_json();
+    // A journal as apply writes it: a real state, then a real change.
+    let journal = {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("state.json"), &state).unwrap();
+        let backend = LocalBackend::new(dir.path());
+        let mut s = rt.block_on(backend.load()).unwrap().unwrap();
+        let (first, _) = s.resources.pop_first().unwrap();
+        let (second, mut r) = s.resources.pop_first().unwrap();
+        r.id = "id-renamed".into();
+        s.resources.insert(second.clone(), r.clone());
+        s.serial += 1;
+        let changes = [
+            StateChange::Remove { address: first },
+            StateChange::Put {
+                address: second,
+                resource: Box::new(r),
+            },
+        ];
+        rt.block_on(backend.persist_changes(&s, &changes)).unwrap();
+        let journal = std::fs::read_to_string(dir.path().join("journal.jsonl")).unwrap();
+        assert!(!journal.is_empty(), "the changes went to the journal");
+        journal
+    };
+    check_load(&rt, &state, Some(&journal));
+    runner()
+        .run(
+            &(
+                prop::collection::vec(edit(), 1..5),
+                prop::collection::vec(edit(), 0..4),
+            ),
+            |(state_edits, journal_edits)| {
+                let s = apply(&state, &state_edits);
+                let j = apply(&journal, &journal_edits);
+                check_load(&rt, &s, Some(&j));
+                check_load(&rt, &state, Some(&j));
+                Ok(())
+            },
+        )
+        .unwrap();
+}
