@@ -404,6 +404,23 @@ fn normalize(kind: &str, name: &str, value: &mut Value) {
     }
 }
 
+/// An optional object attribute whose every field has a default, as a
+/// table of those defaults (a target group's health check).
+fn default_object(a: &AttrSchema) -> Option<Value> {
+    let AttrType::Object(fields) = a.ty else {
+        return None;
+    };
+    if a.mode != Mode::Optional || fields.is_empty() || fields.iter().any(|f| f.default.is_none()) {
+        return None;
+    }
+    Some(Value::Map(
+        fields
+            .iter()
+            .filter_map(|f| Some((crate::value::Name::from(f.name), f.default?.value())))
+            .collect(),
+    ))
+}
+
 /// Fills in the defaults of object fields the configuration left out, in
 /// objects and lists of objects.
 fn fill_field_defaults(ty: &AttrType, value: &mut Value) {
@@ -496,6 +513,10 @@ pub fn check_resource(schema: &KindSchema, attrs: &mut Attrs, region: &str) -> V
             out.extend(problems);
         } else if let Some(d) = a.default {
             attrs.insert(a.name.into(), d.value());
+        } else if let Some(object) = default_object(a) {
+            // Every field has AWS's default: leaving the whole table out
+            // means those defaults, as AWS applies them.
+            attrs.insert(a.name.into(), object);
         }
     }
     if out.is_empty() {

@@ -454,7 +454,12 @@ fn load_balancer_defaults_are_aws_defaults() {
     let live = json!({"health_check": {
         "path": "/healthz", "port": "traffic-port", "protocol": "HTTP", "healthy_threshold": 5,
         "unhealthy_threshold": 2, "interval": 30, "timeout": 5, "matcher": "200"}});
-    let p = plan(kinds::TARGET_GROUP, &desired, live);
+    let p = plan(kinds::TARGET_GROUP, &desired, live.clone());
+    assert_eq!(action(&p), Action::Update);
+    let after = it(&p).changes[0].after.as_ref().unwrap();
+    assert_eq!(after.as_map().unwrap().get("path"), Some(&Value::from("/")));
+    // Removing the whole table puts every default back too.
+    let p = plan(kinds::TARGET_GROUP, &desired[..3], live);
     assert_eq!(action(&p), Action::Update);
     let after = it(&p).changes[0].after.as_ref().unwrap();
     assert_eq!(after.as_map().unwrap().get("path"), Some(&Value::from("/")));

@@ -422,6 +422,8 @@ pub(super) fn declare(
             i,
             DbInstance {
                 availability_zone: azs.get((i + 1) % azs.len()).cloned(),
+                // AWS gives a replica its source's storage, and refuses less.
+                allocated_storage: Some(web.db_allocated_storage),
                 storage_encrypted: Some(true),
                 vpc_security_group_ids: vec![db_sg.id()],
                 deletion_protection: Some(web.deletion_protection),
