@@ -464,6 +464,7 @@ fn check_identifier(s: &str, max: usize) -> Result<(), String> {
 /// tie attributes together. Fills in schema defaults.
 pub fn check_resource(schema: &KindSchema, attrs: &mut Attrs, region: &str) -> Vec<AttrProblem> {
     let mut out = Vec::new();
+    let mut defaulted = Vec::new();
     for name in attrs.keys() {
         match schema.attr(name) {
             None => out.push(AttrProblem::new(
@@ -513,10 +514,25 @@ pub fn check_resource(schema: &KindSchema, attrs: &mut Attrs, region: &str) -> V
             out.extend(problems);
         } else if let Some(d) = a.default {
             attrs.insert(a.name.into(), d.value());
+            defaulted.push(a.name);
         } else if let Some(object) = default_object(a) {
             // Every field has AWS's default: leaving the whole table out
             // means those defaults, as AWS applies them.
             attrs.insert(a.name.into(), object);
+        }
+    }
+    if schema.kind == super::DB_INSTANCE
+        && attrs
+            .get("replicate_source_db")
+            .is_some_and(|v| *v != Value::Null)
+    {
+        // A read replica takes these from its source; a default would ask
+        // AWS for something else (less storage than the source, which AWS
+        // refuses) or show as a change on every plan.
+        for name in REPLICA_INHERITS {
+            if defaulted.contains(name) {
+                attrs.remove(*name);
+            }
         }
     }
     if out.is_empty() {
@@ -527,6 +543,14 @@ pub fn check_resource(schema: &KindSchema, attrs: &mut Attrs, region: &str) -> V
     }
     out
 }
+
+/// What a read replica takes from its source unless configured.
+const REPLICA_INHERITS: &[&str] = &[
+    "allocated_storage",
+    "backup_retention_period",
+    "engine_version",
+    "storage_encrypted",
+];
 
 fn check_cross(schema: &KindSchema, attrs: &Attrs, out: &mut Vec<AttrProblem>) {
     let int = |k: &str| attrs.get(k).and_then(Value::as_i64);

@@ -502,3 +502,27 @@ fn a_delete_says_whether_a_final_snapshot_keeps_the_data() {
         "{lost}"
     );
 }
+
+#[test]
+fn a_replica_takes_storage_version_and_backups_from_its_source_unless_configured() {
+    let mut config = Config::new("t");
+    with_primaries(
+        &mut ResourceConfig::new(Address::parse("x").unwrap(), kinds::VPC),
+        &mut config,
+    );
+    config.add(
+        ResourceConfig::new(Address::parse("replica").unwrap(), kinds::DB_INSTANCE)
+            .with("identifier", "shop-replica")
+            .with("instance_class", "db.t4g.medium")
+            .with("replicate_source_db", "shop-primary")
+            .with("backup_retention_period", 3),
+    );
+    let graph = Graph::build(config).unwrap();
+    let attrs = &graph.config.resources[&Address::parse("replica").unwrap()].attrs;
+    for inherited in ["allocated_storage", "engine_version", "storage_encrypted"] {
+        assert!(!attrs.contains_key(inherited), "{inherited}: {attrs:?}");
+    }
+    assert_eq!(attrs.get("backup_retention_period"), Some(&Value::Int(3)));
+    let primary = &graph.config.resources[&Address::parse("shop_primary").unwrap()].attrs;
+    assert_eq!(primary.get("allocated_storage"), Some(&Value::Int(20)));
+}
