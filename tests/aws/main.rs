@@ -24,3 +24,4 @@ mod refresh_cost;
 mod rollout;
 mod s3_state;
 mod support;
+mod web_service_changes;
