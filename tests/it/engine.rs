@@ -270,3 +270,57 @@ async fn targeted_plans_cover_the_target_and_its_dependencies_only() {
     let planned: Vec<String> = plan.changes.iter().map(|c| c.address.to_string()).collect();
     assert_eq!(planned, vec!["vpc", "subnet_a", "web_a"]);
 }
+
+#[tokio::test]
+async fn the_engine_refuses_to_replace_an_instance_unless_allowed() {
+    let env = Env::new(fast());
+    let (report, _) = env.run(network(&["a"]), PlanOptions::default()).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    let before = env.state().await;
+    let id = before.resources[&a("web_a")].id.clone();
+    // A new AMI replaces the instance: its disks are lost.
+    let mut config = network(&["a"]);
+    if let Some(web) = config.resources.get_mut(&a("web_a")) {
+        web.attrs.insert("ami".into(), Value::from("ami-2"));
+    }
+    let graph = Graph::build(config).unwrap();
+    let plan = plan::plan(&graph, &before, env.sim.as_ref(), &PlanOptions::default())
+        .await
+        .unwrap();
+    let provider: Arc<dyn Provider> = env.sim.clone();
+    let opts = ApplyOptions {
+        stack: "engine".into(),
+        ..ApplyOptions::default()
+    };
+    let refused = apply::apply(
+        &plan,
+        before.clone(),
+        &env.backend,
+        provider.clone(),
+        opts.clone(),
+        Arc::new(Recorder::default()),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(apply::ApplyError::ReplacesData(_))),
+        "{refused:?}"
+    );
+    assert_eq!(env.state().await.serial, before.serial, "nothing applied");
+    assert_eq!(env.state().await.resources[&a("web_a")].id, id);
+    let allowed = ApplyOptions {
+        allow_replace: vec![a("web_a")],
+        ..opts
+    };
+    let report = apply::apply(
+        &plan,
+        before,
+        &env.backend,
+        provider,
+        allowed,
+        Arc::new(Recorder::default()),
+    )
+    .await
+    .unwrap();
+    assert!(report.succeeded(), "{:?}", report.failures);
+    assert_ne!(env.state().await.resources[&a("web_a")].id, id);
+}

@@ -531,7 +531,7 @@ pub fn check_resource(schema: &KindSchema, attrs: &mut Attrs, region: &str) -> V
         // refuses) or show as a change on every plan.
         for name in REPLICA_INHERITS {
             if defaulted.contains(name) {
-                attrs.remove(*name);
+                attrs.remove(name);
             }
         }
     }
