@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use strata_aws::sdk::rds;
 
-use crate::support::{endpoint, moto, sdk, strata_tagged, Project};
+use crate::support::{endpoint, moto, read_request, sdk, strata_tagged, Project};
 
 const STACK: &str = r##"stack = "rdssafe"
 
@@ -79,36 +79,6 @@ skip_final_snapshot = true
 
 /// The query-API requests (`Action=...&...`) `strata` sent through the proxy.
 type Calls = Arc<Mutex<Vec<String>>>;
-
-/// Reads one HTTP/1.1 request (headers and a Content-Length body).
-fn read_request(s: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        let n = s.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-    let len: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + len {
-        let n = s.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    Some(buf)
-}
 
 /// Forwards one request to moto on a fresh connection (closed after the
 /// answer) and returns the whole response.
