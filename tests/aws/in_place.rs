@@ -478,3 +478,40 @@ async fn an_autoscaling_group_drains_before_it_is_deleted() {
     assert_eq!(calls(&aws, "UpdateAutoScalingGroup"), 1);
     assert_eq!(calls(&aws, "DeleteAutoScalingGroup"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_vpc_dns_flag_changed_outside_strata_is_drift_and_is_put_back() {
+    let _moto = moto();
+    let p = Project::new(NETWORK);
+    p.ok(&["apply", "--yes"]);
+    p.assert_no_changes();
+    let vpc = id_of(&p, "vpc");
+    let client = ec2::Client::new(&sdk().await);
+    client
+        .modify_vpc_attribute()
+        .vpc_id(&vpc)
+        .enable_dns_hostnames(
+            ec2::types::AttributeBooleanValue::builder()
+                .value(false)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let plan = plan_json(&p);
+    assert_eq!(plan["drift"][0]["address"], "vpc", "{plan}");
+    assert_eq!(action(&plan, "vpc"), "update", "{plan}");
+    p.ok(&["apply", "--yes"]);
+    let flag = client
+        .describe_vpc_attribute()
+        .vpc_id(&vpc)
+        .attribute(ec2::types::VpcAttributeName::EnableDnsHostnames)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        flag.enable_dns_hostnames().and_then(|v| v.value()),
+        Some(true)
+    );
+    p.assert_no_changes();
+}

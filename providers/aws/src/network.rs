@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, Filter, ResourceType, Tag, TagSpecification, VpcAttributeName,
+};
 use strata_core::kinds;
 use strata_core::provider::{CreateRequest, DeleteRequest, ProviderError, UpdateRequest};
 use strata_core::value::{Attrs, Value};
@@ -121,8 +123,26 @@ async fn read_vpcs(
         let Some(id) = v.vpc_id() else { continue };
         let mut a = Attrs::new();
         put(&mut a, "cidr_block", v.cidr_block());
-        a.insert("enable_dns_hostnames".into(), Value::Bool(true));
-        a.insert("enable_dns_support".into(), Value::Bool(true));
+        // DescribeVpcs does not report the DNS flags: one call each, so a
+        // flag changed outside Strata shows as drift.
+        for (name, attribute) in [
+            ("enable_dns_hostnames", VpcAttributeName::EnableDnsHostnames),
+            ("enable_dns_support", VpcAttributeName::EnableDnsSupport),
+        ] {
+            let resp = c
+                .ec2
+                .describe_vpc_attribute()
+                .vpc_id(id)
+                .attribute(attribute)
+                .send()
+                .await
+                .map_err(map)?;
+            let value = match name {
+                "enable_dns_hostnames" => resp.enable_dns_hostnames(),
+                _ => resp.enable_dns_support(),
+            };
+            put(&mut a, name, value.and_then(|v| v.value()));
+        }
         put(
             &mut a,
             "arn",

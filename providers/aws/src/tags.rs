@@ -5,7 +5,7 @@
 //! Two more families of system tags let `read` answer in the shape the
 //! configuration uses, which AWS alone cannot:
 //! - `strata:attr:NAME` keeps a setting AWS does not report back (a DB's
-//!   `skip_final_snapshot`, a VPC's DNS flags, what a read replica inherits);
+//!   `skip_final_snapshot`, an instance's `user_data_replace_on_change`);
 //! - `strata:order:NAME` keeps the configured order of an unordered list
 //!   (subnets, security groups, target groups), so a set AWS returns in
 //!   another order is not shown as a change;
@@ -42,7 +42,6 @@ pub fn is_system_tag(key: &str) -> bool {
 /// engine version, backups, encryption and subnet group.)
 fn echoed(kind: &str, _attrs: &Attrs) -> &'static [&'static str] {
     match kind {
-        kinds::VPC => &["enable_dns_hostnames", "enable_dns_support"],
         kinds::DB_INSTANCE => &[
             "skip_final_snapshot",
             "final_snapshot_identifier",
