@@ -11,7 +11,7 @@ use strata_core::graph::Graph;
 use strata_core::manifest::parse_manifest;
 use strata_core::provider::Provider;
 use strata_core::state::local::LocalBackend;
-use strata_core::state::{Backend, LockInfo, State, StateError};
+use strata_core::state::{Backend, LockInfo, State, StateError, LEASE_RENEWAL};
 
 /// Where the configuration comes from.
 pub enum ConfigSource {
@@ -168,10 +168,12 @@ pub async fn recover(
         .collect())
 }
 
-/// A held state lock; release it with [`Locked::release`].
+/// A held state lock; release it with [`Locked::release`]. While held, its
+/// lease is renewed in the background (for backends whose locks expire).
 pub struct Locked {
     backend: Arc<dyn Backend>,
     id: String,
+    renewal: tokio::task::JoinHandle<()>,
 }
 
 /// How long to wait for a lock another run holds (`--lock-timeout`).
@@ -185,47 +187,57 @@ pub fn set_lock_timeout(wait: Duration) {
 
 impl Locked {
     /// Takes the lock for `operation`. A lock whose holder is provably dead
-    /// is taken over (with a note; the journal's recovery then runs as
-    /// usual); a live holder is waited for up to `--lock-timeout`, then
-    /// reported.
+    /// (a process of this host that no longer runs; on S3, a lease not
+    /// renewed) is taken over, with a note, and the journal's recovery then
+    /// runs as usual; a live holder is waited for up to `--lock-timeout`,
+    /// then reported.
     pub async fn take(backend: Arc<dyn Backend>, operation: &str) -> Result<Locked> {
-        let info = LockInfo::for_operation(operation);
+        let mut info = LockInfo::for_operation(operation);
         let deadline = Instant::now() + LOCK_TIMEOUT.get().copied().unwrap_or_default();
         let mut pause = Duration::from_millis(100);
         loop {
             match backend.lock(&info).await {
-                Ok(()) => {
-                    return Ok(Locked {
-                        backend,
-                        id: info.id,
-                    })
-                }
-                Err(StateError::Locked { holder }) if holder.holder_is_gone() => {
-                    if backend.break_stale(&holder).await? {
+                Ok(()) => break,
+                Err(StateError::Locked { holder }) => {
+                    if let Some(why) = backend.break_stale(&holder).await? {
                         eprintln!(
-                            "Note: took over the state lock of `{}` by {} (pid {}, since {}): that process is no longer running.",
+                            "Note: took over the state lock of `{}` by {} (pid {}, since {}): {why}.",
                             holder.operation, holder.who, holder.pid, holder.created
                         );
                         continue;
                     }
                     if Instant::now() >= deadline {
-                        // Nothing to take over after all: someone else did.
                         return Err(StateError::Locked { holder }.into());
                     }
                 }
-                Err(StateError::Locked { holder }) if Instant::now() >= deadline => {
-                    return Err(StateError::Locked { holder }.into())
-                }
-                Err(StateError::Locked { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
             tokio::time::sleep(pause.min(deadline.saturating_duration_since(Instant::now()))).await;
             pause = (pause * 2).min(Duration::from_secs(2));
         }
+        let id = info.id.clone();
+        let renewal = {
+            let backend = backend.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(LEASE_RENEWAL).await;
+                    info.renewed = Some(chrono::Utc::now().to_rfc3339());
+                    if let Err(e) = backend.renew(&info).await {
+                        eprintln!("Warning: could not renew the state lock's lease: {e}");
+                    }
+                }
+            })
+        };
+        Ok(Locked {
+            backend,
+            id,
+            renewal,
+        })
     }
 
     /// Releases the lock.
     pub async fn release(self) -> Result<()> {
+        self.renewal.abort();
         Ok(self.backend.unlock(&self.id).await?)
     }
 }

@@ -7,13 +7,13 @@
 //! rely on idempotency tokens, which moto ignores for RunInstances; that case
 //! is covered on the sim provider (`tests/it/crash.rs`, `tests/it/engine.rs`).
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::support::{endpoint, moto, read_request, sdk, Project};
+use crate::support::{endpoint, forward, moto, read_request, sdk, Project};
 
 #[derive(Default)]
 struct Counts {
@@ -49,26 +49,6 @@ fn unavailable() -> Vec<u8> {
         "503 Service Unavailable",
         "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>Service is unavailable</Message></Error><RequestId>proxy</RequestId></ErrorResponse>",
     )
-}
-
-/// Forwards one request to moto on a fresh connection and returns the whole response.
-fn forward(upstream: &str, request: &[u8]) -> Option<Vec<u8>> {
-    let mut up = TcpStream::connect(upstream).ok()?;
-    // Ask moto to close after answering, so the response ends at EOF.
-    let text = String::from_utf8_lossy(request);
-    let head_end = text.find("\r\n\r\n")? + 4;
-    let mut head: Vec<String> = text[..head_end - 4]
-        .split("\r\n")
-        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
-        .map(str::to_string)
-        .collect();
-    head.push("Connection: close".into());
-    let mut out = (head.join("\r\n") + "\r\n\r\n").into_bytes();
-    out.extend_from_slice(&request[head_end..]);
-    up.write_all(&out).ok()?;
-    let mut reply = Vec::new();
-    up.read_to_end(&mut reply).ok()?;
-    Some(reply)
 }
 
 /// Starts the proxy (a thread per connection); returns its URL.

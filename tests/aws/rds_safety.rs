@@ -11,13 +11,13 @@
 //! `ReadReplicaSourceDBInstanceIdentifier` set, so moto keeps reporting the
 //! promoted instance as a replica.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use strata_aws::sdk::rds;
 
-use crate::support::{endpoint, moto, read_request, sdk, strata_tagged, Project};
+use crate::support::{endpoint, forward, moto, read_request, sdk, strata_tagged, Project};
 
 const STACK: &str = r##"stack = "rdssafe"
 
@@ -79,26 +79,6 @@ skip_final_snapshot = true
 
 /// The query-API requests (`Action=...&...`) `strata` sent through the proxy.
 type Calls = Arc<Mutex<Vec<String>>>;
-
-/// Forwards one request to moto on a fresh connection (closed after the
-/// answer) and returns the whole response.
-fn forward(upstream: &str, request: &[u8]) -> Option<Vec<u8>> {
-    let mut up = TcpStream::connect(upstream).ok()?;
-    let text = String::from_utf8_lossy(request);
-    let head_end = text.find("\r\n\r\n")? + 4;
-    let mut head: Vec<String> = text[..head_end - 4]
-        .split("\r\n")
-        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
-        .map(str::to_string)
-        .collect();
-    head.push("Connection: close".into());
-    let mut out = (head.join("\r\n") + "\r\n\r\n").into_bytes();
-    out.extend_from_slice(&request[head_end..]);
-    up.write_all(&out).ok()?;
-    let mut reply = Vec::new();
-    up.read_to_end(&mut reply).ok()?;
-    Some(reply)
-}
 
 /// Starts a proxy to moto that records every query-API request body.
 fn recorder() -> (String, Calls) {

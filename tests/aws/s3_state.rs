@@ -208,3 +208,47 @@ async fn state_migrates_from_local_to_s3_with_pull_and_push() {
     let now: State = serde_json::from_str(&p.ok(&["state", "pull"])).unwrap();
     assert_eq!(now.lineage, "another-stack");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lock_whose_lease_ran_out_is_taken_over_and_a_renewed_one_is_not() {
+    let _moto = moto();
+    bucket().await;
+    let p = Project::new(&manifest(&s3_backend()));
+    let b = S3Backend::new(settings());
+    // A run on another machine that died ten minutes ago: its lease ran out.
+    let mut dead = LockInfo::for_operation("apply");
+    dead.who = "ci@runner-3".into();
+    dead.host = "runner-3".into();
+    dead.renewed = Some((chrono::Utc::now() - chrono::Duration::minutes(10)).to_rfc3339());
+    b.lock(&dead).await.unwrap();
+    let out = p.cmd(&["apply", "--yes"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("took over the state lock of `apply` by ci@runner-3")
+            && err.contains("its lease was last renewed at"),
+        "{err}"
+    );
+    assert!(b.lock_holder().await.unwrap().is_none());
+
+    // A live run elsewhere renews its lease: never displaced.
+    let mut live = LockInfo::for_operation("apply");
+    live.who = "bob@laptop".into();
+    live.host = "laptop".into();
+    b.lock(&live).await.unwrap();
+    live.renewed = Some(chrono::Utc::now().to_rfc3339());
+    b.renew(&live).await.unwrap();
+    let err = p.fails(&["apply", "--yes"]);
+    assert!(err.contains("locked by bob@laptop"), "{err}");
+    assert_eq!(
+        b.lock_holder().await.unwrap().unwrap().renewed,
+        live.renewed
+    );
+    // A renewal by anyone but the holder is refused.
+    let other = LockInfo::for_operation("apply");
+    assert!(matches!(
+        b.renew(&other).await,
+        Err(StateError::LockMismatch { .. })
+    ));
+    p.ok(&["force-unlock", &live.id]);
+}

@@ -340,3 +340,23 @@ pub fn read_request(s: &mut TcpStream) -> Option<Vec<u8>> {
     }
     Some(buf)
 }
+
+/// Forwards one request to moto on a fresh connection and returns the whole response.
+pub fn forward(upstream: &str, request: &[u8]) -> Option<Vec<u8>> {
+    let mut up = TcpStream::connect(upstream).ok()?;
+    // Ask moto to close after answering, so the response ends at EOF.
+    let text = String::from_utf8_lossy(request);
+    let head_end = text.find("\r\n\r\n")? + 4;
+    let mut head: Vec<String> = text[..head_end - 4]
+        .split("\r\n")
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .map(str::to_string)
+        .collect();
+    head.push("Connection: close".into());
+    let mut out = (head.join("\r\n") + "\r\n\r\n").into_bytes();
+    out.extend_from_slice(&request[head_end..]);
+    up.write_all(&out).ok()?;
+    let mut reply = Vec::new();
+    up.read_to_end(&mut reply).ok()?;
+    Some(reply)
+}

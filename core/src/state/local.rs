@@ -220,6 +220,7 @@ impl Backend for LocalBackend {
                             version: String::new(),
                             start_time: None,
                             boot_id: None,
+                            renewed: None,
                         }),
                     }),
                 }
@@ -258,7 +259,10 @@ impl Backend for LocalBackend {
         }
     }
 
-    async fn break_stale(&self, stale: &LockInfo) -> Result<bool, StateError> {
+    async fn break_stale(&self, stale: &LockInfo) -> Result<Option<String>, StateError> {
+        if !stale.holder_is_gone() {
+            return Ok(None);
+        }
         let path = self.lock_path();
         // Moving the lock aside is atomic: of several processes breaking the
         // same stale lock, one moves it and the others find none.
@@ -267,7 +271,7 @@ impl Backend for LocalBackend {
             .join(format!("state.lock.broken-{}", uuid::Uuid::new_v4()));
         match fs::rename(&path, &aside) {
             Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Self::io(&path, e)),
         }
         let moved = Self::read_lock_at(&aside).ok().flatten();
@@ -277,7 +281,7 @@ impl Backend for LocalBackend {
             let _ = fs::hard_link(&aside, &path);
         }
         fs::remove_file(&aside).map_err(|e| Self::io(&aside, e))?;
-        Ok(was_stale)
+        Ok(was_stale.then(|| "that process is no longer running".to_string()))
     }
 }
 

@@ -27,7 +27,17 @@ pub struct LockInfo {
     /// The boot the holder ran in (Linux's `boot_id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boot_id: Option<String>,
+    /// When the holder last renewed its lease (RFC 3339), for backends
+    /// shared between machines (S3): a live run renews every
+    /// [`LEASE_RENEWAL`]; a lock not renewed for [`LEASE`] is stale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewed: Option<String>,
 }
+
+/// How long a shared lock's lease lasts without renewal.
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(90);
+/// How often a live run renews its lease.
+pub const LEASE_RENEWAL: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl LockInfo {
     /// A lock record for this process.
@@ -46,7 +56,22 @@ impl LockInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             start_time: process_start(std::process::id()).map(|(t, _)| t),
             boot_id: boot_id(),
+            renewed: Some(chrono::Utc::now().to_rfc3339()),
         }
+    }
+
+    /// Whether the lease ran out at `now`: not renewed within [`LEASE`]. A
+    /// lock without a renewal time (taken by a version that does not renew)
+    /// or with one that cannot be read never expires.
+    pub fn lease_expired(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        let Some(last) = self.renewed.as_deref() else {
+            return false;
+        };
+        chrono::DateTime::parse_from_rfc3339(last).is_ok_and(|t| {
+            now.signed_duration_since(t)
+                .to_std()
+                .is_ok_and(|age| age > LEASE)
+        })
     }
 
     /// Whether the holder is provably a process of this machine that no
@@ -188,5 +213,23 @@ mod tests {
             ..me
         };
         assert!(!remote.holder_is_gone());
+    }
+
+    #[test]
+    fn a_lease_expires_only_when_not_renewed_for_its_length() {
+        let now = chrono::Utc::now();
+        let at = |ago: chrono::Duration| LockInfo {
+            renewed: Some((now - ago).to_rfc3339()),
+            ..LockInfo::for_operation("apply")
+        };
+        assert!(!at(chrono::Duration::seconds(30)).lease_expired(now));
+        assert!(at(chrono::Duration::minutes(5)).lease_expired(now));
+        // A lock from a version that does not renew never expires.
+        let old = LockInfo {
+            renewed: None,
+            created: (now - chrono::Duration::hours(3)).to_rfc3339(),
+            ..LockInfo::for_operation("apply")
+        };
+        assert!(!old.lease_expired(now));
     }
 }

@@ -18,7 +18,7 @@ use crate::addr::Address;
 use crate::value::{Attrs, Value};
 
 pub use change::{Intent, StateChange};
-pub use lock::{LockInfo, StateError};
+pub use lock::{LockInfo, StateError, LEASE, LEASE_RENEWAL};
 
 /// The state file format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -213,14 +213,22 @@ pub trait Backend: Send + Sync {
     /// Breaks a lock whose id is `id`, whoever holds it.
     async fn force_unlock(&self, id: &str) -> Result<(), StateError>;
 
-    /// Removes the lock `stale` if it is still the lock held (its holder is
-    /// provably gone), atomically with respect to other processes doing the
-    /// same: `Ok(true)` when this call removed it, `Ok(false)` when the lock
-    /// is now another one (or gone). A backend that cannot tell a dead
-    /// holder from a live one never breaks a lock.
-    async fn break_stale(&self, stale: &LockInfo) -> Result<bool, StateError> {
+    /// Removes the lock `stale` if its holder is provably gone (the local
+    /// backend: a dead process of this host; S3: a lease not renewed) and it
+    /// is still the lock held, atomically with respect to other processes
+    /// doing the same: `Ok(Some(why))` when this call removed it, `Ok(None)`
+    /// otherwise. A backend that cannot tell a dead holder from a live one
+    /// never breaks a lock.
+    async fn break_stale(&self, stale: &LockInfo) -> Result<Option<String>, StateError> {
         let _ = stale;
-        Ok(false)
+        Ok(None)
+    }
+
+    /// Renews the lease of the lock `held` (taken by this run), for
+    /// backends whose locks expire; others need nothing.
+    async fn renew(&self, held: &LockInfo) -> Result<(), StateError> {
+        let _ = held;
+        Ok(())
     }
 }
 

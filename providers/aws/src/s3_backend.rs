@@ -189,6 +189,18 @@ impl S3Backend {
             })
     }
 
+    /// The lock record and its ETag.
+    async fn read_lock_tagged(&self) -> Result<Option<(LockInfo, Option<String>)>, StateError> {
+        let Some((bytes, etag)) = self.get(&self.lock_key()).await? else {
+            return Ok(None);
+        };
+        let info = serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
+            path: format!("s3://{}/{}", self.settings.bucket, self.lock_key()),
+            reason: e.to_string(),
+        })?;
+        Ok(Some((info, etag)))
+    }
+
     async fn delete_lock_if(&self, id: &str) -> Result<(), StateError> {
         let holder = self.read_lock().await?.ok_or(StateError::NotLocked)?;
         if holder.id != id {
@@ -298,6 +310,75 @@ impl Backend for S3Backend {
 
     async fn unlock(&self, id: &str) -> Result<(), StateError> {
         self.delete_lock_if(id).await
+    }
+
+    async fn break_stale(&self, stale: &LockInfo) -> Result<Option<String>, StateError> {
+        let Some((holder, etag)) = self.read_lock_tagged().await? else {
+            return Ok(None);
+        };
+        let now = chrono::Utc::now();
+        let why = if holder.id != stale.id {
+            return Ok(None);
+        } else if holder.lease_expired(now) {
+            format!(
+                "its lease was last renewed at {} (a live run renews it every {} s)",
+                holder.renewed.as_deref().unwrap_or("?"),
+                strata_core::state::LEASE_RENEWAL.as_secs()
+            )
+        } else if holder.holder_is_gone() {
+            "that process is no longer running".to_string()
+        } else {
+            return Ok(None);
+        };
+        // Deleted only if it is still that very object: a renewal or a new
+        // lock since the read changes its ETag.
+        let c = self.client().await?;
+        let mut delete = c
+            .delete_object()
+            .bucket(&self.settings.bucket)
+            .key(self.lock_key());
+        if let Some(etag) = etag {
+            delete = delete.if_match(etag);
+        }
+        match delete.send().await {
+            Ok(_) => Ok(Some(why)),
+            Err(e) if is_precondition(e.code()) || e.code() == Some("NoSuchKey") => Ok(None),
+            Err(e) => Err(self.io(format!(
+                "DeleteObject {}: {}",
+                self.lock_key(),
+                crate::errors::map(e)
+            ))),
+        }
+    }
+
+    async fn renew(&self, held: &LockInfo) -> Result<(), StateError> {
+        let Some((holder, etag)) = self.read_lock_tagged().await? else {
+            return Err(StateError::NotLocked);
+        };
+        if holder.id != held.id {
+            return Err(StateError::LockMismatch {
+                given: held.id.clone(),
+                actual: holder.id,
+            });
+        }
+        let c = self.client().await?;
+        let body = serde_json::to_vec_pretty(held).map_err(|e| self.io(e.to_string()))?;
+        let mut put = c
+            .put_object()
+            .bucket(&self.settings.bucket)
+            .key(self.lock_key())
+            .content_type("application/json")
+            .body(ByteStream::from(body));
+        if let Some(etag) = etag {
+            put = put.if_match(etag);
+        }
+        put.send().await.map(|_| ()).map_err(|e| {
+            self.io(format!(
+                "PutObject {}: {}",
+                self.lock_key(),
+                crate::errors::map(e)
+            ))
+        })
     }
 
     async fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
