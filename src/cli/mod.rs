@@ -32,7 +32,8 @@ pub struct Cli {
     pub file: PathBuf,
     /// Wait up to DURATION (e.g. 30s, 5m) for a state lock another run
     /// holds, instead of failing at once. A lock whose holder is provably
-    /// dead (same host, process gone) is taken over without waiting.
+    /// dead (a process of this host that is gone; on S3, a lease not renewed
+    /// for 90 s) is taken over without waiting.
     #[arg(
         long = "lock-timeout",
         global = true,
