@@ -24,8 +24,10 @@ if [ "${1:-}" != "--serve" ]; then
     # botocore (installed with moto) ships AWS's own service models: check
     # every kind's schema against them before testing against moto.
     BOTOCORE_DATA="$("$VENV/bin/python" -c 'import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), "data"))')"
-    echo "== cargo test -p strata-core --test aws_model (AWS's models in $BOTOCORE_DATA)"
-    STRATA_BOTOCORE_DATA="$BOTOCORE_DATA" cargo test -p strata-core --test aws_model -- --include-ignored --nocapture
+    # --workspace everywhere: the same feature set as scripts/test.sh, so
+    # cargo reuses what the suite built instead of building it all again.
+    echo "== cargo test --workspace --test aws_model (AWS's models in $BOTOCORE_DATA)"
+    STRATA_BOTOCORE_DATA="$BOTOCORE_DATA" cargo test --workspace --test aws_model -- --include-ignored --nocapture
 fi
 
 PORT="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
@@ -64,5 +66,5 @@ if [ "${1:-}" = "--serve" ]; then
     exit 0
 fi
 
-echo "== cargo test --features moto-tests --test aws"
-cargo test --features moto-tests --test aws -- --test-threads 1 "$@"
+echo "== cargo test --workspace --features strata/moto-tests --test aws"
+cargo test --workspace --features strata/moto-tests --test aws -- --test-threads 1 "$@"
