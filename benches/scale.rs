@@ -29,12 +29,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use strata::core::addr::Address;
-use strata::core::apply::{self, ApplyOptions, NullObserver};
+use strata::core::apply::{ApplyOptions, NullObserver};
 use strata::core::config::{Config, ResourceConfig};
 use strata::core::graph::Graph;
 use strata::core::kinds;
 use strata::core::plan::{self, PlanOptions};
 use strata::core::provider::Provider;
+use strata::core::session::{Locking, Session};
 use strata::core::state::local::LocalBackend;
 use strata::core::state::{Backend, State};
 use strata::core::value::{Reference, Value};
@@ -125,31 +126,30 @@ const UNIT: Shape = Shape {
 async fn apply_all(
     graph: &Graph,
     sim: Arc<SimProvider>,
-    backend: &LocalBackend,
+    backend: Arc<LocalBackend>,
     parallelism: usize,
 ) -> (State, Duration) {
-    let state = backend
-        .load()
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| State::new("bench"));
-    let p = plan::plan(graph, &state, sim.as_ref(), &PlanOptions::default())
+    let provider: Arc<dyn Provider> = sim;
+    let mut session = Session::open(backend, provider, "bench", Locking::Caller)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let provider: Arc<dyn Provider> = sim;
+    let p = session
+        .plan(graph, &PlanOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let opts = ApplyOptions {
         parallelism,
         stack: "bench".into(),
         ..ApplyOptions::default()
     };
     let started = Instant::now();
-    let report = apply::apply(&p, state, backend, provider, opts, Arc::new(NullObserver))
+    let report = session
+        .apply(&p, opts, Arc::new(NullObserver))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let elapsed = started.elapsed();
     assert!(report.succeeded(), "{:?}", report.failures.first());
-    (report.state, elapsed)
+    (session.state().clone(), elapsed)
 }
 
 fn rss_mb(field: &str) -> Option<f64> {
@@ -176,10 +176,10 @@ struct Applied {
 async fn applied(n: usize) -> Applied {
     let units = n / 100;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let backend = LocalBackend::new(dir.path());
+    let backend = Arc::new(LocalBackend::new(dir.path()));
     let sim = Arc::new(SimProvider::in_memory(SimOptions::instant()));
     let graph = Graph::build(synthetic(units, UNIT)).unwrap_or_else(|e| panic!("{e}"));
-    let (state, _) = apply_all(&graph, sim.clone(), &backend, 256).await;
+    let (state, _) = apply_all(&graph, sim.clone(), backend.clone(), 256).await;
     assert_eq!(state.resources.len(), n);
     sim.save_snapshot(&dir.path().join("sim"))
         .unwrap_or_else(|e| panic!("{e}"));
@@ -375,10 +375,10 @@ async fn bench() {
     // Apply creating 10,000 resources, state persisted (journal) after every change.
     {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let backend = LocalBackend::new(dir.path());
+        let backend = Arc::new(LocalBackend::new(dir.path()));
         let sim = Arc::new(SimProvider::in_memory(SimOptions::instant()));
         let graph = Graph::build(synthetic(100, UNIT)).unwrap_or_else(|e| panic!("{e}"));
-        let (state, elapsed) = apply_all(&graph, sim, &backend, 256).await;
+        let (state, elapsed) = apply_all(&graph, sim, backend.clone(), 256).await;
         assert_eq!(state.resources.len(), 10_000);
         let reloaded = backend
             .load()
@@ -412,7 +412,7 @@ async fn bench() {
         }
         let critical: u64 = 300 + 200 + 500 + 100; // vpc → subnet → instance → alarm
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let backend = LocalBackend::new(dir.path());
+        let backend = Arc::new(LocalBackend::new(dir.path()));
         let sim = Arc::new(SimProvider::in_memory(options));
         let shape = Shape {
             subnets: 5,
@@ -420,7 +420,7 @@ async fn bench() {
             alarms: 10,
         };
         let graph = Graph::build(synthetic(1, shape)).unwrap_or_else(|e| panic!("{e}"));
-        let (_, elapsed) = apply_all(&graph, sim, &backend, 64).await;
+        let (_, elapsed) = apply_all(&graph, sim, backend.clone(), 64).await;
         let over = elapsed.as_secs_f64() * 1000.0 / critical as f64 - 1.0;
         rows.push(Row(
             format!("apply wall time vs critical path ({critical} ms), per-kind latencies"),

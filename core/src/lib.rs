@@ -31,5 +31,6 @@ pub mod provider;
 pub mod recover;
 pub mod retry;
 pub mod schema;
+pub mod session;
 pub mod state;
 pub mod value;

@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use clap::Args;
 use miette::{miette, Result};
-use strata_core::apply::{self, ApplyOptions, ApplyReport};
+use strata_core::apply::{ApplyOptions, ApplyReport};
 use strata_core::plan::{render, Plan};
-use strata_core::state::{Backend, State};
+use strata_core::session::Session;
+use strata_core::state::State;
 use tokio::sync::watch;
 
-use super::plan_cmd::{make_plan, print_notes};
+use super::plan_cmd::{make_plan, notes, print_notes};
 use super::progress::Progress;
-use super::project::{self, ConfigSource, Locked};
+use super::project::{self, ConfigSource};
 
 /// Options of `strata apply`.
 #[derive(Debug, Args)]
@@ -109,34 +110,37 @@ impl Run {
                 "--target cannot be combined with a saved plan"
             ));
         }
-        let config = source.config()?;
-        let backend = project::backend(source, &config)?;
-        let lock = Locked::take(backend.clone(), operation).await?;
-        let result = self.locked(source, backend).await;
-        let released = lock.release().await;
+        let (mut session, plan) = match &self.plan_file {
+            Some(path) => {
+                let plan = read_plan(path)?;
+                let raw = source.raw_config()?;
+                let mut session =
+                    project::open(source, &raw, &plan.provider, project::hold(operation)).await?;
+                session.adopt_lineage(&plan);
+                (session, plan)
+            }
+            None => {
+                make_plan(
+                    source,
+                    &self.targets,
+                    self.destroy,
+                    false,
+                    project::hold(operation),
+                )
+                .await?
+            }
+        };
+        let result = self.with_session(&mut session, plan).await;
+        let released = session.close().await;
         let code = result?;
         released?;
         Ok(code)
     }
 
-    /// Plans (or reads the saved plan) and applies, with one backend
-    /// throughout: the one holding the lock, which read the state.
-    async fn locked(&self, source: &ConfigSource, backend: Arc<dyn Backend>) -> Result<ExitCode> {
-        let (plan, state) = match &self.plan_file {
-            Some(path) => saved_plan(path, backend.as_ref()).await?,
-            None => {
-                let planned = make_plan(
-                    source,
-                    &self.targets,
-                    self.destroy,
-                    false,
-                    Some(backend.clone()),
-                )
-                .await?;
-                print_notes(&planned.notes, self.json);
-                (planned.plan, planned.state)
-            }
-        };
+    /// Shows the plan, asks, and applies it through the session that holds
+    /// the lock and read the state.
+    async fn with_session(&self, session: &mut Session, plan: Plan) -> Result<ExitCode> {
+        print_notes(&notes(session), self.json);
         if self.json {
             println!(
                 "{}",
@@ -150,9 +154,10 @@ impl Run {
             .iter()
             .map(|a| super::state_cmd::parse_addr(a))
             .collect::<Result<Vec<_>>>()?;
-        // Refused before asking: a plan that loses data is never one keypress away.
-        plan.check_data_replacements(&allow_replace)?;
-        let outputs_changed = !self.destroy && outputs_differ(&plan, &state);
+        // Refused before asking: a plan that loses data (or was made from
+        // another state) is never one keypress away.
+        plan.can_apply(session.state(), &allow_replace)?;
+        let outputs_changed = !self.destroy && outputs_differ(&plan, session.state());
         if !plan.has_changes() && plan.refreshed.is_empty() && !outputs_changed {
             return Ok(ExitCode::SUCCESS);
         }
@@ -160,7 +165,6 @@ impl Run {
             println!("\nApply cancelled.");
             return Ok(ExitCode::FAILURE);
         }
-        let provider = project::provider(source, &plan.provider)?;
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let interrupt = tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
@@ -180,19 +184,11 @@ impl Run {
             timeout_scale: 1.0,
             allow_replace,
         };
-        let report = apply::apply(
-            &plan,
-            state,
-            backend.as_ref(),
-            provider,
-            opts,
-            progress.clone(),
-        )
-        .await;
+        let report = session.apply(&plan, opts, progress.clone()).await;
         interrupt.abort();
         progress.finish();
         let report = report?;
-        Ok(summarize(&report, self.json, self.destroy))
+        Ok(summarize(&report, session.state(), self.json, self.destroy))
     }
 }
 
@@ -203,7 +199,7 @@ fn outputs_differ(plan: &Plan, state: &State) -> bool {
         })
 }
 
-async fn saved_plan(path: &std::path::Path, backend: &dyn Backend) -> Result<(Plan, State)> {
+fn read_plan(path: &std::path::Path) -> Result<Plan> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         miette!(
             code = "strata::plan::file",
@@ -212,19 +208,7 @@ async fn saved_plan(path: &std::path::Path, backend: &dyn Backend) -> Result<(Pl
             path.display()
         )
     })?;
-    let plan = Plan::from_json(&text)?;
-    let state = match backend.load().await? {
-        Some(s) => s,
-        // No state yet: the plan was made from an empty state with this lineage.
-        None if plan.serial == Some(0) => {
-            let mut s = State::new(&plan.stack);
-            s.lineage = plan.lineage.clone().unwrap_or(s.lineage);
-            s
-        }
-        None => State::new(&plan.stack),
-    };
-    apply::check_fresh(&plan, &state)?;
-    Ok((plan, state))
+    Ok(Plan::from_json(&text)?)
 }
 
 fn confirm(destroy: bool) -> Result<bool> {
@@ -242,7 +226,7 @@ fn confirm(destroy: bool) -> Result<bool> {
     Ok(line.trim() == "yes")
 }
 
-fn summarize(report: &ApplyReport, json: bool, destroy: bool) -> ExitCode {
+fn summarize(report: &ApplyReport, state: &State, json: bool, destroy: bool) -> ExitCode {
     use strata_core::apply::OpKind;
     let count = |k: OpKind| report.completed.iter().filter(|c| c.op == k).count();
     let (added, changed, destroyed) = (
@@ -263,7 +247,7 @@ fn summarize(report: &ApplyReport, json: bool, destroy: bool) -> ExitCode {
                 })).collect::<Vec<_>>(),
                 "skipped": report.skipped.iter().map(|(a, b)| serde_json::json!({"address": a, "because": b})).collect::<Vec<_>>(),
                 "interrupted": report.interrupted,
-                "outputs": report.state.outputs.iter().map(|(k, v)| (k.clone(), if v.sensitive { serde_json::json!("(sensitive value)") } else { v.value.clone() })).collect::<serde_json::Map<_, _>>(),
+                "outputs": state.outputs.iter().map(|(k, v)| (k.clone(), if v.sensitive { serde_json::json!("(sensitive value)") } else { v.value.clone() })).collect::<serde_json::Map<_, _>>(),
             })
         );
     } else {
@@ -296,9 +280,9 @@ fn summarize(report: &ApplyReport, json: bool, destroy: bool) -> ExitCode {
                 report.skipped.len()
             );
         }
-        if !destroy && !report.state.outputs.is_empty() {
+        if !destroy && !state.outputs.is_empty() {
             println!("\nOutputs:\n");
-            for (k, v) in &report.state.outputs {
+            for (k, v) in &state.outputs {
                 let shown = if v.sensitive {
                     "(sensitive value)".to_string()
                 } else {

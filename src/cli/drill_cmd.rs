@@ -16,8 +16,9 @@ use strata_stacks::drill::{
 };
 use tokio::sync::watch;
 
-use super::project::{self, ConfigSource, Locked};
+use super::project::{self, ConfigSource};
 use super::rollout_cmd::parse_duration;
+use strata_core::state::Lease;
 
 /// The drills.
 #[derive(Debug, Subcommand)]
@@ -203,8 +204,8 @@ fn limits(config: &Config, c: &CommonArgs) -> Result<Limits> {
 /// Takes the state lock for a drill: any live holder — an apply, a
 /// rollout, another drill — makes the drill refuse to run (a dead one's
 /// lock is taken over, as every command does).
-async fn take_lock(backend: Arc<dyn strata_core::state::Backend>) -> Result<Locked> {
-    Locked::take(backend, "drill").await.map_err(|e| {
+async fn take_lock(backend: Arc<dyn strata_core::state::Backend>) -> Result<Lease> {
+    project::take_lock(backend, "drill").await.map_err(|e| {
         e.wrap_err("a drill needs the state lock: it does not run while an apply, a rollout or another drill is running")
     })
 }

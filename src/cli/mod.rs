@@ -171,13 +171,13 @@ fn run_from(cli: Cli, built: Option<Box<dyn Fn() -> Config + Send + Sync>>) -> E
 
 async fn dispatch(command: Command, source: ConfigSource) -> miette::Result<ExitCode> {
     match command {
-        Command::Validate { kinds } => plan_cmd::validate(&source, kinds),
+        Command::Validate { kinds } => plan_cmd::validate(&source, kinds).await,
         Command::Plan(args) => plan_cmd::plan(&source, args).await,
         Command::Apply(args) => apply_cmd::apply(&source, args).await,
         Command::Destroy(args) => apply_cmd::destroy(&source, args).await,
         Command::Show { json } => state_cmd::show(&source, json).await,
         Command::Output { name, json } => state_cmd::output(&source, name, json).await,
-        Command::Graph => plan_cmd::graph(&source),
+        Command::Graph => plan_cmd::graph(&source).await,
         Command::State(cmd) => state_cmd::state(&source, cmd).await,
         Command::Import { address, id } => state_cmd::import(&source, &address, &id).await,
         Command::Refresh => state_cmd::refresh(&source).await,

@@ -2,16 +2,16 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Args;
 use miette::{miette, Result};
 use strata_core::addr::Address;
 use strata_core::graph::Graph;
 use strata_core::kinds;
-use strata_core::plan::{self, render, Plan, PlanOptions};
+use strata_core::plan::{render, Plan, PlanOptions};
 use strata_core::schema::Mode;
-use strata_core::state::{Backend, State};
+use strata_core::session::{Locking, Session};
+use strata_core::state::State;
 
 use super::project::{self, ConfigSource};
 
@@ -38,7 +38,7 @@ pub struct PlanArgs {
     pub no_refresh: bool,
 }
 
-pub fn validate(source: &ConfigSource, list_kinds: bool) -> Result<ExitCode> {
+pub async fn validate(source: &ConfigSource, list_kinds: bool) -> Result<ExitCode> {
     if list_kinds {
         for schema in kinds::ALL {
             println!("{}  — {}", schema.kind, schema.doc);
@@ -67,7 +67,7 @@ pub fn validate(source: &ConfigSource, list_kinds: bool) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let graph = source.graph()?;
+    let graph = source.graph().await?;
     println!(
         "The configuration is valid: {} resources, {} outputs.",
         graph.config.resources.len(),
@@ -76,8 +76,8 @@ pub fn validate(source: &ConfigSource, list_kinds: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn graph(source: &ConfigSource) -> Result<ExitCode> {
-    print!("{}", source.graph()?.to_dot());
+pub async fn graph(source: &ConfigSource) -> Result<ExitCode> {
+    print!("{}", source.graph().await?.to_dot());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -104,59 +104,37 @@ pub fn targets(graph: &Graph, state: &State, raw: &[String]) -> Result<Vec<Addre
         .collect()
 }
 
-/// What planning did before the plan: recovery notes for the user.
-pub struct Planned {
-    pub plan: Plan,
-    pub state: State,
-    /// Operations of an interrupted run that were resolved, and load notes.
-    pub notes: Vec<String>,
-}
-
-/// Plans against the current state, first resolving what an interrupted run
-/// left in flight. `locked` is the backend of a caller that holds the state
-/// lock (apply, destroy); without it, the lock is taken just for recovery.
+/// Opens the session and plans: the configuration's modules are expanded
+/// against the state the session loaded (once), after recovery.
 pub async fn make_plan(
     source: &ConfigSource,
     targets_raw: &[String],
     destroy: bool,
     no_refresh: bool,
-    locked: Option<Arc<dyn Backend>>,
-) -> Result<Planned> {
-    let graph = source.graph()?;
-    let holds_lock = locked.is_some();
-    let backend = match locked {
-        Some(b) => b,
-        None => project::backend(source, &graph.config)?,
-    };
-    let provider = project::provider(source, &graph.config.provider)?;
-    let mut state = project::load_state(backend.as_ref(), &graph.config.stack).await?;
-    let mut notes = std::mem::take(&mut state.notes);
-    if !state.pending.is_empty() {
-        let lock = if holds_lock {
-            None
-        } else {
-            let lock = project::Locked::take(backend.clone(), "recover").await?;
-            // Another run may have finished between the read and the lock.
-            state = project::load_state(backend.as_ref(), &graph.config.stack).await?;
-            Some(lock)
-        };
-        let result = project::recover(backend.as_ref(), provider.as_ref(), &mut state).await;
-        if let Some(lock) = lock {
-            lock.release().await?;
-        }
-        notes.extend(result?);
-    }
-    let targets = targets(&graph, &state, targets_raw)?;
+    locking: Locking,
+) -> Result<(Session, Plan)> {
+    let raw = source.raw_config()?;
+    let session = project::open(source, &raw, &raw.provider, locking).await?;
+    let graph = Graph::build(source.expanded(Some(session.state()))?)?;
+    let targets = targets(&graph, session.state(), targets_raw)?;
     let opts = PlanOptions {
         targets,
         destroy,
         skip_refresh: no_refresh,
     };
-    let plan = plan::plan(&graph, &state, provider.as_ref(), &opts).await?;
-    Ok(Planned { plan, state, notes })
+    let plan = session.plan(&graph, &opts).await?;
+    Ok((session, plan))
 }
 
-/// Prints recovery and load notes ahead of a plan.
+/// What opening the session did for the user to know: operations of an
+/// interrupted run resolved, and notes from loading the state.
+pub fn notes(session: &Session) -> Vec<String> {
+    let mut notes = session.notes().to_vec();
+    notes.extend(session.recovered().iter().cloned());
+    notes
+}
+
+/// Prints what recovery did ahead of a plan.
 pub fn print_notes(notes: &[String], json: bool) {
     if notes.is_empty() || json {
         return;
@@ -169,8 +147,15 @@ pub fn print_notes(notes: &[String], json: bool) {
 }
 
 pub async fn plan(source: &ConfigSource, args: PlanArgs) -> Result<ExitCode> {
-    let Planned { plan, state, notes } =
-        make_plan(source, &args.targets, args.destroy, args.no_refresh, None).await?;
+    let (session, plan) = make_plan(
+        source,
+        &args.targets,
+        args.destroy,
+        args.no_refresh,
+        project::read_only(),
+    )
+    .await?;
+    let notes = notes(&session);
     print_notes(&notes, args.json);
     if args.json {
         let mut value = render::json(&plan);
@@ -182,7 +167,7 @@ pub async fn plan(source: &ConfigSource, args: PlanArgs) -> Result<ExitCode> {
         print!("{}", render::human(&plan));
     }
     if let Some(out) = &args.out {
-        save_plan(&plan, &state, out)?;
+        save_plan(&plan, out)?;
         if !args.json {
             println!(
                 "\nSaved the plan to {}. Apply exactly it with: strata apply {}",
@@ -199,7 +184,7 @@ pub async fn plan(source: &ConfigSource, args: PlanArgs) -> Result<ExitCode> {
 }
 
 /// Writes a saved plan (owner-only: it carries sensitive values).
-fn save_plan(plan: &Plan, _state: &State, out: &std::path::Path) -> Result<()> {
+fn save_plan(plan: &Plan, out: &std::path::Path) -> Result<()> {
     let text = serde_json::to_string_pretty(plan)
         .map_err(|e| miette!("cannot serialize the plan: {e}"))?;
     strata_core::state::local::write_atomically(out, text.as_bytes()).map_err(|e| {

@@ -3,15 +3,16 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use miette::{miette, Result};
 use strata_core::config::{Config, ProviderConfig};
 use strata_core::graph::Graph;
 use strata_core::manifest::parse_manifest;
 use strata_core::provider::Provider;
+use strata_core::session::{Locking, Session};
 use strata_core::state::local::LocalBackend;
-use strata_core::state::{Backend, LockInfo, State, StateError, LEASE_RENEWAL};
+use strata_core::state::{Backend, Lease, LockOptions, State, StateError};
 
 /// Where the configuration comes from.
 pub enum ConfigSource {
@@ -34,13 +35,22 @@ impl ConfigSource {
         }
     }
 
-    /// The configuration, unvalidated, with its modules expanded (each
-    /// with the release record the state holds for it).
-    pub fn config(&self) -> Result<Config> {
+    /// The configuration with its modules expanded, each with the release
+    /// record `state` holds for it (none without a state).
+    pub fn expanded(&self, state: Option<&State>) -> Result<Config> {
+        let mut config = self.raw_config()?;
+        expand(&mut config, state)?;
+        Ok(config)
+    }
+
+    /// The configuration, unvalidated, with its modules expanded against
+    /// the state as stored (read without the lock: for commands that only
+    /// read the configuration, such as `validate` and `graph`).
+    pub async fn config(&self) -> Result<Config> {
         let mut config = self.raw_config()?;
         if !config.modules.is_empty() {
-            let state = load_state_blocking(self, &config)?;
-            strata_stacks::modules::expand(&mut config, state.as_ref())?;
+            let state = backend(self, &config)?.load().await?;
+            expand(&mut config, state.as_ref())?;
         }
         Ok(config)
     }
@@ -70,28 +80,17 @@ impl ConfigSource {
         }
     }
 
-    /// The validated graph.
-    pub fn graph(&self) -> Result<Graph> {
-        Ok(Graph::build(self.config()?)?)
+    /// The validated graph (modules expanded against the stored state).
+    pub async fn graph(&self) -> Result<Graph> {
+        Ok(Graph::build(self.config().await?)?)
     }
 }
 
-/// Loads the state for module expansion from a synchronous caller, on a
-/// thread of its own (so it works inside or outside an async runtime).
-fn load_state_blocking(source: &ConfigSource, config: &Config) -> Result<Option<State>> {
-    let backend = backend(source, config)?;
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| miette!("cannot start a runtime to read the state: {e}"))?;
-                Ok(runtime.block_on(backend.load())?)
-            })
-            .join()
-            .map_err(|_| miette!("reading the state failed"))?
-    })
+fn expand(config: &mut Config, state: Option<&State>) -> Result<()> {
+    if !config.modules.is_empty() {
+        strata_stacks::modules::expand(config, state)?;
+    }
+    Ok(())
 }
 
 /// The state backend a configuration asks for.
@@ -144,114 +143,60 @@ pub fn provider(source: &ConfigSource, config: &ProviderConfig) -> Result<Arc<dy
     }
 }
 
-/// Loads the state, or a new empty one for the stack.
-pub async fn load_state(backend: &dyn Backend, stack: &str) -> Result<State> {
-    Ok(backend.load().await?.unwrap_or_else(|| State::new(stack)))
-}
-
-/// Resolves the operations an interrupted run left pending in `state`,
-/// persisting the result; returns what was done, one line each.
-pub async fn recover(
-    backend: &dyn Backend,
-    provider: &dyn Provider,
-    state: &mut State,
-) -> Result<Vec<String>> {
-    let (changes, recovered) = strata_core::recover::recover(state, provider).await?;
-    for c in &changes {
-        state.apply_change(c);
-    }
-    state.serial += 1;
-    backend.persist_changes(state, &changes).await?;
-    Ok(recovered
-        .into_iter()
-        .map(|r| format!("{}: {}", r.address, r.outcome))
-        .collect())
-}
-
-/// A held state lock; release it with [`Locked::release`]. While held, its
-/// lease is renewed in the background (for backends whose locks expire).
-pub struct Locked {
-    backend: Arc<dyn Backend>,
-    id: String,
-    renewal: tokio::task::JoinHandle<()>,
-}
-
 /// How long to wait for a lock another run holds (`--lock-timeout`).
 static LOCK_TIMEOUT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
 
-/// Sets how long [`Locked::take`] waits for a held lock (once, from the
-/// command line).
+/// Sets how long a command waits for a held lock (once, from the command
+/// line).
 pub fn set_lock_timeout(wait: Duration) {
     let _ = LOCK_TIMEOUT.set(wait);
 }
 
-impl Locked {
-    /// Takes the lock for `operation`. A lock whose holder is provably dead
-    /// (a process of this host that no longer runs; on S3, a lease not
-    /// renewed) is taken over, with a note, and the journal's recovery then
-    /// runs as usual; a live holder is waited for up to `--lock-timeout`,
-    /// then reported.
-    pub async fn take(backend: Arc<dyn Backend>, operation: &str) -> Result<Locked> {
-        let mut info = LockInfo::for_operation(operation);
-        let deadline = Instant::now() + LOCK_TIMEOUT.get().copied().unwrap_or_default();
-        let mut pause = Duration::from_millis(100);
-        loop {
-            match backend.lock(&info).await {
-                Ok(()) => break,
-                Err(StateError::Locked { holder }) => {
-                    if let Some(why) = backend.break_stale(&holder).await? {
-                        eprintln!(
-                            "Note: took over the state lock of `{}` by {} (pid {}, since {}): {why}.",
-                            holder.operation, holder.who, holder.pid, holder.created
-                        );
-                        continue;
-                    }
-                    if Instant::now() >= deadline {
-                        return Err(StateError::Locked { holder }.into());
-                    }
-                }
-                Err(e) => return Err(e.into()),
-            }
-            tokio::time::sleep(pause.min(deadline.saturating_duration_since(Instant::now()))).await;
-            pause = (pause * 2).min(Duration::from_secs(2));
-        }
-        let id = info.id.clone();
-        let renewal = {
-            let backend = backend.clone();
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(LEASE_RENEWAL).await;
-                    info.renewed = Some(chrono::Utc::now().to_rfc3339());
-                    if let Err(e) = backend.renew(&info).await {
-                        eprintln!("Warning: could not renew the state lock's lease: {e}");
-                    }
-                }
-            })
-        };
-        Ok(Locked {
-            backend,
-            id,
-            renewal,
-        })
-    }
-
-    /// Releases the lock.
-    pub async fn release(self) -> Result<()> {
-        self.renewal.abort();
-        Ok(self.backend.unlock(&self.id).await?)
-    }
+/// How to take the lock for `operation`: waiting up to `--lock-timeout` for
+/// a live holder, warning on stderr when the lease cannot be renewed.
+pub fn lock_options(operation: &str) -> LockOptions {
+    let mut opts =
+        LockOptions::new(operation).wait(LOCK_TIMEOUT.get().copied().unwrap_or_default());
+    opts.on_renewal_failure = Some(Arc::new(|e: &StateError| {
+        eprintln!("Warning: could not renew the state lock's lease: {e}");
+    }));
+    opts
 }
 
-/// Runs `f` holding the state lock, releasing it whatever `f` returns.
-pub async fn with_lock<T, F, Fut>(backend: Arc<dyn Backend>, operation: &str, f: F) -> Result<T>
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<T>>,
-{
-    let lock = Locked::take(backend, operation).await?;
-    let result = f().await;
-    let released = lock.release().await;
-    let value = result?;
-    released?;
-    Ok(value)
+/// Holding the lock for the whole command.
+pub fn hold(operation: &str) -> Locking {
+    Locking::Take(lock_options(operation))
+}
+
+/// Reading without the lock, taking it only to settle what an interrupted
+/// run left pending.
+pub fn read_only() -> Locking {
+    Locking::ToRecover(lock_options("recover"))
+}
+
+/// Opens the session on the state `config` names, through the provider
+/// `provider` names (the configuration's, or a saved plan's).
+pub async fn open(
+    source: &ConfigSource,
+    config: &Config,
+    provider_config: &ProviderConfig,
+    locking: Locking,
+) -> Result<Session> {
+    let backend = backend(source, config)?;
+    let provider = provider(source, provider_config)?;
+    let session = Session::open(backend, provider, &config.stack, locking).await?;
+    if let Some(note) = session.takeover() {
+        eprintln!("Note: {note}.");
+    }
+    Ok(session)
+}
+
+/// Takes the lock for a command that hands the backend to a library run
+/// (rollouts, drills), printing a dead holder's lock taken over.
+pub async fn take_lock(backend: Arc<dyn Backend>, operation: &str) -> Result<Lease> {
+    let lease = Lease::take(backend, &lock_options(operation)).await?;
+    if let Some(note) = lease.takeover() {
+        eprintln!("Note: {note}.");
+    }
+    Ok(lease)
 }

@@ -10,7 +10,7 @@ use miette::{miette, Result};
 use strata_stacks::rollout::{Command, Event, Events, Outcome, Rollout, StartOptions, Timing};
 use tokio::sync::watch;
 
-use super::project::{self, ConfigSource, Locked};
+use super::project::{self, ConfigSource};
 
 /// Options of `strata rollout`.
 #[derive(Debug, Args)]
@@ -129,7 +129,7 @@ pub async fn rollout(source: &ConfigSource, args: RolloutArgs) -> Result<ExitCod
     };
     let backend = project::backend(source, &config)?;
     let provider = project::provider(source, &config.provider)?;
-    let lock = Locked::take(backend.clone(), "rollout").await?;
+    let lock = project::take_lock(backend.clone(), "rollout").await?;
     let (cancel_tx, cancel_rx) = watch::channel(false);
     let interrupt = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {

@@ -5,10 +5,12 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use miette::{miette, Result};
 use strata_core::addr::Address;
-use strata_core::plan::refresh as refresh_state;
-use strata_core::state::{ResourceState, State};
+use strata_core::graph::Graph;
+use strata_core::plan::{refresh as refresh_state, Live};
+use strata_core::session::Session;
+use strata_core::state::{ResourceState, State, StateChange};
 
-use super::project::{self, with_lock, ConfigSource};
+use super::project::{self, ConfigSource};
 
 /// `strata state` subcommands.
 #[derive(Debug, Subcommand)]
@@ -59,10 +61,30 @@ pub(super) fn parse_addr(s: &str) -> Result<Address> {
 async fn load(
     source: &ConfigSource,
 ) -> Result<(State, std::sync::Arc<dyn strata_core::state::Backend>)> {
-    let config = source.config()?;
+    // Reading needs no module expansion: the backend is the manifest's own.
+    let config = source.raw_config()?;
     let backend = project::backend(source, &config)?;
-    let state = project::load_state(backend.as_ref(), &config.stack).await?;
+    let state = backend
+        .load()
+        .await?
+        .unwrap_or_else(|| State::new(&config.stack));
     Ok((state, backend))
+}
+
+/// Opens the session for a state command that changes the state.
+async fn session(source: &ConfigSource, operation: &str) -> Result<Session> {
+    let config = source.raw_config()?;
+    project::open(source, &config, &config.provider, project::hold(operation)).await
+}
+
+/// Commits `changes` and ends the session, releasing the lock whatever the
+/// commit did.
+async fn commit_and_close(mut session: Session, changes: Vec<StateChange>) -> Result<()> {
+    let committed = session.commit(changes).await;
+    let released = session.close().await;
+    committed?;
+    released?;
+    Ok(())
 }
 
 fn missing(address: &Address) -> miette::Report {
@@ -186,55 +208,31 @@ pub async fn state(source: &ConfigSource, cmd: StateCommand) -> Result<ExitCode>
                 .iter()
                 .map(|a| parse_addr(a))
                 .collect::<Result<Vec<_>>>()?;
-            let (_, backend) = load(source).await?;
-            let b = backend.clone();
-            let stack = source.config()?.stack;
-            with_lock(backend, "state rm", || async move {
-                let mut state = project::load_state(b.as_ref(), &stack).await?;
-                for a in &addresses {
-                    state.resources.remove(a).ok_or_else(|| missing(a))?;
+            let session = session(source, "state rm").await?;
+            let mut changes = Vec::new();
+            for a in &addresses {
+                if !session.state().resources.contains_key(a) {
+                    let _ = session.close().await;
+                    return Err(missing(a));
                 }
-                state.serial += 1;
-                b.persist(&state).await?;
-                for a in &addresses {
-                    println!("Removed {a} from state (it still exists in the cloud).");
-                }
-                Ok(())
-            })
-            .await?;
+                changes.push(StateChange::Remove { address: a.clone() });
+            }
+            commit_and_close(session, changes).await?;
+            for a in &addresses {
+                println!("Removed {a} from state (it still exists in the cloud).");
+            }
         }
         StateCommand::Mv { from, to } => {
             let (from, to) = (parse_addr(&from)?, parse_addr(&to)?);
-            let (_, backend) = load(source).await?;
-            let b = backend.clone();
-            let stack = source.config()?.stack;
-            with_lock(backend, "state mv", || async move {
-                let mut state = project::load_state(b.as_ref(), &stack).await?;
-                if state.resources.contains_key(&to) {
-                    return Err(miette!(
-                        code = "strata::state::exists",
-                        help = "`strata state rm` it first, or pick another address",
-                        "`{to}` is already in the state"
-                    ));
+            let session = session(source, "state mv").await?;
+            match moved(session.state(), &from, &to) {
+                Ok(changes) => commit_and_close(session, changes).await?,
+                Err(e) => {
+                    let _ = session.close().await;
+                    return Err(e);
                 }
-                let r = state
-                    .resources
-                    .remove(&from)
-                    .ok_or_else(|| missing(&from))?;
-                state.resources.insert(to.clone(), r);
-                for r in state.resources.values_mut() {
-                    for d in &mut r.dependencies {
-                        if *d == from {
-                            *d = to.clone();
-                        }
-                    }
-                }
-                state.serial += 1;
-                b.persist(&state).await?;
-                println!("Moved {from} to {to}.");
-                Ok(())
-            })
-            .await?;
+            }
+            println!("Moved {from} to {to}.");
         }
         StateCommand::Pull => {
             let (state, _) = load(source).await?;
@@ -243,6 +241,43 @@ pub async fn state(source: &ConfigSource, cmd: StateCommand) -> Result<ExitCode>
         StateCommand::Push { state_file, force } => push(source, &state_file, force).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The changes that move the resource at `from` to `to`, and every
+/// dependency on it with it.
+fn moved(state: &State, from: &Address, to: &Address) -> Result<Vec<StateChange>> {
+    if state.resources.contains_key(to) {
+        return Err(miette!(
+            code = "strata::state::exists",
+            help = "`strata state rm` it first, or pick another address",
+            "`{to}` is already in the state"
+        ));
+    }
+    let r = state.resources.get(from).ok_or_else(|| missing(from))?;
+    let mut changes = vec![
+        StateChange::Remove {
+            address: from.clone(),
+        },
+        StateChange::Put {
+            address: to.clone(),
+            resource: Box::new(r.clone()),
+        },
+    ];
+    for (address, r) in &state.resources {
+        if address != from && r.dependencies.contains(from) {
+            let mut r = r.clone();
+            for d in &mut r.dependencies {
+                if d == from {
+                    *d = to.clone();
+                }
+            }
+            changes.push(StateChange::Put {
+                address: address.clone(),
+                resource: Box::new(r),
+            });
+        }
+    }
+    Ok(changes)
 }
 
 /// `strata state push FILE`: refuses another lineage or a lower serial
@@ -256,135 +291,162 @@ async fn push(source: &ConfigSource, file: &std::path::Path, force: bool) -> Res
             file.display()
         )
     })?;
-    let mut incoming = State::from_json(&text, &file.display().to_string())?;
-    let config = source.config()?;
-    let backend = project::backend(source, &config)?;
-    let b = backend.clone();
-    with_lock(backend, "state push", || async move {
-        if let Some(current) = b.load().await? {
-            if current.lineage != incoming.lineage && !force {
-                return Err(miette!(
-                    code = "strata::state::lineage",
-                    help = "this file is another stack's state; pass --force to replace it anyway",
-                    "the backend holds lineage {} but {} has lineage {}",
-                    current.lineage,
-                    file.display(),
-                    incoming.lineage
-                ));
-            }
-            if current.lineage == incoming.lineage && incoming.serial < current.serial && !force {
-                return Err(miette!(
-                    code = "strata::state::serial",
-                    help = "the backend's state is newer; `strata state pull` it, or pass --force to roll it back",
-                    "the backend is at serial {} but {} is at serial {}",
-                    current.serial,
-                    file.display(),
-                    incoming.serial
-                ));
-            }
-            if force {
-                incoming.serial = incoming.serial.max(current.serial + 1);
-            }
-        }
-        b.persist(&incoming).await?;
-        println!(
-            "Pushed {} ({} resources, serial {}) to {}.",
+    let incoming = State::from_json(&text, &file.display().to_string())?;
+    let mut session = session(source, "state push").await?;
+    let result = push_into(&mut session, incoming, file, force).await;
+    let released = session.close().await;
+    result?;
+    released?;
+    Ok(())
+}
+
+async fn push_into(
+    session: &mut Session,
+    incoming: State,
+    file: &std::path::Path,
+    force: bool,
+) -> Result<()> {
+    let current = session.state();
+    // A backend without a state yet holds the new session's empty one.
+    let stored = current.serial() > 0;
+    if stored && current.lineage != incoming.lineage && !force {
+        return Err(miette!(
+            code = "strata::state::lineage",
+            help = "this file is another stack's state; pass --force to replace it anyway",
+            "the backend holds lineage {} but {} has lineage {}",
+            current.lineage,
             file.display(),
-            incoming.resources.len(),
-            incoming.serial,
-            b.describe()
-        );
-        Ok(())
-    })
-    .await
+            incoming.lineage
+        ));
+    }
+    if stored
+        && current.lineage == incoming.lineage
+        && incoming.serial() < current.serial()
+        && !force
+    {
+        return Err(miette!(
+            code = "strata::state::serial",
+            help = "the backend's state is newer; `strata state pull` it, or pass --force to roll it back",
+            "the backend is at serial {} but {} is at serial {}",
+            current.serial(),
+            file.display(),
+            incoming.serial()
+        ));
+    }
+    let resources = incoming.resources.len();
+    session.replace(incoming).await?;
+    println!(
+        "Pushed {} ({resources} resources, serial {}) to {}.",
+        file.display(),
+        session.state().serial(),
+        session.backend().describe()
+    );
+    Ok(())
 }
 
 pub async fn import(source: &ConfigSource, address: &str, id: &str) -> Result<ExitCode> {
     let address = parse_addr(address)?;
-    let graph = source.graph()?;
-    let resource = graph.resource(&address).ok_or_else(|| {
+    let session = session(source, "import").await?;
+    let result = imported(source, &session, &address, id).await;
+    match result {
+        Ok(change) => commit_and_close(session, vec![change]).await?,
+        Err(e) => {
+            let _ = session.close().await;
+            return Err(e);
+        }
+    }
+    println!(
+        "Imported {id} as {address}. Run `strata plan` to see how it differs from the configuration."
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads `id` through the session's provider as the resource the
+/// configuration declares at `address`.
+async fn imported(
+    source: &ConfigSource,
+    session: &Session,
+    address: &Address,
+    id: &str,
+) -> Result<StateChange> {
+    let graph = Graph::build(source.expanded(Some(session.state()))?)?;
+    let resource = graph.resource(address).ok_or_else(|| {
         miette!(
             code = "strata::import::no_config",
             help = "declare the resource in the manifest first, then import it",
             "`{address}` is not in the configuration"
         )
     })?;
-    let backend = project::backend(source, &graph.config)?;
-    let provider = project::provider(source, &graph.config.provider)?;
-    let b = backend.clone();
-    let stack = graph.config.stack.clone();
-    with_lock(backend, "import", || async move {
-        let mut state = project::load_state(b.as_ref(), &stack).await?;
-        if state.resources.contains_key(&address) {
-            return Err(miette!(code = "strata::state::exists", help = "`strata state rm` it first to import another object there", "`{address}` is already managed"));
-        }
-        let attrs = provider.import(&resource.kind, id).await?;
-        state.resources.insert(
-            address.clone(),
-            ResourceState {
-                kind: resource.kind.clone(),
-                id: id.to_string(),
-                attrs,
-                sensitive_digests: Default::default(),
-                configured: resource.attrs.keys().map(ToString::to_string).collect(),
-                dependencies: resource.dependencies(),
-                prevent_destroy: resource.lifecycle.prevent_destroy,
-                tainted: false,
-                token: None,
-            },
-        );
-        state.serial += 1;
-        b.persist(&state).await?;
-        println!("Imported {id} as {address}. Run `strata plan` to see how it differs from the configuration.");
-        Ok(())
+    if session.state().resources.contains_key(address) {
+        return Err(miette!(
+            code = "strata::state::exists",
+            help = "`strata state rm` it first to import another object there",
+            "`{address}` is already managed"
+        ));
+    }
+    let attrs = session.provider().import(&resource.kind, id).await?;
+    Ok(StateChange::Put {
+        address: address.clone(),
+        resource: Box::new(ResourceState {
+            kind: resource.kind.clone(),
+            id: id.to_string(),
+            attrs,
+            sensitive_digests: Default::default(),
+            configured: resource.attrs.keys().map(ToString::to_string).collect(),
+            dependencies: resource.dependencies(),
+            prevent_destroy: resource.lifecycle.prevent_destroy,
+            tainted: false,
+            token: None,
+        }),
     })
-    .await?;
-    Ok(ExitCode::SUCCESS)
 }
 
 pub async fn refresh(source: &ConfigSource) -> Result<ExitCode> {
-    let config = source.config()?;
-    let backend = project::backend(source, &config)?;
-    let provider = project::provider(source, &config.provider)?;
-    let b = backend.clone();
-    with_lock(backend, "refresh", || async move {
-        let mut state = project::load_state(b.as_ref(), &config.stack).await?;
-        let live = refresh_state(&state, provider.as_ref()).await?;
-        let mut changed = 0;
-        for (address, attrs) in live.resources {
-            match attrs {
-                strata_core::plan::Live::Unchanged => {}
-                strata_core::plan::Live::Changed(attrs) => {
-                    if let Some(r) = state.resources.get_mut(&address) {
-                        if r.attrs != attrs {
-                            r.attrs = attrs;
-                            changed += 1;
-                        }
-                    }
-                }
-                strata_core::plan::Live::Gone => {
-                    println!("{address} no longer exists; removed from state.");
-                    state.resources.remove(&address);
-                    changed += 1;
-                }
-            }
+    let session = session(source, "refresh").await?;
+    let changes = match refreshed(&session).await {
+        Ok(changes) => changes,
+        Err(e) => {
+            let _ = session.close().await;
+            return Err(e);
         }
-        if changed > 0 {
-            state.serial += 1;
-            b.persist(&state).await?;
-        }
-        println!(
-            "Refreshed {} resources; {changed} changed.",
-            state.resources.len()
-        );
-        Ok(())
-    })
-    .await?;
+    };
+    let (total, changed) = (session.state().resources.len(), changes.len());
+    commit_and_close(session, changes).await?;
+    println!("Refreshed {total} resources; {changed} changed.");
     Ok(ExitCode::SUCCESS)
 }
 
+/// What reading every resource found changed, as state changes.
+async fn refreshed(session: &Session) -> Result<Vec<StateChange>> {
+    let state = session.state();
+    let live = refresh_state(state, session.provider().as_ref()).await?;
+    let mut changes = Vec::new();
+    for (address, attrs) in live.resources {
+        match attrs {
+            Live::Unchanged => {}
+            Live::Changed(attrs) => {
+                if let Some(r) = state.resources.get(&address) {
+                    if r.attrs != attrs {
+                        let mut r = r.clone();
+                        r.attrs = attrs;
+                        changes.push(StateChange::Put {
+                            address,
+                            resource: Box::new(r),
+                        });
+                    }
+                }
+            }
+            Live::Gone => {
+                println!("{address} no longer exists; removed from state.");
+                changes.push(StateChange::Remove { address });
+            }
+        }
+    }
+    Ok(changes)
+}
+
 pub async fn force_unlock(source: &ConfigSource, id: &str) -> Result<ExitCode> {
-    let config = source.config()?;
+    let config = source.raw_config()?;
     let backend = project::backend(source, &config)?;
     backend.force_unlock(id).await?;
     println!("The state lock {id} was removed.");

@@ -5,11 +5,15 @@
 //!
 //! These stacks run on the sim provider: the backend is what is under test.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use strata::sim::{SimOptions, SimProvider};
 use strata_aws::sdk::s3;
 use strata_aws::{S3Backend, S3Settings};
-use strata_core::state::{Backend, LockInfo, State, StateError};
+use strata_core::provider::Provider;
+use strata_core::session::{Locking, Session};
+use strata_core::state::{Backend, LockInfo, State, StateChange, StateError};
 
 use crate::support::{moto, sdk, Project};
 
@@ -141,22 +145,36 @@ async fn two_concurrent_applies_one_proceeds_the_other_fails_naming_the_holder()
 async fn a_write_from_a_stale_read_is_refused() {
     let _moto = moto();
     bucket().await;
-    let (a, b) = (S3Backend::new(settings()), S3Backend::new(settings()));
-    let mut s = State::new("web");
-    a.persist(&s).await.unwrap();
-    // Two runs read serial 0.
-    let mut sa = a.load().await.unwrap().unwrap();
-    let mut sb = b.load().await.unwrap().unwrap();
-    sb.serial += 1;
-    b.persist(&sb).await.unwrap();
-    sa.serial += 1;
-    let err = a.persist(&sa).await.unwrap_err().to_string();
+    let (a, b) = (
+        Arc::new(S3Backend::new(settings())),
+        Arc::new(S3Backend::new(settings())),
+    );
+    a.persist(&State::new("web")).await.unwrap();
+    // The provider is never called: nothing is pending.
+    let provider: Arc<dyn Provider> = Arc::new(SimProvider::in_memory(SimOptions::default()));
+    let open = |backend: Arc<S3Backend>| {
+        let provider = provider.clone();
+        async move {
+            Session::open(backend, provider, "web", Locking::Caller)
+                .await
+                .unwrap()
+        }
+    };
+    let change = || {
+        vec![StateChange::Outputs {
+            outputs: Default::default(),
+        }]
+    };
+    // Two runs read serial 0; the second to write is refused.
+    let mut sa = open(a.clone()).await;
+    let mut sb = open(b.clone()).await;
+    sb.commit(change()).await.unwrap();
+    let err = sa.commit(change()).await.unwrap_err().to_string();
     assert!(err.contains("changed since"), "{err}");
     // Nothing was lost: B's write is there; a fresh read then write works.
-    s = a.load().await.unwrap().unwrap();
-    assert_eq!(s.serial, 1);
-    s.serial += 1;
-    a.persist(&s).await.unwrap();
+    let mut s = open(a.clone()).await;
+    assert_eq!(s.state().serial(), 1);
+    s.commit(change()).await.unwrap();
     // A first write never overwrites an existing object either.
     let fresh = S3Backend::new(settings());
     let err = fresh
@@ -198,9 +216,9 @@ async fn state_migrates_from_local_to_s3_with_pull_and_push() {
     std::fs::write(p.path().join("other.json"), other.to_json().unwrap()).unwrap();
     let err = p.fails(&["state", "push", "other.json"]);
     assert!(err.contains("lineage"), "{err}");
-    let mut newer = local.clone();
-    newer.serial += 5;
-    std::fs::write(p.path().join("newer.json"), newer.to_json().unwrap()).unwrap();
+    let mut newer = serde_json::to_value(&local).unwrap();
+    newer["serial"] = serde_json::json!(local.serial() + 5);
+    std::fs::write(p.path().join("newer.json"), newer.to_string()).unwrap();
     p.ok(&["state", "push", "newer.json"]);
     let err = p.fails(&["state", "push", "pulled.json"]);
     assert!(err.contains("serial"), "{err}");

@@ -567,6 +567,7 @@ async fn without_az_power_the_az_drill_deregisters_targets_and_suspends_autoscal
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cleanup_gives_the_primary_its_name_back_when_a_promote_died_between_the_renames() {
     use strata::core::drill::{RenameDbRequest, RETIRED_TAG};
+    use strata::core::session::{Locking, Session};
     use strata::core::state::{OutputState, StateChange};
     use strata::drill::{DrillRecord, Undo, DRILLS_OUTPUT};
 
@@ -599,9 +600,12 @@ async fn cleanup_gives_the_primary_its_name_back_when_a_promote_died_between_the
             back_to: "shop-db".into(),
         }],
     };
-    let backend = LocalBackend::new(&dir);
-    let mut state = backend.load().await.unwrap().unwrap();
-    let mut outputs = state.outputs.clone();
+    let backend = Arc::new(LocalBackend::new(&dir));
+    let provider = Arc::new(SimProvider::in_memory(SimOptions::default()));
+    let mut session = Session::open(backend, provider, "shop", Locking::Caller)
+        .await
+        .unwrap();
+    let mut outputs = session.state().outputs.clone();
     outputs.insert(
         DRILLS_OUTPUT.into(),
         OutputState {
@@ -609,10 +613,10 @@ async fn cleanup_gives_the_primary_its_name_back_when_a_promote_died_between_the
             sensitive: false,
         },
     );
-    let change = StateChange::Outputs { outputs };
-    state.apply_change(&change);
-    state.serial += 1;
-    backend.persist_changes(&state, &[change]).await.unwrap();
+    session
+        .commit(vec![StateChange::Outputs { outputs }])
+        .await
+        .unwrap();
     assert!(!db_ids(&p).contains(&"shop-db".to_string()));
 
     let out = p.run_expect(&["drill", "cleanup"], 0);

@@ -11,6 +11,7 @@ use strata::core::graph::Graph;
 use strata::core::kinds;
 use strata::core::plan::{self, Action, PlanOptions};
 use strata::core::provider::Provider;
+use strata::core::session::{Locking, Session};
 use strata::core::state::local::LocalBackend;
 use strata::core::state::{Backend, State};
 use strata::core::value::{Reference, Value};
@@ -75,14 +76,14 @@ fn network(azs: &[&str]) -> Config {
 
 struct Env {
     _dir: tempfile::TempDir,
-    backend: LocalBackend,
+    backend: Arc<LocalBackend>,
     sim: Arc<SimProvider>,
 }
 
 impl Env {
     fn new(options: SimOptions) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let backend = LocalBackend::new(dir.path().join(".strata"));
+        let backend = Arc::new(LocalBackend::new(dir.path().join(".strata")));
         let sim = Arc::new(SimProvider::in_memory(options));
         Env {
             _dir: dir,
@@ -99,21 +100,24 @@ impl Env {
             .unwrap_or_else(|| State::new("engine"))
     }
 
+    /// A session on the test's state (the test is its only user).
+    async fn session(&self) -> Session {
+        let provider: Arc<dyn Provider> = self.sim.clone();
+        Session::open(self.backend.clone(), provider, "engine", Locking::Caller)
+            .await
+            .unwrap()
+    }
+
     async fn run(&self, config: Config, opts: PlanOptions) -> (apply::ApplyReport, Arc<Recorder>) {
         let graph = Graph::build(config).unwrap();
-        let state = self.state().await;
-        let plan = plan::plan(&graph, &state, self.sim.as_ref(), &opts)
-            .await
-            .unwrap();
+        let mut session = self.session().await;
+        let plan = session.plan(&graph, &opts).await.unwrap();
         let rec = Arc::new(Recorder::default());
         let opts = ApplyOptions {
             stack: "engine".into(),
             ..ApplyOptions::default()
         };
-        let provider: Arc<dyn Provider> = self.sim.clone();
-        let report = apply::apply(&plan, state, &self.backend, provider, opts, rec.clone())
-            .await
-            .unwrap();
+        let report = session.apply(&plan, opts, rec.clone()).await.unwrap();
         (report, rec)
     }
 }
@@ -287,40 +291,32 @@ async fn the_engine_refuses_to_replace_an_instance_unless_allowed() {
     let plan = plan::plan(&graph, &before, env.sim.as_ref(), &PlanOptions::default())
         .await
         .unwrap();
-    let provider: Arc<dyn Provider> = env.sim.clone();
     let opts = ApplyOptions {
         stack: "engine".into(),
         ..ApplyOptions::default()
     };
-    let refused = apply::apply(
-        &plan,
-        before.clone(),
-        &env.backend,
-        provider.clone(),
-        opts.clone(),
-        Arc::new(Recorder::default()),
-    )
-    .await;
+    let mut session = env.session().await;
+    let refused = session
+        .apply(&plan, opts.clone(), Arc::new(Recorder::default()))
+        .await;
     assert!(
         matches!(refused, Err(apply::ApplyError::ReplacesData(_))),
         "{refused:?}"
     );
-    assert_eq!(env.state().await.serial, before.serial, "nothing applied");
+    assert_eq!(
+        env.state().await.serial(),
+        before.serial(),
+        "nothing applied"
+    );
     assert_eq!(env.state().await.resources[&a("web_a")].id, id);
     let allowed = ApplyOptions {
         allow_replace: vec![a("web_a")],
         ..opts
     };
-    let report = apply::apply(
-        &plan,
-        before,
-        &env.backend,
-        provider,
-        allowed,
-        Arc::new(Recorder::default()),
-    )
-    .await
-    .unwrap();
+    let report = session
+        .apply(&plan, allowed, Arc::new(Recorder::default()))
+        .await
+        .unwrap();
     assert!(report.succeeded(), "{:?}", report.failures);
     assert_ne!(env.state().await.resources[&a("web_a")].id, id);
 }

@@ -8,10 +8,14 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestRunner};
+use std::sync::Arc;
 use strata::core::graph::Graph;
 use strata::core::manifest::parse_manifest;
 use strata::core::state::local::LocalBackend;
+
+use strata::core::session::{Locking, Session};
 use strata::core::state::{Backend, State, StateChange};
+use strata::sim::{SimOptions, SimProvider};
 
 fn cases() -> u32 {
     std::env::var("STRATA_FUZZ_CASES")
@@ -195,21 +199,23 @@ fn mangled_state_and_journal_files_are_refused_never_panicked_on() {
     let journal = {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("state.json"), &state).unwrap();
-        let backend = LocalBackend::new(dir.path());
-        let mut s = rt.block_on(backend.load()).unwrap().unwrap();
-        let (first, _) = s.resources.pop_first().unwrap();
-        let (second, mut r) = s.resources.pop_first().unwrap();
+        let backend = Arc::new(LocalBackend::new(dir.path()));
+        let provider = Arc::new(SimProvider::in_memory(SimOptions::default()));
+        let mut session = rt
+            .block_on(Session::open(backend, provider, "fuzz", Locking::Caller))
+            .unwrap();
+        let mut resources = session.state().resources.clone().into_iter();
+        let (first, _) = resources.next().unwrap();
+        let (second, mut r) = resources.next().unwrap();
         r.id = "id-renamed".into();
-        s.resources.insert(second.clone(), r.clone());
-        s.serial += 1;
-        let changes = [
+        let changes = vec![
             StateChange::Remove { address: first },
             StateChange::Put {
                 address: second,
                 resource: Box::new(r),
             },
         ];
-        rt.block_on(backend.persist_changes(&s, &changes)).unwrap();
+        rt.block_on(session.commit(changes)).unwrap();
         let journal = std::fs::read_to_string(dir.path().join("journal.jsonl")).unwrap();
         assert!(!journal.is_empty(), "the changes went to the journal");
         journal

@@ -90,8 +90,6 @@ pub struct ApplyReport {
     pub skipped: Vec<(Address, Address)>,
     /// Operations not started because the apply was interrupted.
     pub interrupted: Vec<Address>,
-    /// The state afterwards.
-    pub state: State,
     /// Wall time of the whole apply.
     pub elapsed: Duration,
 }
@@ -130,19 +128,24 @@ pub enum ApplyError {
     State(#[from] StateError),
 }
 
-/// Checks that `plan` was made from `state`.
-pub fn check_fresh(plan: &Plan, state: &State) -> Result<(), ApplyError> {
-    let fresh = plan.lineage.as_deref() == Some(state.lineage.as_str())
-        && plan.serial == Some(state.serial);
-    if fresh {
+impl Plan {
+    /// Whether this plan may be applied to `state`: it was made from exactly
+    /// that state ([`ApplyError::StalePlan`] otherwise), and it replaces no
+    /// stateful resource except those in `allow_replace`
+    /// ([`ApplyError::ReplacesData`]).
+    pub fn can_apply(&self, state: &State, allow_replace: &[Address]) -> Result<(), ApplyError> {
+        let fresh = self.lineage.as_deref() == Some(state.lineage.as_str())
+            && self.serial == Some(state.serial());
+        if !fresh {
+            return Err(ApplyError::StalePlan {
+                plan_serial: self.serial.unwrap_or(0),
+                plan_lineage: self.lineage.clone().unwrap_or_default(),
+                state_serial: state.serial(),
+                state_lineage: state.lineage.clone(),
+            });
+        }
+        self.check_data_replacements(allow_replace)?;
         Ok(())
-    } else {
-        Err(ApplyError::StalePlan {
-            plan_serial: plan.serial.unwrap_or(0),
-            plan_lineage: plan.lineage.clone().unwrap_or_default(),
-            state_serial: state.serial,
-            state_lineage: state.lineage.clone(),
-        })
     }
 }
 
@@ -152,7 +155,7 @@ pub fn check_fresh(plan: &Plan, state: &State) -> Result<(), ApplyError> {
 /// the change.
 struct Persister<'a> {
     backend: &'a dyn Backend,
-    state: State,
+    state: &'a mut State,
     staged: Vec<StateChange>,
 }
 
@@ -166,24 +169,25 @@ impl Persister<'_> {
         if self.staged.is_empty() {
             return Ok(());
         }
-        self.state.serial += 1;
+        self.state.commit_applied();
         let changes = std::mem::take(&mut self.staged);
-        self.backend.persist_changes(&self.state, &changes).await
+        self.backend.persist_changes(self.state, &changes).await
     }
 }
 
 /// Applies `plan` to the cloud through `provider`, starting from `state`
-/// (which must be the state the plan was made from) and persisting to `backend`.
-pub async fn apply(
+/// (which must be the state the plan was made from) and persisting to
+/// `backend`. Called by [`Session::apply`](crate::session::Session::apply),
+/// the one owner of the state.
+pub(crate) async fn apply(
     plan: &Plan,
-    state: State,
+    state: &mut State,
     backend: &dyn Backend,
     provider: Arc<dyn Provider>,
     opts: ApplyOptions,
     observer: Arc<dyn Observer>,
 ) -> Result<ApplyReport, ApplyError> {
-    check_fresh(plan, &state)?;
-    plan.check_data_replacements(&opts.allow_replace)?;
+    plan.can_apply(state, &opts.allow_replace)?;
     let started = Instant::now();
     let mut p = Persister {
         backend,
@@ -227,7 +231,6 @@ pub async fn apply(
         failures: Vec::new(),
         skipped: Vec::new(),
         interrupted: Vec::new(),
-        state: State::new(""),
         elapsed: Duration::ZERO,
     };
     let cancelled = |opts: &ApplyOptions| opts.cancel.as_ref().is_some_and(|c| *c.borrow());
@@ -246,7 +249,7 @@ pub async fn apply(
             let op = schedule.ops[node].clone();
             let change = &plan.changes[op.change];
             let attrs = match op.kind {
-                OpKind::Create | OpKind::Update => match resolve(&change.config, &p.state) {
+                OpKind::Create | OpKind::Update => match resolve(&change.config, p.state) {
                     Ok(a) if op.kind == OpKind::Update => keep_ignored(
                         a,
                         &change.lifecycle.ignore_changes,
@@ -375,7 +378,7 @@ pub async fn apply(
                 Msg::Accepted { node, id, attrs } => {
                     let op = &schedule.ops[node];
                     let change = &plan.changes[op.change];
-                    let mut r = record(change, &id, attrs, &p.state, tokens.get(&node).cloned());
+                    let mut r = record(change, &id, attrs, p.state, tokens.get(&node).cloned());
                     r.tainted = true;
                     p.stage(StateChange::Put {
                         address: op.address.clone(),
@@ -388,8 +391,7 @@ pub async fn apply(
                     let change = &plan.changes[op.change];
                     match op.kind {
                         OpKind::Create | OpKind::Update => {
-                            let r =
-                                record(change, &id, attrs, &p.state, tokens.get(&node).cloned());
+                            let r = record(change, &id, attrs, p.state, tokens.get(&node).cloned());
                             p.stage(StateChange::Put {
                                 address: op.address.clone(),
                                 resource: Box::new(r),
@@ -471,7 +473,7 @@ pub async fn apply(
     let mut outputs = if plan.destroy {
         BTreeMap::new()
     } else {
-        outputs(plan, &p.state)
+        outputs(plan, p.state)
     };
     // Records Strata keeps beside the outputs (e.g. past drills) survive.
     for (name, o) in &p.state.outputs {
@@ -483,7 +485,6 @@ pub async fn apply(
         p.stage(StateChange::Outputs { outputs });
     }
     p.flush().await?;
-    report.state = p.state;
     report.elapsed = started.elapsed();
     Ok(report)
 }

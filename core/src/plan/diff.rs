@@ -390,7 +390,7 @@ pub(crate) fn diff(
         stack: config.stack.clone(),
         provider: config.provider.clone(),
         lineage: Some(state.lineage.clone()),
-        serial: Some(state.serial),
+        serial: Some(state.serial()),
         destroy: opts.destroy,
         targets: opts.targets.clone(),
         changes,

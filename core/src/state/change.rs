@@ -86,8 +86,9 @@ pub enum StateChange {
 }
 
 impl State {
-    /// Applies one change in memory.
-    pub fn apply_change(&mut self, change: &StateChange) {
+    /// Applies one change in memory (without advancing the serial; see
+    /// [`State::commit`]).
+    pub(crate) fn apply_change(&mut self, change: &StateChange) {
         match change {
             StateChange::Put { address, resource } => {
                 self.resources.insert(address.clone(), (**resource).clone());

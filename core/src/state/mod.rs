@@ -6,6 +6,7 @@
 
 mod change;
 mod journal;
+mod lease;
 pub mod local;
 mod lock;
 
@@ -18,6 +19,7 @@ use crate::addr::Address;
 use crate::value::{Attrs, Value};
 
 pub use change::{Intent, StateChange};
+pub use lease::{Lease, LockOptions, RenewalWarning};
 pub use lock::{LockInfo, StateError, LEASE, LEASE_RENEWAL};
 
 /// The state file format this build writes and reads.
@@ -28,8 +30,10 @@ pub const FORMAT_VERSION: u32 = 1;
 pub struct State {
     /// File format version.
     pub version: u32,
-    /// Increases with every persisted change.
-    pub serial: u64,
+    /// Increases with every persisted change. Private: only
+    /// [`State::commit`] (called by the [`Session`](crate::session::Session)
+    /// and the applier it runs) advances it.
+    serial: u64,
     /// Identifies this state's history; a different lineage is a different stack.
     pub lineage: String,
     /// The stack's name.
@@ -134,6 +138,33 @@ impl State {
             });
         }
         Ok(state)
+    }
+
+    /// Increases with every persisted change; a saved plan records it.
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    /// Applies `changes` in memory and advances the serial: the one way a
+    /// state moves to its next version. Only the session (and the applier
+    /// it runs) calls it, right before persisting the same changes.
+    pub(crate) fn commit(&mut self, changes: &[StateChange]) {
+        for change in changes {
+            self.apply_change(change);
+        }
+        self.serial += 1;
+    }
+
+    /// Advances the serial for changes already applied one by one (the
+    /// applier stages each change as it happens and persists them together).
+    pub(crate) fn commit_applied(&mut self) {
+        self.serial += 1;
+    }
+
+    /// Makes `self` (a state brought in from elsewhere, e.g. `strata state
+    /// push`) the successor of `current`: its serial moves past `current`'s.
+    pub(crate) fn succeed(&mut self, current: &State) {
+        self.serial = self.serial.max(current.serial + 1);
     }
 
     /// The state as pretty JSON.

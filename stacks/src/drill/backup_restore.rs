@@ -45,9 +45,10 @@ pub(super) async fn run(d: &Drill, opts: BackupRestoreOptions) -> Result<DrillRe
                 .into(),
         ));
     }
-    let state = load_state(d).await?;
+    let mut session = load_state(d).await?;
+    let state = session.state();
     let (addr, db_id) = ctx::pick(
-        &state,
+        state,
         kinds::DB_INSTANCE,
         opts.db.as_deref(),
         "DB primary",
@@ -61,12 +62,11 @@ pub(super) async fn run(d: &Drill, opts: BackupRestoreOptions) -> Result<DrillRe
             )));
         }
     }
-    let mut state = state;
-    let swept = cleanup::sweep_dead(d, &mut state).await?;
-    let groups = ctx::live_groups(&state);
+    let swept = cleanup::sweep_dead(d, &mut session).await?;
+    let groups = ctx::live_groups(session.state());
     let mut run = Run::start(
         d,
-        state,
+        session,
         "backup-restore",
         format!("{addr} ({db_id})"),
         opts.limits,

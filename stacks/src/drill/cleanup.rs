@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use strata_core::drill::{DrillResource, DrillResourceKind, RenameDbRequest, RETIRED_TAG};
 use strata_core::provider::{Provider, ProviderError};
-use strata_core::state::State;
+use strata_core::session::Session;
 
 use super::ctx::{load_state, Run};
 use super::record::{self, DrillRecord, Undo};
@@ -162,12 +162,15 @@ async fn remove(provider: &dyn Provider, r: &DrillResource) -> Result<(), Provid
 /// marks those that were still `running` as `cleaned`.
 async fn clean(
     d: &Drill,
-    state: &mut State,
+    session: &mut Session,
     which: impl Fn(&DrillRecord) -> bool,
     wait: bool,
 ) -> Result<CleanupReport, DrillError> {
     let mut out = CleanupReport::default();
-    let records: Vec<DrillRecord> = record::history(state).into_iter().filter(&which).collect();
+    let records: Vec<DrillRecord> = record::history(session.state())
+        .into_iter()
+        .filter(&which)
+        .collect();
     if records.is_empty() {
         return Ok(out);
     }
@@ -221,15 +224,18 @@ async fn clean(
         r.failures
             .push("the drill did not finish; cleaned up".into());
         r.undo.clear();
-        record::save(d.backend.as_ref(), state, &r).await?;
+        record::save(session, &r).await?;
     }
     Ok(out)
 }
 
 /// Before a drill: cleans up drills that died (recorded as `running`).
 /// Returns one line per thing done.
-pub(super) async fn sweep_dead(d: &Drill, state: &mut State) -> Result<Vec<String>, DrillError> {
-    let report = clean(d, state, |r| r.status == "running", false).await?;
+pub(super) async fn sweep_dead(
+    d: &Drill,
+    session: &mut Session,
+) -> Result<Vec<String>, DrillError> {
+    let report = clean(d, session, |r| r.status == "running", false).await?;
     Ok(report
         .undone
         .into_iter()
@@ -240,9 +246,9 @@ pub(super) async fn sweep_dead(d: &Drill, state: &mut State) -> Result<Vec<Strin
 
 /// `strata drill cleanup`: every drill of this stack, or one.
 pub(super) async fn run(d: &Drill, drill_id: Option<&str>) -> Result<CleanupReport, DrillError> {
-    let mut state = load_state(d).await?;
+    let mut session = load_state(d).await?;
     if let Some(id) = drill_id {
-        if !record::history(&state).iter().any(|r| r.id == id) {
+        if !record::history(session.state()).iter().any(|r| r.id == id) {
             return Err(DrillError::Target(format!(
                 "no drill `{id}` is recorded in this stack's state (see `strata drill list`)"
             )));
@@ -250,7 +256,7 @@ pub(super) async fn run(d: &Drill, drill_id: Option<&str>) -> Result<CleanupRepo
     }
     clean(
         d,
-        &mut state,
+        &mut session,
         |r| drill_id.is_none_or(|id| r.id == id),
         true,
     )

@@ -7,11 +7,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use strata_core::addr::Address;
-use strata_core::apply::{self, ApplyOptions, NullObserver};
+use strata_core::apply::{ApplyOptions, NullObserver};
 use strata_core::graph::Graph;
 use strata_core::kinds;
-use strata_core::plan::{self, Action, PlanOptions};
+use strata_core::plan::{Action, PlanOptions};
 use strata_core::provider::Provider;
+use strata_core::session::{Locking, Session};
 use strata_core::state::State;
 use strata_core::value::Value;
 
@@ -24,7 +25,7 @@ use super::{Drill, DrillError, Limits};
 /// A drill in progress.
 pub(super) struct Run<'d> {
     pub d: &'d Drill,
-    pub state: State,
+    pub session: Session,
     pub id: String,
     pub scale: f64,
     pub limits: Limits,
@@ -50,28 +51,27 @@ fn new_id() -> String {
     )
 }
 
-/// Loads the state, settling what an interrupted run left in flight.
-pub(super) async fn load_state(d: &Drill) -> Result<State, DrillError> {
-    let mut state = d.backend.load().await?.ok_or(DrillError::NotApplied)?;
-    if state.resources.is_empty() {
+/// Opens the state (the caller holds the lock), settling what an
+/// interrupted run left in flight; a stack never applied is refused.
+pub(super) async fn load_state(d: &Drill) -> Result<Session, DrillError> {
+    let session = Session::open(
+        d.backend.clone(),
+        d.provider.clone(),
+        &d.config.stack,
+        Locking::Caller,
+    )
+    .await?;
+    if session.state().resources.is_empty() {
         return Err(DrillError::NotApplied);
     }
-    if !state.pending.is_empty() {
-        let (changes, _) = strata_core::recover::recover(&state, d.provider.as_ref()).await?;
-        for c in &changes {
-            state.apply_change(c);
-        }
-        state.serial += 1;
-        d.backend.persist_changes(&state, &changes).await?;
-    }
-    Ok(state)
+    Ok(session)
 }
 
 impl<'d> Run<'d> {
     /// Starts a drill: loads state, records the drill as running.
     pub async fn start(
         d: &'d Drill,
-        state: State,
+        session: Session,
         drill: &str,
         target: String,
         limits: Limits,
@@ -82,7 +82,7 @@ impl<'d> Run<'d> {
         let report = DrillReport {
             id: id.clone(),
             drill: drill.to_string(),
-            stack: state.stack.clone(),
+            stack: session.state().stack.clone(),
             provider: d.provider.name().to_string(),
             region: d.provider.region().to_string(),
             target: target.clone(),
@@ -115,7 +115,7 @@ impl<'d> Run<'d> {
         };
         let mut run = Run {
             d,
-            state,
+            session,
             id: id.clone(),
             scale,
             limits,
@@ -245,7 +245,7 @@ impl<'d> Run<'d> {
     }
 
     pub async fn save_record(&mut self) -> Result<(), DrillError> {
-        record::save(self.d.backend.as_ref(), &mut self.state, &self.record).await
+        record::save(&mut self.session, &self.record).await
     }
 
     /// Notes what to put back should the drill die, durably.
@@ -316,36 +316,33 @@ impl<'d> Run<'d> {
     /// changes that second plan still shows (0: every resource is in plan).
     pub async fn converge(&mut self) -> Result<usize, DrillError> {
         let mut config = self.d.config.clone();
-        crate::modules::expand(&mut config, Some(&self.state))?;
+        crate::modules::expand(&mut config, Some(self.session.state()))?;
         let graph = Graph::build(config)?;
         let opts = PlanOptions::default();
-        let provider = self.d.provider.clone();
-        let first = plan::plan(&graph, &self.state, provider.as_ref(), &opts).await?;
+        let first = self.session.plan(&graph, &opts).await?;
         if first.has_changes() {
-            let report = apply::apply(
-                &first,
-                self.state.clone(),
-                self.d.backend.as_ref(),
-                provider.clone(),
-                ApplyOptions {
-                    stack: first.stack.clone(),
-                    ..ApplyOptions::default()
-                },
-                Arc::new(NullObserver),
-            )
-            .await
-            .map_err(|e| DrillError::Apply(e.to_string()))?;
+            let report = self
+                .session
+                .apply(
+                    &first,
+                    ApplyOptions {
+                        stack: first.stack.clone(),
+                        ..ApplyOptions::default()
+                    },
+                    Arc::new(NullObserver),
+                )
+                .await
+                .map_err(|e| DrillError::Apply(e.to_string()))?;
             let failures: Vec<String> = report
                 .failures
                 .iter()
                 .map(|f| format!("{}: {}", f.address, f.error))
                 .collect();
-            self.state = report.state;
             if !failures.is_empty() {
                 return Err(DrillError::Apply(failures.join("; ")));
             }
         }
-        let second = plan::plan(&graph, &self.state, provider.as_ref(), &opts).await?;
+        let second = self.session.plan(&graph, &opts).await?;
         Ok(second
             .changes
             .iter()

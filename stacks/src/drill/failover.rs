@@ -125,11 +125,11 @@ fn resolve(
 }
 
 pub(super) async fn run(d: &Drill, opts: FailoverOptions) -> Result<DrillReport, DrillError> {
-    let mut state = load_state(d).await?;
-    let (target, drill, what) = resolve(&state, &opts.target, d.provider.region())?;
-    let swept = cleanup::sweep_dead(d, &mut state).await?;
-    let groups = ctx::live_groups(&state);
-    let mut run = Run::start(d, state, &drill, what, opts.limits).await?;
+    let mut session = load_state(d).await?;
+    let (target, drill, what) = resolve(session.state(), &opts.target, d.provider.region())?;
+    let swept = cleanup::sweep_dead(d, &mut session).await?;
+    let groups = ctx::live_groups(session.state());
+    let mut run = Run::start(d, session, &drill, what, opts.limits).await?;
     if !swept.is_empty() {
         run.note(format!(
             "removed what earlier drills left: {}",
@@ -347,7 +347,7 @@ async fn cache_failover(run: &mut Run<'_>, id: &str) -> Result<bool, DrillError>
 /// available, none with its primary in `az`.
 async fn data_tier_ok(run: &Run<'_>, az: &str) -> Result<bool, String> {
     let p = run.provider();
-    for r in run.state.resources.values() {
+    for r in run.session.state().resources.values() {
         if r.kind == kinds::DB_INSTANCE && is_primary(r) {
             let db = p
                 .describe_db_instance(&r.id)
@@ -505,7 +505,8 @@ async fn az_outage(
 /// autoscaling group replaces them).
 async fn standalone_in(run: &Run<'_>, az: &str, groups: &[LiveGroup]) -> Result<usize, DrillError> {
     let own: Vec<&str> = run
-        .state
+        .session
+        .state()
         .resources
         .values()
         .filter(|r| r.kind == kinds::INSTANCE)
@@ -529,7 +530,7 @@ async fn standalone_in(run: &Run<'_>, az: &str, groups: &[LiveGroup]) -> Result<
 async fn isolate(run: &mut Run<'_>, az: &str, groups: &[LiveGroup]) -> Result<String, DrillError> {
     let processes: Vec<String> = AZ_DRILL_PROCESSES.iter().map(|p| p.to_string()).collect();
     let mut suspended = 0;
-    for asg in ctx::asgs(&run.state) {
+    for asg in ctx::asgs(run.session.state()) {
         let undo = Undo::Suspended {
             asg: asg.clone(),
             processes: processes.clone(),

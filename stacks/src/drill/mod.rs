@@ -253,4 +253,9 @@ pub enum DrillError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     State(#[from] strata_core::state::StateError),
+    /// The state could not be opened (loading it, or settling what an
+    /// interrupted run left in flight).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Session(#[from] strata_core::session::SessionError),
 }

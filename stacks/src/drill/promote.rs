@@ -81,10 +81,9 @@ pub(super) async fn swap(
     ));
     if let Some(r) = replica {
         let address = Address::parse(r).map_err(|e| DrillError::Options(e.to_string()))?;
-        let change = StateChange::Remove { address };
-        run.state.apply_change(&change);
-        run.state.serial += 1;
-        run.d.backend.persist_changes(&run.state, &[change]).await?;
+        run.session
+            .commit(vec![StateChange::Remove { address }])
+            .await?;
     }
     let unprotected = unprotect_replicas(run, &retired).await?;
     let mut detail = format!("{new_id} is now {old_id} ({addr}); the former primary is {retired}");
@@ -128,7 +127,8 @@ async fn take_over(
 /// apply can replace them; returns their addresses.
 async fn unprotect_replicas(run: &mut Run<'_>, retired: &str) -> Result<Vec<String>, DrillError> {
     let replicas: Vec<(Address, String)> = run
-        .state
+        .session
+        .state()
         .resources
         .iter()
         .filter(|(_, r)| r.kind == kinds::DB_INSTANCE)
@@ -163,7 +163,7 @@ async fn unprotect_replicas(run: &mut Run<'_>, retired: &str) -> Result<Vec<Stri
                     prior: live,
                     attrs,
                     changed: vec!["deletion_protection".into()],
-                    stack: run.state.stack.clone(),
+                    stack: run.session.state().stack.clone(),
                 })
                 .await?;
             if let OpStatus::Pending { .. } = status {

@@ -3,7 +3,8 @@
 //! what to [`Undo`] should it die) and when it ends.
 
 use serde::{Deserialize, Serialize};
-use strata_core::state::{Backend, OutputState, State, StateChange};
+use strata_core::session::Session;
+use strata_core::state::{OutputState, State, StateChange};
 
 use super::DrillError;
 
@@ -88,11 +89,8 @@ pub fn history(state: &State) -> Vec<DrillRecord> {
 }
 
 /// Inserts or replaces `record` (by id) in state and persists it.
-pub async fn save(
-    backend: &dyn Backend,
-    state: &mut State,
-    record: &DrillRecord,
-) -> Result<(), DrillError> {
+pub async fn save(session: &mut Session, record: &DrillRecord) -> Result<(), DrillError> {
+    let state = session.state();
     let mut all = history(state);
     match all.iter_mut().find(|r| r.id == record.id) {
         Some(r) => *r = record.clone(),
@@ -110,10 +108,9 @@ pub async fn save(
             sensitive: false,
         },
     );
-    let change = StateChange::Outputs { outputs };
-    state.apply_change(&change);
-    state.serial += 1;
-    backend.persist_changes(state, &[change]).await?;
+    session
+        .commit(vec![StateChange::Outputs { outputs }])
+        .await?;
     Ok(())
 }
 

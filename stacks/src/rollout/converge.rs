@@ -6,50 +6,40 @@
 use std::sync::Arc;
 
 use strata_core::addr::Address;
-use strata_core::apply::{self, ApplyOptions, NullObserver};
+use strata_core::apply::{ApplyOptions, NullObserver};
 use strata_core::graph::Graph;
-use strata_core::plan::{self, PlanOptions};
-use strata_core::state::State;
+use strata_core::plan::PlanOptions;
+use strata_core::session::{Locking, Session, SessionError};
 use strata_core::value::Value;
 
 use super::{Rollout, RolloutError};
 use crate::modules::{expand_with, release_of};
 use crate::web_service::Release;
 
-/// The state a rollout works on.
+/// The state a rollout works on, through the session that owns it.
 pub(super) struct Ctx<'r> {
     pub r: &'r Rollout,
-    pub state: State,
+    pub session: Session,
 }
 
 impl<'r> Ctx<'r> {
-    /// Loads the state, resolving what an interrupted run left in flight.
+    /// Opens the state (the caller holds the lock), resolving what an
+    /// interrupted run left in flight.
     pub async fn load(r: &'r Rollout) -> Result<(Ctx<'r>, Vec<String>), RolloutError> {
-        let mut state = r
-            .backend
-            .load()
-            .await?
-            .unwrap_or_else(|| State::new(&r.config.stack));
-        let mut notes = Vec::new();
-        if !state.pending.is_empty() {
-            let (changes, recovered) =
-                strata_core::recover::recover(&state, r.provider.as_ref()).await?;
-            for c in &changes {
-                state.apply_change(c);
-            }
-            state.serial += 1;
-            r.backend.persist_changes(&state, &changes).await?;
-            notes = recovered
-                .into_iter()
-                .map(|x| format!("{}: {}", x.address, x.outcome))
-                .collect();
-        }
-        Ok((Ctx { r, state }, notes))
+        let session = Session::open(
+            r.backend.clone(),
+            r.provider.clone(),
+            &r.config.stack,
+            Locking::Caller,
+        )
+        .await?;
+        let notes = session.recovered().to_vec();
+        Ok((Ctx { r, session }, notes))
     }
 
     /// The module's release record in state.
     pub fn record(&self) -> Option<Release> {
-        release_of(&self.state, &self.r.module)
+        release_of(self.session.state(), &self.r.module)
     }
 
     /// Makes the cloud match the configuration expanded with `record`, for
@@ -61,7 +51,7 @@ impl<'r> Ctx<'r> {
     ) -> Result<(), RolloutError> {
         let mut config = self.r.config.clone();
         let module = self.r.module.clone();
-        let state = &self.state;
+        let state = self.session.state();
         expand_with(&mut config, |name| {
             if name == module {
                 Some(record.clone())
@@ -79,27 +69,23 @@ impl<'r> Ctx<'r> {
             destroy: false,
             skip_refresh: false,
         };
-        let provider = self.r.provider.clone();
-        let plan = plan::plan(&graph, &self.state, provider.as_ref(), &opts).await?;
-        let report = apply::apply(
-            &plan,
-            self.state.clone(),
-            self.r.backend.as_ref(),
-            provider,
-            ApplyOptions {
-                stack: plan.stack.clone(),
-                ..ApplyOptions::default()
-            },
-            Arc::new(NullObserver),
-        )
-        .await
-        .map_err(|e| RolloutError::Apply(e.to_string()))?;
+        let opts_apply = ApplyOptions {
+            stack: graph.config.stack.clone(),
+            ..ApplyOptions::default()
+        };
+        let (_, report) = self
+            .session
+            .converge(&graph, &opts, opts_apply, Arc::new(NullObserver))
+            .await
+            .map_err(|e| match e {
+                SessionError::Plan(e) => RolloutError::Plan(e),
+                e => RolloutError::Apply(e.to_string()),
+            })?;
         let failures: Vec<String> = report
             .failures
             .iter()
             .map(|f| format!("{}: {}", f.address, f.error))
             .collect();
-        self.state = report.state;
         if failures.is_empty() {
             Ok(())
         } else {
@@ -110,12 +96,12 @@ impl<'r> Ctx<'r> {
     /// The cloud id of the resource at `address`.
     pub fn id_of(&self, address: &str) -> Option<String> {
         let a = Address::parse(address).ok()?;
-        self.state.resources.get(&a).map(|r| r.id.clone())
+        self.session.state().resources.get(&a).map(|r| r.id.clone())
     }
 
     /// An attribute of the resource at `address`, as last read.
     pub fn attr(&self, address: &str, name: &str) -> Option<Value> {
         let a = Address::parse(address).ok()?;
-        self.state.attr(&a, name)
+        self.session.state().attr(&a, name)
     }
 }

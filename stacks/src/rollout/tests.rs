@@ -6,14 +6,15 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use strata_core::apply::{self, ApplyOptions, NullObserver};
+use strata_core::apply::{ApplyOptions, NullObserver};
 use strata_core::graph::Graph;
 use strata_core::kinds;
 use strata_core::manifest::parse_manifest;
-use strata_core::plan::{self, PlanOptions};
+use strata_core::plan::PlanOptions;
 use strata_core::provider::{Provider, ReadRequest, ReadTarget};
+use strata_core::session::{Locking, Session};
 use strata_core::state::local::LocalBackend;
-use strata_core::state::{Backend, State};
+use strata_core::state::Backend;
 use strata_sim::faults::FaultConfig;
 use strata_sim::{SimOptions, SimProvider};
 
@@ -51,25 +52,23 @@ async fn applied(dir: &std::path::Path, sim: &SimProvider) -> Arc<LocalBackend> 
     let backend = Arc::new(LocalBackend::new(dir.join(".strata")));
     let mut config = parse_manifest("shop.toml", MANIFEST).unwrap();
     expand(&mut config, None).unwrap();
-    let state = State::new(&config.stack);
-    let graph = Graph::build(config).unwrap();
-    let plan = plan::plan(&graph, &state, sim, &PlanOptions::default())
+    let provider: Arc<dyn Provider> = Arc::new(sim.clone());
+    let mut session = Session::open(backend.clone(), provider, &config.stack, Locking::Caller)
         .await
         .unwrap();
-    let provider: Arc<dyn Provider> = Arc::new(sim.clone());
-    let report = apply::apply(
-        &plan,
-        state,
-        backend.as_ref(),
-        provider,
-        ApplyOptions {
-            stack: plan.stack.clone(),
-            ..ApplyOptions::default()
-        },
-        Arc::new(NullObserver),
-    )
-    .await
-    .unwrap();
+    let graph = Graph::build(config).unwrap();
+    let (_, report) = session
+        .converge(
+            &graph,
+            &PlanOptions::default(),
+            ApplyOptions {
+                stack: graph.config.stack.clone(),
+                ..ApplyOptions::default()
+            },
+            Arc::new(NullObserver),
+        )
+        .await
+        .unwrap();
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     backend
 }
