@@ -34,7 +34,7 @@
 
 use std::sync::Arc;
 
-use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport, Observer};
+use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport, Event, Observer};
 use crate::graph::Graph;
 use crate::plan::{self, Plan, PlanError, PlanOptions};
 use crate::provider::{Provider, ProviderError};
@@ -247,7 +247,7 @@ impl Session {
         &mut self,
         plan: &Plan,
         opts: ApplyOptions,
-        observer: Arc<dyn Observer>,
+        observer: Arc<dyn Observer<Event>>,
     ) -> Result<ApplyReport, ApplyError> {
         let result = apply::apply(
             plan,
@@ -274,7 +274,7 @@ impl Session {
         graph: &Graph,
         plan_opts: &PlanOptions,
         apply_opts: ApplyOptions,
-        observer: Arc<dyn Observer>,
+        observer: Arc<dyn Observer<Event>>,
     ) -> Result<(Plan, ApplyReport), SessionError> {
         let plan = self.plan(graph, plan_opts).await?;
         let report = self.apply(&plan, apply_opts, observer).await?;

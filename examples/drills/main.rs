@@ -22,15 +22,15 @@ use strata::core::manifest::parse_manifest;
 use strata::core::state::local::LocalBackend;
 use strata::core::state::{Backend, LockInfo};
 use strata::drill::{
-    report_paths, BackupRestoreOptions, Drill, DrillReport, Event, Events, FailoverOptions,
-    FailoverTarget, Limits,
+    report_paths, BackupRestoreOptions, Drill, DrillReport, Event, FailoverOptions, FailoverTarget,
+    Limits, Observer,
 };
 use strata::sim::{SimOptions, SimProvider};
 
 /// Prints each drill event as a line.
 struct Print;
 
-impl Events for Print {
+impl Observer<Event> for Print {
     fn event(&self, event: &Event) {
         println!("[{}] {}", event.timestamp(), event.kind.message());
     }

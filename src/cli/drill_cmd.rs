@@ -11,8 +11,8 @@ use clap::{ArgGroup, Args, Subcommand};
 use miette::{miette, IntoDiagnostic, Result};
 use strata_core::config::Config;
 use strata_stacks::drill::{
-    history, report_paths, BackupRestoreOptions, Drill, DrillReport, Event, EventKind, Events,
-    FailoverOptions, FailoverTarget, Limits, Slo,
+    history, report_paths, BackupRestoreOptions, Drill, DrillReport, Event, EventKind,
+    FailoverOptions, FailoverTarget, Limits, Observer, Slo,
 };
 use tokio::sync::watch;
 
@@ -150,7 +150,7 @@ impl Printer {
     }
 }
 
-impl Events for Printer {
+impl Observer<Event> for Printer {
     fn event(&self, event: &Event) {
         if self.json {
             println!("{}", event.to_json());

@@ -71,7 +71,7 @@ fn op_name(op: OpKind) -> &'static str {
     }
 }
 
-impl Observer for Progress {
+impl Observer<Event> for Progress {
     fn event(&self, event: &Event) {
         if self.json {
             let v = match event {

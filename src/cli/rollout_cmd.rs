@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 use miette::{miette, Result};
-use strata_stacks::rollout::{Command, Event, Events, Outcome, Rollout, StartOptions, Timing};
+use strata_stacks::rollout::{Command, Event, Observer, Outcome, Rollout, StartOptions, Timing};
 use tokio::sync::watch;
 
 use super::project::{self, ConfigSource};
@@ -79,7 +79,7 @@ struct Printer {
     json: bool,
 }
 
-impl Events for Printer {
+impl Observer<Event> for Printer {
     fn event(&self, event: &Event) {
         if self.json {
             println!("{}", event.to_json());

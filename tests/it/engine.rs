@@ -28,7 +28,7 @@ fn r(s: &str) -> Value {
 #[derive(Default)]
 struct Recorder(Mutex<Vec<String>>);
 
-impl Observer for Recorder {
+impl Observer<Event> for Recorder {
     fn event(&self, e: &Event) {
         let line = match e {
             Event::Started { address, op } => format!("start {op:?} {address}"),

@@ -55,16 +55,4 @@ pub enum Event {
     },
 }
 
-/// Receives apply events (the CLI draws progress bars from them).
-pub trait Observer: Send + Sync {
-    /// Called for each event, in order.
-    fn event(&self, event: &Event);
-}
-
-/// Ignores every event.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NullObserver;
-
-impl Observer for NullObserver {
-    fn event(&self, _event: &Event) {}
-}
+pub use crate::events::{NullObserver, Observer};

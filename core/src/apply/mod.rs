@@ -185,7 +185,7 @@ pub(crate) async fn apply(
     backend: &dyn Backend,
     provider: Arc<dyn Provider>,
     opts: ApplyOptions,
-    observer: Arc<dyn Observer>,
+    observer: Arc<dyn Observer<Event>>,
 ) -> Result<ApplyReport, ApplyError> {
     plan.can_apply(state, &opts.allow_replace)?;
     let started = Instant::now();
@@ -496,7 +496,7 @@ fn fail(
     (error, code, help): (String, Option<String>, Option<String>),
     report: &mut ApplyReport,
     done: &mut [bool],
-    observer: &dyn Observer,
+    observer: &dyn Observer<Event>,
 ) {
     let op = &schedule.ops[node];
     done[node] = true;

@@ -119,17 +119,3 @@ impl EventKind {
         }
     }
 }
-
-/// Receives drill events.
-pub trait Events: Send + Sync {
-    /// Called for each event, in order.
-    fn event(&self, event: &Event);
-}
-
-/// Ignores every event.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NullEvents;
-
-impl Events for NullEvents {
-    fn event(&self, _event: &Event) {}
-}

@@ -58,10 +58,11 @@ use strata_core::state::Backend;
 use tokio::sync::watch;
 
 pub use cleanup::CleanupReport;
-pub use events::{Event, EventKind, Events, NullEvents};
+pub use events::{Event, EventKind};
 pub use probe::{ProbeSummary, Slo};
 pub use record::{history, DrillRecord, Undo, DRILLS_OUTPUT};
 pub use report::{human_secs, report_paths, DrillReport, StepReport};
+pub use strata_core::events::{NullObserver, Observer};
 
 /// How `backup-restore` runs.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -161,7 +162,7 @@ pub struct Drill {
     /// The cloud.
     pub provider: Arc<dyn Provider>,
     /// Receives progress events.
-    pub events: Arc<dyn Events>,
+    pub events: Arc<dyn Observer<Event>>,
     /// Set to `true` to interrupt (e.g. on Ctrl-C): the drill undoes what
     /// it did and reports as failed.
     pub cancel: Option<watch::Receiver<bool>>,
@@ -176,7 +177,7 @@ impl Drill {
             config,
             backend,
             provider,
-            events: Arc::new(NullEvents),
+            events: Arc::new(NullObserver),
             cancel: None,
             poll: Duration::from_millis(500),
         }

@@ -12,7 +12,8 @@ use strata_core::provider::{MetricsRequest, Provider};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::events::{Event, EventKind, Events};
+use super::events::{Event, EventKind};
+use strata_core::events::Observer;
 
 /// Cloud milliseconds of traffic each metrics read covers (at least).
 const METRICS_WINDOW_MS: f64 = 60_000.0;
@@ -135,7 +136,7 @@ impl Probe {
         poll: Duration,
         scale: f64,
         slo: Slo,
-        events: Arc<dyn Events>,
+        events: Arc<dyn Observer<Event>>,
     ) -> Probe {
         let (healthy_before, total) = health(provider.as_ref(), &groups).await;
         let current = Arc::new(Mutex::new(Reading {

@@ -54,8 +54,9 @@ use strata_core::provider::Provider;
 use strata_core::state::Backend;
 use tokio::sync::watch;
 
-pub use events::{Event, EventKind, Events, NullEvents};
+pub use events::{Event, EventKind};
 pub use gates::{Breach, Gates};
+pub use strata_core::events::{NullObserver, Observer};
 
 /// How to start a rollout.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,7 +154,7 @@ pub struct Rollout {
     /// The module's name (`web`).
     pub module: String,
     /// Receives progress events.
-    pub events: Arc<dyn Events>,
+    pub events: Arc<dyn Observer<Event>>,
     /// Set to `true` to interrupt (e.g. on Ctrl-C).
     pub cancel: Option<watch::Receiver<bool>>,
     /// Poll interval and health timeout.
@@ -173,7 +174,7 @@ impl Rollout {
             backend,
             provider,
             module: module.into(),
-            events: Arc::new(NullEvents),
+            events: Arc::new(NullObserver),
             cancel: None,
             timing: Timing::default(),
         }

@@ -19,7 +19,7 @@ use strata_sim::faults::FaultConfig;
 use strata_sim::{SimOptions, SimProvider};
 
 use super::{
-    Command, Event, EventKind, Events, Outcome, Rollout, RolloutError, StartOptions, Timing,
+    Command, Event, EventKind, Observer, Outcome, Rollout, RolloutError, StartOptions, Timing,
 };
 use crate::modules::{expand, release_of};
 
@@ -39,7 +39,7 @@ struct AtFirstStep {
     seen: Mutex<Vec<EventKind>>,
 }
 
-impl Events for AtFirstStep {
+impl Observer<Event> for AtFirstStep {
     fn event(&self, event: &Event) {
         if let EventKind::Weights { step: Some(0), .. } = &event.kind {
             self.sim.inject(self.faults.clone()).unwrap();
@@ -73,7 +73,11 @@ async fn applied(dir: &std::path::Path, sim: &SimProvider) -> Arc<LocalBackend> 
     backend
 }
 
-fn rollout(backend: Arc<LocalBackend>, sim: &SimProvider, events: Arc<dyn Events>) -> Rollout {
+fn rollout(
+    backend: Arc<LocalBackend>,
+    sim: &SimProvider,
+    events: Arc<dyn Observer<Event>>,
+) -> Rollout {
     let mut r = Rollout::new(
         parse_manifest("shop.toml", MANIFEST).unwrap(),
         backend,
@@ -184,7 +188,7 @@ async fn a_rollback_never_sends_traffic_to_an_unhealthy_old_color() {
     // Once the old color is healthy again, --abort takes traffic back.
     sim.inject(FaultConfig::parse("bad_version=v2:5xx=0.08").unwrap())
         .unwrap();
-    let r = rollout(backend.clone(), &sim, Arc::new(super::NullEvents));
+    let r = rollout(backend.clone(), &sim, Arc::new(NullObserver));
     assert_eq!(r.run(Command::Abort).await.unwrap(), Outcome::Aborted);
     let record = release_of(&backend.load().await.unwrap().unwrap(), "web").unwrap();
     assert_eq!((record.blue_weight, record.green_weight), (100, 0));
