@@ -284,28 +284,11 @@ fn suggest_address(config: &Config, missing: &Address) -> String {
     let close = config
         .resources
         .keys()
-        .find(|a| strsim_close(a.as_str(), missing.as_str()));
+        .find(|a| strsim::levenshtein(a.as_str(), missing.as_str()) <= 2);
     match close {
         Some(a) => format!("did you mean `{a}`?"),
         None => "declare that resource, or fix the address".into(),
     }
-}
-
-fn strsim_close(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
-        }
-        prev = cur;
-    }
-    prev[b.len()] <= 2
 }
 
 /// The position of the resource `reference` refers to, if it exists, and

@@ -84,8 +84,8 @@ pub fn schema_of(kind: &str) -> Option<&'static KindSchema> {
 pub fn suggest_kind(kind: &str) -> Option<&'static str> {
     ALL.iter()
         .map(|s| s.kind)
-        .min_by_key(|k| edit_distance(k, kind))
-        .filter(|k| edit_distance(k, kind) <= 4)
+        .min_by_key(|k| strsim::levenshtein(k, kind))
+        .filter(|k| strsim::levenshtein(k, kind) <= 4)
 }
 
 /// The closest attribute name of a kind to a mistyped one.
@@ -94,22 +94,8 @@ pub fn suggest_attr(schema: &KindSchema, name: &str) -> Option<&'static str> {
         .attrs
         .iter()
         .map(|a| a.name)
-        .min_by_key(|a| edit_distance(a, name))
-        .filter(|a| edit_distance(a, name) <= 3)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+        .min_by_key(|a| strsim::levenshtein(a, name))
+        .filter(|a| strsim::levenshtein(a, name) <= 3)
 }
 
 /// The part of a load balancer or target group ARN CloudWatch uses as its
