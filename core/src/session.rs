@@ -34,7 +34,7 @@
 
 use std::sync::Arc;
 
-use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport, Event, Observer};
+use crate::apply::{self, ApplyError, ApplyFailed, ApplyOptions, ApplyReport, Event, Observer};
 use crate::graph::Graph;
 use crate::plan::{self, Plan, PlanError, PlanOptions};
 use crate::provider::{Provider, ProviderError};
@@ -78,6 +78,10 @@ pub enum SessionError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Apply(#[from] ApplyError),
+    /// Operations of a converge failed (each keeps its code and help).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Failed(#[from] ApplyFailed),
 }
 
 /// A stack's state, owned for a run: see the [module docs](self).
@@ -268,7 +272,8 @@ impl Session {
     }
 
     /// Plans `graph` and applies the plan: the one step rollouts and
-    /// drills take to make the cloud match a configuration.
+    /// drills take to make the cloud match a configuration. An operation
+    /// that fails is an error ([`SessionError::Failed`]).
     pub async fn converge(
         &mut self,
         graph: &Graph,
@@ -277,7 +282,10 @@ impl Session {
         observer: Arc<dyn Observer<Event>>,
     ) -> Result<(Plan, ApplyReport), SessionError> {
         let plan = self.plan(graph, plan_opts).await?;
-        let report = self.apply(&plan, apply_opts, observer).await?;
+        let report = self
+            .apply(&plan, apply_opts, observer)
+            .await?
+            .into_result()?;
         Ok((plan, report))
     }
 

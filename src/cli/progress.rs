@@ -62,21 +62,12 @@ fn noun(op: OpKind) -> (&'static str, &'static str) {
     }
 }
 
-fn op_name(op: OpKind) -> &'static str {
-    match op {
-        OpKind::Create => "create",
-        OpKind::Update => "update",
-        OpKind::Delete => "delete",
-        OpKind::DeleteDeposed => "delete-deposed",
-    }
-}
-
 impl Observer<Event> for Progress {
     fn event(&self, event: &Event) {
         if self.json {
             let v = match event {
                 Event::Started { address, op } => {
-                    serde_json::json!({"type": "started", "address": address, "op": op_name(*op)})
+                    serde_json::json!({"type": "started", "address": address, "op": op.name()})
                 }
                 Event::Progress {
                     address,
@@ -84,7 +75,7 @@ impl Observer<Event> for Progress {
                     status,
                     elapsed,
                 } => {
-                    serde_json::json!({"type": "progress", "address": address, "op": op_name(*op), "status": status, "elapsed_ms": elapsed.as_millis() as u64})
+                    serde_json::json!({"type": "progress", "address": address, "op": op.name(), "status": status, "elapsed_ms": elapsed.as_millis() as u64})
                 }
                 Event::Finished {
                     address,
@@ -92,10 +83,10 @@ impl Observer<Event> for Progress {
                     id,
                     elapsed,
                 } => {
-                    serde_json::json!({"type": "finished", "address": address, "op": op_name(*op), "id": id, "elapsed_ms": elapsed.as_millis() as u64})
+                    serde_json::json!({"type": "finished", "address": address, "op": op.name(), "id": id, "elapsed_ms": elapsed.as_millis() as u64})
                 }
                 Event::Failed { address, op, error } => {
-                    serde_json::json!({"type": "failed", "address": address, "op": op_name(*op), "error": error})
+                    serde_json::json!({"type": "failed", "address": address, "op": op.name(), "error": error})
                 }
                 Event::Skipped { address, because } => {
                     serde_json::json!({"type": "skipped", "address": address, "because": because})

@@ -4,6 +4,7 @@
 
 mod events;
 mod exec;
+mod failed;
 pub mod schedule;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -22,6 +23,7 @@ use crate::value::{Attrs, Value};
 
 pub use events::{Event, NullObserver, Observer};
 use exec::{run_op, Msg};
+pub use failed::{ApplyFailed, FailedOperation};
 pub use schedule::{Op, OpKind, Schedule};
 
 /// How to apply.

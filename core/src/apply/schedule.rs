@@ -22,6 +22,17 @@ pub enum OpKind {
 }
 
 impl OpKind {
+    /// Its name in JSON events and error messages: `create`, `update`,
+    /// `delete`, `delete-deposed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            OpKind::Create => "create",
+            OpKind::Update => "update",
+            OpKind::Delete => "delete",
+            OpKind::DeleteDeposed => "delete-deposed",
+        }
+    }
+
     /// A verb for progress lines.
     pub fn verb(self) -> &'static str {
         match self {

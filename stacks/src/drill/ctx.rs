@@ -12,7 +12,7 @@ use strata_core::graph::Graph;
 use strata_core::kinds;
 use strata_core::plan::{Action, PlanOptions};
 use strata_core::provider::Provider;
-use strata_core::session::{Locking, Session};
+use strata_core::session::{Locking, Session, SessionError};
 use strata_core::state::State;
 use strata_core::value::Value;
 
@@ -319,29 +319,21 @@ impl<'d> Run<'d> {
         crate::modules::expand(&mut config, Some(self.session.state()))?;
         let graph = Graph::build(config)?;
         let opts = PlanOptions::default();
-        let first = self.session.plan(&graph, &opts).await?;
-        if first.has_changes() {
-            let report = self
-                .session
-                .apply(
-                    &first,
-                    ApplyOptions {
-                        stack: first.stack.clone(),
-                        ..ApplyOptions::default()
-                    },
-                    Arc::new(NullObserver),
-                )
-                .await
-                .map_err(|e| DrillError::Apply(e.to_string()))?;
-            let failures: Vec<String> = report
-                .failures
-                .iter()
-                .map(|f| format!("{}: {}", f.address, f.error))
-                .collect();
-            if !failures.is_empty() {
-                return Err(DrillError::Apply(failures.join("; ")));
-            }
-        }
+        self.session
+            .converge(
+                &graph,
+                &opts,
+                ApplyOptions {
+                    stack: graph.config.stack.clone(),
+                    ..ApplyOptions::default()
+                },
+                Arc::new(NullObserver),
+            )
+            .await
+            .map_err(|e| match e {
+                SessionError::Plan(e) => DrillError::Plan(e),
+                e => DrillError::Converge(e),
+            })?;
         let second = self.session.plan(&graph, &opts).await?;
         Ok(second
             .changes

@@ -237,7 +237,7 @@ pub enum DrillError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Plan(#[from] strata_core::plan::PlanError),
-    /// Applying the configuration failed while converging.
+    /// A change a promotion makes to the stack (renames, swaps) failed.
     #[error("applying the stack's configuration failed: {0}")]
     #[diagnostic(
         code(strata::drill::apply),
@@ -246,6 +246,20 @@ pub enum DrillError {
         )
     )]
     Apply(String),
+    /// Converging the stack (plan and apply) failed; each failed operation
+    /// keeps its code and help.
+    #[error("converging the stack failed")]
+    #[diagnostic(
+        code(strata::drill::converge),
+        help(
+            "fix the cause and run `strata apply`; `strata drill cleanup` removes drill leftovers"
+        )
+    )]
+    Converge(
+        #[source]
+        #[diagnostic_source]
+        strata_core::session::SessionError,
+    ),
     /// The cloud failed.
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -73,24 +73,14 @@ impl<'r> Ctx<'r> {
             stack: graph.config.stack.clone(),
             ..ApplyOptions::default()
         };
-        let (_, report) = self
-            .session
+        self.session
             .converge(&graph, &opts, opts_apply, Arc::new(NullObserver))
             .await
             .map_err(|e| match e {
                 SessionError::Plan(e) => RolloutError::Plan(e),
-                e => RolloutError::Apply(e.to_string()),
+                e => RolloutError::Apply(e),
             })?;
-        let failures: Vec<String> = report
-            .failures
-            .iter()
-            .map(|f| format!("{}: {}", f.address, f.error))
-            .collect();
-        if failures.is_empty() {
-            Ok(())
-        } else {
-            Err(RolloutError::Apply(failures.join("; ")))
-        }
+        Ok(())
     }
 
     /// The cloud id of the resource at `address`.

@@ -255,12 +255,16 @@ pub enum RolloutError {
     #[diagnostic(transparent)]
     Plan(#[from] strata_core::plan::PlanError),
     /// Applying a step failed (the record still says where the rollout is).
-    #[error("applying the rollout's change failed: {0}")]
+    #[error("applying the rollout's change failed")]
     #[diagnostic(
         code(strata::rollout::apply),
         help("fix the cause, then `strata rollout --resume` (or `--abort`)")
     )]
-    Apply(String),
+    Apply(
+        #[source]
+        #[diagnostic_source]
+        strata_core::session::SessionError,
+    ),
     /// The cloud failed.
     #[error(transparent)]
     #[diagnostic(transparent)]
