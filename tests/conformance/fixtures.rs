@@ -251,7 +251,7 @@ pub async fn fixture(h: &Harness, kind: &str, deps: &mut Deps) -> Fixture {
             }),
             ("target_value", json!(60.0)),
         ),
-        kinds::DB_SUBNET_GROUP => (
+        kinds::DB_SUBNET_GROUP | kinds::CACHE_SUBNET_GROUP => (
             json!({"name": "conf-subject", "description": "one", "subnet_ids": [d.id("a"), d.id("b")]}),
             ("description", json!("two")),
         ),
@@ -265,10 +265,6 @@ pub async fn fixture(h: &Harness, kind: &str, deps: &mut Deps) -> Fixture {
                 "skip_final_snapshot": true,
             }),
             ("backup_retention_period", json!(3)),
-        ),
-        kinds::CACHE_SUBNET_GROUP => (
-            json!({"name": "conf-subject", "description": "one", "subnet_ids": [d.id("a"), d.id("b")]}),
-            ("description", json!("two")),
         ),
         kinds::REPLICATION_GROUP => (
             json!({

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use strata::core::addr::Address;
+use strata::core::config::{Config, ResourceConfig};
+use strata::core::graph::Graph;
 use strata::core::provider::{
     CreateRequest, DeleteRequest, OpStatus, Operation, PollRequest, Provider, ProviderError,
     ReadRequest, ReadTarget,
@@ -72,6 +74,8 @@ pub enum Step {
     Delete,
     /// After the delete: a read no longer finds it.
     Gone,
+    /// `find_by_token` finds what a create with that token made.
+    FindByToken,
     /// A create retried with the same token returns the first resource.
     TokenRetry,
 }
@@ -92,8 +96,10 @@ impl Harness {
         }
     }
 
-    /// Creates a resource at `address` and waits until it is ready.
+    /// Creates a resource at `address` (its attributes [`normalized`]) and
+    /// waits until it is ready.
     pub async fn create(&self, address: &str, kind: &str, attrs: Attrs) -> (String, Attrs) {
+        let attrs = normalized(kind, attrs);
         self.create_with(self.provider.as_ref(), address, kind, attrs, &token())
             .await
             .unwrap_or_else(|e| panic!("create {kind} at {address}: {e}"))
@@ -213,6 +219,17 @@ pub async fn wait(
             }
         }
     }
+}
+
+/// `attrs` as the engine sends them to the provider: checked and with the
+/// schema's defaults filled in (`Graph::build`).
+pub fn normalized(kind: &str, attrs: Attrs) -> Attrs {
+    let mut config = Config::new(STACK);
+    let mut r = ResourceConfig::new(addr("subject"), kind);
+    r.attrs = attrs;
+    config.add(r);
+    let graph = Graph::build(config).unwrap_or_else(|e| panic!("{kind}: {e:?}"));
+    graph.config.resources[&addr("subject")].attrs.clone()
 }
 
 /// An address.

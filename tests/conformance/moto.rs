@@ -36,6 +36,16 @@ const GAPS: &[Gap] = &[
         why: "moto does not implement DeleteCacheSubnetGroup",
     },
     Gap {
+        kind: kinds::INSTANCE,
+        step: Step::FindByToken,
+        why: "moto answers DescribeInstances with the `client-token` filter with HTTP 500",
+    },
+    Gap {
+        kind: kinds::INSTANCE,
+        step: Step::TokenRetry,
+        why: "moto's RunInstances ignores ClientToken",
+    },
+    Gap {
         kind: kinds::REPLICATION_GROUP,
         step: Step::Gone,
         why: "moto keeps a deleted replication group `deleting` forever",

@@ -16,7 +16,7 @@ use strata::core::state::{ResourceState, State};
 use strata::core::value::{Attrs, Value};
 
 use crate::fixtures::{alarm, attrs, fixture, Deps};
-use crate::harness::{addr, delete_with, read_one, token, wait, Harness, Step, STACK};
+use crate::harness::{addr, delete_with, normalized, read_one, token, wait, Harness, Step, STACK};
 
 /// Plans `configured` for a resource whose state holds `live` at `id`, as
 /// `strata plan` would after an apply: the plan's action for it.
@@ -55,7 +55,7 @@ async fn planned(h: &Harness, kind: &str, configured: &Attrs, id: &str, live: &A
     );
     let plan = plan::plan(&graph, &state, h.provider.as_ref(), &PlanOptions::default())
         .await
-        .unwrap_or_else(|e| panic!("plan {kind}: {e}"));
+        .unwrap_or_else(|e| panic!("plan {kind}: {e:?}"));
     let change = plan
         .change(&address)
         .unwrap_or_else(|| panic!("{kind}: the plan has no change for it"));
@@ -73,7 +73,8 @@ async fn planned(h: &Harness, kind: &str, configured: &Attrs, id: &str, live: &A
 pub async fn lifecycle(h: &Harness, kind: &str) {
     let schema = kinds::schema_of(kind).unwrap();
     let mut deps = Deps::default();
-    let f = fixture(h, kind, &mut deps).await;
+    let mut f = fixture(h, kind, &mut deps).await;
+    f.attrs = normalized(kind, f.attrs);
     let (name, new_value) = f.update.clone();
     let a = schema
         .attr(name)
@@ -97,6 +98,7 @@ pub async fn lifecycle(h: &Harness, kind: &str) {
     if h.can(kind, Step::Update) {
         let mut desired = f.attrs.clone();
         desired.insert(name.into(), new_value);
+        let desired = normalized(kind, desired);
         let status = h
             .provider
             .update(UpdateRequest {
@@ -171,10 +173,14 @@ pub async fn tokens(h: &Harness) {
     assert!(!h.token_kinds.is_empty());
     let mut deps = Deps::default();
     for &kind in h.token_kinds {
+        if !h.can(kind, Step::FindByToken) {
+            continue;
+        }
         let f = fixture(h, kind, &mut deps).await;
+        let attrs = normalized(kind, f.attrs);
         let tok = token();
         let (id, _) = h
-            .create_with(h.provider.as_ref(), "subject", kind, f.attrs.clone(), &tok)
+            .create_with(h.provider.as_ref(), "subject", kind, attrs.clone(), &tok)
             .await
             .unwrap_or_else(|e| panic!("create {kind}: {e}"));
         let found = h
@@ -189,7 +195,7 @@ pub async fn tokens(h: &Harness) {
         );
         if h.can(kind, Step::TokenRetry) {
             let (again, _) = h
-                .create_with(h.provider.as_ref(), "subject", kind, f.attrs.clone(), &tok)
+                .create_with(h.provider.as_ref(), "subject", kind, attrs.clone(), &tok)
                 .await
                 .unwrap_or_else(|e| panic!("retried create {kind}: {e}"));
             assert_eq!(again, id, "{kind}: a retried create made a second resource");
