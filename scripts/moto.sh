@@ -68,3 +68,6 @@ fi
 
 echo "== cargo test --workspace --features strata/moto-tests --test aws"
 cargo test --workspace --features strata/moto-tests --test aws -- --test-threads 1 "$@"
+
+echo "== cargo test --workspace --features strata/moto-tests --test conformance moto:: (the provider conformance suite on moto)"
+cargo test --workspace --features strata/moto-tests --test conformance -- --test-threads 1 moto::

@@ -7,89 +7,10 @@
 //! rely on idempotency tokens, which moto ignores for RunInstances; that case
 //! is covered on the sim provider (`tests/it/crash.rs`, `tests/it/engine.rs`).
 
-use std::io::Write;
-use std::net::TcpListener;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 
-use crate::support::{endpoint, forward, moto, read_request, sdk, Project};
-
-#[derive(Default)]
-struct Counts {
-    requests: AtomicUsize,
-    throttled: AtomicUsize,
-    unavailable: AtomicUsize,
-}
-
-fn response(status: &str, body: &str) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-requestid: proxy\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
-}
-
-fn throttle(ec2: bool) -> Vec<u8> {
-    if ec2 {
-        response(
-            "503 Service Unavailable",
-            "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>proxy</RequestID></Response>",
-        )
-    } else {
-        response(
-            "400 Bad Request",
-            "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>proxy</RequestId></ErrorResponse>",
-        )
-    }
-}
-
-fn unavailable() -> Vec<u8> {
-    response(
-        "503 Service Unavailable",
-        "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>Service is unavailable</Message></Error><RequestId>proxy</RequestId></ErrorResponse>",
-    )
-}
-
-/// Starts the proxy (a thread per connection); returns its URL.
-fn start(upstream: String, counts: Arc<Counts>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for client in listener.incoming() {
-            let Ok(mut client) = client else { continue };
-            let upstream = upstream.clone();
-            let counts = counts.clone();
-            std::thread::spawn(move || {
-                while let Some(request) = read_request(&mut client) {
-                    let n = counts.requests.fetch_add(1, Ordering::SeqCst);
-                    std::thread::sleep(Duration::from_millis(5));
-                    let body = String::from_utf8_lossy(&request);
-                    let api_call = body.contains("Action=");
-                    let reply = if api_call && n % 10 == 3 {
-                        counts.throttled.fetch_add(1, Ordering::SeqCst);
-                        throttle(body.contains("Version=2016-11-15"))
-                    } else if api_call && n % 23 == 11 {
-                        counts.unavailable.fetch_add(1, Ordering::SeqCst);
-                        unavailable()
-                    } else {
-                        match forward(&upstream, &request) {
-                            Some(r) => r,
-                            None => return,
-                        }
-                    };
-                    let closes = String::from_utf8_lossy(&reply)
-                        .to_ascii_lowercase()
-                        .contains("connection: close");
-                    if client.write_all(&reply).is_err() || closes {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    url
-}
+use crate::support::{moto, sdk, start_proxy, upstream, Counts, Project};
 
 const MANIFEST: &str = r#"
 stack = "faulty"
@@ -150,12 +71,8 @@ comparison_operator = "GreaterThanThreshold"
 #[tokio::test(flavor = "multi_thread")]
 async fn throttling_503s_and_latency_are_retried_and_nothing_is_duplicated() {
     let _moto = moto();
-    let upstream = endpoint()
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_string();
     let counts = Arc::new(Counts::default());
-    let proxy = start(upstream, counts.clone());
+    let proxy = start_proxy(upstream(), counts.clone());
 
     let p = Project::new(MANIFEST);
     let run = |args: &'static [&'static str]| {

@@ -1,47 +1,13 @@
 //! Helpers: moto's address and reset, SDK clients, scratch projects running
 //! the real `strata` binary.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
 
 use assert_cmd::Command;
-use strata_aws::sdk::aws_config::{self, BehaviorVersion, SdkConfig};
 
-static MOTO: Mutex<()> = Mutex::new(());
-
-/// moto's endpoint, from `AWS_ENDPOINT_URL` (set by `scripts/moto.sh`).
-pub fn endpoint() -> String {
-    std::env::var("AWS_ENDPOINT_URL").expect(
-        "AWS_ENDPOINT_URL is not set: run these tests with scripts/moto.sh, which starts moto",
-    )
-}
-
-/// Takes moto for this test (tests share one server) and resets it.
-pub fn moto() -> MutexGuard<'static, ()> {
-    let guard = MOTO.lock().unwrap_or_else(|e| e.into_inner());
-    let url = endpoint();
-    let hostport = url.trim_start_matches("http://").trim_end_matches('/');
-    let mut s = TcpStream::connect(hostport).unwrap();
-    write!(
-        s,
-        "POST /moto-api/reset HTTP/1.1\r\nHost: {hostport}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = String::new();
-    s.read_to_string(&mut reply).unwrap();
-    assert!(
-        reply.starts_with("HTTP/1.1 200") || reply.starts_with("HTTP/1.0 200"),
-        "{reply}"
-    );
-    guard
-}
-
-/// The SDK configuration for moto (from the environment).
-pub async fn sdk() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
-}
+#[path = "../common/moto.rs"]
+mod moto_server;
+pub use moto_server::{endpoint, forward, moto, read_request, sdk, start_proxy, upstream, Counts};
 
 /// A temporary project directory holding `strata.toml`.
 pub struct Project {
@@ -309,54 +275,4 @@ pub async fn strata_tagged(stack: &str) -> Vec<String> {
         left.push(format!("alarm {}", m.alarm_name().unwrap_or_default()));
     }
     left
-}
-
-/// Reads one HTTP/1.1 request (headers and a Content-Length body).
-pub fn read_request(s: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        let n = s.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-    let len: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + len {
-        let n = s.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    Some(buf)
-}
-
-/// Forwards one request to moto on a fresh connection and returns the whole response.
-pub fn forward(upstream: &str, request: &[u8]) -> Option<Vec<u8>> {
-    let mut up = TcpStream::connect(upstream).ok()?;
-    // Ask moto to close after answering, so the response ends at EOF.
-    let text = String::from_utf8_lossy(request);
-    let head_end = text.find("\r\n\r\n")? + 4;
-    let mut head: Vec<String> = text[..head_end - 4]
-        .split("\r\n")
-        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
-        .map(str::to_string)
-        .collect();
-    head.push("Connection: close".into());
-    let mut out = (head.join("\r\n") + "\r\n\r\n").into_bytes();
-    out.extend_from_slice(&request[head_end..]);
-    up.write_all(&out).ok()?;
-    let mut reply = Vec::new();
-    up.read_to_end(&mut reply).ok()?;
-    Some(reply)
 }

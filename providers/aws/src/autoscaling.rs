@@ -317,11 +317,21 @@ pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), Provi
         Ok(_) => Ok(()),
         // A delete already under way: its progress is what poll reports.
         Err(e) if is_deleting(&e) => Ok(()),
+        Err(e) if is_missing_group(&e) => Err(ProviderError::NotFound {
+            kind: req.kind.clone(),
+            id: req.id.clone(),
+        }),
         Err(e) => Err(e),
     }
 }
 
 /// Whether AWS refused a delete because one is already in progress.
+/// AWS answers a call on a group that does not exist with `ValidationError`
+/// ("AutoScalingGroup name not found"), not a `...NotFound` code.
+fn is_missing_group(e: &ProviderError) -> bool {
+    crate::errors::code_of(e) == Some("ValidationError") && e.to_string().contains("not found")
+}
+
 fn is_deleting(e: &ProviderError) -> bool {
     crate::errors::code_of(e) == Some("ScalingActivityInProgress")
         && e.to_string().contains("delet")
