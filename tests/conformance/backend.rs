@@ -1,8 +1,13 @@
 //! The backend checks, on two handles of one state store (as two processes
 //! see it): the lock, stale locks, round trips, and writes from a stale read.
 
+use std::sync::Arc;
+
 use strata::core::addr::Address;
-use strata::core::state::{LockInfo, OutputState, ResourceState, State, StateChange, StateError};
+use strata::core::session::{Locking, Session};
+use strata::core::state::{
+    Backend, LockInfo, OutputState, ResourceState, State, StateChange, StateError,
+};
 use strata::core::value::{Attrs, Value};
 
 use crate::harness::{Harness, STACK};
@@ -40,14 +45,20 @@ fn resource(id: &str) -> ResourceState {
     }
 }
 
-fn put(state: &mut State, address: &str, id: &str) -> StateChange {
-    let change = StateChange::Put {
+fn put(address: &str, id: &str) -> StateChange {
+    StateChange::Put {
         address: Address::parse(address).unwrap(),
         resource: Box::new(resource(id)),
-    };
-    state.apply_change(&change);
-    state.serial += 1;
-    change
+    }
+}
+
+/// A session on a new handle of the store, as a run that holds the lock
+/// (or thinks it does) opens it: the only way to change a state.
+async fn session(h: &Harness) -> Session {
+    let backend: Arc<dyn Backend> = Arc::from((h.backend)());
+    Session::open(backend, h.provider.clone(), STACK, Locking::Caller)
+        .await
+        .unwrap()
 }
 
 /// A second lock fails with `Locked` naming the holder; unlock and
@@ -147,29 +158,32 @@ pub async fn break_stale(h: &Harness) {
 pub async fn round_trip(h: &Harness) {
     let (a, b) = ((h.backend)(), (h.backend)());
     assert_eq!(b.load().await.unwrap(), None, "a new store holds no state");
-    let mut s = State::new(STACK);
-    put(&mut s, "vpc", "vpc-1");
-    s.outputs.insert(
-        "vpc_id".into(),
+    let empty = State::new(STACK);
+    a.persist(&empty).await.unwrap();
+    assert_eq!(b.load().await.unwrap().as_ref(), Some(&empty));
+
+    let mut s = session(h).await;
+    let mut outputs = std::collections::BTreeMap::new();
+    outputs.insert(
+        "vpc_id".to_string(),
         OutputState {
             value: serde_json::json!("vpc-1"),
             sensitive: false,
         },
     );
-    a.persist(&s).await.unwrap();
-    assert_eq!(b.load().await.unwrap().as_ref(), Some(&s));
-
-    let mut s = a.load().await.unwrap().unwrap();
-    let one = put(&mut s, "subnet", "subnet-1");
-    a.persist_changes(&s, &[one]).await.unwrap();
-    let two = StateChange::Remove {
+    s.commit(vec![put("vpc", "vpc-1"), StateChange::Outputs { outputs }])
+        .await
+        .unwrap();
+    assert_eq!(b.load().await.unwrap().as_ref(), Some(s.state()));
+    s.commit(vec![put("subnet", "subnet-1")]).await.unwrap();
+    s.commit(vec![StateChange::Remove {
         address: Address::parse("vpc").unwrap(),
-    };
-    s.apply_change(&two);
-    s.serial += 1;
-    a.persist_changes(&s, &[two]).await.unwrap();
+    }])
+    .await
+    .unwrap();
     let loaded = b.load().await.unwrap().unwrap();
-    assert_eq!(loaded, s);
+    assert_eq!(&loaded, s.state());
+    assert_eq!(loaded.serial(), empty.serial() + 3);
     assert_eq!(
         loaded
             .resources
@@ -186,19 +200,19 @@ pub async fn round_trip(h: &Harness) {
 /// ETag no longer matches); the local backend relies on its lock, and a
 /// stale journal record (its serial already in the state) is ignored.
 pub async fn stale_write(h: &Harness) {
-    let (a, b) = ((h.backend)(), (h.backend)());
-    let mut base = State::new(STACK);
-    put(&mut base, "vpc", "vpc-1");
-    a.persist(&base).await.unwrap();
-    let mut ra = a.load().await.unwrap().unwrap();
-    let mut rb = b.load().await.unwrap().unwrap();
-    let from_b = put(&mut rb, "from_b", "vpc-b");
-    b.persist_changes(&rb, &[from_b]).await.unwrap();
-    let from_a = put(&mut ra, "from_a", "vpc-a");
-    let stale = a.persist_changes(&ra, &[from_a]).await;
+    (h.backend)().persist(&State::new(STACK)).await.unwrap();
+    session(h)
+        .await
+        .commit(vec![put("vpc", "vpc-1")])
+        .await
+        .unwrap();
+    let mut ra = session(h).await;
+    let mut rb = session(h).await;
+    rb.commit(vec![put("from_b", "vpc-b")]).await.unwrap();
+    let stale = ra.commit(vec![put("from_a", "vpc-a")]).await;
     if h.refuses_stale_writes {
         assert!(stale.is_err(), "a write from a stale read was accepted");
     }
     let now = (h.backend)().load().await.unwrap().unwrap();
-    assert_eq!(now, rb, "the first writer's state, exactly");
+    assert_eq!(&now, rb.state(), "the first writer's state, exactly");
 }
