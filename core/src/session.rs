@@ -42,11 +42,15 @@ use crate::recover;
 use crate::state::{Backend, Lease, LockOptions, State, StateChange, StateError};
 
 /// How a session holds the state lock.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Locking {
     /// Take the lock and hold it until [`Session::close`] (apply, destroy,
     /// state commands, rollouts, drills).
     Take(LockOptions),
+    /// Hold a lock the caller took with [`Lease::take`] (before it built
+    /// the provider, say, so a held lock is reported before anything
+    /// slow), releasing it on [`Session::close`].
+    Taken(Lease),
     /// Read without the lock; take it only if there are pending operations
     /// to recover, and release it right after (plan, show).
     ToRecover(LockOptions),
@@ -105,9 +109,11 @@ impl Session {
         stack: &str,
         locking: Locking,
     ) -> Result<Session, SessionError> {
-        let lease = match &locking {
-            Locking::Take(opts) => Some(Lease::take(backend.clone(), opts).await?),
-            Locking::ToRecover(_) | Locking::Caller => None,
+        let (lease, recover_lock) = match locking {
+            Locking::Take(opts) => (Some(Lease::take(backend.clone(), &opts).await?), None),
+            Locking::Taken(lease) => (Some(lease), None),
+            Locking::ToRecover(opts) => (None, Some(opts)),
+            Locking::Caller => (None, None),
         };
         let mut takeover = lease.as_ref().and_then(Lease::takeover).map(String::from);
         let mut state = match load(backend.as_ref(), stack).await {
@@ -123,7 +129,7 @@ impl Session {
         };
         let mut recovering_lease = None;
         if !state.pending.is_empty() {
-            if let Locking::ToRecover(opts) = &locking {
+            if let Some(opts) = &recover_lock {
                 let lease = Lease::take(backend.clone(), opts).await?;
                 takeover = lease.takeover().map(String::from);
                 // Another run may have finished between the read and the lock.

@@ -183,7 +183,21 @@ pub async fn open(
     locking: Locking,
 ) -> Result<Session> {
     let backend = backend(source, config)?;
-    let provider = provider(source, provider_config)?;
+    // The lock first: a held lock is reported before the provider is built
+    // (credentials, a large simulated cloud).
+    let locking = match locking {
+        Locking::Take(opts) => Locking::Taken(Lease::take(backend.clone(), &opts).await?),
+        other => other,
+    };
+    let provider = match provider(source, provider_config) {
+        Ok(provider) => provider,
+        Err(e) => {
+            if let Locking::Taken(lease) = locking {
+                let _ = lease.release().await;
+            }
+            return Err(e);
+        }
+    };
     let session = Session::open(backend, provider, &config.stack, locking).await?;
     if let Some(note) = session.takeover() {
         eprintln!("Note: {note}.");

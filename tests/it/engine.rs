@@ -10,10 +10,11 @@ use strata::core::config::{Config, ResourceConfig};
 use strata::core::graph::Graph;
 use strata::core::kinds;
 use strata::core::plan::{self, Action, PlanOptions};
+use strata::core::provider::Operation;
 use strata::core::provider::Provider;
-use strata::core::session::{Locking, Session};
+use strata::core::session::{Locking, Session, SessionError};
 use strata::core::state::local::LocalBackend;
-use strata::core::state::{Backend, State};
+use strata::core::state::{Backend, Intent, Lease, LockOptions, State, StateChange, StateError};
 use strata::core::value::{Reference, Value};
 use strata::sim::{FaultConfig, SimOptions, SimProvider};
 
@@ -319,4 +320,108 @@ async fn the_engine_refuses_to_replace_an_instance_unless_allowed() {
         .unwrap();
     assert!(report.succeeded(), "{:?}", report.failures);
     assert_ne!(env.state().await.resources[&a("web_a")].id, id);
+}
+
+/// What a killed apply leaves: an intent to create `subnet_z`, recorded
+/// but never sent.
+fn unsent_create() -> StateChange {
+    StateChange::Intend {
+        intent: Box::new(Intent {
+            token: "tok-never-sent".into(),
+            address: a("subnet_z"),
+            kind: kinds::SUBNET.into(),
+            operation: Operation::Create,
+            id: None,
+            deposed: false,
+            configured: Vec::new(),
+            dependencies: Vec::new(),
+            prevent_destroy: false,
+            started: "2026-01-01T00:00:00Z".into(),
+        }),
+    }
+}
+
+#[tokio::test]
+async fn a_reading_session_takes_the_lock_only_to_settle_what_a_killed_run_left() {
+    let env = Env::new(fast());
+    let (report, _) = env.run(network(&["a"]), PlanOptions::default()).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    let backend: Arc<dyn Backend> = env.backend.clone();
+    let provider: Arc<dyn Provider> = env.sim.clone();
+    let read_only = || Locking::ToRecover(LockOptions::new("recover"));
+
+    // Nothing pending: a reading session opens beside a live holder.
+    let apply = Lease::take(backend.clone(), &LockOptions::new("apply"))
+        .await
+        .unwrap();
+    let session = Session::open(backend.clone(), provider.clone(), "engine", read_only())
+        .await
+        .unwrap();
+    assert!(session.recovered().is_empty());
+    apply.release().await.unwrap();
+
+    // A killed run's intent: while a live run holds the lock, it is not
+    // touched and the reader is told who holds it.
+    env.session()
+        .await
+        .commit(vec![unsent_create()])
+        .await
+        .unwrap();
+    let apply = Lease::take(backend.clone(), &LockOptions::new("apply"))
+        .await
+        .unwrap();
+    let refused = Session::open(backend.clone(), provider.clone(), "engine", read_only()).await;
+    assert!(
+        matches!(
+            refused,
+            Err(SessionError::State(StateError::Locked { ref holder })) if holder.operation == "apply"
+        ),
+        "{:?}",
+        refused.err()
+    );
+    assert_eq!(
+        env.state().await.pending.len(),
+        1,
+        "left for the lock holder"
+    );
+    apply.release().await.unwrap();
+
+    // Once the lock is free, opening settles it, commits, and lets go.
+    let before = env.state().await.serial();
+    let session = Session::open(backend.clone(), provider, "engine", read_only())
+        .await
+        .unwrap();
+    assert_eq!(session.recovered().len(), 1, "{:?}", session.recovered());
+    assert!(session.recovered()[0].starts_with("subnet_z:"));
+    let stored = env.state().await;
+    assert!(stored.pending.is_empty());
+    assert_eq!(stored.serial(), before + 1);
+    assert_eq!(backend.lock_holder().await.unwrap(), None, "lock released");
+}
+
+#[tokio::test]
+async fn a_state_that_cannot_be_read_releases_the_lock_the_session_took() {
+    let env = Env::new(fast());
+    let (report, _) = env.run(network(&["a"]), PlanOptions::default()).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    let backend: Arc<dyn Backend> = env.backend.clone();
+    let provider: Arc<dyn Provider> = env.sim.clone();
+    std::fs::write(
+        env._dir.path().join(".strata/state.json"),
+        "{\"version\": 1, \"ser",
+    )
+    .unwrap();
+    let opened = Session::open(
+        backend.clone(),
+        provider,
+        "engine",
+        Locking::Take(LockOptions::new("apply")),
+    )
+    .await;
+    assert!(
+        matches!(opened, Err(SessionError::State(StateError::Corrupt { .. }))),
+        "{:?}",
+        opened.err()
+    );
+    assert_eq!(backend.lock_holder().await.unwrap(), None);
 }

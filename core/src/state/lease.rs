@@ -133,6 +133,15 @@ impl Lease {
     }
 }
 
+impl std::fmt::Debug for Lease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lease")
+            .field("id", &self.id)
+            .field("takeover", &self.takeover)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Drop for Lease {
     fn drop(&mut self) {
         self.renewal.abort();
