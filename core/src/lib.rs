@@ -32,4 +32,5 @@ pub mod recover;
 pub mod retry;
 pub mod schema;
 pub mod state;
+pub mod tags;
 pub mod value;
