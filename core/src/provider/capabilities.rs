@@ -7,7 +7,7 @@
 //! let none = Capabilities::none();
 //! assert!(none.signals.is_none());
 //! assert_eq!(none.time_scale, 1.0);
-//! let err: Missing = none.require_signals("demo", "watch release gates").unwrap_err();
+//! let err: Missing = none.require_signals("demo", "watch release gates").err().unwrap();
 //! assert_eq!(err.capability, Capability::Signals);
 //! assert!(err.to_string().contains("the `demo` provider cannot watch release gates"));
 //! ```

@@ -34,7 +34,8 @@ pub enum ProviderError {
         /// The id asked for.
         id: String,
     },
-    /// The kind is not implemented by this provider.
+    /// The resource kind is not managed by this provider. (A missing
+    /// capability is not this error: see [`Missing`](super::Missing).)
     #[error("this provider does not support {kind}")]
     #[diagnostic(code(strata::provider::unsupported))]
     Unsupported {

@@ -1,5 +1,5 @@
-//! The drill operations of the [`Provider`](strata_core::provider::Provider)
-//! trait on the simulated cloud: DB snapshots (manual and automated),
+//! The [`DrillOps`](strata_core::provider::DrillOps) capability on the
+//! simulated cloud: DB snapshots (manual and automated),
 //! restores, renames, reboots with failover, replica promotion, Redis
 //! `TestFailover`, target (de)registration, suspended autoscaling processes,
 //! and finding resources by their drill tag.
