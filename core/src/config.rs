@@ -166,8 +166,10 @@ pub struct OutputConfig {
 /// Which cloud to manage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProviderConfig {
-    /// `sim` or `aws`.
-    pub kind: String,
+    /// The provider's kind, as the application that builds providers names
+    /// them; `None` leaves the choice to the application's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     /// The region, e.g. `us-east-1`.
     pub region: String,
     /// Provider-specific options (endpoint, profile, sim speed, faults...).
@@ -178,7 +180,7 @@ pub struct ProviderConfig {
 impl Default for ProviderConfig {
     fn default() -> Self {
         Self {
-            kind: "sim".into(),
+            kind: None,
             region: "us-east-1".into(),
             options: IndexMap::new(),
         }

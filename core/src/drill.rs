@@ -1,5 +1,5 @@
-//! The requests and answers of the drill operations on
-//! [`Provider`](crate::provider::Provider): DB snapshots and restores, DB and
+//! The requests and answers of the drill operations
+//! ([`DrillOps`](crate::provider::DrillOps)): DB snapshots and restores, DB and
 //! Redis failovers, and the levers of an availability-zone drill. Names
 //! follow the AWS APIs they map to (`CreateDBSnapshot`,
 //! `RestoreDBInstanceFromDBSnapshot`, `RebootDBInstance` with
@@ -8,7 +8,7 @@
 //!
 //! Drills never touch these outside a drill; plan and apply do not use them.
 //! Everything a drill creates carries the tag [`DRILL_TAG`]` = <drill id>`,
-//! so [`Provider::find_drill_resources`](crate::provider::Provider::find_drill_resources)
+//! so [`DrillOps::find_drill_resources`](crate::provider::DrillOps::find_drill_resources)
 //! finds leftovers of a drill that failed or was killed.
 //!
 //! ```
@@ -23,13 +23,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// The tag every drill resource carries; its value is the drill's id.
-pub const DRILL_TAG: &str = "strata:drill";
-
-/// The tag a drill puts on a production resource it retired (the former
-/// primary after `--promote`); its value is the drill's id. Cleanup never
-/// deletes these: they are kept for the operator to inspect and delete.
-pub const RETIRED_TAG: &str = "strata:drill-retired";
+pub use crate::tags::{DRILL_TAG, RETIRED_TAG};
 
 /// `manual` or `automated`, as `DescribeDBSnapshots`' `SnapshotType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -34,4 +34,5 @@ pub mod retry;
 pub mod schema;
 pub mod session;
 pub mod state;
+pub mod tags;
 pub mod value;

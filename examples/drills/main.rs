@@ -60,12 +60,12 @@ async fn drills(manifest: PathBuf) -> Result<bool> {
         .into_diagnostic()
         .map_err(|e| e.wrap_err(format!("cannot read {}", manifest.display())))?;
     let config = parse_manifest(&manifest.display().to_string(), &text)?;
-    if config.provider.kind != "sim" {
+    // No kind means the CLI's default, the simulated cloud.
+    if let Some(kind) = config.provider.kind.as_deref().filter(|k| *k != "sim") {
         return Err(miette!(
             help = "this example opens the simulated cloud; use `strata drill` for other providers",
-            "{} uses the `{}` provider",
+            "{} uses the `{kind}` provider",
             manifest.display(),
-            config.provider.kind
         ));
     }
     let dir = manifest

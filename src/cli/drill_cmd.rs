@@ -303,7 +303,7 @@ async fn run(
     });
     let poll = common
         .poll
-        .unwrap_or_else(|| default_poll(provider.time_scale()));
+        .unwrap_or_else(|| default_poll(provider.capabilities().time_scale));
     let drill = Drill {
         config,
         backend,
@@ -396,7 +396,7 @@ async fn cleanup(source: &ConfigSource, id: Option<String>, json: bool) -> Resul
     let backend = project::backend(source, &config)?;
     let provider = project::provider(source, &config.provider)?;
     let lock = take_lock(backend.clone()).await?;
-    let poll = default_poll(provider.time_scale());
+    let poll = default_poll(provider.capabilities().time_scale);
     let mut drill = Drill::new(config, backend, provider);
     drill.poll = poll;
     let result = drill.cleanup(id.as_deref()).await;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use miette::{miette, Result};
 use strata_core::config::{Config, ProviderConfig};
 use strata_core::graph::Graph;
-use strata_core::manifest::parse_manifest;
+use strata_core::manifest::{parse_manifest_with, ManifestOptions};
 use strata_core::provider::Provider;
 use strata_core::session::{Locking, Session};
 use strata_core::state::local::LocalBackend;
@@ -68,7 +68,10 @@ impl ConfigSource {
                     )
                 })?;
                 let name = path.display().to_string();
-                let mut config = parse_manifest(&name, &text)?;
+                let options = ManifestOptions {
+                    provider_kinds: Some(PROVIDER_KINDS),
+                };
+                let mut config = parse_manifest_with(&name, &text, options)?;
                 if config.stack.is_empty() {
                     config.stack = path
                         .file_stem()
@@ -120,9 +123,16 @@ pub fn backend(source: &ConfigSource, config: &Config) -> Result<Arc<dyn Backend
     }
 }
 
+/// The `[provider] kind`s this application builds (`aws` only in a build
+/// with the `aws` feature; without it, it is reported when it is used).
+pub const PROVIDER_KINDS: &[&str] = &["sim", "aws"];
+
+/// The provider kind of a configuration that names none.
+pub const DEFAULT_PROVIDER_KIND: &str = "sim";
+
 /// The provider a configuration asks for.
 pub fn provider(source: &ConfigSource, config: &ProviderConfig) -> Result<Arc<dyn Provider>> {
-    match config.kind.as_str() {
+    match config.kind.as_deref().unwrap_or(DEFAULT_PROVIDER_KIND) {
         "sim" => {
             let mut options = strata_sim::SimOptions::from_env_and(&config.options)?;
             options.region = config.region.clone();

@@ -11,8 +11,9 @@
 //! - [`drill`]: backup-restore and failover drills (DB, Redis, an AZ),
 //!   probed and measured, with a Markdown/JSON report and a record in state.
 //!
-//! No `aws-sdk` here: stacks reach the cloud only through
-//! [`strata_core::provider::Provider`].
+//! No `aws-sdk` here, and no provider named: stacks reach the cloud only
+//! through [`strata_core::provider::Provider`] and the capabilities it
+//! offers (release-gate signals, drill operations, AZ outages).
 //!
 //! ```
 //! use strata_core::kinds::typed::Stack;

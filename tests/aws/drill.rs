@@ -13,9 +13,7 @@ use strata_aws::sdk::{autoscaling, elbv2, rds};
 
 use crate::quickstart::id_of;
 use crate::support::{moto, quickstart_on_aws, sdk, Project};
-
-/// The tag every drill resource carries.
-const DRILL_TAG: &str = "strata:drill";
+use strata::core::tags::DRILL_TAG;
 
 /// DB instances and snapshots in moto tagged with [`DRILL_TAG`].
 async fn drill_tagged() -> Vec<String> {

@@ -99,3 +99,27 @@ fn a_corrupt_state_file_is_refused_not_overwritten() {
         "the lock was released"
     );
 }
+
+#[test]
+fn an_unknown_provider_kind_points_at_the_kind_with_the_known_ones() {
+    let p = Project::new(
+        "[provider]\nkind = \"gcp\"\nregion = \"us-east-1\"\n\n[resource.vpc]\nkind = \"aws.ec2.vpc\"\ncidr_block = \"10.0.0.0/16\"\n\n[outputs.x]\nvalue = 1\n",
+    );
+    for cmd in [&["validate"][..], &["plan"]] {
+        let out = p.run_expect(cmd, 1);
+        let err = text(&out.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(err.contains("strata::manifest::provider"), "{err}");
+        assert!(err.contains("unknown provider kind `gcp`"), "{err}");
+        assert!(err.contains("strata.toml:2:8"), "{err}");
+        assert!(err.contains("not a provider kind"), "{err}");
+        assert!(
+            err.contains("the provider kind must be one of `sim` and `aws`"),
+            "{err}"
+        );
+        // Reported with the manifest's other problems.
+        assert!(err.contains("strata.toml has 2 problems"), "{err}");
+        assert!(err.contains("unknown top-level key `outputs`"), "{err}");
+    }
+    assert!(!p.state_file().exists(), "nothing was written");
+}

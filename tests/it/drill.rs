@@ -11,14 +11,13 @@ use std::time::{Duration, Instant};
 use std::sync::Arc;
 
 use serde_json::Value;
-use strata::core::drill::{CacheReplicationGroup, DbInstance, DrillResource};
 use strata::core::provider::{
-    CreateRequest, DeleteRequest, MetricsRequest, OpStatus, PollRequest, Provider, ProviderError,
-    ReadRequest, ReadResponse, TargetHealth, TargetMetrics, UpdateRequest,
+    Capabilities, CreateRequest, DeleteRequest, DrillOps, OpStatus, PollRequest, ProviderError,
+    ReadRequest, ReadResponse, UpdateRequest,
 };
 use strata::core::state::local::LocalBackend;
 use strata::core::state::Backend;
-use strata::drill::{Drill, FailoverOptions, FailoverTarget};
+use strata::drill::{BackupRestoreOptions, Drill, FailoverOptions, FailoverTarget};
 use strata::sim::{SimOptions, SimProvider};
 
 use crate::support::{text, Project};
@@ -447,75 +446,49 @@ fn cleanup_brings_back_the_az_a_killed_drill_took_down() {
     clean_plan(&p);
 }
 
-/// The sim as AWS would be for an AZ drill: every drill operation but the
-/// AZ lever (AWS cannot turn an AZ off).
-struct NoAzPower(strata::sim::SimProvider);
+/// The sim as AWS would be for an AZ drill: every capability but the AZ
+/// lever (AWS cannot turn an AZ off). With `drills: false`, it offers no
+/// drill operations either.
+struct Limited {
+    sim: strata::sim::SimProvider,
+    drills: bool,
+}
 
 #[async_trait::async_trait]
-impl strata::core::provider::Provider for NoAzPower {
+impl strata::core::provider::Provider for Limited {
     fn name(&self) -> &str {
-        "sim-without-az-power"
+        "limited"
     }
     fn region(&self) -> &str {
-        self.0.region()
+        self.sim.region()
     }
-    fn time_scale(&self) -> f64 {
-        self.0.time_scale()
+    fn capabilities(&self) -> Capabilities<'_> {
+        let mut caps = self.sim.capabilities();
+        caps.zone_outage = None;
+        if !self.drills {
+            caps.drill_ops = None;
+        }
+        caps
     }
     async fn read(&self, r: ReadRequest) -> Result<ReadResponse, ProviderError> {
-        self.0.read(r).await
+        self.sim.read(r).await
     }
     async fn create(&self, r: CreateRequest) -> Result<OpStatus, ProviderError> {
-        self.0.create(r).await
+        self.sim.create(r).await
     }
     async fn update(&self, r: UpdateRequest) -> Result<OpStatus, ProviderError> {
-        self.0.update(r).await
+        self.sim.update(r).await
     }
     async fn delete(&self, r: DeleteRequest) -> Result<OpStatus, ProviderError> {
-        self.0.delete(r).await
+        self.sim.delete(r).await
     }
     async fn poll(&self, r: PollRequest) -> Result<OpStatus, ProviderError> {
-        self.0.poll(r).await
-    }
-    async fn target_health(&self, tg: &str) -> Result<Vec<TargetHealth>, ProviderError> {
-        Provider::target_health(&self.0, tg).await
-    }
-    async fn target_metrics(&self, r: MetricsRequest) -> Result<TargetMetrics, ProviderError> {
-        self.0.target_metrics(r).await
-    }
-    async fn describe_db_instance(&self, id: &str) -> Result<DbInstance, ProviderError> {
-        self.0.describe_db_instance(id).await
-    }
-    async fn describe_replication_group(
-        &self,
-        id: &str,
-    ) -> Result<CacheReplicationGroup, ProviderError> {
-        self.0.describe_replication_group(id).await
-    }
-    async fn deregister_targets(&self, tg: &str, ids: &[String]) -> Result<(), ProviderError> {
-        self.0.deregister_targets(tg, ids).await
-    }
-    async fn register_targets(&self, tg: &str, ids: &[String]) -> Result<(), ProviderError> {
-        self.0.register_targets(tg, ids).await
-    }
-    async fn suspend_processes(&self, asg: &str, p: &[String]) -> Result<(), ProviderError> {
-        self.0.suspend_processes(asg, p).await
-    }
-    async fn resume_processes(&self, asg: &str, p: &[String]) -> Result<(), ProviderError> {
-        self.0.resume_processes(asg, p).await
-    }
-    async fn find_drill_resources(
-        &self,
-        drill: Option<&str>,
-    ) -> Result<Vec<DrillResource>, ProviderError> {
-        self.0.find_drill_resources(drill).await
+        self.sim.poll(r).await
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_az_power_the_az_drill_deregisters_targets_and_suspends_autoscaling_then_restores()
-{
-    let p = applied();
+/// A drill on the applied stack `p` through a [`Limited`] sim.
+fn limited_drill(p: &Project, drills: bool) -> Drill {
     let dir = p.path().join(".strata");
     let text = std::fs::read_to_string(p.manifest()).unwrap();
     let config = strata::core::manifest::parse_manifest("strata.toml", &text).unwrap();
@@ -525,8 +498,37 @@ async fn without_az_power_the_az_drill_deregisters_targets_and_suspends_autoscal
     };
     let sim = SimProvider::open(&dir.join("sim"), options).unwrap();
     let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(&dir));
-    let mut drill = Drill::new(config, backend, Arc::new(NoAzPower(sim)));
+    let mut drill = Drill::new(config, backend, Arc::new(Limited { sim, drills }));
     drill.poll = Duration::from_millis(20);
+    drill
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_without_drill_operations_is_named_with_what_it_lacks() {
+    let p = applied();
+    let err = limited_drill(&p, false)
+        .backup_restore(BackupRestoreOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the `limited` provider cannot run drills: it offers no drill operations \
+         (DB snapshots and restores, failovers, target deregistration, autoscaling \
+         process suspension)"
+    );
+    let code = miette::Diagnostic::code(&err).map(|c| c.to_string());
+    assert_eq!(code.as_deref(), Some("strata::provider::capability"));
+    // Nothing was started: no drill is recorded.
+    let out = p.run_expect(&["drill", "list", "--json"], 0);
+    let records: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(records, serde_json::json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_az_power_the_az_drill_deregisters_targets_and_suspends_autoscaling_then_restores()
+{
+    let p = applied();
+    let drill = limited_drill(&p, true);
     // Ten minutes of outage (300 ms here) for the probe to see.
     let report = drill
         .failover(FailoverOptions {

@@ -8,6 +8,7 @@ mod cloudwatch;
 mod ec2;
 mod elasticache;
 mod elbv2;
+mod family;
 pub mod metric_math;
 mod rds;
 mod reference;
@@ -16,6 +17,7 @@ mod validate;
 
 use crate::schema::KindSchema;
 
+pub use family::Family;
 pub use reference::{attribute_table, replacement_reference};
 pub use validate::{check_attr, check_az, check_cidr, check_resource, AttrProblem, AZ_LETTERS};
 

@@ -104,18 +104,39 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "stack", "provider", "backend", "resource", "module", "output",
 ];
 
-const PROVIDER_KINDS: &[&str] = &["sim", "aws"];
 const BACKEND_KINDS: &[&str] = &["local", "s3"];
 
+/// What the application around the parser accepts. Core knows no provider
+/// by name: the application that builds providers lists their kinds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ManifestOptions<'a> {
+    /// The `[provider] kind`s the application can build; any other is
+    /// reported (at its span). `None` accepts any non-empty kind.
+    pub provider_kinds: Option<&'a [&'a str]>,
+}
+
 /// Parses a manifest called `name` (the path shown in diagnostics) into a
-/// [`Config`], or returns every problem found.
+/// [`Config`], or returns every problem found. Any `[provider] kind` is
+/// accepted; [`parse_manifest_with`] checks it against a list.
 ///
 /// The stack name defaults to the file stem of `name`.
 pub fn parse_manifest(name: &str, text: &str) -> Result<Config, Problems> {
+    parse_manifest_with(name, text, ManifestOptions::default())
+}
+
+/// [`parse_manifest`], with the checks `options` ask for.
+pub fn parse_manifest_with(
+    name: &str,
+    text: &str,
+    options: ManifestOptions<'_>,
+) -> Result<Config, Problems> {
     let source = SourceFile::new(name, text);
     let mut ctx = Ctx {
         source: source.clone(),
         problems: Vec::new(),
+        provider_kinds: options
+            .provider_kinds
+            .map(|kinds| kinds.iter().map(|k| k.to_string()).collect()),
     };
     let doc = match Document::parse(text) {
         Ok(doc) => doc,
@@ -173,6 +194,8 @@ pub fn parse_manifest(name: &str, text: &str) -> Result<Config, Problems> {
 pub(crate) struct Ctx {
     source: SourceFile,
     problems: Vec<Problem>,
+    /// The provider kinds accepted ([`ManifestOptions::provider_kinds`]).
+    provider_kinds: Option<Vec<String>>,
 }
 
 impl Ctx {
@@ -298,16 +321,40 @@ fn choice(
     }
 }
 
+/// Any non-empty provider kind.
+fn provider_kind(ctx: &mut Ctx, item: &Item) -> Option<String> {
+    match item.as_str() {
+        Some(s) if !s.trim().is_empty() => Some(s.to_string()),
+        _ => {
+            ctx.report(
+                PROVIDER,
+                "the provider's `kind` must be a non-empty string",
+                "name the provider, e.g. `kind = \"NAME\"`",
+                item.span(),
+                "not a provider kind",
+            );
+            None
+        }
+    }
+}
+
 fn provider(ctx: &mut Ctx, item: &Item, key_span: Option<Range<usize>>) -> ProviderConfig {
     let mut provider = ProviderConfig::default();
-    let example = "`[provider]` with `kind = \"sim\"`";
+    let example = "`[provider]` with a `kind` and a `region`";
     let Some(table) = expect_table(ctx, item, key_span, PROVIDER, "`provider`", example) else {
         return provider;
     };
     for (key, value) in table.iter() {
         match key {
             "kind" => {
-                if let Some(kind) = choice(ctx, value, PROVIDER, "provider", PROVIDER_KINDS) {
+                let kind = match ctx.provider_kinds.clone() {
+                    Some(known) => {
+                        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                        choice(ctx, value, PROVIDER, "provider", &known)
+                    }
+                    None => provider_kind(ctx, value),
+                };
+                if kind.is_some() {
                     provider.kind = kind;
                 }
             }

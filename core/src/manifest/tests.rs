@@ -6,12 +6,19 @@
 
 use std::fmt::Write;
 
-use super::parse_manifest;
+use super::{parse_manifest, parse_manifest_with, ManifestOptions};
 use crate::config::{Config, Span};
 
-/// Parses `input` as `strata.toml` and compares the rendering with `expect`.
+/// The provider kinds the tests' made-up application builds.
+const KINDS: &[&str] = &["mock", "other"];
+
+/// Parses `input` as `strata.toml` for an application that builds the
+/// providers in [`KINDS`], and compares the rendering with `expect`.
 fn check(input: &str, expect: &str) {
-    let actual = match parse_manifest("strata.toml", input) {
+    let options = ManifestOptions {
+        provider_kinds: Some(KINDS),
+    };
+    let actual = match parse_manifest_with("strata.toml", input, options) {
         Ok(config) => render(&config),
         Err(problems) => problems
             .problems
@@ -41,7 +48,7 @@ fn render(config: &Config) -> String {
     writeln!(
         out,
         "provider {} {} {}",
-        config.provider.kind,
+        config.provider.kind.as_deref().unwrap_or("(default)"),
         config.provider.region,
         json(&config.provider.options)
     )
@@ -91,7 +98,7 @@ const FULL: &str = r#"
 stack = "quickstart"
 
 [provider]
-kind = "sim"
+kind = "mock"
 region = "eu-west-1"
 speed = 200
 
@@ -142,7 +149,7 @@ fn a_full_manifest_parses() {
         FULL,
         r#"
 stack quickstart
-provider sim eu-west-1 {"speed":200}
+provider mock eu-west-1 {"speed":200}
 backend s3 {"bucket":"state"}
 vpc: aws.ec2.vpc
   cidr_block = "10.0.0.0/16"
@@ -214,10 +221,22 @@ fn spans_point_at_what_was_written() {
 fn defaults_come_from_the_file_name() {
     let config = parse_manifest("infra/prod.toml", "").unwrap();
     assert_eq!(config.stack, "prod");
-    assert_eq!(config.provider.kind, "sim");
+    assert_eq!(config.provider.kind, None);
     assert_eq!(config.provider.region, "us-east-1");
     assert_eq!(config.backend.kind, "local");
     assert!(config.resources.is_empty());
+}
+
+#[test]
+fn without_a_list_any_provider_kind_but_an_empty_one_is_taken() {
+    let config = parse_manifest("a.toml", "[provider]\nkind = \"anything\"\n").unwrap();
+    assert_eq!(config.provider.kind.as_deref(), Some("anything"));
+    let problems = parse_manifest("a.toml", "[provider]\nkind = \" \"\n").unwrap_err();
+    let found: Vec<_> = problems.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(
+        found,
+        ["a.toml:2:8: the provider's `kind` must be a non-empty string"]
+    );
 }
 
 #[test]
@@ -238,7 +257,7 @@ count = 0
 "#,
         r#"
 stack strata
-provider sim us-east-1 {}
+provider (default) us-east-1 {}
 backend local {}
 web[0]: aws.ec2.instance
   name = "web-0-of-3"
@@ -278,7 +297,7 @@ cidr = "${db.replica[1].address}"
 "#,
         r#"
 stack strata
-provider sim us-east-1 {}
+provider (default) us-east-1 {}
 backend local {}
 listener: aws.elbv2.listener
   forward = [{target_group_arn = ${web.tg_blue.arn}, weight = 99}, {target_group_arn = ${web.tg_green.arn}, weight = 1}]

@@ -1,11 +1,12 @@
-//! The drill operations of the [`Provider`](strata_core::provider::Provider)
-//! trait on the AWS SDK: RDS snapshots (manual and automated), restores,
+//! The [`DrillOps`](strata_core::provider::DrillOps) capability on the AWS
+//! SDK: RDS snapshots (manual and automated), restores,
 //! renames, reboots with `ForceFailover`, replica promotion, ElastiCache
 //! `TestFailover`, target (de)registration, suspended autoscaling processes,
 //! and finding drill resources by their [`DRILL_TAG`].
 //!
-//! An AZ cannot be turned off on AWS, so `simulate_az_outage` keeps the
-//! trait's `Unsupported` answer and AZ drills deregister targets instead.
+//! An AZ cannot be turned off on AWS, so the provider offers no
+//! [`ZoneOutage`](strata_core::provider::ZoneOutage), and AZ drills
+//! deregister targets instead.
 //!
 //! DescribeDBInstances and DescribeDBSnapshots cannot filter on tags, so
 //! [`find_drill_resources`] lists both and keeps what carries the tag.

@@ -17,9 +17,10 @@ use strata_core::value::{Attrs, Value};
 use crate::config::Clients;
 use crate::errors::map;
 use crate::network::{filters, region, sync_tags, tag_map, tag_spec};
-use crate::tags::{finish, STACK_TAG};
+use crate::tags::finish;
 use crate::util::{changed, list, put, required, str_of, strings};
 use crate::Tagging;
+use strata_core::tags::STACK_TAG;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 /// Marks an instance launched with user data (read back per instance).

@@ -282,7 +282,7 @@ async fn drop_asg_members(
                 .build(),
             aws_sdk_ec2::types::Filter::builder()
                 .name("tag-key")
-                .values("aws:autoscaling:groupName")
+                .values(strata_core::tags::ASG_TAG)
                 .build(),
         ];
         let pages = c

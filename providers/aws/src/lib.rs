@@ -50,6 +50,7 @@ pub mod tags;
 
 mod autoscaling;
 mod cache_nodes;
+mod capabilities;
 mod cloudwatch;
 mod drills;
 mod ec2;

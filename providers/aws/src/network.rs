@@ -12,9 +12,10 @@ use strata_core::value::{Attrs, Value};
 
 use crate::config::Clients;
 use crate::errors::map;
-use crate::tags::{finish, STACK_TAG};
+use crate::tags::finish;
 use crate::util::{bool_or, changed, list, put, required, str_of, strings};
 use crate::Tagging;
+use strata_core::tags::STACK_TAG;
 
 /// EC2 tags from a tag map.
 pub(crate) fn ec2_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {

@@ -6,23 +6,16 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use strata_core::addr::Address;
-use strata_core::drill::{
-    CacheReplicationGroup, CreateDbSnapshotRequest, DbInstance, DbSnapshot,
-    DescribeDbSnapshotsRequest, DrillResource, RenameDbRequest, RestoreDbRequest,
-};
-use strata_core::kinds;
+use strata_core::kinds::{self, Family};
 use strata_core::provider::{
-    CreateRequest, DeleteRequest, MetricsRequest, OpStatus, Operation, PollRequest, Provider,
-    ProviderError, ReadRequest, ReadResponse, ReadTarget, TargetHealth, TargetMetrics,
-    UpdateRequest,
+    Capabilities, CreateRequest, DeleteRequest, OpStatus, Operation, PollRequest, Provider,
+    ProviderError, ReadRequest, ReadResponse, ReadTarget, UpdateRequest,
 };
 use strata_core::value::{Attrs, Value};
 use tokio::sync::OnceCell;
 
 use crate::config::{AwsSettings, CallCounter, Clients};
-use crate::{
-    autoscaling, cloudwatch, drills, ec2, elasticache, elbv2, network, rds, signals, tags,
-};
+use crate::{autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds, tags};
 
 /// Strata's AWS provider. Cheap to share behind an `Arc`; the SDK clients
 /// are built (and credentials checked) on first use or by [`AwsProvider::connect`].
@@ -204,31 +197,26 @@ impl Provider for AwsProvider {
         &self.region
     }
 
+    /// Release-gate signals and drill operations, on a real clock.
+    fn capabilities(&self) -> Capabilities<'_> {
+        Capabilities::none().with_signals(self).with_drill_ops(self)
+    }
+
     async fn read(&self, req: ReadRequest) -> Result<ReadResponse, ProviderError> {
         let c = self.clients().await?;
         if req.targets.is_empty() {
             return Ok(ReadResponse::default());
         }
         let ids: Vec<String> = req.targets.iter().map(|t| t.id.clone()).collect();
-        let found = match req.kind.as_str() {
-            kinds::VPC
-            | kinds::SUBNET
-            | kinds::INTERNET_GATEWAY
-            | kinds::ROUTE_TABLE
-            | kinds::SECURITY_GROUP => network::read(c, &req.kind, &ids).await?,
-            kinds::LAUNCH_TEMPLATE | kinds::INSTANCE => ec2::read(c, &req.kind, &ids).await?,
-            kinds::LOAD_BALANCER | kinds::TARGET_GROUP | kinds::LISTENER => {
-                elbv2::read(c, &req.kind, &ids).await?
-            }
-            kinds::AUTOSCALING_GROUP | kinds::SCALING_POLICY => {
-                autoscaling::read(c, &req.kind, &ids).await?
-            }
-            kinds::DB_SUBNET_GROUP | kinds::DB_INSTANCE => rds::read(c, &req.kind, &ids).await?,
-            kinds::CACHE_SUBNET_GROUP | kinds::REPLICATION_GROUP => {
-                elasticache::read(c, &req.kind, &ids).await?
-            }
-            kinds::METRIC_ALARM => cloudwatch::read(c, &ids).await?,
-            other => return Err(unsupported(other)),
+        let found = match Family::of(&req.kind) {
+            Some(Family::Network) => network::read(c, &req.kind, &ids).await?,
+            Some(Family::Ec2) => ec2::read(c, &req.kind, &ids).await?,
+            Some(Family::Elbv2) => elbv2::read(c, &req.kind, &ids).await?,
+            Some(Family::Autoscaling) => autoscaling::read(c, &req.kind, &ids).await?,
+            Some(Family::Rds) => rds::read(c, &req.kind, &ids).await?,
+            Some(Family::Elasticache) => elasticache::read(c, &req.kind, &ids).await?,
+            Some(Family::Cloudwatch) => cloudwatch::read(c, &ids).await?,
+            None => return Err(unsupported(&req.kind)),
         };
         Ok(ReadResponse { found })
     }
@@ -236,25 +224,15 @@ impl Provider for AwsProvider {
     async fn create(&self, req: CreateRequest) -> Result<OpStatus, ProviderError> {
         let c = self.clients().await?;
         let tags = create_tags(&req);
-        let id = match req.kind.as_str() {
-            kinds::VPC
-            | kinds::SUBNET
-            | kinds::INTERNET_GATEWAY
-            | kinds::ROUTE_TABLE
-            | kinds::SECURITY_GROUP => network::create(c, &req, &tags).await?,
-            kinds::LAUNCH_TEMPLATE | kinds::INSTANCE => ec2::create(c, &req, &tags).await?,
-            kinds::LOAD_BALANCER | kinds::TARGET_GROUP | kinds::LISTENER => {
-                elbv2::create(c, &req, &tags).await?
-            }
-            kinds::AUTOSCALING_GROUP | kinds::SCALING_POLICY => {
-                autoscaling::create(c, &req, &tags).await?
-            }
-            kinds::DB_SUBNET_GROUP | kinds::DB_INSTANCE => rds::create(c, &req, &tags).await?,
-            kinds::CACHE_SUBNET_GROUP | kinds::REPLICATION_GROUP => {
-                elasticache::create(c, &req, &tags).await?
-            }
-            kinds::METRIC_ALARM => cloudwatch::create(c, &req, &tags).await?,
-            other => return Err(unsupported(other)),
+        let id = match Family::of(&req.kind) {
+            Some(Family::Network) => network::create(c, &req, &tags).await?,
+            Some(Family::Ec2) => ec2::create(c, &req, &tags).await?,
+            Some(Family::Elbv2) => elbv2::create(c, &req, &tags).await?,
+            Some(Family::Autoscaling) => autoscaling::create(c, &req, &tags).await?,
+            Some(Family::Rds) => rds::create(c, &req, &tags).await?,
+            Some(Family::Elasticache) => elasticache::create(c, &req, &tags).await?,
+            Some(Family::Cloudwatch) => cloudwatch::create(c, &req, &tags).await?,
+            None => return Err(unsupported(&req.kind)),
         };
         self.ready(&req.kind, &id).await
     }
@@ -267,48 +245,30 @@ impl Provider for AwsProvider {
             desired: &desired,
             stale: &stale,
         };
-        match req.kind.as_str() {
-            kinds::VPC
-            | kinds::SUBNET
-            | kinds::INTERNET_GATEWAY
-            | kinds::ROUTE_TABLE
-            | kinds::SECURITY_GROUP => network::update(c, &req, t).await?,
-            kinds::LAUNCH_TEMPLATE | kinds::INSTANCE => ec2::update(c, &req, t).await?,
-            kinds::LOAD_BALANCER | kinds::TARGET_GROUP | kinds::LISTENER => {
-                elbv2::update(c, &req, t).await?
-            }
-            kinds::AUTOSCALING_GROUP | kinds::SCALING_POLICY => {
-                autoscaling::update(c, &req, t).await?
-            }
-            kinds::DB_SUBNET_GROUP | kinds::DB_INSTANCE => rds::update(c, &req, t).await?,
-            kinds::CACHE_SUBNET_GROUP | kinds::REPLICATION_GROUP => {
-                elasticache::update(c, &req, t).await?
-            }
-            kinds::METRIC_ALARM => cloudwatch::update(c, &req, t).await?,
-            other => return Err(unsupported(other)),
+        match Family::of(&req.kind) {
+            Some(Family::Network) => network::update(c, &req, t).await?,
+            Some(Family::Ec2) => ec2::update(c, &req, t).await?,
+            Some(Family::Elbv2) => elbv2::update(c, &req, t).await?,
+            Some(Family::Autoscaling) => autoscaling::update(c, &req, t).await?,
+            Some(Family::Rds) => rds::update(c, &req, t).await?,
+            Some(Family::Elasticache) => elasticache::update(c, &req, t).await?,
+            Some(Family::Cloudwatch) => cloudwatch::update(c, &req, t).await?,
+            None => return Err(unsupported(&req.kind)),
         }
         self.ready(&req.kind, &req.id).await
     }
 
     async fn delete(&self, req: DeleteRequest) -> Result<OpStatus, ProviderError> {
         let c = self.clients().await?;
-        let result = match req.kind.as_str() {
-            kinds::VPC
-            | kinds::SUBNET
-            | kinds::INTERNET_GATEWAY
-            | kinds::ROUTE_TABLE
-            | kinds::SECURITY_GROUP => network::delete(c, &req).await,
-            kinds::LAUNCH_TEMPLATE | kinds::INSTANCE => ec2::delete(c, &req).await,
-            kinds::LOAD_BALANCER | kinds::TARGET_GROUP | kinds::LISTENER => {
-                elbv2::delete(c, &req).await
-            }
-            kinds::AUTOSCALING_GROUP | kinds::SCALING_POLICY => autoscaling::delete(c, &req).await,
-            kinds::DB_SUBNET_GROUP | kinds::DB_INSTANCE => rds::delete(c, &req).await,
-            kinds::CACHE_SUBNET_GROUP | kinds::REPLICATION_GROUP => {
-                elasticache::delete(c, &req).await
-            }
-            kinds::METRIC_ALARM => cloudwatch::delete(c, &req).await,
-            other => return Err(unsupported(other)),
+        let result = match Family::of(&req.kind) {
+            Some(Family::Network) => network::delete(c, &req).await,
+            Some(Family::Ec2) => ec2::delete(c, &req).await,
+            Some(Family::Elbv2) => elbv2::delete(c, &req).await,
+            Some(Family::Autoscaling) => autoscaling::delete(c, &req).await,
+            Some(Family::Rds) => rds::delete(c, &req).await,
+            Some(Family::Elasticache) => elasticache::delete(c, &req).await,
+            Some(Family::Cloudwatch) => cloudwatch::delete(c, &req).await,
+            None => return Err(unsupported(&req.kind)),
         };
         match result {
             Ok(()) => {}
@@ -340,132 +300,5 @@ impl Provider for AwsProvider {
         }
         let c = self.clients().await?;
         ec2::find_by_token(c, token).await
-    }
-
-    async fn target_health(
-        &self,
-        target_group_arn: &str,
-    ) -> Result<Vec<TargetHealth>, ProviderError> {
-        let c = self.clients().await?;
-        signals::target_health(c, target_group_arn).await
-    }
-
-    async fn target_metrics(&self, req: MetricsRequest) -> Result<TargetMetrics, ProviderError> {
-        let c = self.clients().await?;
-        signals::target_metrics(c, &req).await
-    }
-
-    async fn alarm_states(
-        &self,
-        names: &[String],
-    ) -> Result<BTreeMap<String, String>, ProviderError> {
-        let c = self.clients().await?;
-        signals::alarm_states(c, names).await
-    }
-
-    async fn describe_db_instance(&self, db_id: &str) -> Result<DbInstance, ProviderError> {
-        drills::describe_db_instance(self.clients().await?, db_id).await
-    }
-
-    async fn create_db_snapshot(
-        &self,
-        req: CreateDbSnapshotRequest,
-    ) -> Result<DbSnapshot, ProviderError> {
-        drills::create_db_snapshot(self.clients().await?, &req).await
-    }
-
-    async fn describe_db_snapshots(
-        &self,
-        req: DescribeDbSnapshotsRequest,
-    ) -> Result<Vec<DbSnapshot>, ProviderError> {
-        drills::describe_db_snapshots(self.clients().await?, &req).await
-    }
-
-    async fn delete_db_snapshot(&self, snapshot_id: &str) -> Result<(), ProviderError> {
-        drills::delete_db_snapshot(self.clients().await?, snapshot_id).await
-    }
-
-    async fn restore_db_instance_from_db_snapshot(
-        &self,
-        req: RestoreDbRequest,
-    ) -> Result<DbInstance, ProviderError> {
-        drills::restore_db_instance_from_db_snapshot(self.clients().await?, &req).await
-    }
-
-    async fn delete_db_instance(&self, db_id: &str) -> Result<(), ProviderError> {
-        drills::delete_db_instance(self.clients().await?, db_id).await
-    }
-
-    async fn modify_db_instance_identifier(
-        &self,
-        req: RenameDbRequest,
-    ) -> Result<DbInstance, ProviderError> {
-        drills::modify_db_instance_identifier(self.clients().await?, &req).await
-    }
-
-    async fn reboot_db_instance(
-        &self,
-        db_id: &str,
-        force_failover: bool,
-    ) -> Result<(), ProviderError> {
-        drills::reboot_db_instance(self.clients().await?, db_id, force_failover).await
-    }
-
-    async fn promote_read_replica(&self, db_id: &str) -> Result<(), ProviderError> {
-        drills::promote_read_replica(self.clients().await?, db_id).await
-    }
-
-    async fn describe_replication_group(
-        &self,
-        replication_group_id: &str,
-    ) -> Result<CacheReplicationGroup, ProviderError> {
-        drills::describe_replication_group(self.clients().await?, replication_group_id).await
-    }
-
-    async fn test_failover(
-        &self,
-        replication_group_id: &str,
-        node_group_id: &str,
-    ) -> Result<(), ProviderError> {
-        drills::test_failover(self.clients().await?, replication_group_id, node_group_id).await
-    }
-
-    async fn deregister_targets(
-        &self,
-        target_group_arn: &str,
-        target_ids: &[String],
-    ) -> Result<(), ProviderError> {
-        drills::deregister_targets(self.clients().await?, target_group_arn, target_ids).await
-    }
-
-    async fn register_targets(
-        &self,
-        target_group_arn: &str,
-        target_ids: &[String],
-    ) -> Result<(), ProviderError> {
-        drills::register_targets(self.clients().await?, target_group_arn, target_ids).await
-    }
-
-    async fn suspend_processes(
-        &self,
-        asg_name: &str,
-        processes: &[String],
-    ) -> Result<(), ProviderError> {
-        drills::set_processes(self.clients().await?, asg_name, processes, false).await
-    }
-
-    async fn resume_processes(
-        &self,
-        asg_name: &str,
-        processes: &[String],
-    ) -> Result<(), ProviderError> {
-        drills::set_processes(self.clients().await?, asg_name, processes, true).await
-    }
-
-    async fn find_drill_resources(
-        &self,
-        drill_id: Option<&str>,
-    ) -> Result<Vec<DrillResource>, ProviderError> {
-        drills::find_drill_resources(self.clients().await?, drill_id).await
     }
 }

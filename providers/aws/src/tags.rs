@@ -1,7 +1,8 @@
 //! Strata's tags on AWS resources.
 //!
 //! Every resource Strata creates carries `strata:stack` and
-//! `strata:address`, so refresh can filter on them and orphans can be found.
+//! `strata:address` ([`strata_core::tags`]), so refresh can filter on them
+//! and orphans can be found.
 //! Two more families of system tags let `read` answer in the shape the
 //! configuration uses, which AWS alone cannot:
 //! - `strata:attr:NAME` keeps a setting AWS does not report back (a DB's
@@ -10,32 +11,17 @@
 //!   (subnets, security groups, target groups), so a set AWS returns in
 //!   another order is not shown as a change;
 //! - `strata:keys:NAME` keeps which fields of an object the configuration set.
-//!
-//! ```
-//! use strata_aws::tags::{is_system_tag, STACK_TAG};
-//! assert!(is_system_tag(STACK_TAG));
-//! assert!(is_system_tag("aws:autoscaling:groupName"));
-//! assert!(!is_system_tag("Name"));
-//! ```
 
 use std::collections::BTreeMap;
 
 use strata_core::kinds;
 use strata_core::schema::AttrType;
+use strata_core::tags::{is_system_tag, ADDRESS_TAG, STACK_TAG};
 use strata_core::value::{Attrs, Value};
 
-/// The tag naming the stack a resource belongs to.
-pub const STACK_TAG: &str = "strata:stack";
-/// The tag naming a resource's address in its stack.
-pub const ADDRESS_TAG: &str = "strata:address";
 const ECHO: &str = "strata:attr:";
 const ORDER: &str = "strata:order:";
 const KEYS: &str = "strata:keys:";
-
-/// Whether a tag is Strata's or AWS's own, not the user's.
-pub fn is_system_tag(key: &str) -> bool {
-    key.starts_with("strata:") || key.starts_with("aws:")
-}
 
 /// Settings AWS does not report back for a kind, echoed from tags. (A DB
 /// replica echoes nothing more than a primary: AWS reports its storage,

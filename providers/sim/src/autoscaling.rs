@@ -10,7 +10,7 @@ use strata_core::provider::{DeleteRequest, ProviderError, UpdateRequest};
 use strata_core::value::{Attrs, Value};
 
 use crate::attrs::{api, api_help, bool_or, int_of, list, required, str_of, strings};
-use crate::cloud::{Cloud, Phase, Record, ASG_TAG};
+use crate::cloud::{Cloud, Phase, Record};
 use crate::ec2::{
     asg_instance, instance_state, template_version, terminate, BOOT_SECS, TERMINATE_SECS,
 };
@@ -18,6 +18,7 @@ use crate::elbv2::{deregister, register};
 use crate::ids::arn;
 use crate::network::subnet_az;
 use crate::provider::NewResource;
+use strata_core::tags::ASG_TAG;
 
 /// AWS seconds a new group takes before its first instances launch.
 const CREATE_SECS: f64 = 30.0;

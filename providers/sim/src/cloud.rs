@@ -11,18 +11,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use strata_core::kinds;
+use strata_core::tags::is_system_tag;
 use strata_core::value::{Attrs, Name, Value};
 
 use crate::clock::scaled_ms;
 use crate::elasticache::CacheNode;
 use crate::snapshots::DbSnapshot;
-
-/// Tag keys Strata adds to everything it creates.
-pub const STACK_TAG: &str = "strata:stack";
-/// The resource's address.
-pub const ADDRESS_TAG: &str = "strata:address";
-/// The tag AWS puts on instances an autoscaling group launched.
-pub const ASG_TAG: &str = "aws:autoscaling:groupName";
 
 /// One stretch of a record's timeline: `status` until `until` (unix ms).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -132,11 +126,6 @@ impl Record {
             .or_else(|| self.attrs.get(name))
             .and_then(Value::as_str)
     }
-}
-
-/// Whether a tag is one the cloud or Strata adds (not user drift).
-pub fn is_system_tag(key: &str) -> bool {
-    key.starts_with("strata:") || key.starts_with("aws:")
 }
 
 /// The simulated cloud of one region.

@@ -1,5 +1,5 @@
-//! The drill operations of the [`Provider`](strata_core::provider::Provider)
-//! trait on the simulated cloud: DB snapshots (manual and automated),
+//! The [`DrillOps`](strata_core::provider::DrillOps) capability on the
+//! simulated cloud: DB snapshots (manual and automated),
 //! restores, renames, reboots with failover, replica promotion, Redis
 //! `TestFailover`, target (de)registration, suspended autoscaling processes,
 //! and finding resources by their drill tag.
@@ -20,9 +20,10 @@ use strata_core::value::Value;
 
 use crate::attrs::{api, api_help, bool_or, int_of, str_of, strings};
 use crate::clock::scaled_ms;
-use crate::cloud::{is_system_tag, Cloud, Record};
+use crate::cloud::{Cloud, Record};
 use crate::ids::arn;
 use crate::{elasticache, elbv2, rds, snapshots};
+use strata_core::tags::is_system_tag;
 
 /// The computed attribute listing an autoscaling group's suspended processes.
 pub const SUSPENDED: &str = "suspended_processes";

@@ -6,13 +6,14 @@ use serde::{Deserialize, Serialize};
 use strata_core::kinds;
 use strata_core::provider::ProviderError;
 
-use crate::cloud::{Cloud, ADDRESS_TAG, STACK_TAG};
+use crate::cloud::Cloud;
 use crate::elasticache::{CacheNode, CacheSnapshot};
 use crate::elbv2::TargetHealth;
 use crate::faults::FaultConfig;
 use crate::provider::SimProvider;
 use crate::snapshots::DbSnapshot;
 use crate::{autoscaling, cloudwatch, ec2, elasticache, rds, snapshots};
+use strata_core::tags::{ADDRESS_TAG, STACK_TAG};
 
 /// The kind [`SimObject`]s of DB snapshots carry.
 pub const DB_SNAPSHOT: &str = "aws.rds.db_snapshot";

@@ -86,6 +86,7 @@
 
 mod attrs;
 mod autoscaling;
+mod capabilities;
 pub mod clock;
 mod cloud;
 mod cloudwatch;

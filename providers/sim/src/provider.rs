@@ -6,25 +6,22 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use strata_core::drill::{
-    CacheReplicationGroup, CreateDbSnapshotRequest, DbInstance, DbSnapshot,
-    DescribeDbSnapshotsRequest, DrillResource, RenameDbRequest, RestoreDbRequest,
-};
-use strata_core::kinds;
+use strata_core::kinds::{self, Family};
 use strata_core::provider::{
-    CreateRequest, DeleteRequest, MetricsRequest, OpStatus, Operation, PollRequest, Provider,
-    ProviderError, ReadRequest, ReadResponse, TargetHealth, TargetMetrics, UpdateRequest,
+    Capabilities, CreateRequest, DeleteRequest, OpStatus, Operation, PollRequest, Provider,
+    ProviderError, ReadRequest, ReadResponse, UpdateRequest,
 };
+use strata_core::tags::{is_system_tag, ADDRESS_TAG, STACK_TAG};
 use strata_core::value::{Attrs, Value};
 
 use crate::attrs::{api, prepare};
 use crate::clock::SimClock;
-use crate::cloud::{is_system_tag, Cloud, Record, ADDRESS_TAG, STACK_TAG};
+use crate::cloud::{Cloud, Record};
 use crate::error::SimError;
 use crate::faults::FaultConfig;
 use crate::options::SimOptions;
 use crate::store::Store;
-use crate::{autoscaling, cloudwatch, drill_ops, ec2, elasticache, elbv2, network, rds, snapshots};
+use crate::{autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds};
 
 /// The simulated AWS cloud, Strata's default provider. Cheap to clone: clones
 /// share the same cloud.
@@ -163,7 +160,7 @@ impl SimProvider {
         self.call(None, mutates, f)
     }
 
-    fn call<R>(
+    pub(crate) fn call<R>(
         &self,
         faulted: Option<&str>,
         mutates: bool,
@@ -215,7 +212,7 @@ impl SimProvider {
         result
     }
 
-    async fn latency(&self, kind: &str) {
+    pub(crate) async fn latency(&self, kind: &str) {
         if let Some(d) = self.shared.options.latency_for(kind) {
             tokio::time::sleep(d).await;
         }
@@ -244,46 +241,17 @@ pub(crate) fn render(c: &Cloud, rec: &Record) -> Attrs {
             .collect();
         out.insert("tags".into(), Value::Map(tags));
     }
-    match family(&rec.kind) {
-        Family::Network => network::live(c, rec, &mut out),
-        Family::Ec2 => ec2::live(c, rec, &mut out),
-        Family::Elbv2 => elbv2::live(c, rec, &mut out),
-        Family::Autoscaling => autoscaling::live(c, rec, &mut out),
-        Family::Rds => rds::live(c, rec, &mut out),
-        Family::Elasticache => elasticache::live(c, rec, &mut out),
-        Family::Cloudwatch => cloudwatch::live(c, rec, &mut out),
-        Family::Unknown => {}
+    match Family::of(&rec.kind) {
+        Some(Family::Network) => network::live(c, rec, &mut out),
+        Some(Family::Ec2) => ec2::live(c, rec, &mut out),
+        Some(Family::Elbv2) => elbv2::live(c, rec, &mut out),
+        Some(Family::Autoscaling) => autoscaling::live(c, rec, &mut out),
+        Some(Family::Rds) => rds::live(c, rec, &mut out),
+        Some(Family::Elasticache) => elasticache::live(c, rec, &mut out),
+        Some(Family::Cloudwatch) => cloudwatch::live(c, rec, &mut out),
+        None => {}
     }
     out
-}
-
-#[derive(Clone, Copy)]
-enum Family {
-    Network,
-    Ec2,
-    Elbv2,
-    Autoscaling,
-    Rds,
-    Elasticache,
-    Cloudwatch,
-    Unknown,
-}
-
-fn family(kind: &str) -> Family {
-    match kind {
-        kinds::VPC
-        | kinds::SUBNET
-        | kinds::INTERNET_GATEWAY
-        | kinds::ROUTE_TABLE
-        | kinds::SECURITY_GROUP => Family::Network,
-        kinds::LAUNCH_TEMPLATE | kinds::INSTANCE => Family::Ec2,
-        kinds::LOAD_BALANCER | kinds::TARGET_GROUP | kinds::LISTENER => Family::Elbv2,
-        kinds::AUTOSCALING_GROUP | kinds::SCALING_POLICY => Family::Autoscaling,
-        kinds::DB_SUBNET_GROUP | kinds::DB_INSTANCE => Family::Rds,
-        kinds::CACHE_SUBNET_GROUP | kinds::REPLICATION_GROUP => Family::Elasticache,
-        kinds::METRIC_ALARM => Family::Cloudwatch,
-        _ => Family::Unknown,
-    }
 }
 
 fn unsupported(kind: &str) -> ProviderError {
@@ -294,8 +262,8 @@ fn unsupported(kind: &str) -> ProviderError {
 
 /// When a record is ready, counting what it waits for (an ASG's instances).
 fn ready_at(c: &Cloud, rec: &Record) -> u64 {
-    match family(&rec.kind) {
-        Family::Autoscaling => autoscaling::ready_at(c, rec),
+    match Family::of(&rec.kind) {
+        Some(Family::Autoscaling) => autoscaling::ready_at(c, rec),
         _ => rec.ready_at(),
     }
 }
@@ -348,6 +316,17 @@ impl Provider for SimProvider {
         &self.shared.options.region
     }
 
+    /// Signals from simulated traffic, drill operations, AZ outages; time
+    /// runs at the sim's speed; its endpoints answer no connections.
+    fn capabilities(&self) -> Capabilities<'_> {
+        Capabilities::none()
+            .with_signals(self)
+            .with_drill_ops(self)
+            .with_zone_outage(self)
+            .with_time_scale(self.shared.options.speed)
+            .with_unreachable_endpoints()
+    }
+
     async fn read(&self, req: ReadRequest) -> Result<ReadResponse, ProviderError> {
         self.latency(&req.kind).await;
         self.call(Some(&req.kind), false, |c, _| {
@@ -386,15 +365,15 @@ impl Provider for SimProvider {
                 attrs: prepare(&req.kind, &req.attrs)?,
                 req: &req,
             };
-            let id = match family(&req.kind) {
-                Family::Network => network::create(c, new)?,
-                Family::Ec2 => ec2::create(c, new)?,
-                Family::Elbv2 => elbv2::create(c, new)?,
-                Family::Autoscaling => autoscaling::create(c, new)?,
-                Family::Rds => rds::create(c, new)?,
-                Family::Elasticache => elasticache::create(c, new)?,
-                Family::Cloudwatch => cloudwatch::create(c, new)?,
-                Family::Unknown => return Err(unsupported(&req.kind)),
+            let id = match Family::of(&req.kind) {
+                Some(Family::Network) => network::create(c, new)?,
+                Some(Family::Ec2) => ec2::create(c, new)?,
+                Some(Family::Elbv2) => elbv2::create(c, new)?,
+                Some(Family::Autoscaling) => autoscaling::create(c, new)?,
+                Some(Family::Rds) => rds::create(c, new)?,
+                Some(Family::Elasticache) => elasticache::create(c, new)?,
+                Some(Family::Cloudwatch) => cloudwatch::create(c, new)?,
+                None => return Err(unsupported(&req.kind)),
             };
             status_of(c, &req.kind, &id)
         })
@@ -410,15 +389,15 @@ impl Provider for SimProvider {
                 });
             }
             let attrs = prepare(&req.kind, &req.attrs)?;
-            match family(&req.kind) {
-                Family::Network => network::update(c, &req, attrs)?,
-                Family::Ec2 => ec2::update(c, &req, attrs)?,
-                Family::Elbv2 => elbv2::update(c, &req, attrs)?,
-                Family::Autoscaling => autoscaling::update(c, &req, attrs)?,
-                Family::Rds => rds::update(c, &req, attrs)?,
-                Family::Elasticache => elasticache::update(c, &req, attrs)?,
-                Family::Cloudwatch => cloudwatch::update(c, &req, attrs)?,
-                Family::Unknown => return Err(unsupported(&req.kind)),
+            match Family::of(&req.kind) {
+                Some(Family::Network) => network::update(c, &req, attrs)?,
+                Some(Family::Ec2) => ec2::update(c, &req, attrs)?,
+                Some(Family::Elbv2) => elbv2::update(c, &req, attrs)?,
+                Some(Family::Autoscaling) => autoscaling::update(c, &req, attrs)?,
+                Some(Family::Rds) => rds::update(c, &req, attrs)?,
+                Some(Family::Elasticache) => elasticache::update(c, &req, attrs)?,
+                Some(Family::Cloudwatch) => cloudwatch::update(c, &req, attrs)?,
+                None => return Err(unsupported(&req.kind)),
             }
             status_of(c, &req.kind, &req.id)
         })
@@ -436,15 +415,15 @@ impl Provider for SimProvider {
             if rec.is_deleting() {
                 return Ok(delete_status(c, &req.kind, &req.id));
             }
-            match family(&req.kind) {
-                Family::Network => network::delete(c, &req)?,
-                Family::Ec2 => ec2::delete(c, &req)?,
-                Family::Elbv2 => elbv2::delete(c, &req)?,
-                Family::Autoscaling => autoscaling::delete(c, &req)?,
-                Family::Rds => rds::delete(c, &req)?,
-                Family::Elasticache => elasticache::delete(c, &req)?,
-                Family::Cloudwatch => cloudwatch::delete(c, &req)?,
-                Family::Unknown => return Err(unsupported(&req.kind)),
+            match Family::of(&req.kind) {
+                Some(Family::Network) => network::delete(c, &req)?,
+                Some(Family::Ec2) => ec2::delete(c, &req)?,
+                Some(Family::Elbv2) => elbv2::delete(c, &req)?,
+                Some(Family::Autoscaling) => autoscaling::delete(c, &req)?,
+                Some(Family::Rds) => rds::delete(c, &req)?,
+                Some(Family::Elasticache) => elasticache::delete(c, &req)?,
+                Some(Family::Cloudwatch) => cloudwatch::delete(c, &req)?,
+                None => return Err(unsupported(&req.kind)),
             }
             Ok(delete_status(c, &req.kind, &req.id))
         })
@@ -456,208 +435,6 @@ impl Provider for SimProvider {
             Operation::Delete => Ok(delete_status(c, &req.kind, &req.id)),
             Operation::Create | Operation::Update => status_of(c, &req.kind, &req.id),
         })
-    }
-
-    async fn target_health(
-        &self,
-        target_group_arn: &str,
-    ) -> Result<Vec<TargetHealth>, ProviderError> {
-        self.latency(kinds::TARGET_GROUP).await;
-        self.call(Some(kinds::TARGET_GROUP), false, |c, f| {
-            if c.live(kinds::TARGET_GROUP, target_group_arn).is_none() {
-                return Err(api(
-                    "TargetGroupNotFound",
-                    format!("Target group '{target_group_arn}' not found"),
-                ));
-            }
-            Ok(crate::traffic::target_health(c, f, target_group_arn))
-        })
-    }
-
-    async fn target_metrics(&self, req: MetricsRequest) -> Result<TargetMetrics, ProviderError> {
-        self.latency(kinds::METRIC_ALARM).await;
-        self.call(Some(kinds::METRIC_ALARM), false, |c, f| {
-            Ok(crate::traffic::metrics(c, f, &req))
-        })
-    }
-
-    async fn alarm_states(
-        &self,
-        names: &[String],
-    ) -> Result<std::collections::BTreeMap<String, String>, ProviderError> {
-        self.latency(kinds::METRIC_ALARM).await;
-        self.call(Some(kinds::METRIC_ALARM), false, |c, _| {
-            Ok(crate::traffic::alarm_states(c, names))
-        })
-    }
-
-    async fn describe_db_instance(&self, db_id: &str) -> Result<DbInstance, ProviderError> {
-        self.latency(kinds::DB_INSTANCE).await;
-        self.call(Some(kinds::DB_INSTANCE), false, |c, _| {
-            drill_ops::describe_db(c, db_id)
-        })
-    }
-
-    async fn create_db_snapshot(
-        &self,
-        req: CreateDbSnapshotRequest,
-    ) -> Result<DbSnapshot, ProviderError> {
-        self.latency(kinds::DB_INSTANCE).await;
-        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
-            drill_ops::create_snapshot(c, &req)
-        })
-    }
-
-    async fn describe_db_snapshots(
-        &self,
-        req: DescribeDbSnapshotsRequest,
-    ) -> Result<Vec<DbSnapshot>, ProviderError> {
-        self.latency(kinds::DB_INSTANCE).await;
-        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
-            Ok(drill_ops::describe_snapshots(c, &req))
-        })
-    }
-
-    async fn delete_db_snapshot(&self, snapshot_id: &str) -> Result<(), ProviderError> {
-        self.latency(kinds::DB_INSTANCE).await;
-        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
-            drill_ops::delete_snapshot(c, snapshot_id)
-        })
-    }
-
-    async fn restore_db_instance_from_db_snapshot(
-        &self,
-        req: RestoreDbRequest,
-    ) -> Result<DbInstance, ProviderError> {
-        self.latency(kinds::DB_INSTANCE).await;
-        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
-            snapshots::restore_with(c, &req)?;
-            drill_ops::describe_db(c, &req.db_id)
-        })
-    }
-
-    async fn delete_db_instance(&self, db_id: &str) -> Result<(), ProviderError> {
-        self.latency(kinds::DB_INSTANCE).await;
-        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
-            drill_ops::delete_db(c, db_id)
-        })
-    }
-
-    async fn modify_db_instance_identifier(
-        &self,
-        req: RenameDbRequest,
-    ) -> Result<DbInstance, ProviderError> {
-        self.latency(kinds::DB_INSTANCE).await;
-        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
-            drill_ops::rename_db(c, &req)
-        })
-    }
-
-    async fn reboot_db_instance(
-        &self,
-        db_id: &str,
-        force_failover: bool,
-    ) -> Result<(), ProviderError> {
-        self.latency(kinds::DB_INSTANCE).await;
-        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
-            drill_ops::reboot_db(c, db_id, force_failover)
-        })
-    }
-
-    async fn promote_read_replica(&self, db_id: &str) -> Result<(), ProviderError> {
-        self.latency(kinds::DB_INSTANCE).await;
-        self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
-            rds::promote(c, db_id)
-        })
-    }
-
-    async fn describe_replication_group(
-        &self,
-        replication_group_id: &str,
-    ) -> Result<CacheReplicationGroup, ProviderError> {
-        self.latency(kinds::REPLICATION_GROUP).await;
-        self.call(Some(kinds::REPLICATION_GROUP), false, |c, _| {
-            drill_ops::describe_group(c, replication_group_id)
-        })
-    }
-
-    async fn test_failover(
-        &self,
-        replication_group_id: &str,
-        node_group_id: &str,
-    ) -> Result<(), ProviderError> {
-        self.latency(kinds::REPLICATION_GROUP).await;
-        self.call(Some(kinds::REPLICATION_GROUP), true, |c, _| {
-            drill_ops::test_failover(c, replication_group_id, node_group_id)
-        })
-    }
-
-    async fn deregister_targets(
-        &self,
-        target_group_arn: &str,
-        target_ids: &[String],
-    ) -> Result<(), ProviderError> {
-        self.latency(kinds::TARGET_GROUP).await;
-        self.call(Some(kinds::TARGET_GROUP), true, |c, _| {
-            drill_ops::deregister(c, target_group_arn, target_ids)
-        })
-    }
-
-    async fn register_targets(
-        &self,
-        target_group_arn: &str,
-        target_ids: &[String],
-    ) -> Result<(), ProviderError> {
-        self.latency(kinds::TARGET_GROUP).await;
-        self.call(Some(kinds::TARGET_GROUP), true, |c, _| {
-            drill_ops::register(c, target_group_arn, target_ids)
-        })
-    }
-
-    async fn suspend_processes(
-        &self,
-        asg_name: &str,
-        processes: &[String],
-    ) -> Result<(), ProviderError> {
-        self.latency(kinds::AUTOSCALING_GROUP).await;
-        self.call(Some(kinds::AUTOSCALING_GROUP), true, |c, _| {
-            drill_ops::set_processes(c, asg_name, processes, true)
-        })
-    }
-
-    async fn resume_processes(
-        &self,
-        asg_name: &str,
-        processes: &[String],
-    ) -> Result<(), ProviderError> {
-        self.latency(kinds::AUTOSCALING_GROUP).await;
-        self.call(Some(kinds::AUTOSCALING_GROUP), true, |c, _| {
-            drill_ops::set_processes(c, asg_name, processes, false)
-        })
-    }
-
-    async fn find_drill_resources(
-        &self,
-        drill_id: Option<&str>,
-    ) -> Result<Vec<DrillResource>, ProviderError> {
-        self.latency(kinds::DB_INSTANCE).await;
-        self.call(Some(kinds::DB_INSTANCE), false, |c, _| {
-            Ok(drill_ops::drill_resources(c, drill_id))
-        })
-    }
-
-    async fn simulate_az_outage(&self, az: &str, down: bool) -> Result<(), ProviderError> {
-        self.with_cloud(false, |c, _| crate::network::check_az(c, az))?;
-        self.set_az_down(az, down)
-    }
-
-    fn time_scale(&self) -> f64 {
-        let speed = self.shared.options.speed;
-        if speed.is_finite() && speed > 0.0 {
-            speed
-        } else {
-            1.0
-        }
     }
 
     async fn find_by_token(

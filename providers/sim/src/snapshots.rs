@@ -9,9 +9,10 @@ use strata_core::value::{Attrs, Value};
 use strata_core::drill::RestoreDbRequest;
 
 use crate::attrs::{api, bool_or, int_of, list, str_of, strings};
-use crate::cloud::{is_system_tag, Cloud, Record};
+use crate::cloud::{Cloud, Record};
 use crate::ids::arn;
 use crate::rds;
+use strata_core::tags::is_system_tag;
 
 /// The computed attribute holding a DB instance's parameter group name.
 pub const PARAMETER_GROUP: &str = "db_parameter_group_name";

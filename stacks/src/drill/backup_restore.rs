@@ -113,7 +113,7 @@ async fn steps(
     made: &mut Made,
 ) -> Result<bool, DrillError> {
     let step = run.begin("inspect the primary");
-    let source = run.provider().describe_db_instance(db_id).await?;
+    let source = run.ops().describe_db_instance(db_id).await?;
     let detail = format!(
         "{} {} {}, {}, {}encrypted, in {}",
         source.id,
@@ -158,11 +158,7 @@ async fn steps(
         deletion_protection: false,
         tags,
     };
-    if let Err(e) = run
-        .provider()
-        .restore_db_instance_from_db_snapshot(req)
-        .await
-    {
+    if let Err(e) = run.ops().restore_db_instance_from_db_snapshot(req).await {
         run.end(step, false, e.to_string());
         return Ok(false);
     }
@@ -184,9 +180,9 @@ async fn steps(
     let problems = verify(&source, &snap, &restored);
     if let Some(endpoint) = &restored.endpoint {
         run.fact("restored endpoint", endpoint.clone());
-        // The simulated cloud's endpoints resolve nowhere; elsewhere the
+        // A simulated cloud's endpoints resolve nowhere; elsewhere the
         // drill may run outside the VPC, so this is reported, not required.
-        if run.d.provider.name() != "sim" {
+        if run.cloud.caps.endpoints_reachable {
             let reach = tcp_check(endpoint).await;
             run.fact("endpoint reachable from the drill's host", reach);
         }
@@ -253,7 +249,7 @@ async fn latest_automated(
 ) -> Result<Option<DbSnapshot>, DrillError> {
     let step = run.begin("find the latest automated snapshot");
     let snaps = run
-        .provider()
+        .ops()
         .describe_db_snapshots(DescribeDbSnapshotsRequest {
             db_id: Some(db_id.to_string()),
             snapshot_type: Some(SnapshotType::Automated),
@@ -306,7 +302,7 @@ async fn take_snapshot(
         snapshot_id: id.clone(),
         tags: BTreeMap::from([(DRILL_TAG.to_string(), run.id.clone())]),
     };
-    if let Err(e) = run.provider().create_db_snapshot(req).await {
+    if let Err(e) = run.ops().create_db_snapshot(req).await {
         run.end(step, false, e.to_string());
         return Ok(None);
     }
@@ -330,12 +326,11 @@ async fn take_snapshot(
 
 /// Waits until a DB snapshot is `available`.
 async fn wait_snapshot(run: &Run<'_>, id: &str) -> Result<DbSnapshot, String> {
-    let provider = run.d.provider.clone();
+    let ops = run.ops();
     run.wait_for(&format!("snapshot {id} to be available"), || {
-        let provider = provider.clone();
         let id = id.to_string();
         async move {
-            let found = provider
+            let found = ops
                 .describe_db_snapshots(DescribeDbSnapshotsRequest {
                     snapshot_id: Some(id.clone()),
                     ..Default::default()
@@ -350,12 +345,11 @@ async fn wait_snapshot(run: &Run<'_>, id: &str) -> Result<DbSnapshot, String> {
 
 /// Waits until a DB instance is `available`.
 pub(super) async fn wait_available(run: &Run<'_>, id: &str) -> Result<DbInstance, String> {
-    let provider = run.d.provider.clone();
+    let ops = run.ops();
     run.wait_for(&format!("{id} to be available"), || {
-        let provider = provider.clone();
         let id = id.to_string();
         async move {
-            let db = provider
+            let db = ops
                 .describe_db_instance(&id)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -496,7 +490,7 @@ fn keep(run: &mut Run<'_>, made: &Made) {
 
 async fn delete_snapshot(run: &mut Run<'_>, id: &str) {
     let step = run.begin("delete the drill snapshot");
-    match run.provider().delete_db_snapshot(id).await {
+    match run.ops().delete_db_snapshot(id).await {
         Ok(()) => run.end(step, true, format!("{id} deleted")),
         Err(e) => {
             run.report.left_behind.push(format!(
@@ -512,7 +506,7 @@ async fn delete_snapshot(run: &mut Run<'_>, id: &str) {
 async fn remove(run: &mut Run<'_>, made: &Made) {
     if let Some(i) = &made.instance {
         let step = run.begin("delete the drill instance");
-        let result = match run.provider().delete_db_instance(i).await {
+        let result = match run.ops().delete_db_instance(i).await {
             Ok(()) => cleanup::wait_gone(run, i).await,
             Err(e) => Err(e.to_string()),
         };

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use strata_core::drill::{DrillResource, DrillResourceKind, RenameDbRequest, RETIRED_TAG};
-use strata_core::provider::{Provider, ProviderError};
+use strata_core::provider::{DrillOps, ProviderError};
 use strata_core::session::Session;
 
+use super::cloud::DrillCloud;
 use super::ctx::{load_state, Run};
 use super::record::{self, DrillRecord, Undo};
 use super::{Drill, DrillError};
@@ -46,14 +47,14 @@ fn is_gone(e: &ProviderError) -> bool {
 
 /// Polls until a DB instance is gone, for at most `timeout` of wall time.
 async fn wait_gone_for(
-    provider: &dyn Provider,
+    ops: &dyn DrillOps,
     id: &str,
     poll: Duration,
     timeout: Duration,
 ) -> Result<(), String> {
     let deadline = Instant::now() + timeout;
     loop {
-        match provider.describe_db_instance(id).await {
+        match ops.describe_db_instance(id).await {
             Err(e) if is_gone(&e) => return Ok(()),
             Err(e) => return Err(e.to_string()),
             Ok(_) if Instant::now() >= deadline => {
@@ -66,24 +67,25 @@ async fn wait_gone_for(
 
 /// Waits (within the drill's timeout) until a DB instance is gone.
 pub(super) async fn wait_gone(run: &Run<'_>, id: &str) -> Result<(), String> {
-    wait_gone_for(run.provider(), id, run.d.poll, run.wall(run.limits.timeout)).await
+    wait_gone_for(run.ops(), id, run.d.poll, run.wall(run.limits.timeout)).await
 }
 
 /// Renames a DB instance renamed out of the way back to its name, unless
 /// that name is taken again (the swap completed) or it is gone.
 async fn rename_back(
-    provider: &dyn Provider,
+    cloud: DrillCloud<'_>,
     db_id: &str,
     back_to: &str,
     poll: Duration,
 ) -> Result<String, String> {
-    if provider.describe_db_instance(back_to).await.is_ok() {
+    let ops = cloud.ops;
+    if ops.describe_db_instance(back_to).await.is_ok() {
         return Ok(format!("{back_to} exists; {db_id} left as it is"));
     }
     let deadline =
-        Instant::now() + Duration::from_secs(3600).div_f64(provider.time_scale().max(1.0));
+        Instant::now() + Duration::from_secs(3600).div_f64(cloud.caps.time_scale.max(1.0));
     loop {
-        match provider.describe_db_instance(db_id).await {
+        match ops.describe_db_instance(db_id).await {
             Err(e) if is_gone(&e) => return Ok(format!("{db_id} no longer exists")),
             Err(e) => return Err(format!("renaming {db_id} back to {back_to}: {e}")),
             Ok(db) if db.is_available() => break,
@@ -96,30 +98,35 @@ async fn rename_back(
             Ok(_) => tokio::time::sleep(poll).await,
         }
     }
-    provider
-        .modify_db_instance_identifier(RenameDbRequest {
-            db_id: db_id.to_string(),
-            new_db_id: back_to.to_string(),
-            add_tags: Default::default(),
-            remove_tags: vec![RETIRED_TAG.to_string()],
-        })
-        .await
-        .map(|_| format!("{db_id} renamed back to {back_to}"))
-        .map_err(|e| format!("renaming {db_id} back to {back_to}: {e}"))
+    ops.modify_db_instance_identifier(RenameDbRequest {
+        db_id: db_id.to_string(),
+        new_db_id: back_to.to_string(),
+        add_tags: Default::default(),
+        remove_tags: vec![RETIRED_TAG.to_string()],
+    })
+    .await
+    .map(|_| format!("{db_id} renamed back to {back_to}"))
+    .map_err(|e| format!("renaming {db_id} back to {back_to}: {e}"))
 }
 
 /// Puts back one change.
 pub(super) async fn undo(
-    provider: &dyn Provider,
+    cloud: DrillCloud<'_>,
     u: &Undo,
     poll: Duration,
 ) -> Result<String, String> {
+    let ops = cloud.ops;
     match u {
-        Undo::AzDown { az } => provider
-            .simulate_az_outage(az, false)
-            .await
-            .map(|()| format!("{az} is up again"))
-            .map_err(|e| format!("bringing {az} back: {e}")),
+        Undo::AzDown { az } => match cloud.caps.zone_outage {
+            Some(zones) => zones
+                .simulate_az_outage(az, false)
+                .await
+                .map(|()| format!("{az} is up again"))
+                .map_err(|e| format!("bringing {az} back: {e}")),
+            None => Err(format!(
+                "bringing {az} back: this provider cannot turn availability zones on or off"
+            )),
+        },
         Undo::Deregistered {
             target_group_arn,
             ids,
@@ -127,7 +134,7 @@ pub(super) async fn undo(
             let mut back = 0;
             for id in ids {
                 // Instances replaced meanwhile are gone; the rest go back.
-                if provider
+                if ops
                     .register_targets(target_group_arn, std::slice::from_ref(id))
                     .await
                     .is_ok()
@@ -140,21 +147,21 @@ pub(super) async fn undo(
                 ids.len()
             ))
         }
-        Undo::Suspended { asg, processes } => provider
+        Undo::Suspended { asg, processes } => ops
             .resume_processes(asg, processes)
             .await
             .map(|()| format!("{asg}: resumed {}", processes.join(", ")))
             .map_err(|e| format!("resuming {asg}: {e}")),
-        Undo::Renamed { db_id, back_to } => rename_back(provider, db_id, back_to, poll).await,
+        Undo::Renamed { db_id, back_to } => rename_back(cloud, db_id, back_to, poll).await,
     }
 }
 
 /// Deletes one drill resource (not waiting for an instance to be gone).
-async fn remove(provider: &dyn Provider, r: &DrillResource) -> Result<(), ProviderError> {
+async fn remove(ops: &dyn DrillOps, r: &DrillResource) -> Result<(), ProviderError> {
     match r.kind {
         DrillResourceKind::DbInstance if r.status == "deleting" => Ok(()),
-        DrillResourceKind::DbInstance => provider.delete_db_instance(&r.id).await,
-        DrillResourceKind::DbSnapshot => provider.delete_db_snapshot(&r.id).await,
+        DrillResourceKind::DbInstance => ops.delete_db_instance(&r.id).await,
+        DrillResourceKind::DbSnapshot => ops.delete_db_snapshot(&r.id).await,
     }
 }
 
@@ -174,16 +181,17 @@ async fn clean(
     if records.is_empty() {
         return Ok(out);
     }
-    let provider = d.provider.as_ref();
+    let cloud = DrillCloud::of(d.provider.as_ref())?;
+    let ops = cloud.ops;
     for r in records.iter().filter(|r| r.status == "running") {
         for u in r.undo.iter().rev() {
-            match undo(provider, u, d.poll).await {
+            match undo(cloud, u, d.poll).await {
                 Ok(line) => out.undone.push(line),
                 Err(line) => out.failed.push(line),
             }
         }
     }
-    let found = match provider.find_drill_resources(None).await {
+    let found = match ops.find_drill_resources(None).await {
         Ok(found) => found,
         Err(e) => {
             out.failed
@@ -196,7 +204,7 @@ async fn clean(
         .iter()
         .filter(|res| records.iter().any(|r| r.id == res.drill_id))
     {
-        match remove(provider, res).await {
+        match remove(ops, res).await {
             Ok(()) => {
                 out.removed.push(format!("{} {}", res.kind, res.id));
                 if res.kind == DrillResourceKind::DbInstance {
@@ -207,9 +215,9 @@ async fn clean(
         }
     }
     if wait {
-        let timeout = Duration::from_secs(7200).div_f64(provider.time_scale().max(1.0));
+        let timeout = Duration::from_secs(7200).div_f64(cloud.caps.time_scale.max(1.0));
         for id in deleting {
-            if let Err(e) = wait_gone_for(provider, &id, d.poll, timeout).await {
+            if let Err(e) = wait_gone_for(ops, &id, d.poll, timeout).await {
                 out.failed.push(e);
             }
         }

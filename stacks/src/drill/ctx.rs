@@ -11,11 +11,12 @@ use strata_core::apply::{ApplyOptions, NullObserver};
 use strata_core::graph::Graph;
 use strata_core::kinds;
 use strata_core::plan::{Action, PlanOptions};
-use strata_core::provider::Provider;
+use strata_core::provider::{DrillOps, Provider};
 use strata_core::session::{Locking, Session, SessionError};
 use strata_core::state::State;
 use strata_core::value::Value;
 
+use super::cloud::DrillCloud;
 use super::events::{Event, EventKind};
 use super::probe::{LiveGroup, ProbeSummary};
 use super::record::{self, DrillRecord, Undo};
@@ -26,6 +27,7 @@ use super::{Drill, DrillError, Limits};
 pub(super) struct Run<'d> {
     pub d: &'d Drill,
     pub session: Session,
+    pub cloud: DrillCloud<'d>,
     pub id: String,
     pub scale: f64,
     pub limits: Limits,
@@ -76,9 +78,10 @@ impl<'d> Run<'d> {
         target: String,
         limits: Limits,
     ) -> Result<Run<'d>, DrillError> {
+        let cloud = DrillCloud::of(d.provider.as_ref())?;
         let id = new_id();
         let now = Utc::now();
-        let scale = d.provider.time_scale();
+        let scale = cloud.caps.time_scale;
         let report = DrillReport {
             id: id.clone(),
             drill: drill.to_string(),
@@ -116,6 +119,7 @@ impl<'d> Run<'d> {
         let mut run = Run {
             d,
             session,
+            cloud,
             id: id.clone(),
             scale,
             limits,
@@ -143,6 +147,11 @@ impl<'d> Run<'d> {
 
     pub fn provider(&self) -> &dyn Provider {
         self.d.provider.as_ref()
+    }
+
+    /// The provider's drill operations.
+    pub fn ops(&self) -> &'d dyn DrillOps {
+        self.cloud.ops
     }
 
     pub fn fact(&mut self, key: &str, value: impl Into<String>) {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use strata_core::drill::AZ_DRILL_PROCESSES;
 use strata_core::kinds;
-use strata_core::provider::ProviderError;
+use strata_core::provider::Signals;
 use strata_core::value::Value;
 
 use super::backup_restore::wait_available;
@@ -172,7 +172,7 @@ pub(super) async fn run(d: &Drill, opts: FailoverOptions) -> Result<DrillReport,
 /// Reboot with failover; `Ok(true)` when the drill may go on to converge.
 async fn db_failover(run: &mut Run<'_>, id: &str) -> Result<bool, DrillError> {
     let step = run.begin("inspect the primary");
-    let before = run.provider().describe_db_instance(id).await?;
+    let before = run.ops().describe_db_instance(id).await?;
     let from = before.availability_zone.clone().unwrap_or_default();
     if !before.multi_az || before.secondary_availability_zone.is_none() {
         let why = if before.multi_az {
@@ -195,7 +195,7 @@ async fn db_failover(run: &mut Run<'_>, id: &str) -> Result<bool, DrillError> {
     run.fact("primary AZ before", from.clone());
     let step = run.begin("reboot with failover");
     let t0 = Instant::now();
-    run.provider().reboot_db_instance(id, true).await?;
+    run.ops().reboot_db_instance(id, true).await?;
     match wait_available(run, id).await {
         Ok(after) => {
             let to = after.availability_zone.unwrap_or_default();
@@ -229,11 +229,11 @@ async fn promote_replica(
 ) -> Result<bool, DrillError> {
     let step = run.begin("promote the read replica");
     let t0 = Instant::now();
-    run.provider().promote_read_replica(replica_id).await?;
-    let provider = run.d.provider.clone();
+    run.ops().promote_read_replica(replica_id).await?;
+    let ops = run.ops();
     let promoted = run
         .wait_for(&format!("{replica_id} to be promoted"), || {
-            let p = provider.clone();
+            let p = ops;
             let rid = replica_id.to_string();
             async move {
                 let db = p
@@ -280,7 +280,7 @@ async fn promote_replica(
 
 async fn cache_failover(run: &mut Run<'_>, id: &str) -> Result<bool, DrillError> {
     let step = run.begin("inspect the replication group");
-    let before = run.provider().describe_replication_group(id).await?;
+    let before = run.ops().describe_replication_group(id).await?;
     let Some(primary) = before.primary().cloned() else {
         run.end(step, false, format!("{id} has no primary node"));
         return Ok(false);
@@ -309,11 +309,11 @@ async fn cache_failover(run: &mut Run<'_>, id: &str) -> Result<bool, DrillError>
     );
     let step = run.begin("TestFailover");
     let t0 = Instant::now();
-    run.provider().test_failover(id, "0001").await?;
-    let provider = run.d.provider.clone();
+    run.ops().test_failover(id, "0001").await?;
+    let ops = run.ops();
     let after = run
         .wait_for(&format!("{id} to be available with a new primary"), || {
-            let p = provider.clone();
+            let p = ops;
             let (id, old) = (id.to_string(), primary.id.clone());
             async move {
                 let g = p
@@ -346,7 +346,7 @@ async fn cache_failover(run: &mut Run<'_>, id: &str) -> Result<bool, DrillError>
 /// What the stack's DB primaries and Redis groups look like now: all
 /// available, none with its primary in `az`.
 async fn data_tier_ok(run: &Run<'_>, az: &str) -> Result<bool, String> {
-    let p = run.provider();
+    let p = run.ops();
     for r in run.session.state().resources.values() {
         if r.kind == kinds::DB_INSTANCE && is_primary(r) {
             let db = p
@@ -378,12 +378,13 @@ async fn az_outage(
     groups: &[LiveGroup],
     hold: Duration,
 ) -> Result<bool, DrillError> {
+    let signals = run.cloud.signals("run an availability-zone drill")?;
     let (before, total) = probe::health(run.provider(), groups).await;
     run.fact("healthy targets before", format!("{before}/{total}"));
     // Instances the stack manages itself (not through an autoscaling
     // group) are not replaced when their AZ goes: full capacity is what the
     // rest can get back to.
-    let lost = standalone_in(run, az, groups).await?;
+    let lost = standalone_in(run, signals, az, groups).await?;
     let expected = before.saturating_sub(lost);
     if lost > 0 {
         run.fact(
@@ -392,23 +393,23 @@ async fn az_outage(
         );
     }
     let step = run.begin("take the AZ down");
-    let undo = Undo::AzDown { az: az.to_string() };
-    run.push_undo(undo.clone()).await?;
-    let real = match run.provider().simulate_az_outage(az, true).await {
-        Ok(()) => {
+    let real = match run.cloud.caps.zone_outage {
+        Some(zones) => {
+            let undo = Undo::AzDown { az: az.to_string() };
+            run.push_undo(undo.clone()).await?;
+            if let Err(e) = zones.simulate_az_outage(az, true).await {
+                run.pop_undo(&undo).await?;
+                run.end(step, false, e.to_string());
+                return Ok(false);
+            }
             run.end(step, true, format!("{az} is down: its instances stopped"));
             true
         }
-        Err(ProviderError::Unsupported { .. }) => {
-            run.pop_undo(&undo).await?;
-            let detail = isolate(run, az, groups).await?;
+        // A cloud whose AZs cannot be turned off: isolate the AZ instead.
+        None => {
+            let detail = isolate(run, signals, az, groups).await?;
             run.end(step, true, detail);
             false
-        }
-        Err(e) => {
-            run.pop_undo(&undo).await?;
-            run.end(step, false, e.to_string());
-            return Ok(false);
         }
     };
     let step = run.begin("recover");
@@ -418,8 +419,9 @@ async fn az_outage(
             let run = &*run;
             async move {
                 let (healthy, total) = probe::health(run.provider(), groups).await;
-                // On the sim the ASG replaces the lost capacity; elsewhere
-                // the remaining targets serve alone.
+                // Where the AZ is really down the ASG replaces the lost
+                // capacity; where it was isolated the remaining targets
+                // serve alone.
                 let serving = if real {
                     healthy >= expected && healthy > 0
                 } else {
@@ -467,7 +469,7 @@ async fn az_outage(
     let mut lines = Vec::new();
     let mut restored = true;
     for u in undos.iter().rev() {
-        match cleanup::undo(run.provider(), u, run.d.poll).await {
+        match cleanup::undo(run.cloud, u, run.d.poll).await {
             Ok(line) => {
                 lines.push(line);
                 run.pop_undo(u).await?;
@@ -503,7 +505,12 @@ async fn az_outage(
 
 /// Healthy targets in `az` that are instances of the stack's own (no
 /// autoscaling group replaces them).
-async fn standalone_in(run: &Run<'_>, az: &str, groups: &[LiveGroup]) -> Result<usize, DrillError> {
+async fn standalone_in(
+    run: &Run<'_>,
+    signals: &dyn Signals,
+    az: &str,
+    groups: &[LiveGroup],
+) -> Result<usize, DrillError> {
     let own: Vec<&str> = run
         .session
         .state()
@@ -514,8 +521,7 @@ async fn standalone_in(run: &Run<'_>, az: &str, groups: &[LiveGroup]) -> Result<
         .collect();
     let mut n = 0;
     for g in groups {
-        n += run
-            .provider()
+        n += signals
             .target_health(&g.target_group_arn)
             .await?
             .iter()
@@ -527,7 +533,12 @@ async fn standalone_in(run: &Run<'_>, az: &str, groups: &[LiveGroup]) -> Result<
 
 /// Where the AZ cannot be turned off: deregister its targets from the live
 /// groups and suspend the autoscaling processes that would undo it.
-async fn isolate(run: &mut Run<'_>, az: &str, groups: &[LiveGroup]) -> Result<String, DrillError> {
+async fn isolate(
+    run: &mut Run<'_>,
+    signals: &dyn Signals,
+    az: &str,
+    groups: &[LiveGroup],
+) -> Result<String, DrillError> {
     let processes: Vec<String> = AZ_DRILL_PROCESSES.iter().map(|p| p.to_string()).collect();
     let mut suspended = 0;
     for asg in ctx::asgs(run.session.state()) {
@@ -536,13 +547,12 @@ async fn isolate(run: &mut Run<'_>, az: &str, groups: &[LiveGroup]) -> Result<St
             processes: processes.clone(),
         };
         run.push_undo(undo).await?;
-        run.provider().suspend_processes(&asg, &processes).await?;
+        run.ops().suspend_processes(&asg, &processes).await?;
         suspended += 1;
     }
     let mut removed = 0;
     for g in groups {
-        let ids: Vec<String> = run
-            .provider()
+        let ids: Vec<String> = signals
             .target_health(&g.target_group_arn)
             .await?
             .into_iter()
@@ -557,7 +567,7 @@ async fn isolate(run: &mut Run<'_>, az: &str, groups: &[LiveGroup]) -> Result<St
             ids: ids.clone(),
         };
         run.push_undo(undo).await?;
-        run.provider()
+        run.ops()
             .deregister_targets(&g.target_group_arn, &ids)
             .await?;
         removed += ids.len();

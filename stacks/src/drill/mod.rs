@@ -41,6 +41,7 @@
 
 mod backup_restore;
 mod cleanup;
+mod cloud;
 mod ctx;
 mod events;
 mod failover;
@@ -264,6 +265,10 @@ pub enum DrillError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Provider(#[from] strata_core::provider::ProviderError),
+    /// The provider cannot do what the drill needs.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Missing(#[from] strata_core::provider::Missing),
     /// State could not be read or written.
     #[error(transparent)]
     #[diagnostic(transparent)]

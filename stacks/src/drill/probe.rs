@@ -114,12 +114,16 @@ fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-/// Healthy and registered targets of the live groups now.
+/// Healthy and registered targets of the live groups now (none where the
+/// provider has no [`Signals`](strata_core::provider::Signals)).
 pub async fn health(provider: &dyn Provider, groups: &[LiveGroup]) -> (usize, usize) {
     let mut healthy = 0;
     let mut total = 0;
+    let Some(signals) = provider.capabilities().signals else {
+        return (0, 0);
+    };
     for g in groups {
-        if let Ok(targets) = provider.target_health(&g.target_group_arn).await {
+        if let Ok(targets) = signals.target_health(&g.target_group_arn).await {
             healthy += targets.iter().filter(|t| t.is_healthy()).count();
             total += targets.len();
         }
@@ -194,7 +198,11 @@ impl Probe {
                             start_ms: last_ms,
                             end_ms,
                         };
-                        match provider.target_metrics(req).await {
+                        let Some(signals) = provider.capabilities().signals else {
+                            metrics = false;
+                            break;
+                        };
+                        match signals.target_metrics(req).await {
                             Ok(m) => {
                                 window.0 += m.requests;
                                 window.1 += m.errors_5xx;

@@ -41,7 +41,7 @@ pub(super) async fn swap(
     replica: Option<&str>,
 ) -> Result<String, DrillError> {
     let retired = drill_name(&format!("{old_id}-pre"), &run.id);
-    let old = run.provider().describe_db_instance(old_id).await?;
+    let old = run.ops().describe_db_instance(old_id).await?;
     // Should the drill die between the renames, cleanup renames it back.
     let undo = Undo::Renamed {
         db_id: retired.clone(),
@@ -49,7 +49,7 @@ pub(super) async fn swap(
     };
     run.push_undo(undo.clone()).await?;
     if let Err(e) = run
-        .provider()
+        .ops()
         .modify_db_instance_identifier(RenameDbRequest {
             db_id: old_id.to_string(),
             new_db_id: retired.clone(),
@@ -63,7 +63,7 @@ pub(super) async fn swap(
     }
     if let Err(e) = take_over(run, &old, &retired, new_id).await {
         // The stack keeps its primary: the old one gets its name back.
-        let back = cleanup::undo(run.provider(), &undo, run.d.poll).await;
+        let back = cleanup::undo(run.cloud, &undo, run.d.poll).await;
         if back.is_ok() {
             run.pop_undo(&undo).await?;
         }
@@ -111,7 +111,7 @@ async fn take_over(
         .filter(|(k, _)| k.starts_with("strata:") && k.as_str() != RETIRED_TAG)
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    run.provider()
+    run.ops()
         .modify_db_instance_identifier(RenameDbRequest {
             db_id: new_id.to_string(),
             new_db_id: old.id.clone(),

@@ -35,7 +35,7 @@ pub struct DrillReport {
     pub drill: String,
     /// The stack.
     pub stack: String,
-    /// The provider (`sim`, `aws`) and region.
+    /// The provider's name (its `[provider] kind`) and region.
     pub provider: String,
     /// The region.
     pub region: String,
@@ -219,7 +219,7 @@ mod tests {
             id: "d-1".into(),
             drill: "backup-restore".into(),
             stack: "shop".into(),
-            provider: "sim".into(),
+            provider: "mock".into(),
             region: "us-east-1".into(),
             target: "web.db (shop-db)".into(),
             started_at: at("2026-01-01T12:00:00Z"),
@@ -261,6 +261,7 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("| RPO | 2m 05s |"), "{md}");
+        assert!(md.contains("| Stack | shop (mock, us-east-1) |"), "{md}");
         assert!(md.contains(
             "| 1 | restore | 12:00:02.000 | 12:00:12.500 | 10m 30s | ok | shop-db-drill-1 available \\| encrypted |"
         ), "{md}");

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use strata_core::provider::{MetricsRequest, ProviderError, TargetMetrics};
+use strata_core::provider::{MetricsRequest, ProviderError, Signals, TargetMetrics};
 
 use super::converge::Ctx;
 use super::events::{Event, EventKind};
@@ -27,12 +27,18 @@ fn rfc3339() -> String {
 
 struct Run<'r> {
     ctx: Ctx<'r>,
+    /// The release gates' signals (target health, metrics, alarms).
+    signals: &'r dyn Signals,
     web: WebService,
     at: Addresses,
     record: Release,
 }
 
 pub(super) async fn run(r: &Rollout, command: Command) -> Result<Outcome, RolloutError> {
+    let signals = r
+        .provider
+        .capabilities()
+        .require_signals(r.provider.name(), "run rollouts")?;
     let module = r
         .config
         .modules
@@ -56,6 +62,7 @@ pub(super) async fn run(r: &Rollout, command: Command) -> Result<Outcome, Rollou
         .ok_or_else(|| RolloutError::NotApplied(r.module.clone()))?;
     let mut run = Run {
         ctx,
+        signals,
         web,
         at: Addresses::new(r.module.clone()),
         record,
@@ -258,7 +265,7 @@ impl Run<'_> {
         let deadline = Instant::now() + self.r().timing.health_timeout;
         let mut last = None;
         loop {
-            let health = retry(|| self.r().provider.target_health(&tg)).await?;
+            let health = retry(|| self.signals.target_health(&tg)).await?;
             let healthy = health.iter().filter(|t| t.is_healthy()).count();
             let unhealthy = health.iter().filter(|t| t.state == "unhealthy").count();
             if last != Some(healthy) {
@@ -355,18 +362,18 @@ impl Run<'_> {
             if self.cancelled() {
                 return Ok(Baked::Cancelled);
             }
-            let provider = &self.r().provider;
-            let health = retry(|| provider.target_health(&tg_new)).await?;
-            let alarm_states = retry(|| provider.alarm_states(&alarms)).await?;
+            let signals = self.signals;
+            let health = retry(|| signals.target_health(&tg_new)).await?;
+            let alarm_states = retry(|| signals.alarm_states(&alarms)).await?;
             let window = |tg: &str| MetricsRequest {
                 target_group_arn: tg.to_string(),
                 load_balancer_arn: lb.clone(),
                 start_ms,
                 end_ms: now_ms(),
             };
-            let new = retry(|| provider.target_metrics(window(&tg_new))).await?;
+            let new = retry(|| signals.target_metrics(window(&tg_new))).await?;
             let old = if percent < 100 {
-                retry(|| provider.target_metrics(window(&tg_old))).await?
+                retry(|| signals.target_metrics(window(&tg_old))).await?
             } else {
                 TargetMetrics::default()
             };
@@ -498,7 +505,7 @@ impl Run<'_> {
         let Some(tg) = self.ctx.id_of(&self.at.target_group(color)) else {
             return Ok((0, 0));
         };
-        let health = retry(|| self.r().provider.target_health(&tg)).await?;
+        let health = retry(|| self.signals.target_health(&tg)).await?;
         Ok((
             health.iter().filter(|t| t.is_healthy()).count(),
             health.len(),

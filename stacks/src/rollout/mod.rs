@@ -269,6 +269,10 @@ pub enum RolloutError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Provider(#[from] strata_core::provider::ProviderError),
+    /// The provider cannot report what release gates watch.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Missing(#[from] strata_core::provider::Missing),
     /// State could not be read or written.
     #[error(transparent)]
     #[diagnostic(transparent)]

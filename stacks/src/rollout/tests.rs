@@ -11,7 +11,10 @@ use strata_core::graph::Graph;
 use strata_core::kinds;
 use strata_core::manifest::parse_manifest;
 use strata_core::plan::PlanOptions;
-use strata_core::provider::{Provider, ReadRequest, ReadTarget};
+use strata_core::provider::{
+    CreateRequest, DeleteRequest, OpStatus, PollRequest, Provider, ProviderError, ReadRequest,
+    ReadResponse, ReadTarget, UpdateRequest,
+};
 use strata_core::session::{Locking, Session};
 use strata_core::state::local::LocalBackend;
 use strata_core::state::Backend;
@@ -191,5 +194,62 @@ async fn a_rollback_never_sends_traffic_to_an_unhealthy_old_color() {
     let r = rollout(backend.clone(), &sim, Arc::new(NullObserver));
     assert_eq!(r.run(Command::Abort).await.unwrap(), Outcome::Aborted);
     let record = release_of(&backend.load().await.unwrap().unwrap(), "web").unwrap();
+    assert_eq!((record.blue_weight, record.green_weight), (100, 0));
+}
+
+/// The sim as a cloud that manages resources but reports no signals.
+struct Blind(SimProvider);
+
+#[async_trait::async_trait]
+impl Provider for Blind {
+    fn name(&self) -> &str {
+        "blind"
+    }
+    fn region(&self) -> &str {
+        self.0.region()
+    }
+    async fn read(&self, r: ReadRequest) -> Result<ReadResponse, ProviderError> {
+        self.0.read(r).await
+    }
+    async fn create(&self, r: CreateRequest) -> Result<OpStatus, ProviderError> {
+        self.0.create(r).await
+    }
+    async fn update(&self, r: UpdateRequest) -> Result<OpStatus, ProviderError> {
+        self.0.update(r).await
+    }
+    async fn delete(&self, r: DeleteRequest) -> Result<OpStatus, ProviderError> {
+        self.0.delete(r).await
+    }
+    async fn poll(&self, r: PollRequest) -> Result<OpStatus, ProviderError> {
+        self.0.poll(r).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_without_signals_is_refused_before_traffic_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = SimProvider::in_memory(SimOptions {
+        speed: 20_000.0,
+        ..SimOptions::default()
+    });
+    let backend = applied(dir.path(), &sim).await;
+    let r = Rollout::new(
+        parse_manifest("shop.toml", MANIFEST).unwrap(),
+        backend.clone(),
+        Arc::new(Blind(sim.clone())),
+        "web",
+    );
+    let err = r
+        .run(Command::Start(StartOptions::new("v2")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RolloutError::Missing(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "the `blind` provider cannot run rollouts: it offers no release-gate signals \
+         (target health, target metrics, alarm states)"
+    );
+    let record = release_of(&backend.load().await.unwrap().unwrap(), "web").unwrap();
+    assert!(record.rollout.is_none(), "no rollout was started");
     assert_eq!((record.blue_weight, record.green_weight), (100, 0));
 }

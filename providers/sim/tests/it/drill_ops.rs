@@ -8,7 +8,7 @@ use strata_core::drill::{
     RestoreDbRequest, SnapshotType, DRILL_TAG,
 };
 use strata_core::kinds;
-use strata_core::provider::{Operation, Provider};
+use strata_core::provider::{DrillOps, Operation};
 
 use crate::*;
 
@@ -41,7 +41,7 @@ fn drill_tags(id: &str) -> BTreeMap<String, String> {
 async fn a_drill_snapshot_restores_with_the_requested_settings_and_is_found_by_its_tag() {
     let (sim, clock) = sim();
     primary(&sim, &clock).await;
-    let snap = Provider::create_db_snapshot(
+    let snap = DrillOps::create_db_snapshot(
         &sim,
         CreateDbSnapshotRequest {
             db_id: "main".into(),
@@ -96,7 +96,7 @@ async fn a_drill_snapshot_restores_with_the_requested_settings_and_is_found_by_i
         .unwrap()
         .is_empty());
     sim.delete_db_instance("main-drill-d1").await.unwrap();
-    Provider::delete_db_snapshot(&sim, "main-drill-1")
+    DrillOps::delete_db_snapshot(&sim, "main-drill-1")
         .await
         .unwrap();
     wait(
@@ -128,7 +128,7 @@ async fn automated_snapshots_appear_once_the_first_backup_ran_and_cannot_be_dele
     let snaps = sim.describe_db_snapshots(auto).await.unwrap();
     assert_eq!(snaps.len(), 2);
     assert!(snaps[1].created_ms > snaps[0].created_ms);
-    assert!(Provider::delete_db_snapshot(&sim, &snaps[0].id)
+    assert!(DrillOps::delete_db_snapshot(&sim, &snaps[0].id)
         .await
         .is_err());
 }

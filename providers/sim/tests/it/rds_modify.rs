@@ -3,7 +3,7 @@
 
 use strata_core::drill::DescribeDbSnapshotsRequest;
 use strata_core::kinds;
-use strata_core::provider::Operation;
+use strata_core::provider::{DrillOps, Operation};
 
 use crate::*;
 
