@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use strata_core::config::Config;
 
-pub use project::ConfigSource;
+pub use project::{ConfigSource, DEFAULT_PROVIDER_KIND, PROVIDER_KINDS};
 
 /// Declarative, typed infrastructure for AWS production stacks.
 #[derive(Debug, Parser)]
