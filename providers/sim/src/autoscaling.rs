@@ -10,6 +10,7 @@ use strata_core::provider::{DeleteRequest, ProviderError, UpdateRequest};
 use strata_core::value::{Attrs, Value};
 
 use crate::attrs::{api, api_help, bool_or, int_of, list, required, str_of, strings};
+use crate::cloud::NewResource;
 use crate::cloud::{Cloud, Phase, Record};
 use crate::ec2::{
     asg_instance, instance_state, template_version, terminate, BOOT_SECS, TERMINATE_SECS,
@@ -17,7 +18,6 @@ use crate::ec2::{
 use crate::elbv2::{deregister, register};
 use crate::ids::arn;
 use crate::network::subnet_az;
-use crate::provider::NewResource;
 use strata_core::tags::ASG_TAG;
 
 /// AWS seconds a new group takes before its first instances launch.
@@ -173,7 +173,7 @@ pub fn reconcile(c: &mut Cloud, name: &str, boot_secs: f64) {
             .str("availability_zone")
             .unwrap_or_default()
             .to_string();
-        let replace = !crate::drill_ops::is_suspended(&group, "ReplaceUnhealthy");
+        let replace = !is_suspended(&group, "ReplaceUnhealthy");
         if c.az_is_down(&az) || (replace && instance_state(c, inst) == "stopped") {
             terminate(c, &id);
         } else {
@@ -231,7 +231,7 @@ pub fn reconcile(c: &mut Cloud, name: &str, boot_secs: f64) {
     let live: Vec<String> = by_az.into_values().flatten().map(|(_, id)| id).collect();
     // With AddToLoadBalancer suspended, instances are left as they are
     // (registered or not), as on AWS.
-    if !crate::drill_ops::is_suspended(&group, "AddToLoadBalancer") {
+    if !is_suspended(&group, "AddToLoadBalancer") {
         for tg in tgs {
             register(c, &tg, &live);
         }
@@ -382,4 +382,66 @@ pub fn live(c: &Cloud, rec: &Record, out: &mut Attrs) {
             .cloned();
         out.insert("instance_ids".into(), list(ids));
     }
+}
+
+// The drill operations on groups: suspending and resuming processes.
+
+/// The computed attribute listing an autoscaling group's suspended processes.
+pub const SUSPENDED: &str = "suspended_processes";
+
+/// The processes `SuspendProcesses` knows.
+const PROCESSES: &[&str] = &[
+    "Launch",
+    "Terminate",
+    "AddToLoadBalancer",
+    "AlarmNotification",
+    "AZRebalance",
+    "HealthCheck",
+    "InstanceRefresh",
+    "ReplaceUnhealthy",
+    "ScheduledActions",
+];
+
+/// `SuspendProcesses` (`suspend`) or `ResumeProcesses`.
+pub fn set_processes(
+    c: &mut Cloud,
+    asg: &str,
+    processes: &[String],
+    suspend: bool,
+) -> Result<(), ProviderError> {
+    if let Some(bad) = processes.iter().find(|p| !PROCESSES.contains(&p.as_str())) {
+        return Err(api(
+            "ValidationError",
+            format!("Process {bad} is not a valid scaling process."),
+        ));
+    }
+    let rec = c
+        .get_mut(kinds::AUTOSCALING_GROUP, asg)
+        .filter(|r| !r.is_deleting())
+        .ok_or_else(|| {
+            api(
+                "ValidationError",
+                format!("AutoScalingGroup name not found - {asg}"),
+            )
+        })?;
+    let mut now: Vec<String> = strings(&rec.computed, SUSPENDED);
+    for p in processes {
+        now.retain(|x| x != p);
+        if suspend {
+            now.push(p.clone());
+        }
+    }
+    now.sort();
+    rec.computed.insert(
+        SUSPENDED.into(),
+        Value::List(now.into_iter().map(Value::from).collect()),
+    );
+    Ok(())
+}
+
+/// Whether a group's process is suspended.
+pub fn is_suspended(rec: &Record, process: &str) -> bool {
+    strings(&rec.computed, SUSPENDED)
+        .iter()
+        .any(|p| p == process)
 }

@@ -15,7 +15,7 @@ use strata_core::provider::{
 
 use crate::attrs::api;
 use crate::provider::SimProvider;
-use crate::{drill_ops, rds, snapshots};
+use crate::{autoscaling, elasticache, elbv2, rds, rds_ops, snapshots};
 
 #[async_trait]
 impl Signals for SimProvider {
@@ -58,7 +58,7 @@ impl DrillOps for SimProvider {
     async fn describe_db_instance(&self, db_id: &str) -> Result<DbInstance, ProviderError> {
         self.latency(kinds::DB_INSTANCE).await;
         self.call(Some(kinds::DB_INSTANCE), false, |c, _| {
-            drill_ops::describe_db(c, db_id)
+            rds_ops::describe_db(c, db_id)
         })
     }
 
@@ -68,7 +68,7 @@ impl DrillOps for SimProvider {
     ) -> Result<DbSnapshot, ProviderError> {
         self.latency(kinds::DB_INSTANCE).await;
         self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
-            drill_ops::create_snapshot(c, &req)
+            rds_ops::create_snapshot(c, &req)
         })
     }
 
@@ -78,14 +78,14 @@ impl DrillOps for SimProvider {
     ) -> Result<Vec<DbSnapshot>, ProviderError> {
         self.latency(kinds::DB_INSTANCE).await;
         self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
-            Ok(drill_ops::describe_snapshots(c, &req))
+            Ok(rds_ops::describe_snapshots(c, &req))
         })
     }
 
     async fn delete_db_snapshot(&self, snapshot_id: &str) -> Result<(), ProviderError> {
         self.latency(kinds::DB_INSTANCE).await;
         self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
-            drill_ops::delete_snapshot(c, snapshot_id)
+            rds_ops::delete_snapshot(c, snapshot_id)
         })
     }
 
@@ -96,14 +96,14 @@ impl DrillOps for SimProvider {
         self.latency(kinds::DB_INSTANCE).await;
         self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
             snapshots::restore_with(c, &req)?;
-            drill_ops::describe_db(c, &req.db_id)
+            rds_ops::describe_db(c, &req.db_id)
         })
     }
 
     async fn delete_db_instance(&self, db_id: &str) -> Result<(), ProviderError> {
         self.latency(kinds::DB_INSTANCE).await;
         self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
-            drill_ops::delete_db(c, db_id)
+            rds_ops::delete_db(c, db_id)
         })
     }
 
@@ -113,7 +113,7 @@ impl DrillOps for SimProvider {
     ) -> Result<DbInstance, ProviderError> {
         self.latency(kinds::DB_INSTANCE).await;
         self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
-            drill_ops::rename_db(c, &req)
+            rds_ops::rename_db(c, &req)
         })
     }
 
@@ -124,7 +124,7 @@ impl DrillOps for SimProvider {
     ) -> Result<(), ProviderError> {
         self.latency(kinds::DB_INSTANCE).await;
         self.call(Some(kinds::DB_INSTANCE), true, |c, _| {
-            drill_ops::reboot_db(c, db_id, force_failover)
+            rds_ops::reboot_db(c, db_id, force_failover)
         })
     }
 
@@ -141,7 +141,7 @@ impl DrillOps for SimProvider {
     ) -> Result<CacheReplicationGroup, ProviderError> {
         self.latency(kinds::REPLICATION_GROUP).await;
         self.call(Some(kinds::REPLICATION_GROUP), false, |c, _| {
-            drill_ops::describe_group(c, replication_group_id)
+            elasticache::describe_group(c, replication_group_id)
         })
     }
 
@@ -152,7 +152,7 @@ impl DrillOps for SimProvider {
     ) -> Result<(), ProviderError> {
         self.latency(kinds::REPLICATION_GROUP).await;
         self.call(Some(kinds::REPLICATION_GROUP), true, |c, _| {
-            drill_ops::test_failover(c, replication_group_id, node_group_id)
+            elasticache::test_failover(c, replication_group_id, node_group_id)
         })
     }
 
@@ -163,7 +163,7 @@ impl DrillOps for SimProvider {
     ) -> Result<(), ProviderError> {
         self.latency(kinds::TARGET_GROUP).await;
         self.call(Some(kinds::TARGET_GROUP), true, |c, _| {
-            drill_ops::deregister(c, target_group_arn, target_ids)
+            elbv2::deregister_targets(c, target_group_arn, target_ids)
         })
     }
 
@@ -174,7 +174,7 @@ impl DrillOps for SimProvider {
     ) -> Result<(), ProviderError> {
         self.latency(kinds::TARGET_GROUP).await;
         self.call(Some(kinds::TARGET_GROUP), true, |c, _| {
-            drill_ops::register(c, target_group_arn, target_ids)
+            elbv2::register_targets(c, target_group_arn, target_ids)
         })
     }
 
@@ -185,7 +185,7 @@ impl DrillOps for SimProvider {
     ) -> Result<(), ProviderError> {
         self.latency(kinds::AUTOSCALING_GROUP).await;
         self.call(Some(kinds::AUTOSCALING_GROUP), true, |c, _| {
-            drill_ops::set_processes(c, asg_name, processes, true)
+            autoscaling::set_processes(c, asg_name, processes, true)
         })
     }
 
@@ -196,7 +196,7 @@ impl DrillOps for SimProvider {
     ) -> Result<(), ProviderError> {
         self.latency(kinds::AUTOSCALING_GROUP).await;
         self.call(Some(kinds::AUTOSCALING_GROUP), true, |c, _| {
-            drill_ops::set_processes(c, asg_name, processes, false)
+            autoscaling::set_processes(c, asg_name, processes, false)
         })
     }
 
@@ -206,7 +206,7 @@ impl DrillOps for SimProvider {
     ) -> Result<Vec<DrillResource>, ProviderError> {
         self.latency(kinds::DB_INSTANCE).await;
         self.call(Some(kinds::DB_INSTANCE), false, |c, _| {
-            Ok(drill_ops::drill_resources(c, drill_id))
+            Ok(rds_ops::drill_resources(c, drill_id))
         })
     }
 }

@@ -11,12 +11,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use strata_core::kinds;
-use strata_core::tags::is_system_tag;
+use strata_core::provider::CreateRequest;
+use strata_core::tags::{is_system_tag, ADDRESS_TAG, STACK_TAG};
 use strata_core::value::{Attrs, Name, Value};
 
 use crate::clock::scaled_ms;
-use crate::elasticache::CacheNode;
-use crate::snapshots::DbSnapshot;
+use crate::objects::{CacheNode, DbSnapshot};
 
 /// One stretch of a record's timeline: `status` until `until` (unix ms).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -155,14 +155,14 @@ pub struct Cloud {
     pub snapshots: BTreeMap<String, DbSnapshot>,
     /// Cache (Redis) snapshots by name.
     #[serde(default)]
-    pub cache_snapshots: BTreeMap<String, crate::elasticache::CacheSnapshot>,
+    pub cache_snapshots: BTreeMap<String, crate::objects::CacheSnapshot>,
     /// Availability zones that are down.
     pub az_down: BTreeSet<String>,
     /// Next host number per subnet, for private IPs.
     pub ip_next: BTreeMap<String, u32>,
     /// Every weight change of each listener, for simulated traffic.
     #[serde(default)]
-    pub weight_history: BTreeMap<String, Vec<crate::traffic::WeightChange>>,
+    pub weight_history: BTreeMap<String, Vec<crate::objects::WeightChange>>,
     /// Now (unix ms), set at each call.
     #[serde(skip)]
     pub now: u64,
@@ -372,4 +372,29 @@ fn dense_objects<'de, D: serde::Deserializer<'de>>(
     }
     let kinds: BTreeMap<String, Kind> = Deserialize::deserialize(d)?;
     Ok(kinds.into_iter().map(|(k, v)| (k, v.0)).collect())
+}
+
+/// A create as the services see it: the request and its prepared attributes
+/// (schema defaults filled, sensitive values removed).
+pub(crate) struct NewResource<'a> {
+    pub req: &'a CreateRequest,
+    pub attrs: Attrs,
+}
+
+impl NewResource<'_> {
+    /// A record for this create with id `id`, tagged and carrying its token.
+    pub fn record(&self, c: &Cloud, id: String) -> Record {
+        let mut rec = Record::new(
+            &self.req.kind,
+            id,
+            self.attrs.clone(),
+            &[
+                (STACK_TAG, self.req.stack.as_str()),
+                (ADDRESS_TAG, self.req.address.as_str()),
+            ],
+            c.now,
+        );
+        rec.token = Some(self.req.token.clone());
+        rec
+    }
 }

@@ -20,10 +20,10 @@ use strata_core::provider::{DeleteRequest, ProviderError, UpdateRequest};
 use strata_core::value::{Attrs, Value};
 
 use crate::attrs::{api, api_help, int_of, required, str_of};
+use crate::cloud::NewResource;
 use crate::cloud::{Cloud, Record};
 use crate::faults::FaultConfig;
 use crate::ids::arn;
-use crate::provider::NewResource;
 use crate::traffic::{self, aws_secs_per_ms};
 
 const OPERATORS: &[&str] = &[

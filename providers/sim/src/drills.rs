@@ -7,11 +7,11 @@ use strata_core::kinds;
 use strata_core::provider::ProviderError;
 
 use crate::cloud::Cloud;
-use crate::elasticache::{CacheNode, CacheSnapshot};
 use crate::elbv2::TargetHealth;
 use crate::faults::FaultConfig;
+use crate::objects::DbSnapshot;
+use crate::objects::{CacheNode, CacheSnapshot};
 use crate::provider::SimProvider;
-use crate::snapshots::DbSnapshot;
 use crate::{autoscaling, cloudwatch, ec2, elasticache, rds, snapshots};
 use strata_core::tags::{ADDRESS_TAG, STACK_TAG};
 

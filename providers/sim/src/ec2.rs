@@ -6,10 +6,10 @@ use strata_core::provider::{DeleteRequest, ProviderError, UpdateRequest};
 use strata_core::value::{Attrs, Value};
 
 use crate::attrs::{api, api_help, required, str_of, strings};
+use crate::cloud::NewResource;
 use crate::cloud::{Cloud, Record};
 use crate::ids::{arn, ec2_id};
 use crate::network::{need_groups, need_subnets, subnet_az};
-use crate::provider::NewResource;
 
 /// AWS seconds from RunInstances to `running`.
 pub const BOOT_SECS: f64 = 40.0;

@@ -2,7 +2,7 @@
 //! and replicas in distinct AZs, endpoints, failover to a replica, replica
 //! counts and AZs changed in place, and final snapshots on delete.
 
-use serde::{Deserialize, Serialize};
+use strata_core::drill;
 use strata_core::kinds;
 use strata_core::provider::{DeleteRequest, ProviderError, UpdateRequest};
 use strata_core::value::{Attrs, Value};
@@ -10,10 +10,11 @@ use strata_core::value::{Attrs, Value};
 use strata_core::compare::version_below;
 
 use crate::attrs::{api, api_help, bool_or, int_of, list, required, str_of, strings};
+use crate::cloud::NewResource;
 use crate::cloud::{Cloud, Record};
 use crate::ids::{arn, hex, short_region};
 use crate::network::{check_az, subnet_az};
-use crate::provider::NewResource;
+use crate::objects::{CacheNode, CacheSnapshot};
 use crate::versions;
 
 /// The engine version of a group created without one.
@@ -24,48 +25,6 @@ const TRANSIT_IN_PLACE_FROM: [u64; 3] = [7, 0, 5];
 const DELETE_SECS: f64 = 300.0;
 /// AWS seconds a snapshot takes.
 const SNAPSHOT_SECS: f64 = 120.0;
-
-/// A cache snapshot: what a replication group's delete with
-/// `final_snapshot_identifier` leaves behind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CacheSnapshot {
-    /// Snapshot name.
-    pub name: String,
-    /// The group it was taken from.
-    pub replication_group_id: String,
-    /// `manual` (final snapshots are manual snapshots on AWS).
-    pub source: String,
-    /// The group's engine version.
-    pub engine_version: String,
-    /// The group's node type.
-    pub node_type: String,
-    /// When it was started (unix ms).
-    pub created_ms: u64,
-    /// When it becomes available (unix ms).
-    pub available_ms: u64,
-}
-
-impl CacheSnapshot {
-    /// `creating` or `available` at `now`.
-    pub fn status(&self, now: u64) -> &'static str {
-        if now < self.available_ms {
-            "creating"
-        } else {
-            "available"
-        }
-    }
-}
-
-/// One node of a replication group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CacheNode {
-    /// Node (cache cluster) id: `GROUP-001`.
-    pub id: String,
-    /// Its availability zone.
-    pub az: String,
-    /// `primary` or `replica`.
-    pub role: String,
-}
 
 fn group_azs(c: &Cloud, group: Option<&str>) -> Vec<String> {
     let mut azs: Vec<String> = Vec::new();
@@ -453,4 +412,55 @@ pub fn on_az_down(c: &mut Cloud, az: &str) {
         // Groups without failover or replicas simply stay down.
         let _ = failover(c, &id);
     }
+}
+
+// The drill operations on replication groups: describing nodes and failing over.
+
+/// `DescribeReplicationGroups` for one group.
+pub fn describe_group(c: &Cloud, id: &str) -> Result<drill::CacheReplicationGroup, ProviderError> {
+    let rec = c.get(kinds::REPLICATION_GROUP, id).ok_or_else(|| {
+        api(
+            "ReplicationGroupNotFoundFault",
+            format!("Replication group {id} not found."),
+        )
+    })?;
+    let nodes = c
+        .cache_nodes
+        .get(id)
+        .into_iter()
+        .flatten()
+        .map(|n: &CacheNode| drill::CacheNode {
+            id: n.id.clone(),
+            availability_zone: n.az.clone(),
+            role: n.role.clone(),
+        })
+        .collect();
+    Ok(drill::CacheReplicationGroup {
+        id: rec.id.clone(),
+        status: rec.status(c.now).to_string(),
+        automatic_failover: bool_or(&rec.attrs, "automatic_failover_enabled", true),
+        primary_endpoint: rec.str("primary_endpoint_address").map(str::to_string),
+        nodes,
+    })
+}
+
+/// `TestFailover` of node group `0001` (the only one: cluster mode is off).
+pub fn test_failover(c: &mut Cloud, id: &str, node_group: &str) -> Result<(), ProviderError> {
+    let group = describe_group(c, id)?;
+    if node_group != "0001" {
+        return Err(api(
+            "NodeGroupNotFoundFault",
+            format!("Node group {node_group} not found in replication group {id}."),
+        ));
+    }
+    if !group.is_available() {
+        return Err(api(
+            "InvalidReplicationGroupState",
+            format!(
+                "Replication group {id} is not in available state (it is {}).",
+                group.status
+            ),
+        ));
+    }
+    failover(c, id)
 }

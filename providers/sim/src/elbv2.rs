@@ -8,11 +8,11 @@ use strata_core::value::{Attrs, Value};
 
 use crate::attrs::{api, api_help, field_int, int_of, required, str_of, strings};
 use crate::clock::scaled_ms;
+use crate::cloud::NewResource;
 use crate::cloud::{Cloud, Record};
 use crate::ec2::instance_state;
 use crate::ids::{arn, elb_zone_id, hex};
 use crate::network::{need_groups, need_vpc, subnet_az};
-use crate::provider::NewResource;
 
 /// The health of one registered target, as DescribeTargetHealth reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -386,4 +386,36 @@ pub fn target_health(c: &Cloud, tg: &str) -> Vec<TargetHealth> {
             }
         })
         .collect()
+}
+
+// The drill operations on target groups: taking targets out and back.
+
+fn check_target_group(c: &Cloud, tg: &str) -> Result<(), ProviderError> {
+    if c.live(kinds::TARGET_GROUP, tg).is_none() {
+        return Err(api(
+            "TargetGroupNotFound",
+            format!("Target group '{tg}' not found"),
+        ));
+    }
+    Ok(())
+}
+
+/// `RegisterTargets`.
+pub fn register_targets(c: &mut Cloud, tg: &str, ids: &[String]) -> Result<(), ProviderError> {
+    check_target_group(c, tg)?;
+    if let Some(missing) = ids.iter().find(|i| c.live(kinds::INSTANCE, i).is_none()) {
+        return Err(api(
+            "InvalidTarget",
+            format!("The following targets are not in a running state and cannot be registered: '{missing}'"),
+        ));
+    }
+    register(c, tg, ids);
+    Ok(())
+}
+
+/// `DeregisterTargets`.
+pub fn deregister_targets(c: &mut Cloud, tg: &str, ids: &[String]) -> Result<(), ProviderError> {
+    check_target_group(c, tg)?;
+    deregister(c, tg, ids);
+    Ok(())
 }

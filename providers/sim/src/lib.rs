@@ -41,7 +41,8 @@
 //! `rds_modify` and `snapshots`, `elasticache`, `cloudwatch`; `versions`
 //! (the engine versions the sim offers); [`traffic`] (simulated requests,
 //! 5xx and latency per target group, for release gates); [`drills`] is the
-//! sim's own API, and `drill_ops` the `Provider` drill operations.
+//! sim's own API, and `rds_ops` the RDS drill operations (the others live
+//! with their service).
 //!
 //! Semantics worth knowing:
 //! - Ids: EC2 kinds get AWS-shaped ids (`vpc-` + 17 hex); ELB kinds are
@@ -90,7 +91,6 @@ mod capabilities;
 pub mod clock;
 mod cloud;
 mod cloudwatch;
-mod drill_ops;
 pub mod drills;
 mod ec2;
 mod elasticache;
@@ -99,10 +99,12 @@ mod error;
 pub mod faults;
 mod ids;
 mod network;
+mod objects;
 pub mod options;
 pub mod provider;
 mod rds;
 mod rds_modify;
+mod rds_ops;
 mod snapshots;
 mod store;
 pub mod traffic;
@@ -110,10 +112,9 @@ mod versions;
 
 pub use clock::SimClock;
 pub use drills::{SimObject, CACHE_SNAPSHOT, DB_SNAPSHOT};
-pub use elasticache::{CacheNode, CacheSnapshot};
 pub use elbv2::TargetHealth;
 pub use error::SimError;
 pub use faults::{FaultConfig, VersionFault};
+pub use objects::{CacheNode, CacheSnapshot, DbSnapshot};
 pub use options::SimOptions;
 pub use provider::SimProvider;
-pub use snapshots::DbSnapshot;

@@ -6,9 +6,9 @@ use strata_core::provider::{DeleteRequest, ProviderError, UpdateRequest};
 use strata_core::value::{Attrs, Value};
 
 use crate::attrs::{api, api_help, required, str_of, strings};
+use crate::cloud::NewResource;
 use crate::cloud::{Cloud, Record};
 use crate::ids::{arn, ec2_id, Cidr};
-use crate::provider::NewResource;
 
 /// Checks that a live VPC `id` exists.
 pub fn need_vpc(c: &Cloud, id: &str) -> Result<(), ProviderError> {

@@ -11,12 +11,12 @@ use strata_core::provider::{
     Capabilities, CreateRequest, DeleteRequest, OpStatus, Operation, PollRequest, Provider,
     ProviderError, ReadRequest, ReadResponse, UpdateRequest,
 };
-use strata_core::tags::{is_system_tag, ADDRESS_TAG, STACK_TAG};
+use strata_core::tags::is_system_tag;
 use strata_core::value::{Attrs, Value};
 
 use crate::attrs::{api, prepare};
 use crate::clock::SimClock;
-use crate::cloud::{Cloud, Record};
+use crate::cloud::{Cloud, NewResource, Record};
 use crate::error::SimError;
 use crate::faults::FaultConfig;
 use crate::options::SimOptions;
@@ -44,31 +44,6 @@ struct World {
     faults: FaultConfig,
     calls: u64,
     generation: u64,
-}
-
-/// A create as the services see it: the request and its prepared attributes
-/// (schema defaults filled, sensitive values removed).
-pub(crate) struct NewResource<'a> {
-    pub req: &'a CreateRequest,
-    pub attrs: Attrs,
-}
-
-impl NewResource<'_> {
-    /// A record for this create with id `id`, tagged and carrying its token.
-    pub fn record(&self, c: &Cloud, id: String) -> Record {
-        let mut rec = Record::new(
-            &self.req.kind,
-            id,
-            self.attrs.clone(),
-            &[
-                (STACK_TAG, self.req.stack.as_str()),
-                (ADDRESS_TAG, self.req.address.as_str()),
-            ],
-            c.now,
-        );
-        rec.token = Some(self.req.token.clone());
-        rec
-    }
 }
 
 impl SimProvider {

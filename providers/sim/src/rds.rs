@@ -8,10 +8,10 @@ use strata_core::provider::{DeleteRequest, ProviderError, UpdateRequest};
 use strata_core::value::{Attrs, Value};
 
 use crate::attrs::{api, api_help, bool_or, int_of, required, str_of, strings};
+use crate::cloud::NewResource;
 use crate::cloud::{Cloud, Record};
 use crate::ids::arn;
 use crate::network::{check_az, subnet_az};
-use crate::provider::NewResource;
 use crate::{rds_modify, snapshots, versions};
 
 pub use crate::rds_modify::promote;

@@ -1,16 +1,16 @@
 //! DB snapshots: final snapshots taken by deletes, manual snapshots, and
 //! restores into new instances (what backup-restore drills exercise).
 
-use serde::{Deserialize, Serialize};
 use strata_core::kinds;
 use strata_core::provider::ProviderError;
-use strata_core::value::{Attrs, Value};
+use strata_core::value::Value;
 
 use strata_core::drill::RestoreDbRequest;
 
 use crate::attrs::{api, bool_or, int_of, list, str_of, strings};
 use crate::cloud::{Cloud, Record};
 use crate::ids::arn;
+use crate::objects::DbSnapshot;
 use crate::rds;
 use strata_core::tags::is_system_tag;
 
@@ -21,45 +21,6 @@ pub const PARAMETER_GROUP: &str = "db_parameter_group_name";
 pub(crate) const SNAPSHOT_SECS: f64 = 120.0;
 /// AWS seconds a restore takes.
 const RESTORE_SECS: f64 = 600.0;
-
-/// A DB snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DbSnapshot {
-    /// Snapshot identifier.
-    pub id: String,
-    /// The instance it was taken from.
-    pub source_db: String,
-    /// `manual` or `final`.
-    pub snapshot_type: String,
-    /// When it was started (unix ms).
-    pub created_ms: u64,
-    /// When it becomes available (unix ms).
-    pub available_ms: u64,
-    /// Engine (`postgres`).
-    pub engine: String,
-    /// Engine version.
-    pub engine_version: String,
-    /// Whether the storage is encrypted.
-    pub encrypted: bool,
-    /// GiB of storage.
-    pub allocated_storage: i64,
-    /// The source's configuration (no password), used by restores.
-    pub source_attrs: Attrs,
-    /// Its tags (drills tag theirs).
-    #[serde(default)]
-    pub tags: std::collections::BTreeMap<String, String>,
-}
-
-impl DbSnapshot {
-    /// `creating` or `available` at `now`.
-    pub fn status(&self, now: u64) -> &'static str {
-        if now < self.available_ms {
-            "creating"
-        } else {
-            "available"
-        }
-    }
-}
 
 /// Records a snapshot of `db` named `id`, available at `ready`.
 pub fn take(c: &mut Cloud, db: &Record, id: &str, snapshot_type: &str, ready: u64) -> DbSnapshot {

@@ -10,7 +10,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use strata_core::kinds;
 use strata_core::provider::{MetricsRequest, TargetHealth, TargetMetrics};
 use strata_core::value::{Attrs, Value};
@@ -19,6 +18,7 @@ use crate::attrs::{int_of, str_of};
 use crate::cloud::{Cloud, Record};
 use crate::elbv2;
 use crate::faults::FaultConfig;
+use crate::objects::WeightChange;
 
 /// Requests per AWS second each listener receives.
 pub const TRAFFIC_RPS: f64 = 50.0;
@@ -26,15 +26,6 @@ pub const TRAFFIC_RPS: f64 = 50.0;
 pub const BASE_ERROR_RATE: f64 = 0.001;
 /// p95 latency of a healthy version, in milliseconds.
 pub const BASE_P95_MS: f64 = 120.0;
-
-/// A listener's weights from `at` (unix ms) on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WeightChange {
-    /// When the weights took effect.
-    pub at: u64,
-    /// Weight of each target group ARN.
-    pub weights: BTreeMap<String, i64>,
-}
 
 /// Records a listener's weights as of now (after a create or update).
 pub fn record_weights(c: &mut Cloud, listener: &str, attrs: &Attrs) {

@@ -1,8 +1,9 @@
-//! The [`DrillOps`](strata_core::provider::DrillOps) capability on the
-//! simulated cloud: DB snapshots (manual and automated),
-//! restores, renames, reboots with failover, replica promotion, Redis
-//! `TestFailover`, target (de)registration, suspended autoscaling processes,
-//! and finding resources by their drill tag.
+//! The RDS operations drills use ([`DrillOps`](strata_core::provider::DrillOps)
+//! on the simulated cloud): DB snapshots (manual and automated), restores,
+//! renames, reboots with failover, replica promotion, and finding resources
+//! by their drill tag. The drill operations of other services live with
+//! them: Redis `TestFailover` in `elasticache`, target (de)registration in
+//! `elbv2`, suspended processes in `autoscaling`.
 //!
 //! Automated snapshots follow RDS: an instance with a backup retention
 //! period gets its first one when it first becomes available and one a day
@@ -10,9 +11,8 @@
 //! the instance. They are materialized when snapshots are listed.
 
 use strata_core::drill::{
-    CacheNode, CacheReplicationGroup, CreateDbSnapshotRequest, DbInstance, DbSnapshot,
-    DescribeDbSnapshotsRequest, DrillResource, DrillResourceKind, RenameDbRequest, SnapshotType,
-    DRILL_TAG,
+    CreateDbSnapshotRequest, DbInstance, DbSnapshot, DescribeDbSnapshotsRequest, DrillResource,
+    DrillResourceKind, RenameDbRequest, SnapshotType, DRILL_TAG,
 };
 use strata_core::kinds;
 use strata_core::provider::ProviderError;
@@ -22,11 +22,8 @@ use crate::attrs::{api, api_help, bool_or, int_of, str_of, strings};
 use crate::clock::scaled_ms;
 use crate::cloud::{Cloud, Record};
 use crate::ids::arn;
-use crate::{elasticache, elbv2, rds, snapshots};
+use crate::{objects, rds, snapshots};
 use strata_core::tags::is_system_tag;
-
-/// The computed attribute listing an autoscaling group's suspended processes.
-pub const SUSPENDED: &str = "suspended_processes";
 
 /// AWS seconds from an instance's creation to its first automated backup.
 const FIRST_BACKUP_SECS: f64 = 480.0;
@@ -36,19 +33,6 @@ const BACKUP_EVERY_SECS: f64 = 86_400.0;
 const RENAME_SECS: f64 = 10.0;
 /// AWS seconds a reboot without failover takes.
 const REBOOT_SECS: f64 = 30.0;
-
-/// The processes `SuspendProcesses` knows.
-const PROCESSES: &[&str] = &[
-    "Launch",
-    "Terminate",
-    "AddToLoadBalancer",
-    "AlarmNotification",
-    "AZRebalance",
-    "HealthCheck",
-    "InstanceRefresh",
-    "ReplaceUnhealthy",
-    "ScheduledActions",
-];
 
 fn db_not_found(id: &str) -> ProviderError {
     api("DBInstanceNotFound", format!("DBInstance {id} not found."))
@@ -94,7 +78,7 @@ fn default_parameter_group(a: &strata_core::value::Attrs) -> String {
     format!("default.postgres{major}")
 }
 
-fn to_core(c: &Cloud, s: &snapshots::DbSnapshot) -> DbSnapshot {
+fn to_core(c: &Cloud, s: &objects::DbSnapshot) -> DbSnapshot {
     DbSnapshot {
         id: s.id.clone(),
         db_id: s.source_db.clone(),
@@ -339,129 +323,6 @@ pub fn reboot_db(c: &mut Cloud, id: &str, force_failover: bool) -> Result<(), Pr
         rec.phases = timeline;
     }
     Ok(())
-}
-
-/// `DescribeReplicationGroups` for one group.
-pub fn describe_group(c: &Cloud, id: &str) -> Result<CacheReplicationGroup, ProviderError> {
-    let rec = c.get(kinds::REPLICATION_GROUP, id).ok_or_else(|| {
-        api(
-            "ReplicationGroupNotFoundFault",
-            format!("Replication group {id} not found."),
-        )
-    })?;
-    let nodes = c
-        .cache_nodes
-        .get(id)
-        .into_iter()
-        .flatten()
-        .map(|n: &elasticache::CacheNode| CacheNode {
-            id: n.id.clone(),
-            availability_zone: n.az.clone(),
-            role: n.role.clone(),
-        })
-        .collect();
-    Ok(CacheReplicationGroup {
-        id: rec.id.clone(),
-        status: rec.status(c.now).to_string(),
-        automatic_failover: bool_or(&rec.attrs, "automatic_failover_enabled", true),
-        primary_endpoint: rec.str("primary_endpoint_address").map(str::to_string),
-        nodes,
-    })
-}
-
-/// `TestFailover` of node group `0001` (the only one: cluster mode is off).
-pub fn test_failover(c: &mut Cloud, id: &str, node_group: &str) -> Result<(), ProviderError> {
-    let group = describe_group(c, id)?;
-    if node_group != "0001" {
-        return Err(api(
-            "NodeGroupNotFoundFault",
-            format!("Node group {node_group} not found in replication group {id}."),
-        ));
-    }
-    if !group.is_available() {
-        return Err(api(
-            "InvalidReplicationGroupState",
-            format!(
-                "Replication group {id} is not in available state (it is {}).",
-                group.status
-            ),
-        ));
-    }
-    elasticache::failover(c, id)
-}
-
-fn check_target_group(c: &Cloud, tg: &str) -> Result<(), ProviderError> {
-    if c.live(kinds::TARGET_GROUP, tg).is_none() {
-        return Err(api(
-            "TargetGroupNotFound",
-            format!("Target group '{tg}' not found"),
-        ));
-    }
-    Ok(())
-}
-
-/// `RegisterTargets`.
-pub fn register(c: &mut Cloud, tg: &str, ids: &[String]) -> Result<(), ProviderError> {
-    check_target_group(c, tg)?;
-    if let Some(missing) = ids.iter().find(|i| c.live(kinds::INSTANCE, i).is_none()) {
-        return Err(api(
-            "InvalidTarget",
-            format!("The following targets are not in a running state and cannot be registered: '{missing}'"),
-        ));
-    }
-    elbv2::register(c, tg, ids);
-    Ok(())
-}
-
-/// `DeregisterTargets`.
-pub fn deregister(c: &mut Cloud, tg: &str, ids: &[String]) -> Result<(), ProviderError> {
-    check_target_group(c, tg)?;
-    elbv2::deregister(c, tg, ids);
-    Ok(())
-}
-
-/// `SuspendProcesses` (`suspend`) or `ResumeProcesses`.
-pub fn set_processes(
-    c: &mut Cloud,
-    asg: &str,
-    processes: &[String],
-    suspend: bool,
-) -> Result<(), ProviderError> {
-    if let Some(bad) = processes.iter().find(|p| !PROCESSES.contains(&p.as_str())) {
-        return Err(api(
-            "ValidationError",
-            format!("Process {bad} is not a valid scaling process."),
-        ));
-    }
-    let rec = c
-        .get_mut(kinds::AUTOSCALING_GROUP, asg)
-        .filter(|r| !r.is_deleting())
-        .ok_or_else(|| {
-            api(
-                "ValidationError",
-                format!("AutoScalingGroup name not found - {asg}"),
-            )
-        })?;
-    let mut now: Vec<String> = strings(&rec.computed, SUSPENDED);
-    for p in processes {
-        now.retain(|x| x != p);
-        if suspend {
-            now.push(p.clone());
-        }
-    }
-    now.sort();
-    rec.computed.insert(
-        SUSPENDED.into(),
-        Value::List(now.into_iter().map(Value::from).collect()),
-    );
-    Ok(())
-}
-
-/// Whether a group's process is suspended.
-pub fn is_suspended(rec: &Record, process: &str) -> bool {
-    strings(&rec.computed, SUSPENDED)
-        .iter()
-        .any(|p| p == process)
 }
 
 /// DB instances and snapshots tagged [`DRILL_TAG`] (of one drill, or all).

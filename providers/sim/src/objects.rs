@@ -1,0 +1,99 @@
+//! The cloud's objects that are not resource records: cache nodes and
+//! snapshots, DB snapshots, and the weight history of listeners. Part of
+//! the world model's ground floor with [`crate::cloud`]: they import
+//! nothing from the services above.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use strata_core::value::Attrs;
+
+/// A cache snapshot: what a replication group's delete with
+/// `final_snapshot_identifier` leaves behind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheSnapshot {
+    /// Snapshot name.
+    pub name: String,
+    /// The group it was taken from.
+    pub replication_group_id: String,
+    /// `manual` (final snapshots are manual snapshots on AWS).
+    pub source: String,
+    /// The group's engine version.
+    pub engine_version: String,
+    /// The group's node type.
+    pub node_type: String,
+    /// When it was started (unix ms).
+    pub created_ms: u64,
+    /// When it becomes available (unix ms).
+    pub available_ms: u64,
+}
+
+impl CacheSnapshot {
+    /// `creating` or `available` at `now`.
+    pub fn status(&self, now: u64) -> &'static str {
+        if now < self.available_ms {
+            "creating"
+        } else {
+            "available"
+        }
+    }
+}
+
+/// One node of a replication group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheNode {
+    /// Node (cache cluster) id: `GROUP-001`.
+    pub id: String,
+    /// Its availability zone.
+    pub az: String,
+    /// `primary` or `replica`.
+    pub role: String,
+}
+
+/// A DB snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DbSnapshot {
+    /// Snapshot identifier.
+    pub id: String,
+    /// The instance it was taken from.
+    pub source_db: String,
+    /// `manual` or `final`.
+    pub snapshot_type: String,
+    /// When it was started (unix ms).
+    pub created_ms: u64,
+    /// When it becomes available (unix ms).
+    pub available_ms: u64,
+    /// Engine (`postgres`).
+    pub engine: String,
+    /// Engine version.
+    pub engine_version: String,
+    /// Whether the storage is encrypted.
+    pub encrypted: bool,
+    /// GiB of storage.
+    pub allocated_storage: i64,
+    /// The source's configuration (no password), used by restores.
+    pub source_attrs: Attrs,
+    /// Its tags (drills tag theirs).
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+impl DbSnapshot {
+    /// `creating` or `available` at `now`.
+    pub fn status(&self, now: u64) -> &'static str {
+        if now < self.available_ms {
+            "creating"
+        } else {
+            "available"
+        }
+    }
+}
+
+/// A listener's weights from `at` (unix ms) on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightChange {
+    /// When the weights took effect.
+    pub at: u64,
+    /// Weight of each target group ARN.
+    pub weights: BTreeMap<String, i64>,
+}
