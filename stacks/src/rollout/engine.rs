@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use strata_core::provider::{MetricsRequest, ProviderError, Signals, TargetMetrics};
+use strata_core::provider::{MetricsRequest, Signals, TargetMetrics};
+use strata_core::retry::{with_retries, RetryPolicy};
 
 use super::converge::Ctx;
 use super::events::{Event, EventKind};
@@ -119,25 +120,6 @@ fn can_take_traffic((healthy, total): (usize, usize)) -> bool {
 
 fn emit(r: &Rollout, kind: EventKind) {
     r.events.event(&Event::now(kind));
-}
-
-/// Retries a transient provider error a few times (throttling).
-async fn retry<T, F, Fut>(mut f: F) -> Result<T, ProviderError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, ProviderError>>,
-{
-    let mut wait = Duration::from_millis(100);
-    for _ in 0..5 {
-        match f().await {
-            Err(e) if e.is_transient() => {
-                tokio::time::sleep(wait).await;
-                wait *= 2;
-            }
-            other => return other,
-        }
-    }
-    f().await
 }
 
 enum Baked {
@@ -265,7 +247,8 @@ impl Run<'_> {
         let deadline = Instant::now() + self.r().timing.health_timeout;
         let mut last = None;
         loop {
-            let health = retry(|| self.signals.target_health(&tg)).await?;
+            let health =
+                with_retries(RetryPolicy::default(), || self.signals.target_health(&tg)).await?;
             let healthy = health.iter().filter(|t| t.is_healthy()).count();
             let unhealthy = health.iter().filter(|t| t.state == "unhealthy").count();
             if last != Some(healthy) {
@@ -363,17 +346,25 @@ impl Run<'_> {
                 return Ok(Baked::Cancelled);
             }
             let signals = self.signals;
-            let health = retry(|| signals.target_health(&tg_new)).await?;
-            let alarm_states = retry(|| signals.alarm_states(&alarms)).await?;
+            let health =
+                with_retries(RetryPolicy::default(), || signals.target_health(&tg_new)).await?;
+            let alarm_states =
+                with_retries(RetryPolicy::default(), || signals.alarm_states(&alarms)).await?;
             let window = |tg: &str| MetricsRequest {
                 target_group_arn: tg.to_string(),
                 load_balancer_arn: lb.clone(),
                 start_ms,
                 end_ms: now_ms(),
             };
-            let new = retry(|| signals.target_metrics(window(&tg_new))).await?;
+            let new = with_retries(RetryPolicy::default(), || {
+                signals.target_metrics(window(&tg_new))
+            })
+            .await?;
             let old = if percent < 100 {
-                retry(|| signals.target_metrics(window(&tg_old))).await?
+                with_retries(RetryPolicy::default(), || {
+                    signals.target_metrics(window(&tg_old))
+                })
+                .await?
             } else {
                 TargetMetrics::default()
             };
@@ -505,7 +496,8 @@ impl Run<'_> {
         let Some(tg) = self.ctx.id_of(&self.at.target_group(color)) else {
             return Ok((0, 0));
         };
-        let health = retry(|| self.signals.target_health(&tg)).await?;
+        let health =
+            with_retries(RetryPolicy::default(), || self.signals.target_health(&tg)).await?;
         Ok((
             health.iter().filter(|t| t.is_healthy()).count(),
             health.len(),
