@@ -11,6 +11,7 @@ mod crash;
 mod drill;
 mod engine;
 mod fuzz;
+mod layering;
 mod provider_names;
 mod rollout;
 mod support;
