@@ -11,7 +11,8 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
-cargo clippy --workspace --all-targets --quiet -- -D warnings
+# With the moto tests' feature, so their code is linted too.
+cargo clippy --workspace --all-targets --features strata/moto-tests --quiet -- -D warnings
 echo "== cargo test"
 cargo test --workspace --quiet
 echo "== moto: the AWS provider end to end (installs moto[server] in .venv-moto/)"
