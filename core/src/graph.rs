@@ -247,11 +247,21 @@ impl Graph {
 
     /// `targets` and everything they depend on, transitively.
     pub fn with_dependencies(&self, targets: &[Address]) -> BTreeSet<Address> {
+        self.closure(targets, Direction::Incoming)
+    }
+
+    /// `targets` and everything that (transitively) depends on them.
+    pub fn with_dependents(&self, targets: &[Address]) -> BTreeSet<Address> {
+        self.closure(targets, Direction::Outgoing)
+    }
+
+    /// `targets` and every resource reachable from them along `dir`.
+    fn closure(&self, targets: &[Address], dir: Direction) -> BTreeSet<Address> {
         let mut seen = BTreeSet::new();
         let mut stack: Vec<Address> = targets.to_vec();
         while let Some(a) = stack.pop() {
             if seen.insert(a.clone()) {
-                stack.extend(self.dependencies(&a));
+                stack.extend(self.neighbors(&a, dir));
             }
         }
         seen

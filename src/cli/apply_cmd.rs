@@ -13,7 +13,7 @@ use strata_core::session::Session;
 use strata_core::state::State;
 use tokio::sync::watch;
 
-use super::plan_cmd::{make_plan, notes, print_notes};
+use super::plan_cmd::{make_plan, notes, print_notes, Selection};
 use super::progress::Progress;
 use super::project::{self, ConfigSource};
 
@@ -31,9 +31,8 @@ pub struct ApplyArgs {
     /// Operations in flight at once (each kind also has its own API-friendly limit).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,
-    /// Limit the apply to ADDR and what it depends on (repeatable).
-    #[arg(long = "target", value_name = "ADDR")]
-    pub targets: Vec<String>,
+    #[command(flatten)]
+    pub selection: Selection,
     /// Allow this apply to replace the stateful resource ADDR (a DB instance,
     /// a replication group, an instance), losing its data (repeatable).
     /// Without it, a plan that replaces one is refused.
@@ -56,6 +55,9 @@ pub struct DestroyArgs {
     /// Destroy only ADDR and what depends on it (repeatable).
     #[arg(long = "target", value_name = "ADDR")]
     pub targets: Vec<String>,
+    /// Keep ADDR, and everything that depends on it (repeatable).
+    #[arg(long = "exclude", value_name = "ADDR")]
+    pub exclude: Vec<String>,
 }
 
 pub async fn apply(source: &ConfigSource, args: ApplyArgs) -> Result<ExitCode> {
@@ -63,7 +65,7 @@ pub async fn apply(source: &ConfigSource, args: ApplyArgs) -> Result<ExitCode> {
         yes: args.yes || args.plan_file.is_some(),
         json: args.json,
         parallelism: args.parallelism.into(),
-        targets: args.targets,
+        selection: args.selection,
         destroy: false,
         plan_file: args.plan_file,
         allow_replace: args.allow_replace,
@@ -76,7 +78,11 @@ pub async fn destroy(source: &ConfigSource, args: DestroyArgs) -> Result<ExitCod
         yes: args.yes,
         json: args.json,
         parallelism: args.parallelism.into(),
-        targets: args.targets,
+        selection: Selection {
+            targets: args.targets,
+            exclude: args.exclude,
+            replace: Vec::new(),
+        },
         destroy: true,
         plan_file: None,
         allow_replace: Vec::new(),
@@ -88,7 +94,7 @@ struct Run {
     yes: bool,
     json: bool,
     parallelism: usize,
-    targets: Vec<String>,
+    selection: Selection,
     destroy: bool,
     plan_file: Option<PathBuf>,
     allow_replace: Vec<String>,
@@ -103,7 +109,7 @@ impl Run {
                 "--json needs --yes"
             ));
         }
-        if self.plan_file.is_some() && !self.targets.is_empty() {
+        if self.plan_file.is_some() && !self.selection.is_empty() {
             return Err(miette!(
                 code = "strata::cli::target_with_plan",
                 help = "a saved plan applies exactly as planned; pass --target to `strata plan --out` instead",
@@ -122,7 +128,7 @@ impl Run {
             None => {
                 make_plan(
                     source,
-                    &self.targets,
+                    &self.selection,
                     self.destroy,
                     false,
                     project::hold(operation),

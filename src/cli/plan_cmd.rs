@@ -27,15 +27,39 @@ pub struct PlanArgs {
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Limit the plan to ADDR and what it depends on (repeatable).
-    #[arg(long = "target", value_name = "ADDR")]
-    pub targets: Vec<String>,
+    #[command(flatten)]
+    pub selection: Selection,
     /// Plan to destroy everything (or the targets).
     #[arg(long)]
     pub destroy: bool,
     /// Plan against the state as recorded, without reading live state.
     #[arg(long)]
     pub no_refresh: bool,
+}
+
+/// Which resources a plan covers, and which it replaces unasked-for by any
+/// change.
+#[derive(Debug, Args, Default)]
+pub struct Selection {
+    /// Limit the plan to ADDR and what it depends on (repeatable).
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// Leave ADDR, and everything that depends on it, out of the plan
+    /// (repeatable; the inverse of --target).
+    #[arg(long = "exclude", value_name = "ADDR")]
+    pub exclude: Vec<String>,
+    /// Replace ADDR even though no change forces it, e.g. an instance in a
+    /// bad state (repeatable). For a database or cache this is the consent
+    /// to lose its data.
+    #[arg(long = "replace", value_name = "ADDR")]
+    pub replace: Vec<String>,
+}
+
+impl Selection {
+    /// Whether any of --target, --exclude, --replace was given.
+    pub fn is_empty(&self) -> bool {
+        self.targets.is_empty() && self.exclude.is_empty() && self.replace.is_empty()
+    }
 }
 
 pub async fn validate(source: &ConfigSource, list_kinds: bool) -> Result<ExitCode> {
@@ -82,21 +106,28 @@ pub async fn graph(source: &ConfigSource) -> Result<ExitCode> {
 }
 
 /// Parses `--target` values and checks they name resources.
-pub fn targets(graph: &Graph, state: &State, raw: &[String]) -> Result<Vec<Address>> {
+pub fn addresses(graph: &Graph, state: &State, flag: &str, raw: &[String]) -> Result<Vec<Address>> {
     raw.iter()
         .map(|t| {
             let a = Address::parse(t).map_err(|e| {
                 miette!(
                     code = "strata::cli::target",
                     help = "addresses look like `vpc` or `web.tg_blue`",
-                    "{e}"
+                    "{flag} {t}: {e}"
                 )
             })?;
             if graph.resource(&a).is_none() && !state.resources.contains_key(&a) {
                 return Err(miette!(
                     code = "strata::cli::target",
                     help = "see `strata state list` and the manifest for addresses",
-                    "--target {a}: no such resource in the configuration or the state"
+                    "{flag} {a}: no such resource in the configuration or the state"
+                ));
+            }
+            if flag == "--replace" && graph.resource(&a).is_none() {
+                return Err(miette!(
+                    code = "strata::cli::target",
+                    help = "only a resource the configuration still declares can be replaced; to remove it, delete it from the manifest",
+                    "--replace {a}: it is not in the configuration"
                 ));
             }
             Ok(a)
@@ -108,7 +139,7 @@ pub fn targets(graph: &Graph, state: &State, raw: &[String]) -> Result<Vec<Addre
 /// against the state the session loaded (once), after recovery.
 pub async fn make_plan(
     source: &ConfigSource,
-    targets_raw: &[String],
+    selection: &Selection,
     destroy: bool,
     no_refresh: bool,
     locking: Locking,
@@ -116,9 +147,11 @@ pub async fn make_plan(
     let raw = source.raw_config()?;
     let session = project::open(source, &raw, &raw.provider, locking).await?;
     let graph = Graph::build(source.expanded(Some(session.state()))?)?;
-    let targets = targets(&graph, session.state(), targets_raw)?;
+    let state = session.state();
     let opts = PlanOptions {
-        targets,
+        targets: addresses(&graph, state, "--target", &selection.targets)?,
+        exclude: addresses(&graph, state, "--exclude", &selection.exclude)?,
+        replace: addresses(&graph, state, "--replace", &selection.replace)?,
         destroy,
         skip_refresh: no_refresh,
     };
@@ -149,7 +182,7 @@ pub fn print_notes(notes: &[String], json: bool) {
 pub async fn plan(source: &ConfigSource, args: PlanArgs) -> Result<ExitCode> {
     let (session, plan) = make_plan(
         source,
-        &args.targets,
+        &args.selection,
         args.destroy,
         args.no_refresh,
         project::read_only(),

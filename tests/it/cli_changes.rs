@@ -343,3 +343,47 @@ fn two_real_applies_at_once_one_wins_the_other_reports_the_lock() {
     assert_eq!(p.state()["resources"].as_object().unwrap().len(), 23);
     p.run_expect(&["plan", "--detailed-exitcode"], 0);
 }
+
+#[test]
+fn replace_and_exclude_choose_what_a_plan_touches() {
+    let p = applied();
+    let web_id = |p: &Project| {
+        let out = text(&p.run_expect(&["state", "list"], 0).stdout);
+        out.lines()
+            .find(|l| l.starts_with("web\t"))
+            .and_then(|l| l.split('\t').nth(2))
+            .unwrap()
+            .to_string()
+    };
+    let before = web_id(&p);
+
+    // --replace: planned loudly, applied without --allow-replace.
+    let plan = text(&p.run_expect(&["plan", "--replace", "web"], 0).stdout);
+    assert!(plan.contains("--replace asked for it"), "{plan}");
+    assert!(plan.contains("ITS DATA IS LOST"), "{plan}");
+    assert!(
+        plan.contains("1 to add, 0 to change, 1 to destroy"),
+        "{plan}"
+    );
+    p.run_expect(&["apply", "--yes", "--replace", "web"], 0);
+    assert_ne!(web_id(&p), before);
+
+    // --exclude: a change to the excluded resource is left for later.
+    p.edit(|t| {
+        t.replace(
+            "instance_type = \"t3.micro\"",
+            "instance_type = \"t3.large\"",
+        )
+    });
+    let plan = text(&p.run_expect(&["plan", "--exclude", "web"], 0).stdout);
+    assert!(plan.contains("No changes"), "{plan}");
+    let plan = text(&p.run_expect(&["plan"], 0).stdout);
+    assert!(plan.contains("1 to change"), "{plan}");
+
+    // Addresses are checked, and a saved plan cannot be narrowed.
+    let out = p.run_expect(&["plan", "--replace", "nope"], 1);
+    let err = text(&out.stderr);
+    assert!(err.contains("--replace nope: no such resource"), "{err}");
+    let out = p.run_expect(&["plan", "--exclude", "web["], 1);
+    assert!(text(&out.stderr).contains("--exclude web["));
+}

@@ -425,3 +425,93 @@ async fn a_state_that_cannot_be_read_releases_the_lock_the_session_took() {
     );
     assert_eq!(backend.lock_holder().await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn an_excluded_resource_and_what_depends_on_it_are_left_out_of_the_plan() {
+    let env = Env::new(fast());
+    let opts = PlanOptions {
+        exclude: vec![a("subnet_a")],
+        ..PlanOptions::default()
+    };
+    let (report, _) = env.run(network(&["a", "b"]), opts).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    let mut made: Vec<String> = env
+        .state()
+        .await
+        .resources
+        .keys()
+        .map(ToString::to_string)
+        .collect();
+    made.sort();
+    assert_eq!(made, ["subnet_b", "vpc", "web_b"]);
+
+    // Destroying all but the excluded keeps it and what depends on it (in
+    // state), and what they depend on.
+    let (report, _) = env.run(network(&["a", "b"]), PlanOptions::default()).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    let opts = PlanOptions {
+        destroy: true,
+        exclude: vec![a("subnet_a")],
+        ..PlanOptions::default()
+    };
+    let (report, _) = env.run(network(&["a", "b"]), opts).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    let mut left: Vec<String> = env
+        .state()
+        .await
+        .resources
+        .keys()
+        .map(ToString::to_string)
+        .collect();
+    left.sort();
+    assert_eq!(left, ["subnet_a", "vpc", "web_a"]);
+}
+
+#[tokio::test]
+async fn a_replacement_asked_for_is_planned_and_applied_with_its_consent_recorded() {
+    let env = Env::new(fast());
+    let (report, _) = env.run(network(&["a"]), PlanOptions::default()).await;
+    assert!(report.succeeded(), "{:?}", report.failures);
+    let before = env.state().await.resources[&a("web_a")].id.clone();
+    let graph = Graph::build(network(&["a"])).unwrap();
+    let session = env.session().await;
+    let unasked = session.plan(&graph, &PlanOptions::default()).await.unwrap();
+    assert!(!unasked.has_changes());
+
+    let opts = PlanOptions {
+        replace: vec![a("web_a")],
+        ..PlanOptions::default()
+    };
+    let plan = session.plan(&graph, &opts).await.unwrap();
+    let web = plan
+        .changes
+        .iter()
+        .find(|c| c.address == a("web_a"))
+        .unwrap();
+    assert_eq!(web.action, Action::Replace);
+    assert!(web.reason.as_deref().unwrap().contains("--replace"));
+    assert!(web.replaces_data(), "an instance's disks go with it");
+    assert_eq!(plan.replace, [a("web_a")]);
+    let others: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.address != a("web_a") && c.action != Action::NoOp)
+        .collect();
+    assert!(others.is_empty(), "{others:?}");
+
+    // Asking was the consent: no --allow-replace is needed.
+    let mut session = session;
+    let report = session
+        .apply(
+            &plan,
+            ApplyOptions {
+                stack: "engine".into(),
+                ..ApplyOptions::default()
+            },
+            Arc::new(Recorder::default()),
+        )
+        .await
+        .unwrap();
+    assert!(report.succeeded(), "{:?}", report.failures);
+    assert_ne!(env.state().await.resources[&a("web_a")].id, before);
+}

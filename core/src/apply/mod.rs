@@ -146,7 +146,9 @@ impl Plan {
                 state_lineage: state.lineage.clone(),
             });
         }
-        self.check_data_replacements(allow_replace)?;
+        let mut allowed = allow_replace.to_vec();
+        allowed.extend(self.replace.iter().cloned());
+        self.check_data_replacements(&allowed)?;
         Ok(())
     }
 }

@@ -28,6 +28,14 @@ pub struct PlanOptions {
     pub destroy: bool,
     /// Skip reading live state (plan against the state as recorded).
     pub skip_refresh: bool,
+    /// Leave these addresses, and everything that depends on them, out of
+    /// the plan (the inverse of `targets`).
+    pub exclude: Vec<Address>,
+    /// Replace these resources even though no change forces it (e.g. an
+    /// instance in a bad state). Naming a stateful resource here is the
+    /// consent to lose its data: the plan records it
+    /// ([`Plan::replace`](crate::plan::Plan::replace)).
+    pub replace: Vec<Address>,
 }
 
 /// The planned values of a resource, for resolving references to it.
@@ -160,6 +168,19 @@ pub(crate) fn diff(
     } else {
         Some(graph.with_dependencies(&opts.targets))
     };
+    // What --exclude leaves out: the excluded and what depends on them,
+    // in the configuration and in state.
+    let excluded: BTreeSet<Address> = if opts.exclude.is_empty() {
+        BTreeSet::new()
+    } else {
+        let mut out = graph.with_dependents(&opts.exclude);
+        out.extend(dependents_in_state(state, &opts.exclude));
+        if opts.destroy {
+            // What stays keeps what it stands on.
+            out = dependencies_in_state(state, out);
+        }
+        out
+    };
 
     if !opts.destroy {
         for (position, r) in graph.ordered() {
@@ -172,7 +193,8 @@ pub(crate) fn diff(
                 Some((p, l)) => (Some(p), l),
                 None => (None, None),
             };
-            if in_scope.as_ref().is_some_and(|s| !s.contains(address)) {
+            if in_scope.as_ref().is_some_and(|s| !s.contains(address)) || excluded.contains(address)
+            {
                 // Out of scope: references resolve to what exists now.
                 if let (Some(p), Some(l)) = (prior, live) {
                     planned.set(
@@ -186,8 +208,9 @@ pub(crate) fn diff(
                 }
                 continue;
             }
+            let forced = opts.replace.contains(address);
             if let (Some(p), Some(l)) = (prior, live) {
-                if unchanged(r, schema, p, l, &planned, state) {
+                if !forced && unchanged(r, schema, p, l, &planned, state) {
                     changes.push(ResourceChange {
                         address: address.clone(),
                         kind: r.kind.clone(),
@@ -202,6 +225,7 @@ pub(crate) fn diff(
                         lifecycle: Default::default(),
                         reason: None,
                         holds_data: true,
+                        requested: false,
                     });
                     planned.set(
                         position,
@@ -216,6 +240,12 @@ pub(crate) fn diff(
             }
             let desired = resolve_attrs(&r.attrs, &planned, state);
             let mut change = diff_resource(r, schema, prior, live, &desired, state);
+            if forced && matches!(change.action, Action::NoOp | Action::Update) {
+                change.action = Action::Replace;
+                change.replace_order = Some(replace_order(r, schema));
+                change.reason = Some("its replacement was asked for with --replace".into());
+                change.requested = true;
+            }
             if change.action == Action::Replace && r.lifecycle.prevent_destroy {
                 problems.push(
                     Problem::new(
@@ -268,6 +298,9 @@ pub(crate) fn diff(
         state.resources.iter().zip(&found.lives).zip(&configured)
     {
         if configured && !opts.destroy {
+            continue;
+        }
+        if excluded.contains(address) {
             continue;
         }
         if let Some(scope) = &destroy_scope {
@@ -332,6 +365,7 @@ pub(crate) fn diff(
                 Some("no longer in the configuration".into())
             },
             holds_data: kinds::holds_data(&prior.kind, &prior.attrs),
+            requested: false,
         });
     }
     for d in &state.deposed {
@@ -354,6 +388,7 @@ pub(crate) fn diff(
                 "old object left by a create-before-destroy replacement".into()
             }),
             holds_data: kinds::holds_data(&d.resource.kind, &d.resource.attrs),
+            requested: false,
         });
     }
     changes.extend(deletes);
@@ -393,11 +428,28 @@ pub(crate) fn diff(
         serial: Some(state.serial()),
         destroy: opts.destroy,
         targets: opts.targets.clone(),
+        replace: opts.replace.clone(),
         changes,
         drift,
         refreshed: refreshed_out,
         outputs,
     })
+}
+
+/// `kept` and every resource in state it (transitively) depends on.
+fn dependencies_in_state(state: &State, kept: BTreeSet<Address>) -> BTreeSet<Address> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<Address> = kept.into_iter().collect();
+    while let Some(a) = stack.pop() {
+        if let Some(r) = state.resources.get(&a) {
+            if seen.contains(&a) {
+                continue;
+            }
+            stack.extend(r.dependencies.iter().cloned());
+        }
+        seen.insert(a);
+    }
+    seen
 }
 
 /// `targets` and every resource in state that (transitively) depends on them.
@@ -633,6 +685,19 @@ fn unchanged(
     })
 }
 
+/// The order a replacement of `r` takes: its lifecycle's, else its kind's.
+fn replace_order(r: &ResourceConfig, schema: &KindSchema) -> ReplaceOrder {
+    let cbd = r
+        .lifecycle
+        .create_before_destroy
+        .unwrap_or(schema.create_before_destroy);
+    if cbd {
+        ReplaceOrder::CreateThenDelete
+    } else {
+        ReplaceOrder::DeleteThenCreate
+    }
+}
+
 fn diff_resource(
     r: &ResourceConfig,
     schema: &KindSchema,
@@ -655,6 +720,7 @@ fn diff_resource(
         lifecycle: r.lifecycle.clone(),
         reason: None,
         holds_data: live.is_none_or(|l| kinds::holds_data(&r.kind, l)),
+        requested: false,
     };
     let creation = || -> Vec<AttrChange> {
         desired
@@ -694,15 +760,7 @@ fn diff_resource(
         }
         return change;
     };
-    let cbd = r
-        .lifecycle
-        .create_before_destroy
-        .unwrap_or(schema.create_before_destroy);
-    let replace_order = if cbd {
-        ReplaceOrder::CreateThenDelete
-    } else {
-        ReplaceOrder::DeleteThenCreate
-    };
+    let replace_order = replace_order(r, schema);
     if prior.kind != r.kind || prior.tainted {
         change.action = Action::Replace;
         change.replace_order = Some(replace_order);

@@ -127,6 +127,9 @@ pub struct ResourceChange {
         skip_serializing_if = "Clone::clone"
     )]
     pub holds_data: bool,
+    /// The replacement was asked for (`--replace`), not forced by a change.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requested: bool,
 }
 
 fn holds_data_unless_known() -> bool {
@@ -135,7 +138,9 @@ fn holds_data_unless_known() -> bool {
 
 impl ResourceChange {
     /// Whether this replaces a stateful resource holding data of its own
-    /// because its configuration changed, without a lifecycle opt-in. A
+    /// because its configuration changed or because it was asked for
+    /// (`--replace`; the plan then records the consent), without a
+    /// lifecycle opt-in. A
     /// replacement of a tainted resource (its create never finished), of a
     /// read replica or of a deposed object is not.
     pub fn replaces_data(&self) -> bool {
@@ -143,7 +148,7 @@ impl ResourceChange {
             && !self.deposed
             && self.holds_data
             && crate::kinds::schema_of(&self.kind).is_some_and(|s| s.stateful)
-            && self.changes.iter().any(|c| c.forces_replacement)
+            && (self.requested || self.changes.iter().any(|c| c.forces_replacement))
             && !self.lifecycle.allow_replace
             && self.lifecycle.create_before_destroy != Some(true)
     }
@@ -226,6 +231,10 @@ pub struct Plan {
     /// The addresses the plan was limited to (empty: all).
     #[serde(default)]
     pub targets: Vec<Address>,
+    /// Resources replaced because the plan was asked to (`--replace`): the
+    /// asking is the consent, so applying the plan does not refuse them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace: Vec<Address>,
     /// Changes, creates and updates in dependency order, then deletes.
     pub changes: Vec<ResourceChange>,
     /// Changes made outside Strata, found by refresh.

@@ -149,23 +149,31 @@ fn data_warning(out: &mut String, plan: &Plan) {
     }
     out.push_str("\n!! WARNING: this plan REPLACES stateful resources. Their data is LOST:\n");
     for c in &risky {
+        let why = if c.requested {
+            "--replace asked for it".to_string()
+        } else {
+            format!("{} changed", c.forced_by().join(", "))
+        };
         let _ = writeln!(
             out,
-            "!!   {} ({}): replaced because {} changed",
-            c.address,
-            c.kind,
-            c.forced_by().join(", ")
+            "!!   {} ({}): replaced because {why}",
+            c.address, c.kind
         );
     }
     let flags: Vec<String> = risky
         .iter()
+        .filter(|c| !c.requested)
         .map(|c| format!("--allow-replace {}", c.address))
         .collect();
-    let _ = writeln!(
-        out,
-        "!! `strata apply` refuses this unless given {} (or the resource's lifecycle sets allow_replace = true).",
-        flags.join(" ")
-    );
+    if flags.is_empty() {
+        out.push_str("!! --replace named each of them: applying this plan replaces them.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "!! `strata apply` refuses this unless given {} (or the resource's lifecycle sets allow_replace = true).",
+            flags.join(" ")
+        );
+    }
 }
 
 /// The plan as a person reads it: drift first, then each change with its

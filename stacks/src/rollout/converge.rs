@@ -66,8 +66,7 @@ impl<'r> Ctx<'r> {
             .collect::<Result<Vec<_>, _>>()?;
         let opts = PlanOptions {
             targets,
-            destroy: false,
-            skip_refresh: false,
+            ..PlanOptions::default()
         };
         let opts_apply = ApplyOptions {
             stack: graph.config.stack.clone(),
