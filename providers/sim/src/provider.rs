@@ -36,6 +36,9 @@ pub struct SimProvider {
 #[derive(Debug)]
 struct Shared {
     world: Mutex<World>,
+    /// The persisted cloud being read on another thread ([`SimProvider::open`]),
+    /// until the first call takes it.
+    loading: Mutex<Option<Loading>>,
     clock: SimClock,
     options: SimOptions,
     store: Option<Store>,
@@ -47,7 +50,12 @@ struct World {
     faults: FaultConfig,
     calls: u64,
     generation: u64,
+    /// The persisted cloud could not be read: every call fails with this.
+    unreadable: Option<ProviderError>,
 }
+
+/// A cloud being read from its store on another thread.
+type Loading = std::thread::JoinHandle<Result<Option<Cloud>, SimError>>;
 
 /// A create as the services see it: the request and its prepared attributes
 /// (schema defaults filled, sensitive values removed).
@@ -81,21 +89,40 @@ impl SimProvider {
     }
 
     /// A cloud persisted in `dir`, on the given clock.
+    ///
+    /// The cloud is read on another thread while the caller goes on (a
+    /// `strata plan` loads its state and builds its graph meanwhile); the
+    /// first call waits for it. A file that cannot be read fails that call
+    /// and every later one.
     pub fn open_with_clock(
         dir: &Path,
         options: SimOptions,
         clock: SimClock,
     ) -> Result<Self, SimError> {
         let store = Store::new(dir, &options.region)?;
-        let cloud = store.load()?.unwrap_or_else(|| Cloud::new(&options.region));
-        Ok(Self::build(cloud, options, clock, Some(store)))
+        let path = store.path().to_path_buf();
+        let loading = std::thread::Builder::new()
+            .name("sim-load".into())
+            .spawn(move || Store::load_from(&path))
+            .map_err(|source| SimError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        let cloud = Cloud::new(&options.region);
+        Ok(Self::build(
+            cloud,
+            options,
+            clock,
+            Some(store),
+            Some(loading),
+        ))
     }
 
     /// Writes the whole cloud to `dir`, as [`SimProvider::open`] reads it:
     /// hands a cloud built in memory (e.g. by a benchmark) to another process.
     pub fn save_snapshot(&self, dir: &Path) -> Result<(), SimError> {
         let store = Store::new(dir, &self.shared.options.region)?;
-        let world = self.shared.world.lock().unwrap_or_else(|e| e.into_inner());
+        let world = self.world();
         let bytes = serde_json::to_vec(&world.cloud).map_err(|source| SimError::Corrupt {
             path: store.path().to_path_buf(),
             source,
@@ -112,10 +139,16 @@ impl SimProvider {
     /// A cloud that lives only in memory, on the given clock.
     pub fn in_memory_with_clock(options: SimOptions, clock: SimClock) -> Self {
         let cloud = Cloud::new(&options.region);
-        Self::build(cloud, options, clock, None)
+        Self::build(cloud, options, clock, None, None)
     }
 
-    fn build(cloud: Cloud, options: SimOptions, clock: SimClock, store: Option<Store>) -> Self {
+    fn build(
+        cloud: Cloud,
+        options: SimOptions,
+        clock: SimClock,
+        store: Option<Store>,
+        loading: Option<Loading>,
+    ) -> Self {
         let faults = options.faults.clone();
         let down = faults.az_down.clone();
         let sim = Self {
@@ -125,7 +158,9 @@ impl SimProvider {
                     faults,
                     calls: 0,
                     generation: 0,
+                    unreadable: None,
                 }),
+                loading: Mutex::new(loading),
                 clock,
                 options,
                 store,
@@ -163,14 +198,49 @@ impl SimProvider {
         self.call(None, mutates, f)
     }
 
+    /// The world, once the persisted cloud (if any) is read.
+    fn world(&self) -> std::sync::MutexGuard<'_, World> {
+        let mut world = self.shared.world.lock().unwrap_or_else(|e| e.into_inner());
+        let loading = self
+            .shared
+            .loading
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(loading) = loading {
+            let unreadable = |message: String| ProviderError::Config {
+                message,
+                help: Some("delete the file to start from an empty simulated cloud".into()),
+            };
+            match loading.join() {
+                Ok(Ok(Some(cloud))) => world.cloud = cloud,
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => {
+                    let cause = std::error::Error::source(&e)
+                        .map_or_else(String::new, |s| format!(": {s}"));
+                    world.unreadable = Some(unreadable(format!("{e}{cause}")));
+                }
+                Err(_) => {
+                    world.unreadable = Some(unreadable(
+                        "reading the simulated cloud panicked".to_string(),
+                    ));
+                }
+            }
+        }
+        world
+    }
+
     fn call<R>(
         &self,
         faulted: Option<&str>,
         mutates: bool,
         f: impl FnOnce(&mut Cloud, &mut FaultConfig) -> Result<R, ProviderError>,
     ) -> Result<R, ProviderError> {
-        let mut world = self.shared.world.lock().unwrap_or_else(|e| e.into_inner());
+        let mut world = self.world();
         let w = &mut *world;
+        if let Some(e) = &w.unreadable {
+            return Err(e.clone());
+        }
         w.cloud.now = self.shared.clock.now_ms();
         w.cloud.speed = self.shared.options.speed;
         w.cloud.bad_versions.clone_from(&w.faults.bad_versions);

@@ -36,14 +36,14 @@ impl Store {
         &self.path
     }
 
-    /// Loads the cloud, or `None` if none was saved yet.
-    pub fn load(&self) -> Result<Option<Cloud>, SimError> {
-        let file = match std::fs::File::open(&self.path) {
+    /// Loads the cloud saved at `path`, or `None` if there is none.
+    pub(crate) fn load_from(path: &Path) -> Result<Option<Cloud>, SimError> {
+        let file = match std::fs::File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => {
                 return Err(SimError::Io {
-                    path: self.path.clone(),
+                    path: path.to_path_buf(),
                     source,
                 })
             }
@@ -52,7 +52,7 @@ impl Store {
         serde_json::from_reader(std::io::BufReader::with_capacity(1 << 20, file))
             .map(Some)
             .map_err(|source| SimError::Corrupt {
-                path: self.path.clone(),
+                path: path.to_path_buf(),
                 source,
             })
     }
