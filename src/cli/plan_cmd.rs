@@ -209,11 +209,16 @@ pub async fn plan(source: &ConfigSource, args: PlanArgs) -> Result<ExitCode> {
             );
         }
     }
-    Ok(if args.detailed_exitcode && plan.has_changes() {
+    let code = if args.detailed_exitcode && plan.has_changes() {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
-    })
+    };
+    // The process ends here: freeing a large state, cloud and plan piece by
+    // piece (70 ms at 100,000 resources) would only delay the exit. The
+    // session holds no lock after a plan (`read_only` releases any it took).
+    std::mem::forget((session, plan));
+    Ok(code)
 }
 
 /// Writes a saved plan (owner-only: it carries sensitive values).

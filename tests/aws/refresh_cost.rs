@@ -1,13 +1,23 @@
 //! Refresh is batched: reading 100 instances costs one DescribeInstances
-//! (counted with the provider's SDK interceptor), not one call each.
+//! (counted with the provider's SDK interceptor), not one call each, and a
+//! no-op plan of the web service makes fewer calls, kind by kind, than a
+//! reader calling each of its operations once per resource would.
 
+use std::collections::BTreeMap;
+
+use strata::cli::ConfigSource;
 use strata_aws::{AwsProvider, AwsSettings};
 use strata_core::addr::Address;
+use strata_core::graph::Graph;
 use strata_core::kinds;
+use strata_core::plan::{self, PlanOptions};
 use strata_core::provider::{CreateRequest, OpStatus, Provider, ReadRequest, ReadTarget};
+use strata_core::state::local::LocalBackend;
+use strata_core::state::Backend;
 use strata_core::value::{Attrs, Value};
 
-use crate::support::moto;
+use crate::rollout::web_service_on_aws;
+use crate::support::{moto, Project};
 
 async fn create(aws: &AwsProvider, address: &str, kind: &str, attrs: Attrs) -> String {
     let status = aws
@@ -98,5 +108,98 @@ async fn reading_100_instances_costs_one_describe_call() {
     assert!(
         total <= 1,
         "refreshing 100 instances made {total} calls: {calls:?}"
+    );
+}
+
+/// Prints, per kind, the API calls of a no-op plan of the web service
+/// (`examples/web_service.toml` on moto) beside what a per-resource reader
+/// would make: each operation the batched read of that kind calls, once per
+/// resource (or as often as the batched read, for the operations it already
+/// makes per resource). The book's performance page quotes the table.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_no_op_plan_of_the_web_service_reads_in_fewer_calls_than_one_per_resource() {
+    let _moto = moto();
+    let p = Project::new(&web_service_on_aws());
+    p.ok(&["apply", "--yes"]);
+    p.assert_no_changes();
+    let state = LocalBackend::new(p.path().join(".strata"))
+        .load()
+        .await
+        .unwrap()
+        .unwrap();
+    let graph = Graph::build(
+        ConfigSource::Manifest(p.manifest())
+            .expanded(Some(&state))
+            .unwrap(),
+    )
+    .unwrap();
+    let aws = AwsProvider::connect(AwsSettings::default()).await.unwrap();
+
+    // The whole plan, as `strata plan` makes it.
+    aws.reset_call_counts();
+    let planned = plan::plan(&graph, &state, &aws, &PlanOptions::default())
+        .await
+        .unwrap();
+    assert!(!planned.has_changes(), "{:?}", planned.changes);
+    let plan_calls: u64 = aws.call_counts().values().sum();
+
+    // The same reads, one kind at a time, to tell the calls apart.
+    let mut by_kind: BTreeMap<&str, Vec<ReadTarget>> = BTreeMap::new();
+    for (address, r) in &state.resources {
+        by_kind.entry(&r.kind).or_default().push(ReadTarget {
+            address: address.clone(),
+            id: r.id.clone(),
+        });
+    }
+    let mut rows = Vec::new();
+    let (mut batched_total, mut per_resource_total) = (0, 0);
+    for (kind, targets) in by_kind {
+        aws.reset_call_counts();
+        let n = targets.len() as u64;
+        let read = aws
+            .read(ReadRequest {
+                kind: kind.into(),
+                targets,
+            })
+            .await
+            .unwrap();
+        assert_eq!(read.found.len() as u64, n, "{kind}");
+        let calls = aws.call_counts();
+        let batched: u64 = calls.values().sum();
+        // A per-resource reader makes each batched operation once per
+        // resource; operations already made per resource (or per attribute
+        // of each) it makes as often.
+        let per_resource: u64 = calls.values().map(|&c| c.max(n)).sum();
+        assert!(
+            batched <= per_resource,
+            "{kind}: {batched} calls for {n} resources: {calls:?}"
+        );
+        let ops: Vec<String> = calls
+            .iter()
+            .map(|(op, c)| format!("{} ×{c}", op.rsplit('.').next().unwrap_or(op)))
+            .collect();
+        rows.push(format!(
+            "| {kind} | {n} | {batched} ({}) | {per_resource} |",
+            ops.join(", ")
+        ));
+        batched_total += batched;
+        per_resource_total += per_resource;
+    }
+    println!("| kind | resources | calls of a no-op plan | per-resource reader |");
+    println!("|---|---|---|---|");
+    for row in rows {
+        println!("{row}");
+    }
+    println!(
+        "| all ({} resources) | | {batched_total} | {per_resource_total} |",
+        state.resources.len()
+    );
+    assert_eq!(
+        plan_calls, batched_total,
+        "the plan makes the reads of every kind, and nothing else"
+    );
+    assert!(
+        batched_total < per_resource_total,
+        "{batched_total} calls, {per_resource_total} for a per-resource reader"
     );
 }
