@@ -495,8 +495,8 @@ fn plan_in_child(dir: &std::path::Path, units: usize) -> Option<(f64, f64)> {
 
 async fn plan_child(dir: std::path::PathBuf, units: usize) {
     // In the order `strata plan` goes: the provider is opened (the simulated
-    // cloud is read on another thread meanwhile), the state loaded, the
-    // graph built, then the plan refreshes (waiting for the cloud) and diffs.
+    // cloud read), the state loaded, the graph built, then the plan
+    // refreshes and diffs.
     let started = Instant::now();
     let sim = SimProvider::open(&dir.join("sim"), SimOptions::instant())
         .unwrap_or_else(|e| panic!("{e}"));
@@ -521,7 +521,7 @@ async fn plan_child(dir: std::path::PathBuf, units: usize) {
         eprintln!("child memory (resident MB after each step): {mem:?}");
         let size = |f: &str| std::fs::metadata(dir.join(f)).map_or(0, |m| m.len()) / 1024;
         eprintln!(
-            "child: state {loaded:?} (state.json {} KiB, journal {} KiB, sim {} KiB; the sim loads meanwhile), graph {:?}, plan {:?}",
+            "child: cloud and state {loaded:?} (state.json {} KiB, journal {} KiB, sim {} KiB), graph {:?}, plan {:?}",
             size("state.json"),
             size("journal.jsonl"),
             size("sim/cloud-us-east-1.json"),
