@@ -149,7 +149,11 @@ async fn apply_all(
         .unwrap_or_else(|e| panic!("{e}"));
     let elapsed = started.elapsed();
     assert!(report.succeeded(), "{:?}", report.failures.first());
-    (session.state().clone(), elapsed)
+    let state = session.state().clone();
+    // As `strata apply` ends: the backend may fold its journal into the
+    // snapshot, as the next cold plan would find it.
+    session.close().await.unwrap_or_else(|e| panic!("{e}"));
+    (state, elapsed)
 }
 
 fn rss_mb(field: &str) -> Option<f64> {

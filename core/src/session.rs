@@ -94,6 +94,9 @@ pub struct Session {
     provider: Arc<dyn Provider>,
     state: State,
     lease: Option<Lease>,
+    /// The session may write the state when it ends (it holds the lock, or
+    /// its caller does).
+    owns_state: bool,
     takeover: Option<String>,
     notes: Vec<String>,
     recovered: Vec<String>,
@@ -109,6 +112,7 @@ impl Session {
         stack: &str,
         locking: Locking,
     ) -> Result<Session, SessionError> {
+        let owns_state = !matches!(locking, Locking::ToRecover(_));
         let (lease, recover_lock) = match locking {
             Locking::Take(opts) => (Some(Lease::take(backend.clone(), &opts).await?), None),
             Locking::Taken(lease) => (Some(lease), None),
@@ -149,6 +153,7 @@ impl Session {
             provider,
             state,
             lease,
+            owns_state,
             takeover,
             notes,
             recovered: Vec::new(),
@@ -270,8 +275,11 @@ impl Session {
         .await;
         if let Err(ApplyError::State(_)) = &result {
             // Persisting failed mid-way: what the backend holds is the truth.
-            if let Ok(Some(state)) = self.backend.load().await {
-                self.state = state;
+            match self.backend.load().await {
+                Ok(Some(state)) => self.state = state,
+                // What is in memory may never have been persisted: it is not
+                // written at close either.
+                _ => self.owns_state = false,
             }
         }
         result
@@ -295,12 +303,21 @@ impl Session {
         Ok((plan, report))
     }
 
-    /// Ends the session, releasing the lock if it took one.
+    /// Ends the session: lets the backend checkpoint the state
+    /// ([`Backend::checkpoint`]) if the session owns it, and releases the
+    /// lock if it took one.
     pub async fn close(self) -> Result<(), StateError> {
-        match self.lease {
+        let checkpointed = if self.owns_state {
+            self.backend.checkpoint(&self.state).await
+        } else {
+            Ok(())
+        };
+        let released = match self.lease {
             Some(lease) => lease.release().await,
             None => Ok(()),
-        }
+        };
+        checkpointed?;
+        released
     }
 }
 

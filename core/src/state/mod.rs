@@ -232,6 +232,15 @@ pub trait Backend: Send + Sync {
         self.persist(state).await
     }
 
+    /// The run holding the lock is ending with `state` as persisted: a
+    /// backend with a journal may fold it into its snapshot, so the next
+    /// run (a cold `strata plan`) reads one file instead of replaying. The
+    /// default does nothing.
+    async fn checkpoint(&self, state: &State) -> Result<(), StateError> {
+        let _ = state;
+        Ok(())
+    }
+
     /// Takes the lock, failing at once (naming the holder) if someone has it.
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError>;
 
