@@ -429,41 +429,35 @@ async fn a_state_that_cannot_be_read_releases_the_lock_the_session_took() {
 #[tokio::test]
 async fn an_excluded_resource_and_what_depends_on_it_are_left_out_of_the_plan() {
     let env = Env::new(fast());
-    let opts = PlanOptions {
+    let run = |opts: PlanOptions| async {
+        let (report, _) = env.run(network(&["a", "b"]), opts).await;
+        assert!(report.succeeded(), "{:?}", report.failures);
+        // BTreeMap keys: in order.
+        let stored: Vec<String> = env
+            .state()
+            .await
+            .resources
+            .keys()
+            .map(ToString::to_string)
+            .collect();
+        stored
+    };
+    let made = run(PlanOptions {
         exclude: vec![a("subnet_a")],
         ..PlanOptions::default()
-    };
-    let (report, _) = env.run(network(&["a", "b"]), opts).await;
-    assert!(report.succeeded(), "{:?}", report.failures);
-    let mut made: Vec<String> = env
-        .state()
-        .await
-        .resources
-        .keys()
-        .map(ToString::to_string)
-        .collect();
-    made.sort();
+    })
+    .await;
     assert_eq!(made, ["subnet_b", "vpc", "web_b"]);
 
     // Destroying all but the excluded keeps it and what depends on it (in
     // state), and what they depend on.
-    let (report, _) = env.run(network(&["a", "b"]), PlanOptions::default()).await;
-    assert!(report.succeeded(), "{:?}", report.failures);
-    let opts = PlanOptions {
+    run(PlanOptions::default()).await;
+    let left = run(PlanOptions {
         destroy: true,
         exclude: vec![a("subnet_a")],
         ..PlanOptions::default()
-    };
-    let (report, _) = env.run(network(&["a", "b"]), opts).await;
-    assert!(report.succeeded(), "{:?}", report.failures);
-    let mut left: Vec<String> = env
-        .state()
-        .await
-        .resources
-        .keys()
-        .map(ToString::to_string)
-        .collect();
-    left.sort();
+    })
+    .await;
     assert_eq!(left, ["subnet_a", "vpc", "web_a"]);
 }
 

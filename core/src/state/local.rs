@@ -338,29 +338,33 @@ mod tests {
         );
     }
 
+    /// A change putting a VPC `r{i}` whose id ends in `pad`.
+    fn put(i: usize, pad: &str) -> StateChange {
+        StateChange::Put {
+            address: crate::addr::Address::parse(&format!("r{i}")).unwrap(),
+            resource: Box::new(crate::state::ResourceState {
+                kind: "aws.ec2.vpc".into(),
+                id: format!("vpc-{i}{pad}"),
+                attrs: Default::default(),
+                sensitive_digests: Default::default(),
+                configured: vec![],
+                dependencies: vec![],
+                prevent_destroy: false,
+                tainted: false,
+                token: None,
+            }),
+        }
+    }
+
     #[tokio::test]
     async fn changes_are_journaled_then_replayed_and_compacted() {
-        use crate::state::ResourceState;
         let dir = tempfile::tempdir().unwrap();
         let b = LocalBackend::new(dir.path());
         let mut s = State::new("demo");
         b.persist(&s).await.unwrap();
         let snapshot = fs::read_to_string(b.state_path()).unwrap();
         for i in 0..10 {
-            let change = StateChange::Put {
-                address: crate::addr::Address::parse(&format!("r{i}")).unwrap(),
-                resource: Box::new(ResourceState {
-                    kind: "aws.ec2.vpc".into(),
-                    id: format!("vpc-{i}"),
-                    attrs: Default::default(),
-                    sensitive_digests: Default::default(),
-                    configured: vec![],
-                    dependencies: vec![],
-                    prevent_destroy: false,
-                    tainted: false,
-                    token: None,
-                }),
-            };
+            let change = put(i, "");
             s.apply_change(&change);
             s.serial += 1;
             b.persist_changes(&s, &[change]).await.unwrap();
@@ -380,28 +384,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_checkpoint_folds_only_a_large_journal_into_the_snapshot() {
-        use crate::state::ResourceState;
         let dir = tempfile::tempdir().unwrap();
         let b = LocalBackend::new(dir.path());
         let mut s = State::new("demo");
         b.persist(&s).await.unwrap();
-        let put = |i: usize| StateChange::Put {
-            address: crate::addr::Address::parse(&format!("r{i}")).unwrap(),
-            resource: Box::new(ResourceState {
-                kind: "aws.ec2.vpc".into(),
-                id: format!("vpc-{i}-{}", "x".repeat(200)),
-                attrs: Default::default(),
-                sensitive_digests: Default::default(),
-                configured: vec![],
-                dependencies: vec![],
-                prevent_destroy: false,
-                tainted: false,
-                token: None,
-            }),
-        };
         // A few changes: the journal stays (a run's cost follows its changes).
         for i in 0..10 {
-            let change = put(i);
+            let change = put(i, &"x".repeat(200));
             s.commit(std::slice::from_ref(&change));
             b.persist_changes(&s, &[change]).await.unwrap();
         }
@@ -409,7 +398,7 @@ mod tests {
         assert_eq!(journal::line_count(&b.journal_path()), 10);
         // A quarter of a MiB of changes: folded into the snapshot.
         for i in 10..1500 {
-            let change = put(i);
+            let change = put(i, &"x".repeat(200));
             s.commit(std::slice::from_ref(&change));
             b.persist_changes(&s, &[change]).await.unwrap();
         }
