@@ -3,6 +3,7 @@
 
 mod apply_cmd;
 mod drill_cmd;
+mod fmt_cmd;
 mod plan_cmd;
 mod progress;
 mod project;
@@ -12,7 +13,7 @@ mod state_cmd;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use strata_core::config::Config;
 
 pub use project::{ConfigSource, DEFAULT_PROVIDER_KIND, PROVIDER_KINDS};
@@ -104,6 +105,17 @@ pub enum Command {
         /// The lock id (printed by the lock error).
         id: String,
     },
+    /// Rewrite manifests and variable files in the canonical layout,
+    /// keeping comments (`--check` for CI).
+    Fmt(fmt_cmd::FmtArgs),
+    /// Print a shell completion script: `strata completions bash >
+    /// /etc/bash_completion.d/strata`, `strata completions zsh > _strata`
+    /// (in a directory of `$fpath`), `strata completions fish >
+    /// ~/.config/fish/completions/strata.fish`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Runs the CLI on the manifest given by `-f` (default `strata.toml`).
@@ -137,6 +149,11 @@ fn quiet_broken_pipe() {
 
 fn run_from(cli: Cli, built: Option<Box<dyn Fn() -> Config + Send + Sync>>) -> ExitCode {
     quiet_broken_pipe();
+    if let Command::Completions { shell } = cli.command {
+        let mut command = Cli::command();
+        clap_complete::generate(shell, &mut command, "strata", &mut std::io::stdout());
+        return ExitCode::SUCCESS;
+    }
     let _ = miette::set_hook(Box::new(|_| {
         Box::new(
             miette::MietteHandlerOpts::new()
@@ -146,6 +163,15 @@ fn run_from(cli: Cli, built: Option<Box<dyn Fn() -> Config + Send + Sync>>) -> E
         )
     }));
     project::set_lock_timeout(cli.lock_timeout);
+    if let Command::Fmt(args) = cli.command {
+        return match fmt_cmd::fmt(&cli.file, args) {
+            Ok(code) => code,
+            Err(report) => {
+                eprintln!("{report:?}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let source = match built {
         Some(b) => ConfigSource::Built(b),
         None => ConfigSource::Manifest(cli.file.clone()),
@@ -184,5 +210,7 @@ async fn dispatch(command: Command, source: ConfigSource) -> miette::Result<Exit
         Command::ForceUnlock { id } => state_cmd::force_unlock(&source, &id).await,
         Command::Rollout(args) => rollout_cmd::rollout(&source, args).await,
         Command::Drill(cmd) => drill_cmd::drill(&source, cmd).await,
+        // Handled before the runtime starts.
+        Command::Fmt(_) | Command::Completions { .. } => Ok(ExitCode::SUCCESS),
     }
 }

@@ -7,6 +7,7 @@
 mod cli_apply;
 mod cli_changes;
 mod cli_errors;
+mod cli_tools;
 mod crash;
 mod drill;
 mod engine;
