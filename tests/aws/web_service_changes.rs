@@ -18,7 +18,7 @@
 //! covered kind by kind in `rds_safety.rs` and `in_place.rs`.
 
 use serde_json::Value;
-use strata_aws::sdk::rds;
+use strata_aws::sdk::{ec2, rds};
 
 use crate::quickstart::id_of;
 use crate::rollout::web_service_on_aws;
@@ -94,6 +94,56 @@ async fn routine_changes_to_the_web_service_update_its_data_stores_in_place() {
     assert!(human.contains("in the next maintenance window"), "{human}");
     p.ok(&["apply", "--yes"]);
     assert_eq!(id_of(&p, "web.db"), db_id);
+    p.assert_no_changes();
+
+    // The fleets' instances: IMDSv2 only, an encrypted gp3 root volume,
+    // detailed monitoring, as AWS stores the launch template.
+    let template = |version: &'static str| {
+        let cfg = cfg.clone();
+        async move {
+            ec2::Client::new(&cfg)
+                .describe_launch_template_versions()
+                .launch_template_name("shop-blue")
+                .versions(version)
+                .send()
+                .await
+                .unwrap()
+                .launch_template_versions()[0]
+                .launch_template_data()
+                .cloned()
+                .unwrap()
+        }
+    };
+    let data = template("$Latest").await;
+    let imds = data.metadata_options().unwrap();
+    assert_eq!(imds.http_tokens().unwrap().as_str(), "required");
+    assert_eq!(imds.http_put_response_hop_limit(), Some(1));
+    let root = &data.block_device_mappings()[0];
+    assert_eq!(root.device_name(), Some("/dev/xvda"));
+    let ebs = root.ebs().unwrap();
+    assert_eq!(ebs.encrypted(), Some(true));
+    assert_eq!(ebs.volume_type().unwrap().as_str(), "gp3");
+    assert_eq!(ebs.volume_size(), Some(20));
+    assert_eq!(data.monitoring().and_then(|m| m.enabled()), Some(true));
+
+    // A bigger root volume: a new template version, in place.
+    let lt_id = id_of(&p, "web.lt_blue");
+    p.edit(|t| {
+        t.replace(
+            "instance_type = \"t3.small\"",
+            "instance_type = \"t3.small\"\nroot_volume_gb = 30",
+        )
+    });
+    let plan = plan_json(&p);
+    assert_eq!(action(&plan, "web.lt_blue"), "update", "{plan}");
+    replaces_no_data(&plan);
+    p.ok(&["apply", "--yes"]);
+    assert_eq!(id_of(&p, "web.lt_blue"), lt_id);
+    let data = template("$Latest").await;
+    assert_eq!(
+        data.block_device_mappings()[0].ebs().unwrap().volume_size(),
+        Some(30)
+    );
     p.assert_no_changes();
 
     // A copy in upper case: a diagnostic, and nothing created.

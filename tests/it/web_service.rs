@@ -226,6 +226,68 @@ fn the_example_declares_every_part_and_plans_clean_after_apply() {
 }
 
 #[test]
+fn instances_launch_hardened_imdsv2_only_with_an_encrypted_gp3_root_volume() {
+    let p = Project::new(&example_text().replace(
+        "instance_type = \"t3.small\"",
+        "instance_type = \"t3.small\"\nroot_volume_gb = 40",
+    ));
+    p.run_expect(&["apply", "--yes"], 0);
+    let state = p.state();
+    for color in ["blue", "green"] {
+        let lt = attrs(&state, &format!("web.lt_{color}"));
+        assert_eq!(lt["metadata_options"]["http_tokens"], "required", "{lt}");
+        assert_eq!(lt["metadata_options"]["http_put_response_hop_limit"], 1);
+        let root = &lt["block_device_mappings"][0];
+        assert_eq!(root["device_name"], "/dev/xvda");
+        assert_eq!(root["ebs"]["encrypted"], true);
+        assert_eq!(root["ebs"]["volume_type"], "gp3");
+        assert_eq!(root["ebs"]["volume_size"], 40);
+        assert_eq!(lt["monitoring"], true);
+    }
+    // Opting out of detailed monitoring is a new template version, in place.
+    p.edit(|t| {
+        t.replace(
+            "root_volume_gb = 40",
+            "root_volume_gb = 40\ndetailed_monitoring = false",
+        )
+    });
+    let plan = p.plan_json();
+    assert_eq!(action_of(&plan, "web.lt_blue"), "update");
+    assert_eq!(action_of(&plan, "web.db"), "no-op");
+}
+
+#[test]
+fn launch_template_settings_aws_would_refuse_are_diagnosed_at_their_place() {
+    let p = Project::new(
+        r#"[resource.lt]
+kind = "aws.ec2.launch_template"
+name = "app"
+image_id = "ami-0123456789abcdef0"
+instance_type = "t3.micro"
+metadata_options = { http_tokens = "always", http_put_response_hop_limit = 99 }
+block_device_mappings = [{ device_name = "/dev/xvda", ebs = { volume_type = "gp9", kms_key_id = "alias/ebs" } }]
+"#,
+    );
+    let out = p.run_expect(&["validate"], 1);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("`http_tokens = \"always\"` is not allowed"),
+        "{err}"
+    );
+    assert!(err.contains("one of: optional, required"), "{err}");
+    assert!(
+        err.contains("`http_put_response_hop_limit = 99` is out of range"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`volume_type = \"gp9\"` is not allowed"),
+        "{err}"
+    );
+    assert!(err.contains("needs `encrypted = true`"), "{err}");
+    assert!(err.contains("strata.toml:6:"), "{err}");
+}
+
+#[test]
 fn bad_parameters_are_diagnosed_at_their_place() {
     let p = Project::new(&example_text().replace("azs = 3", "azs = 1").replace(
         "db_replicas = 2",

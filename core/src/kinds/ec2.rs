@@ -23,6 +23,30 @@ pub(super) const RULE: T = T::Object(&[
     F::opt("description", T::String),
 ]);
 
+/// A launch template's instance metadata service settings: every field has
+/// AWS's default, so leaving the table out means IMDSv1 stays allowed.
+const METADATA_OPTIONS: T = T::Object(&[
+    F::or("http_tokens", T::String, D::Str("optional")),
+    F::or("http_endpoint", T::String, D::Str("enabled")),
+    F::or("http_put_response_hop_limit", T::Int, D::Int(1)),
+    F::or("instance_metadata_tags", T::String, D::Str("disabled")),
+]);
+
+/// The EBS volume of a block device mapping; what is left out is the AMI's.
+const EBS_VOLUME: T = T::Object(&[
+    F::opt("volume_size", T::Int),
+    F::opt("volume_type", T::String),
+    F::opt("iops", T::Int),
+    F::opt("throughput", T::Int),
+    F::opt("encrypted", T::Bool),
+    F::opt("kms_key_id", T::String),
+    F::opt("delete_on_termination", T::Bool),
+    F::opt("snapshot_id", T::String),
+]);
+
+/// A block device mapping of a launch template.
+const BLOCK_DEVICE: T = T::Object(&[F::req("device_name", T::String), F::opt("ebs", EBS_VOLUME)]);
+
 pub(super) static VPC: KindSchema = KindSchema {
     kind: super::VPC,
     doc: "A virtual private cloud.",
@@ -209,6 +233,32 @@ pub(super) static LAUNCH_TEMPLATE: KindSchema = KindSchema {
             "Security groups of launched instances.",
         ),
         A::optional("key_name", T::String, "SSH key pair name."),
+        A::optional(
+            "metadata_options",
+            METADATA_OPTIONS,
+            "Instance metadata service: `http_tokens = \"required\"` allows IMDSv2 only; \
+             `http_put_response_hop_limit` (1-64), `http_endpoint` and \
+             `instance_metadata_tags` (`enabled`/`disabled`). Unset: AWS's defaults (IMDSv1 allowed).",
+        ),
+        A::optional(
+            "block_device_mappings",
+            T::List(&BLOCK_DEVICE),
+            "Volumes of launched instances: `device_name` (the AMI's root device, e.g. \
+             `/dev/xvda`, to size or encrypt the root volume) and `ebs` (`volume_size` GiB, \
+             `volume_type` such as gp3, `iops`, `throughput`, `encrypted`, `kms_key_id`, \
+             `delete_on_termination`, `snapshot_id`).",
+        ),
+        A::optional(
+            "monitoring",
+            T::Bool,
+            "Detailed (1-minute) CloudWatch monitoring of launched instances.",
+        )
+        .default(D::Bool(false)),
+        A::optional(
+            "iam_instance_profile",
+            T::String,
+            "The instance profile (name or ARN) launched instances run with.",
+        ),
         TAGS,
         A::computed("arn", T::String, "ARN.").strata(
             "built from the region, account and template id: DescribeLaunchTemplates returns no ARN",

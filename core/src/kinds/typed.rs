@@ -66,7 +66,10 @@ use crate::addr::Address;
 use crate::value::{Attrs, Reference, Value};
 
 pub use alarm::{MetricAlarm, MetricQuery, MetricStat};
-pub use compute::{AutoscalingGroup, Instance, LaunchTemplate, PredefinedMetric, ScalingPolicy};
+pub use compute::{
+    AutoscalingGroup, BlockDevice, EbsVolume, Instance, LaunchTemplate, MetadataOptions,
+    PredefinedMetric, ScalingPolicy,
+};
 pub use data::{CacheSubnetGroup, DbInstance, DbSubnetGroup, ReplicationGroup};
 pub use elb::{HealthCheck, Listener, LoadBalancer, TargetGroup, WeightedTarget};
 pub use network::{InternetGateway, Route, RouteTable, Rule, SecurityGroup, Subnet, Vpc};

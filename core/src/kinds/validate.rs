@@ -216,6 +216,12 @@ fn check_value(name: &str, value: &Value, region: &str, out: &mut Vec<AttrProble
                 "write p followed by 0-100, e.g. p95 or p99.9",
             );
         }
+        ("metadata_options", Value::Map(m)) => check_metadata_options(m, out),
+        ("block_device_mappings", Value::List(devices)) => {
+            for device in devices.iter().filter_map(Value::as_map) {
+                check_block_device(device, out);
+            }
+        }
         ("predefined_metric", Value::String(s)) if !METRICS.contains(&s.as_str()) => {
             bad(
                 format!("`{s}` is not a predefined metric"),
@@ -239,6 +245,72 @@ const METRICS: &[&str] = &[
     "ASGAverageNetworkOut",
     "ALBRequestCountPerTarget",
 ];
+
+const HTTP_TOKENS: &[&str] = &["optional", "required"];
+const ENABLED: &[&str] = &["enabled", "disabled"];
+const VOLUME_TYPES: &[&str] = &["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"];
+
+/// A field of a table attribute that must be one of `allowed`.
+fn check_one_of(
+    path: &str,
+    map: &crate::value::Attrs,
+    field: &str,
+    allowed: &[&str],
+    out: &mut Vec<AttrProblem>,
+) {
+    if let Some(s) = map.get(field).and_then(Value::as_str) {
+        if !allowed.contains(&s) {
+            out.push(AttrProblem::new(
+                Some(path),
+                format!("`{field} = \"{s}\"` is not allowed"),
+                Some(format!("one of: {}", allowed.join(", "))),
+            ));
+        }
+    }
+}
+
+/// A field of a table attribute that must be an integer in `range`.
+fn check_range(
+    path: &str,
+    map: &crate::value::Attrs,
+    field: &str,
+    range: std::ops::RangeInclusive<i64>,
+    out: &mut Vec<AttrProblem>,
+) {
+    if let Some(Value::Int(n)) = map.get(field) {
+        if !range.contains(n) {
+            out.push(AttrProblem::new(
+                Some(path),
+                format!("`{field} = {n}` is out of range"),
+                Some(format!("{field} is {} to {}", range.start(), range.end())),
+            ));
+        }
+    }
+}
+
+fn check_metadata_options(m: &crate::value::Attrs, out: &mut Vec<AttrProblem>) {
+    let path = "metadata_options";
+    check_one_of(path, m, "http_tokens", HTTP_TOKENS, out);
+    check_one_of(path, m, "http_endpoint", ENABLED, out);
+    check_one_of(path, m, "instance_metadata_tags", ENABLED, out);
+    check_range(path, m, "http_put_response_hop_limit", 1..=64, out);
+}
+
+fn check_block_device(device: &crate::value::Attrs, out: &mut Vec<AttrProblem>) {
+    let Some(ebs) = device.get("ebs").and_then(Value::as_map) else {
+        return;
+    };
+    let path = "block_device_mappings";
+    check_one_of(path, ebs, "volume_type", VOLUME_TYPES, out);
+    check_range(path, ebs, "volume_size", 1..=65536, out);
+    if ebs.get("kms_key_id").is_some() && ebs.get("encrypted") != Some(&Value::Bool(true)) {
+        out.push(AttrProblem::new(
+            Some(path),
+            "a `kms_key_id` needs `encrypted = true`".to_string(),
+            Some("AWS encrypts a volume with the key only when `encrypted = true`".to_string()),
+        ));
+    }
+}
 
 pub(super) fn is_percentile(s: &str) -> bool {
     s.strip_prefix('p')

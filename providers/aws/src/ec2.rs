@@ -16,6 +16,7 @@ use strata_core::value::{Attrs, Value};
 
 use crate::config::Clients;
 use crate::errors::map;
+use crate::launch_template_data;
 use crate::network::{filters, region, sync_tags, tag_map, tag_spec};
 use crate::tags::finish;
 use crate::util::{changed, list, put, required, str_of, strings};
@@ -210,6 +211,7 @@ async fn read_templates(
                 );
             }
             put(&mut a, "key_name", d.key_name());
+            launch_template_data::read(d, &mut a);
         }
         let tags = tags_of
             .get(id)
@@ -266,13 +268,13 @@ async fn template_tags(
 
 fn template_data(a: &Attrs) -> Result<RequestLaunchTemplateData, ProviderError> {
     let sgs = strings(a, "security_group_ids");
-    Ok(RequestLaunchTemplateData::builder()
+    let builder = RequestLaunchTemplateData::builder()
         .image_id(required(a, "image_id")?)
         .instance_type(InstanceType::from(required(a, "instance_type")?))
         .set_user_data(str_of(a, "user_data").map(|u| B64.encode(u)))
         .set_security_group_ids((!sgs.is_empty()).then_some(sgs))
-        .set_key_name(str_of(a, "key_name").map(str::to_string))
-        .build())
+        .set_key_name(str_of(a, "key_name").map(str::to_string));
+    Ok(launch_template_data::request(builder, a).build())
 }
 
 pub(crate) async fn create(

@@ -56,6 +56,7 @@ mod drills;
 mod ec2;
 mod elasticache;
 mod elbv2;
+mod launch_template_data;
 mod network;
 mod rds;
 mod security_group;

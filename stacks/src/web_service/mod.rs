@@ -54,6 +54,13 @@ pub struct WebService {
     pub user_data: Option<String>,
     /// e.g. `t3.small`.
     pub instance_type: String,
+    /// The AMI's root device (`/dev/xvda` on Amazon Linux): its volume is an
+    /// encrypted gp3 volume of [`root_volume_gb`](Self::root_volume_gb).
+    pub root_device_name: String,
+    /// GiB of each instance's root volume.
+    pub root_volume_gb: i64,
+    /// Detailed (1-minute) CloudWatch monitoring of the instances.
+    pub detailed_monitoring: bool,
     /// The port the app listens on behind the ALB.
     pub app_port: u16,
     /// Fewest instances of the live color.
@@ -107,6 +114,9 @@ impl WebService {
             ami: ami.into(),
             user_data: None,
             instance_type: "t3.small".into(),
+            root_device_name: "/dev/xvda".into(),
+            root_volume_gb: 20,
+            detailed_monitoring: true,
             app_port: 8000,
             min_size: 3,
             max_size: 9,

@@ -44,6 +44,9 @@ const PARAMS: &[(&str, &str)] = &[
     ("ami", "a string"),
     ("user_data", "a string"),
     ("instance_type", "a string"),
+    ("root_device_name", "a string"),
+    ("root_volume_gb", "an integer"),
+    ("detailed_monitoring", "a boolean"),
     ("app_port", "an integer"),
     ("min_size", "an integer"),
     ("max_size", "an integer"),
@@ -126,6 +129,9 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
             "ami" => web.ami = s,
             "user_data" => web.user_data = Some(s),
             "instance_type" => web.instance_type = s,
+            "root_device_name" => web.root_device_name = s,
+            "root_volume_gb" => web.root_volume_gb = i,
+            "detailed_monitoring" => web.detailed_monitoring = value.as_bool().unwrap_or(true),
             "app_port" => web.app_port = u16::try_from(i).unwrap_or(0),
             "min_size" => web.min_size = i,
             "max_size" => web.max_size = i,
@@ -207,6 +213,18 @@ pub fn validate(web: &WebService) -> Vec<ParamError> {
         "ami",
         "the AMI is empty".into(),
         "give the application image, e.g. `ami-0123456789abcdef0`",
+    );
+    check(
+        (1..=16384).contains(&web.root_volume_gb),
+        "root_volume_gb",
+        format!("a {} GiB root volume is out of range", web.root_volume_gb),
+        "a gp3 volume is 1 to 16384 GiB (and at least the AMI's snapshot size)",
+    );
+    check(
+        web.root_device_name.starts_with("/dev/"),
+        "root_device_name",
+        format!("`{}` is not a device name", web.root_device_name),
+        "give the AMI's root device, e.g. `/dev/xvda` (Amazon Linux) or `/dev/sda1` (Ubuntu)",
     );
     check(
         !web.version.is_empty(),
@@ -342,6 +360,9 @@ pub fn to_params(web: &WebService) -> IndexMap<String, Value> {
         set("user_data", u.clone().into());
     }
     set("instance_type", web.instance_type.clone().into());
+    set("root_device_name", web.root_device_name.clone().into());
+    set("root_volume_gb", Value::Int(web.root_volume_gb));
+    set("detailed_monitoring", Value::Bool(web.detailed_monitoring));
     set("app_port", Value::Int(i64::from(web.app_port)));
     set("min_size", Value::Int(web.min_size));
     set("max_size", Value::Int(web.max_size));

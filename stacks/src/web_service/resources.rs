@@ -308,6 +308,14 @@ pub(super) fn declare(
                     .as_ref()
                     .map(|u| u.replace("{version}", &fleet.version)),
                 security_group_ids: vec![app_sg.id()],
+                // IMDSv2 only, one hop: the app's processes reach the
+                // metadata service, containers behind a bridge do not.
+                metadata_options: Some(MetadataOptions::imdsv2(1)),
+                block_device_mappings: vec![BlockDevice::encrypted_gp3(
+                    web.root_device_name.clone(),
+                    web.root_volume_gb,
+                )],
+                monitoring: Some(web.detailed_monitoring),
                 tags: color_tags.clone(),
                 ..Default::default()
             },

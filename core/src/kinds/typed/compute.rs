@@ -8,7 +8,7 @@ use super::{
     SecurityGroupId, SubnetId, TargetGroupArn,
 };
 use crate::kinds;
-use crate::value::Attrs;
+use crate::value::{Attrs, Value};
 
 /// `aws.ec2.launch_template`: what an autoscaling group launches; each change
 /// in place makes a new version.
@@ -26,8 +26,127 @@ pub struct LaunchTemplate {
     pub security_group_ids: Vec<Input<SecurityGroupId>>,
     /// SSH key pair name.
     pub key_name: Option<String>,
+    /// Instance metadata service settings (unset: AWS's defaults, IMDSv1 allowed).
+    pub metadata_options: Option<MetadataOptions>,
+    /// Volumes of launched instances (e.g. the root volume, sized and encrypted).
+    pub block_device_mappings: Vec<BlockDevice>,
+    /// Detailed (1-minute) monitoring (default `false`).
+    pub monitoring: Option<bool>,
+    /// The instance profile (name or ARN) instances run with.
+    pub iam_instance_profile: Option<Input<String>>,
     /// Tags.
     pub tags: BTreeMap<String, String>,
+}
+
+/// A launch template's instance metadata service settings; unset fields
+/// keep AWS's defaults.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetadataOptions {
+    /// `required` (IMDSv2 only) or `optional`.
+    pub http_tokens: Option<String>,
+    /// `enabled` or `disabled`.
+    pub http_endpoint: Option<String>,
+    /// Network hops a metadata response may travel (1-64; 2 for containers).
+    pub http_put_response_hop_limit: Option<i64>,
+    /// `enabled` or `disabled`: instance tags in the metadata.
+    pub instance_metadata_tags: Option<String>,
+}
+
+impl MetadataOptions {
+    /// IMDSv2 only, with a hop limit of `hops`.
+    pub fn imdsv2(hops: i64) -> Self {
+        Self {
+            http_tokens: Some("required".into()),
+            http_endpoint: Some("enabled".into()),
+            http_put_response_hop_limit: Some(hops),
+            ..Self::default()
+        }
+    }
+}
+
+impl From<MetadataOptions> for Value {
+    fn from(m: MetadataOptions) -> Self {
+        Value::Map(
+            AttrsBuilder::new()
+                .opt("http_tokens", m.http_tokens)
+                .opt("http_endpoint", m.http_endpoint)
+                .opt("http_put_response_hop_limit", m.http_put_response_hop_limit)
+                .opt("instance_metadata_tags", m.instance_metadata_tags)
+                .build(),
+        )
+    }
+}
+
+/// A block device mapping: a device name and its EBS volume.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BlockDevice {
+    /// e.g. `/dev/xvda` (the AMI's root device, to change the root volume).
+    pub device_name: String,
+    /// The volume; unset fields are the AMI's.
+    pub ebs: Option<EbsVolume>,
+}
+
+/// An EBS volume of a [`BlockDevice`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EbsVolume {
+    /// Size in GiB.
+    pub volume_size: Option<i64>,
+    /// e.g. `gp3`.
+    pub volume_type: Option<String>,
+    /// Provisioned IOPS (gp3, io1, io2).
+    pub iops: Option<i64>,
+    /// Throughput in MiB/s (gp3).
+    pub throughput: Option<i64>,
+    /// Encrypt the volume.
+    pub encrypted: Option<bool>,
+    /// The KMS key (needs `encrypted`); unset: the account's EBS default key.
+    pub kms_key_id: Option<Input<String>>,
+    /// Delete the volume with the instance.
+    pub delete_on_termination: Option<bool>,
+    /// Snapshot to create the volume from.
+    pub snapshot_id: Option<String>,
+}
+
+impl BlockDevice {
+    /// An encrypted gp3 root volume of `size_gib` at `device_name`, deleted
+    /// with its instance.
+    pub fn encrypted_gp3(device_name: impl Into<String>, size_gib: i64) -> Self {
+        Self {
+            device_name: device_name.into(),
+            ebs: Some(EbsVolume {
+                volume_size: Some(size_gib),
+                volume_type: Some("gp3".into()),
+                encrypted: Some(true),
+                delete_on_termination: Some(true),
+                ..EbsVolume::default()
+            }),
+        }
+    }
+}
+
+impl From<BlockDevice> for Value {
+    fn from(d: BlockDevice) -> Self {
+        let ebs = d.ebs.map(|e| {
+            Value::Map(
+                AttrsBuilder::new()
+                    .opt("volume_size", e.volume_size)
+                    .opt("volume_type", e.volume_type)
+                    .opt("iops", e.iops)
+                    .opt("throughput", e.throughput)
+                    .opt("encrypted", e.encrypted)
+                    .opt("kms_key_id", e.kms_key_id)
+                    .opt("delete_on_termination", e.delete_on_termination)
+                    .opt("snapshot_id", e.snapshot_id)
+                    .build(),
+            )
+        });
+        Value::Map(
+            AttrsBuilder::new()
+                .set("device_name", d.device_name)
+                .opt("ebs", ebs)
+                .build(),
+        )
+    }
 }
 
 impl ResourceSpec for LaunchTemplate {
@@ -40,6 +159,10 @@ impl ResourceSpec for LaunchTemplate {
             .opt("user_data", self.user_data)
             .list("security_group_ids", self.security_group_ids)
             .opt("key_name", self.key_name)
+            .opt("metadata_options", self.metadata_options)
+            .list("block_device_mappings", self.block_device_mappings)
+            .opt("monitoring", self.monitoring)
+            .opt("iam_instance_profile", self.iam_instance_profile)
             .tags(self.tags)
             .build()
     }
