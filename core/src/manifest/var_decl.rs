@@ -246,14 +246,23 @@ impl Variable {
         } else {
             "length"
         };
+        // A secret's length is not shown either.
+        let size_shown = |size: f64| {
+            if self.sensitive {
+                String::new()
+            } else {
+                format!(" {size}")
+            }
+        };
         if let (Some(min), Some(size)) = (self.rules.min, size) {
             if size < min {
                 return Some((
                     Some("min"),
                     format!(
-                        "variable `{}` is {}: its {what} {size} is below the minimum {min}",
+                        "variable `{}` is {}: its {what}{} is below the minimum {min}",
                         self.name,
-                        shown(value)
+                        shown(value),
+                        size_shown(size)
                     ),
                 ));
             }
@@ -263,9 +272,10 @@ impl Variable {
                 return Some((
                     Some("max"),
                     format!(
-                        "variable `{}` is {}: its {what} {size} is above the maximum {max}",
+                        "variable `{}` is {}: its {what}{} is above the maximum {max}",
                         self.name,
-                        shown(value)
+                        shown(value),
+                        size_shown(size)
                     ),
                 ));
             }

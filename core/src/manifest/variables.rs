@@ -468,7 +468,7 @@ pub(super) fn toml_value(ctx: &mut Ctx, item: &Item) -> Option<Value> {
 /// value masked when sensitive, with the spans of the name and the value.
 fn written(input: &Input, sensitive: bool) -> Option<(SourceFile, Span, Span)> {
     let shown = match &input.raw {
-        Raw::Text(_) if sensitive => "(sensitive)".to_string(),
+        Raw::Text(_) if sensitive => "***".to_string(),
         Raw::Text(t) => t.clone(),
         Raw::Typed(_) => return None,
     };
