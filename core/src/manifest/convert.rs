@@ -32,6 +32,9 @@ pub(super) struct Convert<'c> {
     /// Whether a sensitive variable went into a value since the last
     /// [`Convert::take_sensitive`].
     sensitive: bool,
+    /// Whether an expression used a variable whose value was rejected
+    /// (reported already), so the value is not usable.
+    pub(super) unset: bool,
 }
 
 /// `count.index` in expressions: the instance's index, or a problem
@@ -72,6 +75,7 @@ impl<'c> Convert<'c> {
             report: true,
             extra: None,
             sensitive: false,
+            unset: false,
         }
     }
 
@@ -98,6 +102,7 @@ impl<'c> Convert<'c> {
             report,
             extra: None,
             sensitive: false,
+            unset: false,
         }
     }
 
@@ -347,7 +352,10 @@ impl<'c> Convert<'c> {
                 self.sensitive |= e.sensitive;
                 Some(e.value)
             }
-            Err(e) if e.code == VAR_UNSET => None,
+            Err(e) if e.code == VAR_UNSET => {
+                self.unset = true;
+                None
+            }
             Err(e) => {
                 let whole = self.narrow(span.clone(), &format!("${{{raw}}}"));
                 let at = match (&whole, &span) {

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::addr::Address;
 use crate::config::{Config, Lifecycle, ResourceConfig, ResourceSpans, Span};
-use crate::value::Attrs;
+use crate::value::{Attrs, Value};
 
 /// The keys of a resource that are not attributes.
 pub const RESERVED_KEYS: &[&str] = &["kind", "count", "depends_on", "lifecycle"];
@@ -235,7 +235,33 @@ fn convert_attrs(
 }
 
 fn count(ctx: &mut Ctx, item: &Item) -> Option<usize> {
-    match item.as_integer() {
+    // `count = "${var.n}"`: an expression on variables.
+    let evaluated = match item.as_str() {
+        Some(s) if s.contains("${") => {
+            let before = ctx.problems.len();
+            let mut convert = Convert::new(ctx);
+            let value = convert.item(item);
+            let unset = convert.unset;
+            match value {
+                Value::Int(n) => Some(n),
+                // Its own problem is reported already.
+                _ if unset || ctx.problems.len() > before => return None,
+                _ => {
+                    ctx.report(
+                        COUNT,
+                        "`count` must be known before apply",
+                        "compute it from variables, e.g. `count = \"${var.web_count}\"`; a \
+                         resource's attributes are known only after apply",
+                        item.span(),
+                        "not a whole number known now",
+                    );
+                    return None;
+                }
+            }
+        }
+        _ => item.as_integer(),
+    };
+    match evaluated {
         Some(n) if (0..=MAX_COUNT).contains(&n) => usize::try_from(n).ok(),
         found => {
             let found = match found {

@@ -116,7 +116,7 @@ tags = { Name = "app-${var.env}", Env = "${var.env}" }
 
 [resource.subnet]
 kind = "aws.ec2.subnet"
-count = 2
+count = "${length(var.sizes)}"
 vpc_id = "${vpc.id}"
 cidr_block = "${cidrsubnet(var.cidr, 8, count.index + 1)}"
 
@@ -301,6 +301,12 @@ v = "${cidrsubnet(\"10.0.0.0/16\", 8, 300)}"
 u = "${vpc.id + 1}"
 s = '${cidrsubnet("10.0.0.0/8", 8, 300)}'
 t = "pre-${[1]}-post"
+[resource.b]
+kind = "aws.ec2.vpc"
+count = "${vpc.id}"
+[resource.c]
+kind = "aws.ec2.vpc"
+count = "${var.n - 3}"
 "#;
     check(
         manifest,
@@ -313,6 +319,8 @@ strata::expr::cidr strata.toml:12:5: `netnum` must be 0 to 255 with 8 new bits, 
 strata::expr::not_in_scope strata.toml:13:8: `vpc.id` is not a variable
 strata::expr::cidr strata.toml:14:36: `netnum` must be 0 to 255 with 8 new bits, not 300
 strata::manifest::type strata.toml:15:10: `${[1]}` is a list and cannot go inside a string
+strata::manifest::count strata.toml:18:9: `count` must be known before apply
+strata::manifest::count strata.toml:21:9: `count` must be a whole number from 0 to 1000, not `-1`
 "#,
     );
 }
