@@ -17,6 +17,14 @@ fn envs() -> Project {
     p
 }
 
+/// Diagnostics with miette's line wrapping undone.
+fn flat(err: &str) -> String {
+    err.replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 const SECRET: &str = "s3cret-password-for-tests";
 
 fn in_env(p: &Project, file: &str, args: &[&str], code: i32) -> std::process::Output {
@@ -112,7 +120,7 @@ fn variable_mistakes_are_diagnostics_with_their_place() {
     let p = envs();
     // Both required variables missing: one diagnostic naming both.
     let out = p.run_expect(&["plan"], 1);
-    let err = text(&out.stderr);
+    let err = flat(&text(&out.stderr));
     assert!(
         err.contains("strata.toml:14:11: 2 required variables have no value: `env`, `web_count`"),
         "{err}"
@@ -146,7 +154,7 @@ fn variable_mistakes_are_diagnostics_with_their_place() {
     )
     .unwrap();
     let out = p.run_expect(&["--var-file", "bad.toml", "plan"], 1);
-    let err = text(&out.stderr);
+    let err = flat(&text(&out.stderr));
     assert!(
         err.contains("bad.toml:2:13: variable `web_count` is 40"),
         "{err}"
@@ -172,4 +180,66 @@ fn the_var_flags_are_documented_in_help() {
     assert!(help.contains("--var <NAME=VALUE>"), "{help}");
     assert!(help.contains("--var-file <FILE>"), "{help}");
     assert!(help.contains("STRATA_VAR_NAME"), "{help}");
+}
+
+#[test]
+fn a_rust_built_stack_takes_the_same_variable_sources() {
+    // `cargo test` builds the examples beside the test binaries.
+    let exe = Path::new(env!("CARGO_BIN_EXE_strata"))
+        .parent()
+        .unwrap()
+        .join("examples/embedded");
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.current_dir(dir.path())
+            .env("STRATA_SIM_SPEED", crate::support::SPEED)
+            .env("NO_COLOR", "1")
+            .args(args);
+        match env {
+            Some(v) => cmd.env("STRATA_VAR_instance_type", v),
+            None => cmd.env_remove("STRATA_VAR_instance_type"),
+        };
+        cmd.output().unwrap()
+    };
+    let plan = |out: &std::process::Output| {
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    assert!(plan(&run(&["plan"], None)).contains("\"t3.small\""));
+    assert!(plan(&run(&["plan"], Some("t3.medium"))).contains("\"t3.medium\""));
+    std::fs::write(
+        dir.path().join("big.toml"),
+        "instance_type = \"m6i.large\"\n",
+    )
+    .unwrap();
+    let out = run(&["--var-file", "big.toml", "plan"], Some("t3.medium"));
+    assert!(
+        plan(&out).contains("\"m6i.large\""),
+        "a var file beats the environment"
+    );
+    let out = run(
+        &[
+            "--var-file",
+            "big.toml",
+            "--var",
+            "instance_type=c7g.xlarge",
+            "plan",
+        ],
+        None,
+    );
+    assert!(
+        plan(&out).contains("\"c7g.xlarge\""),
+        "a flag beats a var file"
+    );
+
+    let out = run(&["--var", "instance_typ=t3.large", "plan"], None);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("did you mean `instance_type`?"), "{err}");
+    let out = run(&["plan"], Some("T3 LARGE"));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("environment:1:"), "{err}");
+    assert!(flat(&err).contains("which does not match"), "{err}");
 }

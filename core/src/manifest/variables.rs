@@ -225,7 +225,7 @@ impl Variables {
         if problems.is_empty() {
             Ok(resolved)
         } else {
-            Err(Problems::new("the variables", problems))
+            Err(Problems::new("the variable input", problems))
         }
     }
 
