@@ -253,8 +253,7 @@ impl Variables {
                 .iter()
                 .chain(&self.files)
                 .chain(&self.flags)
-                .filter(|i| i.name == decl.name)
-                .last();
+                .rfind(|i| i.name == decl.name);
             let value = match chosen {
                 None => match &decl.default {
                     Some(default) => match decl.check(default) {
