@@ -512,7 +512,7 @@ fn output(
         }
     }
     match value {
-        Some((_, span, true)) if !sensitive => {
+        Some((_, span, true)) => {
             sensitive_output(ctx, name, span);
             None
         }
@@ -537,8 +537,10 @@ fn output(
 fn sensitive_output(ctx: &mut Ctx, name: &str, span: Option<Range<usize>>) {
     ctx.report(
         VAR_SENSITIVE,
-        format!("output `{name}` shows a sensitive variable"),
-        format!("mark it `sensitive = true` under `[output.{name}]` so its value is hidden"),
+        format!("output `{name}` holds a sensitive variable"),
+        "outputs are stored in state as they are, even those marked `sensitive`: a \
+         sensitive variable can go only into sensitive attributes (e.g. a database's \
+         `password`) and the provider and backend settings",
         span,
         "a sensitive value",
     );

@@ -383,7 +383,8 @@ sensitive = true
         r#"
 strata::var::sensitive strata.toml:8:14: a sensitive variable is used in `identifier`, which is not a sensitive attribute
 strata::var::sensitive strata.toml:11:10: a sensitive variable is passed to parameter `secret` of module `web`
-strata::var::sensitive strata.toml:13:9: output `pw` shows a sensitive variable
+strata::var::sensitive strata.toml:13:9: output `pw` holds a sensitive variable
+strata::var::sensitive strata.toml:15:9: output `pw_hidden` holds a sensitive variable
 "#,
     );
     // A rejected sensitive value is never shown, wherever it came from.
