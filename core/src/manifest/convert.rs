@@ -1,6 +1,7 @@
-//! TOML values to [`Value`]s: references (`"${vpc.id}"`), `${count.index}`
-//! substitution and `per_index` lists for counted resources, and plain JSON
-//! for provider and backend options.
+//! TOML values to [`Value`]s: references (`"${vpc.id}"`), expressions on
+//! variables and `count.index` (evaluated here, see [`super::expr`]),
+//! `per_index` lists for counted resources, and plain JSON for provider and
+//! backend options (whose expressions are evaluated too).
 
 use std::ops::Range;
 

@@ -5,8 +5,10 @@
 //!
 //! The manifest holds a stack name, a `[provider]`, a `[backend]`, resources
 //! under `[resource.ADDRESS]`, instances of reusable stacks under
-//! `[module.NAME]` (recorded raw in [`Config::modules`]) and outputs under
-//! `[output.NAME]`:
+//! `[module.NAME]` (recorded raw in [`Config::modules`]), outputs under
+//! `[output.NAME]`, and variables under `[variable.NAME]` ([`Variable`]),
+//! whose values come from [`Variables`] ([`ManifestOptions::variables`]) and
+//! are used in `${...}` [expressions](expr):
 //!
 //! ```
 //! use strata_core::manifest::parse_manifest;
