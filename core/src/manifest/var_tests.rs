@@ -104,6 +104,7 @@ default = { staging = "t3.small", prod = "m6i.large" }
 
 [provider]
 region = "${var.region}"
+profile = "shop-${var.env}"
 
 [backend]
 kind = "local"
@@ -144,7 +145,7 @@ fn variables_reach_every_place_that_takes_values() {
         ENVS,
         r#"
 stack app-prod
-provider us-east-1 {}
+provider us-east-1 {"profile":"shop-prod"}
 backend {"path":"state/prod"}
 vpc:
   cidr_block = "10.0.0.0/16"
@@ -433,4 +434,49 @@ web-1:
   c = 1
 "#,
     );
+}
+
+#[test]
+fn the_rust_api_has_the_same_sources_precedence_and_checks() {
+    use super::{VarType, Variable};
+    use crate::value::Value;
+    let decls = [
+        Variable::new("env", VarType::String).one_of(["staging", "prod"]),
+        Variable::new("size", VarType::Number).default(2).min(1),
+        Variable::new("token", VarType::String).sensitive(),
+        Variable::new("zones", VarType::List).default(Value::List(vec!["a".into()])),
+    ];
+    let vars = Variables::new()
+        .env_vars([("STRATA_VAR_size".into(), "5".into())])
+        .flag("env=prod")
+        .set("token", "abc")
+        .set("env", "staging");
+    let values = vars.resolve(&decls, None).unwrap();
+    assert_eq!(
+        values.get("env"),
+        Some(&Value::from("staging")),
+        "the last set wins"
+    );
+    assert_eq!(values.get("size"), Some(&Value::Int(5)));
+    assert_eq!(
+        values.get("zones").and_then(Value::as_list).map(<[_]>::len),
+        Some(1)
+    );
+    assert!(values.is_sensitive("token") && !values.is_sensitive("env"));
+
+    let err = Variables::new()
+        .set("size", 0)
+        .set("sise", 3)
+        .resolve(&decls, None)
+        .unwrap_err();
+    let messages: Vec<_> = err.problems.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "a value is given for `sise`, which is not a declared variable",
+            "variable `size` is 0: its value 0 is below the minimum 1",
+            "2 required variables have no value: `env`, `token`",
+        ]
+    );
+    assert_eq!(err.to_string(), "the variable input has 3 problems");
 }
