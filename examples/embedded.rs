@@ -1,9 +1,11 @@
 //! An infra repo's own binary: the graph is written in Rust with typed specs
-//! and handles, and `strata::cli::run_with` gives it every `strata`
-//! subcommand (plan, apply, destroy, output, state, ...).
+//! and handles, and `strata::cli::run_with_variables` gives it every
+//! `strata` subcommand (plan, apply, destroy, output, state, ...) and the
+//! manifest's variable sources: `--var`, `--var-file`, `STRATA_VAR_NAME`.
 //!
 //! ```sh
 //! cargo run --example embedded -- plan
+//! cargo run --example embedded -- --var instance_type=t3.large plan
 //! cargo run --example embedded -- apply --yes
 //! cargo run --example embedded -- output
 //! ```
@@ -17,8 +19,9 @@ use strata::core::kinds::typed::{
     tags, DbInstance, DbSubnetGroup, HealthCheck, Instance, Listener, LoadBalancer, Rule,
     SecurityGroup, Stack, Subnet, TargetGroup, Vpc, WeightedTarget,
 };
+use strata::core::manifest::{VarType, Variable};
 
-fn stack() -> Config {
+fn stack(instance_type: &str) -> Config {
     let mut s = Stack::new("embedded");
     let vpc = s.add(
         "vpc",
@@ -73,7 +76,7 @@ fn stack() -> Config {
                 i,
                 Instance {
                     ami: "ami-0c55b159cbfafe1f0".into(),
-                    instance_type: "t3.small".into(),
+                    instance_type: instance_type.into(),
                     subnet_id: subnet.id(),
                     security_group_ids: vec![app_sg.id()],
                     ..Default::default()
@@ -136,5 +139,13 @@ fn stack() -> Config {
 }
 
 fn main() -> ExitCode {
-    strata::cli::run_with(stack)
+    strata::cli::run_with_variables(|vars| {
+        let decls = [Variable::new("instance_type", VarType::String)
+            .describe("the web instances' type")
+            .default("t3.small")
+            .regex(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")];
+        let values = vars.resolve(&decls, None)?;
+        let instance_type = values.get("instance_type").and_then(|v| v.as_str());
+        Ok(stack(instance_type.unwrap_or("t3.small")))
+    })
 }

@@ -15,8 +15,10 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use strata_core::config::Config;
+use strata_core::diag::Problems;
+use strata_core::manifest::Variables;
 
-pub use project::{ConfigSource, DEFAULT_PROVIDER_KIND, PROVIDER_KINDS};
+pub use project::{BuildFn, ConfigSource, DEFAULT_PROVIDER_KIND, PROVIDER_KINDS};
 
 /// Declarative, typed infrastructure for AWS production stacks.
 #[derive(Debug, Parser)]
@@ -44,6 +46,17 @@ pub struct Cli {
         env = "STRATA_LOCK_TIMEOUT"
     )]
     pub lock_timeout: std::time::Duration,
+    /// Set the variable NAME (declared under `[variable.NAME]`) to VALUE,
+    /// read as the variable's type (lists and maps in TOML: `'["a","b"]'`).
+    /// Repeatable. Precedence, later wins: defaults, STRATA_VAR_NAME in the
+    /// environment, --var-file files in order, --var flags in order.
+    #[arg(long = "var", global = true, value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Read variables from FILE, a TOML file of `NAME = VALUE` lines (e.g.
+    /// env/prod.toml). Repeatable; later files win, --var flags win over
+    /// all files.
+    #[arg(long = "var-file", global = true, value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -124,8 +137,35 @@ pub fn run() -> ExitCode {
 }
 
 /// Runs the CLI on a graph built in Rust: the same subcommands, no manifest.
-/// State lives in `.strata/` in the working directory.
+/// State lives in `.strata/` in the working directory. The program declares
+/// no variables: a `--var` or `--var-file` value is reported as unknown
+/// (see [`run_with_variables`]).
 pub fn run_with(build: impl Fn() -> Config + Send + Sync + 'static) -> ExitCode {
+    run_with_variables(move |vars| {
+        vars.resolve(&[], None)?;
+        Ok(build())
+    })
+}
+
+/// Runs the CLI on a graph built in Rust from variables: `build` gets the
+/// sources the manifest would (`STRATA_VAR_NAME`, `--var-file`, `--var`,
+/// with the same precedence) and resolves its own declarations with
+/// [`Variables::resolve`], returning its problems as diagnostics.
+///
+/// ```no_run
+/// use strata::core::config::Config;
+/// use strata::core::manifest::{Variable, VarType};
+///
+/// strata::cli::run_with_variables(|vars| {
+///     let env = Variable::new("env", VarType::String).one_of(["staging", "prod"]);
+///     let values = vars.resolve(&[env], None)?;
+///     let env = values.get("env").and_then(|v| v.as_str()).unwrap_or("staging");
+///     Ok(Config::new(format!("app-{env}")))
+/// });
+/// ```
+pub fn run_with_variables(
+    build: impl Fn(&Variables) -> Result<Config, Problems> + Send + Sync + 'static,
+) -> ExitCode {
     run_from(Cli::parse(), Some(Box::new(build)))
 }
 
@@ -147,7 +187,7 @@ fn quiet_broken_pipe() {
     }));
 }
 
-fn run_from(cli: Cli, built: Option<Box<dyn Fn() -> Config + Send + Sync>>) -> ExitCode {
+fn run_from(cli: Cli, built: Option<Box<BuildFn>>) -> ExitCode {
     quiet_broken_pipe();
     if let Command::Completions { shell } = cli.command {
         let mut command = Cli::command();
@@ -172,6 +212,14 @@ fn run_from(cli: Cli, built: Option<Box<dyn Fn() -> Config + Send + Sync>>) -> E
             }
         };
     }
+    let mut vars = Variables::new().from_env();
+    for file in &cli.var_files {
+        vars = vars.file(file);
+    }
+    for flag in &cli.vars {
+        vars = vars.flag(flag);
+    }
+    project::set_variables(vars);
     let source = match built {
         Some(b) => ConfigSource::Built(b),
         None => ConfigSource::Manifest(cli.file.clone()),

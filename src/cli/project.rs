@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use miette::{miette, Result};
 use strata_core::config::{Config, ProviderConfig};
+use strata_core::diag::Problems;
 use strata_core::graph::Graph;
-use strata_core::manifest::{parse_manifest_with, ManifestOptions};
+use strata_core::manifest::{parse_manifest_with, ManifestOptions, Variables};
 use strata_core::provider::Provider;
 use strata_core::session::{Locking, Session};
 use strata_core::state::local::LocalBackend;
@@ -18,8 +19,25 @@ use strata_core::state::{Backend, Lease, LockOptions, State, StateError};
 pub enum ConfigSource {
     /// A TOML manifest.
     Manifest(PathBuf),
-    /// A graph built in Rust.
-    Built(Box<dyn Fn() -> Config + Send + Sync>),
+    /// A graph built in Rust from the variables' sources.
+    Built(Box<BuildFn>),
+}
+
+/// How a Rust program builds its configuration from the variables' sources.
+pub type BuildFn = dyn Fn(&Variables) -> std::result::Result<Config, Problems> + Send + Sync;
+
+/// The variables' sources of this run (`STRATA_VAR_*`, `--var-file`, `--var`).
+static VARIABLES: std::sync::OnceLock<Variables> = std::sync::OnceLock::new();
+
+/// Sets the variables' sources (once, from the command line).
+pub fn set_variables(vars: Variables) {
+    let _ = VARIABLES.set(vars);
+}
+
+/// The variables' sources: those set from the command line, or the
+/// environment's alone.
+pub fn variables() -> &'static Variables {
+    VARIABLES.get_or_init(|| Variables::new().from_env())
 }
 
 impl ConfigSource {
@@ -70,6 +88,7 @@ impl ConfigSource {
                 let name = path.display().to_string();
                 let options = ManifestOptions {
                     provider_kinds: Some(PROVIDER_KINDS),
+                    variables: Some(variables()),
                 };
                 let mut config = parse_manifest_with(&name, &text, options)?;
                 if config.stack.is_empty() {
@@ -79,7 +98,7 @@ impl ConfigSource {
                 }
                 Ok(config)
             }
-            ConfigSource::Built(build) => Ok(build()),
+            ConfigSource::Built(build) => Ok(build(variables())?),
         }
     }
 

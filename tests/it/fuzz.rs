@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 use std::sync::Arc;
 use strata::core::graph::Graph;
-use strata::core::manifest::parse_manifest;
+use strata::core::manifest::{parse_manifest, parse_manifest_with, ManifestOptions, Variables};
 use strata::core::state::local::LocalBackend;
 
 use strata::core::session::{Locking, Session};
@@ -64,6 +64,12 @@ fn edit() -> impl Strategy<Value = Edit> {
         Just("\"\u{0}\u{ffff}é\"".to_string()),
         Just("[resource.x]\nkind = \"aws.rds.db_instance\"\n".to_string()),
         Just("lifecycle = { allow_replace = 3 }".to_string()),
+        Just("\"${var.web_count / 0}\"".to_string()),
+        Just("\"${cidrsubnet(var.cidr, 30, -1)}\"".to_string()),
+        Just("\"${var.env == 'prod' ? (1 : 2}\"".to_string()),
+        Just("\"${length(var.nope) * 9223372036854775807}\"".to_string()),
+        Just("'${lookup(var.env, \"a\")}'".to_string()),
+        Just("[variable.x]\ntype = \"map\"\nregex = \"[\"\n".to_string()),
     ];
     prop_oneof![
         (any::<usize>(), 0usize..64).prop_map(|(a, n)| Edit::Cut(a, n)),
@@ -127,7 +133,15 @@ fn apply(text: &str, edits: &[Edit]) -> String {
 
 /// Parses, expands modules and validates; any outcome but a panic is fine.
 fn check_manifest(text: &str) {
-    let Ok(mut config) = parse_manifest("fuzz.toml", text) else {
+    check_manifest_with(text, &Variables::new());
+}
+
+fn check_manifest_with(text: &str, vars: &Variables) {
+    let options = ManifestOptions {
+        variables: Some(vars),
+        ..ManifestOptions::default()
+    };
+    let Ok(mut config) = parse_manifest_with("fuzz.toml", text, options) else {
         return;
     };
     if strata::stacks::modules::expand(&mut config, None).is_err() {
@@ -148,6 +162,34 @@ fn mangled_manifests_get_diagnostics_never_panics() {
             })
             .unwrap();
     }
+}
+
+#[test]
+fn mangled_manifests_and_var_files_with_variables_get_diagnostics_never_panics() {
+    let manifest = example("envs/strata.toml");
+    let prod = example("envs/prod.toml");
+    let vars = |file: &str, flag: &str| {
+        Variables::new()
+            .env_vars([("STRATA_VAR_db_storage".to_string(), flag.to_string())])
+            .file_text("prod.toml", file)
+            .flag(&format!("web_count={flag}"))
+            .flag(flag)
+    };
+    check_manifest_with(&manifest, &vars(&prod, "3"));
+    runner()
+        .run(
+            &(
+                prop::collection::vec(edit(), 1..6),
+                prop::collection::vec(edit(), 0..4),
+                "[ -~]{0,16}",
+            ),
+            |(manifest_edits, file_edits, flag)| {
+                let file = apply(&prod, &file_edits);
+                check_manifest_with(&apply(&manifest, &manifest_edits), &vars(&file, &flag));
+                Ok(())
+            },
+        )
+        .unwrap();
 }
 
 /// A state with a few resources, as JSON.

@@ -6,6 +6,7 @@
 
 mod cli_apply;
 mod cli_changes;
+mod cli_envs;
 mod cli_errors;
 mod cli_tools;
 mod crash;

@@ -1,12 +1,14 @@
-//! TOML values to [`Value`]s: references (`"${vpc.id}"`), `${count.index}`
-//! substitution and `per_index` lists for counted resources, and plain JSON
-//! for provider and backend options.
+//! TOML values to [`Value`]s: references (`"${vpc.id}"`), expressions on
+//! variables and `count.index` (evaluated here, see [`super::expr`]),
+//! `per_index` lists for counted resources, and plain JSON for provider and
+//! backend options (whose expressions are evaluated too).
 
 use std::ops::Range;
 
 use toml_edit::{Item, TableLike};
 
-use super::{article, Ctx, COUNT_INDEX, INTERPOLATION, REFERENCE, TYPE, VALUE};
+use super::expr::{self, Lookup, Scope, Shape};
+use super::{article, Ctx, COUNT_INDEX, INTERPOLATION, REFERENCE, TYPE, VALUE, VAR_UNSET};
 use crate::value::{Attrs, Reference, Value};
 
 /// Which instance of a counted resource is being built.
@@ -26,6 +28,37 @@ pub(super) struct Convert<'c> {
     ctx: &'c mut Ctx,
     instance: Option<Instance>,
     report: bool,
+    /// Names besides `var.*` and `count.*` (e.g. `each.*`), asked first.
+    extra: Option<&'c dyn Scope>,
+    /// Whether a sensitive variable went into a value since the last
+    /// [`Convert::take_sensitive`].
+    sensitive: bool,
+    /// Whether an expression used a variable whose value was rejected
+    /// (reported already), so the value is not usable.
+    pub(super) unset: bool,
+}
+
+/// `count.index` in expressions: the instance's index, or a problem
+/// outside a counted resource.
+struct CountScope(Option<Instance>);
+
+impl Scope for CountScope {
+    fn lookup(&self, root: &str, name: &str) -> Option<Lookup> {
+        if root != "count" {
+            return None;
+        }
+        Some(match (self.0, name) {
+            (Some(i), "index") => {
+                Lookup::found(Value::Int(i64::try_from(i.index).unwrap_or(i64::MAX)))
+            }
+            (Some(_), _) => Lookup::unknown_name("`count` has only `index`"),
+            (None, _) => Lookup::Error {
+                code: COUNT_INDEX,
+                message: "`count.index` is used outside a counted resource".into(),
+                help: "add `count = N` to the resource, or write the value directly".into(),
+            },
+        })
+    }
 }
 
 /// One piece of a string: literal text or the inside of `${...}`.
@@ -41,7 +74,24 @@ impl<'c> Convert<'c> {
             ctx,
             instance: None,
             report: true,
+            extra: None,
+            sensitive: false,
+            unset: false,
         }
+    }
+
+    /// Adds names to the scope of expressions (asked before `var` and
+    /// `count`): e.g. `each.key` for one instance of a `for_each`.
+    #[allow(dead_code)]
+    pub(super) fn with_scope(mut self, scope: &'c dyn Scope) -> Self {
+        self.extra = Some(scope);
+        self
+    }
+
+    /// Whether a sensitive variable went into a value converted since the
+    /// last call.
+    pub(super) fn take_sensitive(&mut self) -> bool {
+        std::mem::take(&mut self.sensitive)
     }
 
     /// A converter for one instance of a counted resource (or `None` for an
@@ -51,6 +101,9 @@ impl<'c> Convert<'c> {
             ctx,
             instance,
             report,
+            extra: None,
+            sensitive: false,
+            unset: false,
         }
     }
 
@@ -190,14 +243,22 @@ impl<'c> Convert<'c> {
                     }
                 };
             }
-            return match Reference::parse(expr) {
-                Some(r) => Value::Ref(Box::new(r)),
-                None => {
+            if let Some(r) = Reference::parse(expr) {
+                if !self.in_scope(&r) {
+                    return Value::Ref(Box::new(r));
+                }
+            }
+            return match self.shape(expr) {
+                Shape::Evaluable | Shape::OutOfScope => self
+                    .evaluate(pieces_expr(&pieces), span)
+                    .unwrap_or_else(|| Value::String(s.into())),
+                Shape::Invalid => {
                     self.report(
                         REFERENCE,
                         format!("`${{{expr}}}` is not a valid reference"),
                         "a reference names a resource and one of its attributes, \
-                         e.g. \"${vpc.id}\" or \"${db.primary.endpoint}\"",
+                         e.g. \"${vpc.id}\" or \"${db.primary.endpoint}\"; an expression \
+                         uses variables, e.g. \"${var.size * 2}\"",
                         span,
                         "malformed reference",
                     );
@@ -214,6 +275,29 @@ impl<'c> Convert<'c> {
                     Some(i) => out.push_str(&i.index.to_string()),
                     None => self.no_count(span.clone()),
                 },
+                Piece::Expr(expr) if self.shape(expr) == Shape::Evaluable => {
+                    let Some(value) = self.evaluate(expr, span.clone()) else {
+                        continue;
+                    };
+                    match expr::interpolated(&value) {
+                        Some(text) => out.push_str(&text),
+                        None => {
+                            let needle = format!("${{{expr}}}");
+                            let at = self.narrow(span.clone(), &needle);
+                            self.report(
+                                TYPE,
+                                format!(
+                                    "`{needle}` is {} and cannot go inside a string",
+                                    expr_type(&value)
+                                ),
+                                "only strings, numbers and bools can be part of a string; \
+                                 use the value alone (\"${...}\" as the whole string)",
+                                at,
+                                "not text",
+                            );
+                        }
+                    }
+                }
                 Piece::Expr(expr) => {
                     out.push_str("${");
                     out.push_str(expr);
@@ -225,9 +309,9 @@ impl<'c> Convert<'c> {
                         self.report(
                             INTERPOLATION,
                             format!("`{needle}` is used inside a larger string"),
-                            "a reference must be the whole string, e.g. \"${vpc.id}\" \
-                             (only `${count.index}` may appear inside text; write `$${` \
-                             for a literal `${`)",
+                            "a reference to a resource must be the whole string, e.g. \
+                             \"${vpc.id}\" (only variables and `${count.index}` may appear \
+                             inside text; write `$${` for a literal `${`)",
                             at,
                             "interpolation is not supported",
                         );
@@ -236,6 +320,80 @@ impl<'c> Convert<'c> {
             }
         }
         Value::String(out.into())
+    }
+
+    /// Whether a reference-shaped path (`var.x`, `each.key`) starts at a
+    /// root a scope answers, rather than at a resource.
+    fn in_scope(&self, r: &Reference) -> bool {
+        let s = r.address.as_str();
+        let root = s.split(['.', '[']).next().unwrap_or(s);
+        let count = CountScope(self.instance);
+        let scopes: [&dyn Scope; 3] = [self.extra.unwrap_or(&()), &self.ctx.vars, &count];
+        scopes.lookup(root, &r.attr).is_some()
+    }
+
+    fn shape(&self, src: &str) -> Shape {
+        let count = CountScope(self.instance);
+        let scopes: [&dyn Scope; 3] = [self.extra.unwrap_or(&()), &self.ctx.vars, &count];
+        expr::shape(src, &scopes)
+    }
+
+    /// Evaluates the inside of a `${...}` written in the string at `span`,
+    /// reporting an error at the culprit.
+    fn evaluate(&mut self, raw: &str, span: Option<Range<usize>>) -> Option<Value> {
+        let lead = raw.len() - raw.trim_start().len();
+        let src = raw.trim();
+        let result = {
+            let count = CountScope(self.instance);
+            let scopes: [&dyn Scope; 3] = [self.extra.unwrap_or(&()), &self.ctx.vars, &count];
+            expr::evaluate(src, &scopes)
+        };
+        match result {
+            Ok(e) => {
+                self.sensitive |= e.sensitive;
+                Some(e.value)
+            }
+            Err(e) if e.code == VAR_UNSET => {
+                self.unset = true;
+                None
+            }
+            Err(e) => {
+                let whole = self.narrow(span.clone(), &format!("${{{raw}}}"));
+                let at = match (&whole, &span) {
+                    (Some(w), Some(s)) if w != s => {
+                        let start = w.start + 2 + lead;
+                        Some(start + e.span.start..start + e.span.end)
+                    }
+                    _ => whole,
+                };
+                self.report(e.code, e.message, e.help, at, "here");
+                None
+            }
+        }
+    }
+
+    /// Reports a sensitive variable in the attribute `name` of a resource
+    /// of `kind`, unless the kind's schema keeps that attribute out of
+    /// plans and state (then it is stored as a digest, as always).
+    pub(super) fn sensitive_attribute(
+        &mut self,
+        kind: Option<&str>,
+        name: &str,
+        span: Option<Range<usize>>,
+    ) {
+        let schema = kind.and_then(crate::kinds::schema_of);
+        if schema.is_none_or(|s| s.attr(name).is_some_and(|a| a.sensitive)) {
+            return;
+        }
+        self.report(
+            super::VAR_SENSITIVE,
+            format!("a sensitive variable is used in `{name}`, which is not a sensitive attribute"),
+            "its value would be shown in plans and stored in state in clear: use the \
+             variable only in sensitive attributes (e.g. a database's `password`), in \
+             outputs marked `sensitive = true`, or in the provider and backend settings",
+            span,
+            "shown in plans and state",
+        );
     }
 
     fn no_count(&mut self, span: Option<Range<usize>>) {
@@ -278,6 +436,23 @@ impl<'c> Convert<'c> {
     }
 }
 
+/// The untrimmed text of a string's single `${...}`.
+fn pieces_expr<'s>(pieces: &[Piece<'s>]) -> &'s str {
+    match pieces {
+        [Piece::Expr(e)] => e,
+        _ => "",
+    }
+}
+
+/// "a list", "a map"... for a value that cannot go inside a string.
+fn expr_type(v: &Value) -> &'static str {
+    match v {
+        Value::List(_) => "a list",
+        Value::Map(_) => "a map",
+        _ => "null",
+    }
+}
+
 /// Splits a string into text and `${...}` expressions; `$${` is a literal
 /// `${`. An unclosed `${` is an error carrying the text from it onwards.
 fn split(s: &str) -> Result<Vec<Piece<'_>>, &str> {
@@ -307,7 +482,32 @@ fn split(s: &str) -> Result<Vec<Piece<'_>>, &str> {
     Ok(pieces)
 }
 
-/// Plain JSON for provider and backend options (strings are kept verbatim).
+/// A string setting (the stack name, the provider's region...), with its
+/// `${...}` expressions evaluated; `None` when it is not a string or
+/// refers to a resource (reported).
+pub(super) fn setting(ctx: &mut Ctx, item: &Item) -> Option<String> {
+    let s = item.as_str()?;
+    if !s.contains("${") {
+        return Some(s.to_string());
+    }
+    match Convert::new(ctx).string(s, item.span()) {
+        Value::Ref(r) => {
+            ctx.report(
+                REFERENCE,
+                format!("`${{{r}}}` refers to a resource"),
+                "this setting is known before any resource exists: use variables \
+                 (`${var.NAME}`) and literals only",
+                item.span(),
+                "a resource's attribute",
+            );
+            None
+        }
+        value => expr::interpolated(&value),
+    }
+}
+
+/// Plain JSON for provider and backend options (`${...}` expressions are
+/// evaluated; other strings are kept verbatim).
 pub(super) fn to_json(ctx: &mut Ctx, item: &Item) -> serde_json::Value {
     use serde_json::Value as J;
     match item {
@@ -324,6 +524,23 @@ fn value_json(ctx: &mut Ctx, v: &toml_edit::Value) -> serde_json::Value {
     use serde_json::Value as J;
     use toml_edit::Value as T;
     match v {
+        T::String(s) if s.value().contains("${") => {
+            let value = Convert::new(ctx).string(s.value(), v.span());
+            match value.to_known_json() {
+                Some(json) => json,
+                None => {
+                    ctx.report(
+                        REFERENCE,
+                        format!("`{}` refers to a resource", s.value()),
+                        "provider and backend settings are known before any resource \
+                         exists: use variables (`${var.NAME}`) and literals only",
+                        v.span(),
+                        "a resource's attribute",
+                    );
+                    J::Null
+                }
+            }
+        }
         T::String(s) => J::String(s.value().clone()),
         T::Integer(i) => J::from(*i.value()),
         T::Float(f) => match serde_json::Number::from_f64(*f.value()) {

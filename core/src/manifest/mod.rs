@@ -5,8 +5,10 @@
 //!
 //! The manifest holds a stack name, a `[provider]`, a `[backend]`, resources
 //! under `[resource.ADDRESS]`, instances of reusable stacks under
-//! `[module.NAME]` (recorded raw in [`Config::modules`]) and outputs under
-//! `[output.NAME]`:
+//! `[module.NAME]` (recorded raw in [`Config::modules`]), outputs under
+//! `[output.NAME]`, and variables under `[variable.NAME]` ([`Variable`]),
+//! whose values come from [`Variables`] ([`ManifestOptions::variables`]) and
+//! are used in `${...}` [expressions](expr):
 //!
 //! ```
 //! use strata_core::manifest::parse_manifest;
@@ -39,11 +41,16 @@
 //! that with the spans recorded in [`ResourceSpans`](crate::config::ResourceSpans).
 
 mod convert;
+pub mod expr;
 mod module;
 mod resource;
+mod var_decl;
+mod variables;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod var_tests;
 
 use std::ops::Range;
 use std::path::Path;
@@ -55,6 +62,11 @@ use crate::diag::{Problem, Problems};
 
 use convert::Convert;
 pub use resource::RESERVED_KEYS;
+pub use var_decl::{Rules, VarType, Variable, VariableSpans, VARIABLE, VARIABLE_KEYS};
+pub use variables::{
+    Resolved, Variables, ENV_PREFIX, VAR_FILE, VAR_FLAG, VAR_MISSING, VAR_UNKNOWN, VAR_UNSET,
+    VAR_VALUE,
+};
 
 /// The TOML does not parse.
 pub const SYNTAX: &str = "strata::manifest::syntax";
@@ -96,12 +108,16 @@ pub const VALUE: &str = "strata::manifest::value";
 /// A `[module.NAME]` block is not a table.
 pub const MODULE: &str = "strata::manifest::module";
 
+/// A sensitive variable flows where its value would be shown or stored in
+/// clear (a non-sensitive attribute, output or module parameter).
+pub const VAR_SENSITIVE: &str = "strata::var::sensitive";
+
 /// The largest `count` a resource may have.
 pub const MAX_COUNT: i64 = 1000;
 
 /// The keys allowed at the top level of a manifest.
 pub const TOP_LEVEL_KEYS: &[&str] = &[
-    "stack", "provider", "backend", "resource", "module", "output",
+    "stack", "provider", "backend", "resource", "module", "output", "variable",
 ];
 
 const BACKEND_KINDS: &[&str] = &["local", "s3"];
@@ -113,6 +129,9 @@ pub struct ManifestOptions<'a> {
     /// The `[provider] kind`s the application can build; any other is
     /// reported (at its span). `None` accepts any non-empty kind.
     pub provider_kinds: Option<&'a [&'a str]>,
+    /// The values of the manifest's `[variable.NAME]`s. `None`: only
+    /// defaults (a required variable is then reported missing).
+    pub variables: Option<&'a Variables>,
 }
 
 /// Parses a manifest called `name` (the path shown in diagnostics) into a
@@ -131,13 +150,10 @@ pub fn parse_manifest_with(
     options: ManifestOptions<'_>,
 ) -> Result<Config, Problems> {
     let source = SourceFile::new(name, text);
-    let mut ctx = Ctx {
-        source: source.clone(),
-        problems: Vec::new(),
-        provider_kinds: options
-            .provider_kinds
-            .map(|kinds| kinds.iter().map(|k| k.to_string()).collect()),
-    };
+    let mut ctx = Ctx::new(source.clone());
+    ctx.provider_kinds = options
+        .provider_kinds
+        .map(|kinds| kinds.iter().map(|k| k.to_string()).collect());
     let doc = match Document::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
@@ -154,11 +170,22 @@ pub fn parse_manifest_with(
     };
 
     let mut config = Config::new(default_stack(name));
-    config.source = Some(source);
+    config.source = Some(source.clone());
     let root = doc.as_table();
+    // Variables first: every other block may use them, wherever written.
+    let decls = match root.get("variable") {
+        Some(item) => var_decl::declarations(&mut ctx, item, key_span(root, "variable")),
+        None => Vec::new(),
+    };
+    let no_values = Variables::new();
+    let values = options.variables.unwrap_or(&no_values);
+    let (resolved, problems) = values.resolve_all(&decls, Some(&source));
+    ctx.problems.extend(problems);
+    ctx.vars = resolved;
     for (key, item) in root.iter() {
         let span = key_span(root, key);
         match key {
+            "variable" => {}
             "stack" => {
                 if let Some(stack) = stack(&mut ctx, item) {
                     config.stack = stack;
@@ -196,9 +223,21 @@ pub(crate) struct Ctx {
     problems: Vec<Problem>,
     /// The provider kinds accepted ([`ManifestOptions::provider_kinds`]).
     provider_kinds: Option<Vec<String>>,
+    /// The variables' values (`var.NAME` in expressions).
+    vars: Resolved,
 }
 
 impl Ctx {
+    /// A context for `source`, with no variables.
+    fn new(source: SourceFile) -> Self {
+        Self {
+            source,
+            problems: Vec::new(),
+            provider_kinds: None,
+            vars: Resolved::default(),
+        }
+    }
+
     /// Records a problem at `span` (a byte range of the manifest).
     fn report(
         &mut self,
@@ -278,7 +317,7 @@ fn article(type_name: &str) -> String {
 }
 
 fn stack(ctx: &mut Ctx, item: &Item) -> Option<String> {
-    match item.as_str() {
+    match convert::setting(ctx, item).as_deref() {
         Some(s) if !s.trim().is_empty() => Some(s.to_string()),
         _ => {
             ctx.report(
@@ -358,7 +397,7 @@ fn provider(ctx: &mut Ctx, item: &Item, key_span: Option<Range<usize>>) -> Provi
                     provider.kind = kind;
                 }
             }
-            "region" => match value.as_str() {
+            "region" => match convert::setting(ctx, value).as_deref() {
                 Some(r) if !r.trim().is_empty() => provider.region = r.to_string(),
                 _ => ctx.report(
                     PROVIDER,
@@ -431,7 +470,11 @@ fn output(
             );
             return None;
         }
-        let value = Convert::new(ctx).item(item);
+        let mut convert = Convert::new(ctx);
+        let value = convert.item(item);
+        if convert.take_sensitive() {
+            sensitive_output(ctx, name, item.span().or(name_span.clone()));
+        }
         return Some(OutputConfig {
             value,
             sensitive: false,
@@ -442,7 +485,12 @@ fn output(
     let mut sensitive = false;
     for (key, item) in table.iter() {
         match key {
-            "value" => value = Some((Convert::new(ctx).item(item), item.span())),
+            "value" => {
+                let mut convert = Convert::new(ctx);
+                let converted = convert.item(item);
+                let secret = convert.take_sensitive();
+                value = Some((converted, item.span(), secret));
+            }
             "sensitive" => match item.as_bool() {
                 Some(b) => sensitive = b,
                 None => ctx.report(
@@ -466,7 +514,11 @@ fn output(
         }
     }
     match value {
-        Some((value, span)) => Some(OutputConfig {
+        Some((_, span, true)) => {
+            sensitive_output(ctx, name, span);
+            None
+        }
+        Some((value, span, _)) => Some(OutputConfig {
             value,
             sensitive,
             span: span.or(name_span).map(Span::from),
@@ -482,4 +534,16 @@ fn output(
             None
         }
     }
+}
+
+fn sensitive_output(ctx: &mut Ctx, name: &str, span: Option<Range<usize>>) {
+    ctx.report(
+        VAR_SENSITIVE,
+        format!("output `{name}` holds a sensitive variable"),
+        "outputs are stored in state as they are, even those marked `sensitive`: a \
+         sensitive variable can go only into sensitive attributes (e.g. a database's \
+         `password`) and the provider and backend settings",
+        span,
+        "a sensitive value",
+    );
 }

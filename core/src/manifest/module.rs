@@ -80,7 +80,18 @@ fn module(
             }
             continue;
         }
-        let v = Convert::new(ctx).item(value);
+        let mut convert = Convert::new(ctx);
+        let v = convert.item(value);
+        if convert.take_sensitive() {
+            ctx.report(
+                super::VAR_SENSITIVE,
+                format!("a sensitive variable is passed to parameter `{key}` of module `{name}`"),
+                "module parameters are not kept secret (they appear in plans and state): pass \
+                 sensitive values only to resources' sensitive attributes",
+                value.span(),
+                "not a secret parameter",
+            );
+        }
         if let Some(span) = value.span().or_else(|| key_span(table, key)) {
             out.spans.params.insert(key.to_string(), Span::from(span));
         }

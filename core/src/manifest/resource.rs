@@ -13,7 +13,7 @@ use super::{
 };
 use crate::addr::Address;
 use crate::config::{Config, Lifecycle, ResourceConfig, ResourceSpans, Span};
-use crate::value::Attrs;
+use crate::value::{Attrs, Value};
 
 /// The keys of a resource that are not attributes.
 pub const RESERVED_KEYS: &[&str] = &["kind", "count", "depends_on", "lifecycle"];
@@ -167,10 +167,11 @@ fn expand(ctx: &mut Ctx, parsed: Parsed<'_>, header: Option<Range<usize>>, confi
     if parsed.count == Some(0) {
         // No instances, but the attributes are still checked once.
         let probe = Some(Instance { index: 0, count: 0 });
-        convert_attrs(ctx, &parsed.attrs, probe, true);
+        convert_attrs(ctx, &parsed.attrs, probe, true, kind_of(&parsed));
     }
     for (n, instance) in instances.into_iter().enumerate() {
-        let (attrs, attr_spans) = convert_attrs(ctx, &parsed.attrs, instance, n == 0);
+        let (attrs, attr_spans) =
+            convert_attrs(ctx, &parsed.attrs, instance, n == 0, kind_of(&parsed));
         let (Some(base), Some((kind, kind_span))) = (&parsed.address, &parsed.kind) else {
             continue;
         };
@@ -206,17 +207,25 @@ fn expand(ctx: &mut Ctx, parsed: Parsed<'_>, header: Option<Range<usize>>, confi
     }
 }
 
+fn kind_of<'p>(parsed: &'p Parsed<'_>) -> Option<&'p str> {
+    parsed.kind.as_ref().map(|(k, _)| k.as_str())
+}
+
 fn convert_attrs(
     ctx: &mut Ctx,
     items: &[(&str, &Item)],
     instance: Option<Instance>,
     report: bool,
+    kind: Option<&str>,
 ) -> (Attrs, indexmap::IndexMap<String, Span>) {
     let mut convert = Convert::for_instance(ctx, instance, report);
     let mut attrs = Attrs::new();
     let mut spans = indexmap::IndexMap::new();
     for (name, item) in items {
         let (value, span) = convert.attribute(name, item);
+        if convert.take_sensitive() && report {
+            convert.sensitive_attribute(kind, name, span.clone());
+        }
         attrs.insert((*name).into(), value);
         if let Some(span) = span {
             spans.insert(name.to_string(), Span::from(span));
@@ -226,7 +235,33 @@ fn convert_attrs(
 }
 
 fn count(ctx: &mut Ctx, item: &Item) -> Option<usize> {
-    match item.as_integer() {
+    // `count = "${var.n}"`: an expression on variables.
+    let evaluated = match item.as_str() {
+        Some(s) if s.contains("${") => {
+            let before = ctx.problems.len();
+            let mut convert = Convert::new(ctx);
+            let value = convert.item(item);
+            let unset = convert.unset;
+            match value {
+                Value::Int(n) => Some(n),
+                // Its own problem is reported already.
+                _ if unset || ctx.problems.len() > before => return None,
+                _ => {
+                    ctx.report(
+                        COUNT,
+                        "`count` must be known before apply",
+                        "compute it from variables, e.g. `count = \"${var.web_count}\"`; a \
+                         resource's attributes are known only after apply",
+                        item.span(),
+                        "not a whole number known now",
+                    );
+                    return None;
+                }
+            }
+        }
+        _ => item.as_integer(),
+    };
+    match evaluated {
         Some(n) if (0..=MAX_COUNT).contains(&n) => usize::try_from(n).ok(),
         found => {
             let found = match found {

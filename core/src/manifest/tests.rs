@@ -17,6 +17,7 @@ const KINDS: &[&str] = &["mock", "other"];
 fn check(input: &str, expect: &str) {
     let options = ManifestOptions {
         provider_kinds: Some(KINDS),
+        ..ManifestOptions::default()
     };
     let actual = match parse_manifest_with("strata.toml", input, options) {
         Ok(config) => render(&config),
@@ -402,8 +403,9 @@ fn problems_carry_help_and_render_with_miette() {
     assert_eq!(
         p.help.as_deref(),
         Some(
-            "a reference must be the whole string, e.g. \"${vpc.id}\" (only `${count.index}` \
-             may appear inside text; write `$${` for a literal `${`)"
+            "a reference to a resource must be the whole string, e.g. \"${vpc.id}\" (only \
+             variables and `${count.index}` may appear inside text; write `$${` for a literal \
+             `${`)"
         )
     );
     let (source, spans) = p.at.as_ref().unwrap();
