@@ -23,6 +23,7 @@ pub mod compare;
 pub mod config;
 pub mod diag;
 pub mod drill;
+pub mod each;
 pub mod events;
 pub mod graph;
 pub mod kinds;

@@ -6,7 +6,9 @@ use std::ops::Range;
 
 use toml_edit::{Item, TableLike};
 
+use super::for_each::{self, Lookup};
 use super::{article, Ctx, COUNT_INDEX, INTERPOLATION, REFERENCE, TYPE, VALUE};
+use crate::each::Each;
 use crate::value::{Attrs, Reference, Value};
 
 /// Which instance of a counted resource is being built.
@@ -26,6 +28,8 @@ pub(super) struct Convert<'c> {
     ctx: &'c mut Ctx,
     instance: Option<Instance>,
     report: bool,
+    /// The keyed instance being built (`${each.key}`, `${each.value}`).
+    each: Option<&'c Each>,
 }
 
 /// One piece of a string: literal text or the inside of `${...}`.
@@ -41,7 +45,14 @@ impl<'c> Convert<'c> {
             ctx,
             instance: None,
             report: true,
+            each: None,
         }
+    }
+
+    /// The same converter for one keyed instance (`for_each`).
+    pub(super) fn with_each(mut self, each: Option<&'c Each>) -> Self {
+        self.each = each;
+        self
     }
 
     /// A converter for one instance of a counted resource (or `None` for an
@@ -51,6 +62,7 @@ impl<'c> Convert<'c> {
             ctx,
             instance,
             report,
+            each: None,
         }
     }
 
@@ -190,6 +202,11 @@ impl<'c> Convert<'c> {
                     }
                 };
             }
+            if let Some(found) = for_each::lookup(self.each, expr) {
+                return self
+                    .each_value(found, expr, span)
+                    .unwrap_or_else(|| Value::String(s.into()));
+            }
             return match Reference::parse(expr) {
                 Some(r) => Value::Ref(Box::new(r)),
                 None => {
@@ -214,6 +231,28 @@ impl<'c> Convert<'c> {
                     Some(i) => out.push_str(&i.index.to_string()),
                     None => self.no_count(span.clone()),
                 },
+                Piece::Expr(expr) if for_each::lookup(self.each, expr).is_some() => {
+                    let found = for_each::lookup(self.each, expr);
+                    match found.and_then(|f| self.each_value(f, expr, span.clone())) {
+                        None => {}
+                        Some(Value::String(v)) => out.push_str(&v),
+                        Some(Value::Int(n)) => out.push_str(&n.to_string()),
+                        Some(Value::Float(x)) => out.push_str(&x.to_string()),
+                        Some(Value::Bool(b)) => out.push_str(&b.to_string()),
+                        Some(_) => {
+                            let needle = format!("${{{expr}}}");
+                            let at = self.narrow(span.clone(), &needle);
+                            self.report(
+                                for_each::EACH,
+                                format!("`{needle}` is not text, so it cannot be part of a string"),
+                                "use a field holding a string or a number, or make the \
+                                 reference the whole string",
+                                at,
+                                "not text",
+                            );
+                        }
+                    }
+                }
                 Piece::Expr(expr) => {
                     out.push_str("${");
                     out.push_str(expr);
@@ -236,6 +275,40 @@ impl<'c> Convert<'c> {
             }
         }
         Value::String(out.into())
+    }
+
+    /// What `${each...}` stands for, or a problem (reported for every
+    /// instance: a missing field may be missing from one key only).
+    fn each_value(
+        &mut self,
+        found: Lookup<'_>,
+        expr: &str,
+        span: Option<Range<usize>>,
+    ) -> Option<Value> {
+        let needle = format!("${{{expr}}}");
+        let (message, help) = match found {
+            Lookup::Found(v) => return Some(v),
+            Lookup::NoEach => (
+                format!("`{needle}` is used outside a `for_each` resource or module"),
+                "add `for_each = {...}` (or a list of keys) to the block, or write the value \
+                 directly"
+                    .to_string(),
+            ),
+            Lookup::NoField { key } => (
+                format!("`{needle}` names no field of the value of key `{key}`"),
+                "each map value of `for_each` must hold the field; check its spelling".to_string(),
+            ),
+            Lookup::Malformed => (
+                format!("`{needle}` is not `each.key`, `each.value` or `each.value.FIELD`"),
+                "write `${each.key}`, `${each.value}` or `${each.value.FIELD}`".to_string(),
+            ),
+        };
+        let at = self.narrow(span, &needle);
+        if self.report || matches!(found, Lookup::NoField { .. }) {
+            self.ctx
+                .report(for_each::EACH, message, help, at, "no such value");
+        }
+        None
     }
 
     fn no_count(&mut self, span: Option<Range<usize>>) {

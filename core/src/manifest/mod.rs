@@ -39,9 +39,12 @@
 //! that with the spans recorded in [`ResourceSpans`](crate::config::ResourceSpans).
 
 mod convert;
+mod for_each;
 mod module;
 mod resource;
 
+#[cfg(test)]
+mod for_each_tests;
 #[cfg(test)]
 mod tests;
 
@@ -54,6 +57,7 @@ use crate::config::{BackendConfig, Config, OutputConfig, ProviderConfig, SourceF
 use crate::diag::{Problem, Problems};
 
 use convert::Convert;
+pub use for_each::{EACH, FOR_EACH};
 pub use resource::RESERVED_KEYS;
 
 /// The TOML does not parse.
