@@ -98,3 +98,44 @@ strata::manifest::each strata.toml:22:9: `${each.value.a}` names no field of the
 "#,
     );
 }
+
+#[test]
+fn a_module_with_for_each_is_one_instance_per_key() {
+    let config = super::parse_manifest(
+        "strata.toml",
+        r#"
+[module.web]
+kind = "web_service"
+for_each = { staging = { size = 1 }, prod = { size = 3 } }
+name = "shop-${each.key}"
+min_size = "${each.value.size}"
+"#,
+    )
+    .unwrap();
+    let got: Vec<String> = config
+        .modules
+        .iter()
+        .map(|m| format!("{} {} {}", m.name, m.params["name"], m.params["min_size"]))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            r#"web["prod"] "shop-prod" 3"#,
+            r#"web["staging"] "shop-staging" 1"#
+        ]
+    );
+    let problems = super::parse_manifest(
+        "strata.toml",
+        "[module.web]\nkind = \"web_service\"\nfor_each = [\"a\", \"b\"]\ncount = 2\nx = \"${each.value.y}\"\n",
+    )
+    .unwrap_err();
+    let codes: Vec<&str> = problems.problems.iter().map(|p| p.code).collect();
+    assert_eq!(
+        codes,
+        [
+            "strata::manifest::for_each",
+            "strata::manifest::each",
+            "strata::manifest::each"
+        ]
+    );
+}
