@@ -28,6 +28,7 @@ pub mod events;
 pub mod graph;
 pub mod kinds;
 pub mod manifest;
+pub mod moved;
 pub mod plan;
 pub mod provider;
 pub mod recover;

@@ -13,6 +13,7 @@ mod engine;
 mod fuzz;
 mod layering;
 mod provider_names;
+mod refactor;
 mod rollout;
 mod support;
 mod web_service;

@@ -41,6 +41,7 @@
 mod convert;
 mod for_each;
 mod module;
+mod refactor;
 mod resource;
 
 #[cfg(test)]
@@ -105,7 +106,7 @@ pub const MAX_COUNT: i64 = 1000;
 
 /// The keys allowed at the top level of a manifest.
 pub const TOP_LEVEL_KEYS: &[&str] = &[
-    "stack", "provider", "backend", "resource", "module", "output",
+    "stack", "provider", "backend", "resource", "module", "output", "moved", "removed",
 ];
 
 const BACKEND_KINDS: &[&str] = &["local", "s3"];
@@ -173,6 +174,8 @@ pub fn parse_manifest_with(
             "resource" => resource::resources(&mut ctx, item, span, &mut config),
             "module" => module::modules(&mut ctx, item, span, &mut config),
             "output" => outputs(&mut ctx, item, span, &mut config),
+            "moved" => refactor::moved(&mut ctx, item, span, &mut config),
+            "removed" => refactor::removed(&mut ctx, item, span, &mut config),
             other => ctx.report(
                 UNKNOWN_KEY,
                 format!("unknown top-level key `{other}`"),
