@@ -212,3 +212,55 @@ fn a_move_onto_an_address_the_state_holds_is_refused() {
         .unwrap()
         .contains_key("spare"));
 }
+
+/// The web service's per-AZ subnets were `public[0]`… before they were
+/// keyed by AZ: a stack applied then (its state rewritten to those
+/// addresses with `strata state mv`) upgrades with moves only.
+#[test]
+fn a_web_service_applied_with_index_addresses_upgrades_with_moves_only() {
+    let p = super::web_service::applied();
+    let azs = ["us-east-1a", "us-east-1b", "us-east-1c"];
+    for (i, az) in azs.iter().enumerate() {
+        for tier in ["public", "private"] {
+            let keyed = format!("web.{tier}[\"{az}\"]");
+            let indexed = format!("web.{tier}[{i}]");
+            p.run_expect(&["state", "mv", &keyed, &indexed], 0);
+        }
+    }
+    let state = p.state();
+    assert!(state["resources"]["web.public[1]"]["id"].is_string());
+    assert_eq!(
+        state["resources"]["web.public_rt"]["dependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d.as_str().is_some_and(|d| d.starts_with("web.public[")))
+            .count(),
+        3,
+        "{state}"
+    );
+
+    let plan = p.plan_json();
+    assert_eq!(planned(&plan), Vec::<(String, String)>::new());
+    assert_eq!(plan["summary"]["move"], 6);
+    let moves: Vec<(String, String)> = plan["moves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["from"].as_str().unwrap().into(), m["to"].as_str().unwrap().into()))
+        .collect();
+    assert!(moves.contains(&(
+        "web.private[2]".to_string(),
+        "web.private[\"us-east-1c\"]".to_string()
+    )));
+
+    p.run_expect(&["apply", "--yes"], 0);
+    let state = p.state();
+    assert!(state["resources"]["web.public[1]"].is_null());
+    assert_eq!(
+        state["resources"]["web.public[\"us-east-1b\"]"]["attrs"]["availability_zone"],
+        "us-east-1b"
+    );
+    let plan = p.plan_json();
+    assert_eq!(plan["has_changes"], false, "{:?}", planned(&plan));
+}
