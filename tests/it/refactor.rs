@@ -32,6 +32,17 @@ fn planned(plan: &serde_json::Value) -> Vec<(String, String)> {
 fn removing_the_middle_key_of_a_for_each_deletes_that_instance_only() {
     let p = Project::new(KEYED);
     p.run_expect(&["apply", "--yes"], 0);
+    // Key addresses on the command line: --target, --exclude, --replace.
+    let c = r#"public["us-east-1c"]"#;
+    let out = p.run_expect(&["plan", "--json", "--replace", c, "--exclude", r#"public["us-east-1a"]"#], 0);
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(planned(&plan), [(c.to_string(), "replace".to_string())]);
+    let out = p.run_expect(&["plan", "--json", "--target", c], 0);
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let addrs: Vec<String> = actions(&plan).into_iter().map(|(a, _)| a).collect();
+    assert_eq!(addrs, ["vpc", c]);
+    let out = p.run_expect(&["plan", "--target", "public[\"nope\"]"], 1);
+    assert!(text(&out.stderr).contains("no such resource"), "{}", text(&out.stderr));
     p.edit(|t| t.replace("us-east-1b = { n = 2 }, ", ""));
     let plan = p.plan_json();
     assert_eq!(
