@@ -111,7 +111,10 @@ pub fn check(config: &Config) -> Vec<Problem> {
             problems.push(
                 Problem::new(
                     STILL_CONFIGURED,
-                    format!("`{}` is moved, but `{r}` is still in the configuration", m.from),
+                    format!(
+                        "`{}` is moved, but `{r}` is still in the configuration",
+                        m.from
+                    ),
                     Some(format!(
                         "the configuration declares the new address, `{}`: rename the old \
                          block (or drop the move)",

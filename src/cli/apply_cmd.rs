@@ -194,6 +194,13 @@ impl Run {
         interrupt.abort();
         progress.finish();
         let report = report?;
+        if !self.json && !(plan.moves.is_empty() && plan.forgets.is_empty()) {
+            println!(
+                "Committed to state: {} moved, {} forgotten (left in the cloud).",
+                plan.moves.len(),
+                plan.forgets.len()
+            );
+        }
         Ok(summarize(&report, session.state(), self.json, self.destroy))
     }
 }

@@ -34,7 +34,17 @@ fn removing_the_middle_key_of_a_for_each_deletes_that_instance_only() {
     p.run_expect(&["apply", "--yes"], 0);
     // Key addresses on the command line: --target, --exclude, --replace.
     let c = r#"public["us-east-1c"]"#;
-    let out = p.run_expect(&["plan", "--json", "--replace", c, "--exclude", r#"public["us-east-1a"]"#], 0);
+    let out = p.run_expect(
+        &[
+            "plan",
+            "--json",
+            "--replace",
+            c,
+            "--exclude",
+            r#"public["us-east-1a"]"#,
+        ],
+        0,
+    );
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(planned(&plan), [(c.to_string(), "replace".to_string())]);
     let out = p.run_expect(&["plan", "--json", "--target", c], 0);
@@ -42,7 +52,11 @@ fn removing_the_middle_key_of_a_for_each_deletes_that_instance_only() {
     let addrs: Vec<String> = actions(&plan).into_iter().map(|(a, _)| a).collect();
     assert_eq!(addrs, ["vpc", c]);
     let out = p.run_expect(&["plan", "--target", "public[\"nope\"]"], 1);
-    assert!(text(&out.stderr).contains("no such resource"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no such resource"),
+        "{}",
+        text(&out.stderr)
+    );
     p.edit(|t| t.replace("us-east-1b = { n = 2 }, ", ""));
     let plan = p.plan_json();
     assert_eq!(
@@ -52,10 +66,17 @@ fn removing_the_middle_key_of_a_for_each_deletes_that_instance_only() {
     p.run_expect(&["apply", "--yes"], 0);
     let state = p.state();
     let kept: Vec<&String> = state["resources"].as_object().unwrap().keys().collect();
-    assert_eq!(kept, ["public[\"us-east-1a\"]", "public[\"us-east-1c\"]", "vpc"]);
+    assert_eq!(
+        kept,
+        ["public[\"us-east-1a\"]", "public[\"us-east-1c\"]", "vpc"]
+    );
     // Key addresses work on the command line too.
     let out = p.run_expect(&["state", "show", r#"public["us-east-1c"]"#], 0);
-    assert!(text(&out.stdout).contains("10.0.3.0/24"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("10.0.3.0/24"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -140,7 +161,12 @@ to = 'public["us-east-1b"]'
         "{human}"
     );
 
-    p.run_expect(&["apply", "--yes"], 0);
+    let out = p.run_expect(&["apply", "--yes"], 0);
+    assert!(
+        text(&out.stdout).contains("Committed to state: 3 moved, 0 forgotten"),
+        "{}",
+        text(&out.stdout)
+    );
     assert_eq!(ids(&p), before, "the same objects, at new addresses");
     let state = p.state();
     let resources = state["resources"].as_object().unwrap();
@@ -167,7 +193,10 @@ fn a_removed_block_forgets_without_destroying() {
     assert_eq!(planned(&plan), Vec::<(String, String)>::new());
     assert_eq!(plan["forgets"][0]["address"], r#"public["us-east-1b"]"#);
     let human = text(&p.run_expect(&["plan"], 0).stdout);
-    assert!(human.contains("will be forgotten, not destroyed"), "{human}");
+    assert!(
+        human.contains("will be forgotten, not destroyed"),
+        "{human}"
+    );
     assert!(human.contains("1 to forget"), "{human}");
     p.run_expect(&["apply", "--yes"], 0);
     let state = p.state();
@@ -258,7 +287,12 @@ fn a_web_service_applied_with_index_addresses_upgrades_with_moves_only() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["from"].as_str().unwrap().into(), m["to"].as_str().unwrap().into()))
+        .map(|m| {
+            (
+                m["from"].as_str().unwrap().into(),
+                m["to"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert!(moves.contains(&(
         "web.private[2]".to_string(),

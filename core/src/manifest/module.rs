@@ -11,10 +11,10 @@ use toml_edit::Item;
 
 use super::convert::Convert;
 use super::for_each;
-use crate::each::Each;
 use super::{expect_table, key_span, Ctx, ADDRESS, DUPLICATE, KIND, MODULE};
 use crate::addr::Address;
 use crate::config::{Config, ModuleConfig, ModuleSpans, Span};
+use crate::each::Each;
 
 /// Every module under `[module]`.
 pub(super) fn modules(ctx: &mut Ctx, item: &Item, span: Option<Range<usize>>, config: &mut Config) {
@@ -49,10 +49,14 @@ fn module(
     header: Option<Range<usize>>,
 ) -> Vec<ModuleConfig> {
     let Some(table) = item.as_table_like() else {
-        return instance(ctx, name, item, header, None).into_iter().collect();
+        return instance(ctx, name, item, header, None)
+            .into_iter()
+            .collect();
     };
     let Some(for_each) = table.get("for_each") else {
-        return instance(ctx, name, item, header, None).into_iter().collect();
+        return instance(ctx, name, item, header, None)
+            .into_iter()
+            .collect();
     };
     for_each::check_block(ctx, name, table, None);
     let Some(keys) = for_each::instances(ctx, for_each) else {

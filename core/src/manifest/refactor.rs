@@ -20,7 +20,12 @@ pub(super) fn moved(ctx: &mut Ctx, item: &Item, span: Option<Range<usize>>, conf
             match key {
                 "from" => from = address(ctx, value, "from"),
                 "to" => to = address(ctx, value, "to"),
-                other => unknown(ctx, table, other, "a `[[moved]]` block holds `from` and `to`"),
+                other => unknown(
+                    ctx,
+                    table,
+                    other,
+                    "a `[[moved]]` block holds `from` and `to`",
+                ),
             }
         }
         let from_span = table.get("from").and_then(Item::span);
@@ -94,7 +99,10 @@ fn blocks<'i>(
 fn not_blocks(ctx: &mut Ctx, item: &Item, span: Option<Range<usize>>, name: &str, example: &str) {
     ctx.report(
         TYPE,
-        format!("`{name}` must be blocks written `[[{name}]]`, not {}", article(item.type_name())),
+        format!(
+            "`{name}` must be blocks written `[[{name}]]`, not {}",
+            article(item.type_name())
+        ),
         format!("write each as\n[[{name}]]\n{example}"),
         item.span().or(span),
         "not a list of blocks",
@@ -105,7 +113,10 @@ fn address(ctx: &mut Ctx, value: &Item, key: &str) -> Option<Address> {
     let Some(text) = value.as_str() else {
         ctx.report(
             TYPE,
-            format!("`{key}` must be an address string, not {}", article(value.type_name())),
+            format!(
+                "`{key}` must be an address string, not {}",
+                article(value.type_name())
+            ),
             "quote the address; keys need single quotes around the whole, e.g. \
              `from = 'web.public[\"us-east-1a\"]'`",
             value.span(),
@@ -133,7 +144,9 @@ fn address(ctx: &mut Ctx, value: &Item, key: &str) -> Option<Address> {
 fn lifecycle(ctx: &mut Ctx, value: &Item) -> bool {
     let destroy = value.as_table_like().and_then(|t| {
         let only_destroy = t.iter().all(|(k, _)| k == "destroy");
-        t.get("destroy").and_then(Item::as_bool).filter(|_| only_destroy)
+        t.get("destroy")
+            .and_then(Item::as_bool)
+            .filter(|_| only_destroy)
     });
     match destroy {
         Some(d) => d,

@@ -7,11 +7,11 @@ use std::ops::Range;
 use toml_edit::{Item, TableLike};
 
 use super::convert::{Convert, Instance};
+use super::for_each;
 use super::{
     article, expect_table, key_span, Ctx, ADDRESS, COUNT, DEPENDS_ON, DUPLICATE, KIND, LIFECYCLE,
     MAX_COUNT, RESOURCE,
 };
-use super::for_each;
 use crate::addr::Address;
 use crate::config::{Config, Lifecycle, ResourceConfig, ResourceSpans, Span};
 use crate::each::Each;
@@ -160,8 +160,18 @@ fn parse<'i>(
         }
     }
     if parsed.for_each.is_some() {
-        for_each::check_block(ctx, name, table, parsed.address.as_ref().map(Address::as_str));
-        if parsed.count.is_some() || parsed.address.as_ref().is_some_and(|a| a.as_str().ends_with(']')) {
+        for_each::check_block(
+            ctx,
+            name,
+            table,
+            parsed.address.as_ref().map(Address::as_str),
+        );
+        if parsed.count.is_some()
+            || parsed
+                .address
+                .as_ref()
+                .is_some_and(|a| a.as_str().ends_with(']'))
+        {
             parsed.address = None;
         }
     }
@@ -170,8 +180,7 @@ fn parse<'i>(
 
 /// Builds the resource (or its `count` instances) and adds it to `config`.
 fn expand(ctx: &mut Ctx, parsed: Parsed<'_>, header: Option<Range<usize>>, config: &mut Config) {
-    let instances: Vec<(Option<Instance>, Option<&Each>)> = match (parsed.count, &parsed.for_each)
-    {
+    let instances: Vec<(Option<Instance>, Option<&Each>)> = match (parsed.count, &parsed.for_each) {
         (_, Some(Some(keys))) => keys.iter().map(|each| (None, Some(each))).collect(),
         // A bad `for_each` was reported: no instances.
         (_, Some(None)) => Vec::new(),

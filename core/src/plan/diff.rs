@@ -443,7 +443,10 @@ pub(crate) fn diff(
         drift,
         refreshed: refreshed_out,
         outputs,
-        moves: refactored.as_ref().map(|r| r.moves.clone()).unwrap_or_default(),
+        moves: refactored
+            .as_ref()
+            .map(|r| r.moves.clone())
+            .unwrap_or_default(),
         forgets: refactored.map(|r| r.forgets).unwrap_or_default(),
     })
 }

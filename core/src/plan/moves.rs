@@ -85,7 +85,11 @@ pub(crate) fn refactor(
     }
     let mut taken: BTreeMap<&Address, &Address> = BTreeMap::new();
     for (from, to) in &renamed {
-        let span = config.moved.iter().find(|m| from.is_within(&m.from)).and_then(|m| m.span);
+        let span = config
+            .moved
+            .iter()
+            .find(|m| from.is_within(&m.from))
+            .and_then(|m| m.span);
         if state.resources.contains_key(to) && !renamed.contains_key(to) {
             problems.push(
                 Problem::new(
@@ -304,6 +308,86 @@ mod tests {
         destination(m, &Address::parse(a).unwrap())
             .map(|d| d.map(|d| d.to_string()))
             .map_err(|_| ())
+    }
+
+    fn vpc(id: &str, attrs: crate::value::Attrs, deps: &[&str]) -> ResourceState {
+        ResourceState {
+            kind: "aws.ec2.vpc".into(),
+            id: id.into(),
+            configured: attrs.keys().map(|k| k.to_string()).collect(),
+            attrs,
+            sensitive_digests: Default::default(),
+            dependencies: deps.iter().map(|d| Address::parse(d).unwrap()).collect(),
+            prevent_destroy: false,
+            tainted: false,
+            token: None,
+        }
+    }
+
+    /// The Rust API has the manifest's semantics: keyed instances, a move
+    /// from index addresses, a removal that forgets.
+    #[test]
+    fn the_rust_api_moves_to_keyed_instances_and_forgets() {
+        use crate::each::each_of;
+        use crate::graph::Graph;
+        use crate::value::Value;
+        let a = |s: &str| Address::parse(s).unwrap();
+        let mut config = Config::new("t");
+        let keys = Value::List(vec!["a".into(), "b".into()]);
+        let cidr = |key: &str| {
+            if key == "a" {
+                "10.0.0.0/16"
+            } else {
+                "10.1.0.0/16"
+            }
+        };
+        config
+            .add_for_each(
+                &a("net"),
+                "aws.ec2.vpc",
+                &each_of(&keys).unwrap(),
+                |each, r| r.with("cidr_block", cidr(&each.key)),
+            )
+            .unwrap();
+        config.add_moved(a("net[0]"), a(r#"net["a"]"#));
+        config.add_moved(a("net[1]"), a(r#"net["b"]"#));
+        config.add_removed(a("legacy"), false);
+        let graph = Graph::build(config).unwrap();
+        // State as an apply of the index addresses left it.
+        let attrs = |key: &str| graph.config.resources[&a(key)].attrs.clone();
+        let mut state = State::new("t");
+        state
+            .resources
+            .insert(a("net[0]"), vpc("vpc-0", attrs(r#"net["a"]"#), &[]));
+        state
+            .resources
+            .insert(a("net[1]"), vpc("vpc-1", attrs(r#"net["b"]"#), &["net[0]"]));
+        state
+            .resources
+            .insert(a("legacy"), vpc("vpc-9", attrs(r#"net["a"]"#), &[]));
+
+        let found = InOrder::as_recorded(&state);
+        let plan = super::super::diff::diff(&graph, &state, &found, &Default::default()).unwrap();
+        let acts: Vec<String> = plan
+            .changes
+            .iter()
+            .map(|c| format!("{} {}", c.address, c.action.as_str()))
+            .collect();
+        assert_eq!(acts, [r#"net["a"] no-op"#, r#"net["b"] no-op"#]);
+        assert_eq!(plan.moves.len(), 2);
+        assert_eq!(plan.forgets[0].id, "vpc-9");
+        assert!(plan.has_changes());
+
+        for change in state_changes(&plan, &state) {
+            state.apply_change(&change);
+        }
+        let keys: Vec<String> = state.resources.keys().map(|k| k.to_string()).collect();
+        assert_eq!(keys, [r#"net["a"]"#, r#"net["b"]"#]);
+        assert_eq!(
+            state.resources[&a(r#"net["b"]"#)].dependencies,
+            [a(r#"net["a"]"#)]
+        );
+        assert_eq!(state.resources[&a(r#"net["b"]"#)].id, "vpc-1");
     }
 
     #[test]

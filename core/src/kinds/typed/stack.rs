@@ -70,6 +70,14 @@ impl Stack {
         self.root().moved(from, to)
     }
 
+    /// Declares that what state holds at `from` is no longer configured
+    /// (`[[removed]]`): forgotten and left in the cloud, or destroyed if
+    /// `destroy`.
+    pub fn removed(&mut self, from: &str, destroy: bool) {
+        let from = checked(&mut self.config, from);
+        self.config.add_removed(from, destroy);
+    }
+
     /// Adds a resource with lifecycle options and explicit dependencies
     /// (besides the ones its references imply).
     pub fn add_with<T: ResourceSpec>(
