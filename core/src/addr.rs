@@ -38,9 +38,7 @@ impl Address {
         }
         let mut rest = s;
         loop {
-            let name_len = rest
-                .find(|c: char| c == '.' || c == '[')
-                .unwrap_or(rest.len());
+            let name_len = rest.find(['.', '[']).unwrap_or(rest.len());
             let (name, after) = rest.split_at(name_len);
             let mut chars = name.chars();
             match chars.next() {

@@ -45,7 +45,7 @@ impl Each {
     /// path is the value itself); `None` when a step is not a map key.
     pub fn field(&self, path: &[&str]) -> Option<&Value> {
         path.iter().try_fold(&self.value, |v, step| match v {
-            Value::Map(m) => m.get(*step),
+            Value::Map(m) => m.get(step),
             _ => None,
         })
     }

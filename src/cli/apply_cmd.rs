@@ -194,7 +194,8 @@ impl Run {
         interrupt.abort();
         progress.finish();
         let report = report?;
-        if !self.json && !(plan.moves.is_empty() && plan.forgets.is_empty()) {
+        let refactored = !plan.moves.is_empty() || !plan.forgets.is_empty();
+        if !self.json && refactored {
             println!(
                 "Committed to state: {} moved, {} forgotten (left in the cloud).",
                 plan.moves.len(),

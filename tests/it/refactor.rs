@@ -309,3 +309,52 @@ fn a_web_service_applied_with_index_addresses_upgrades_with_moves_only() {
     let plan = p.plan_json();
     assert_eq!(plan["has_changes"], false, "{:?}", planned(&plan));
 }
+
+#[test]
+fn a_module_with_for_each_plans_one_stack_per_key() {
+    let p = Project::new(
+        r#"
+stack = "shops"
+
+[module.web]
+kind = "web_service"
+for_each = { staging = { cidr = "10.1.0.0/16" }, prod = { cidr = "10.2.0.0/16" } }
+name = "shop-${each.key}"
+environment = "${each.key}"
+cidr_block = "${each.value.cidr}"
+ami = "ami-0f3c2a1b4d5e6f708"
+azs = 2
+min_size = 2
+db_replicas = 1
+"#,
+    );
+    let plan = p.plan_json();
+    let creates: Vec<String> = planned(&plan)
+        .into_iter()
+        .filter(|(_, action)| action == "create")
+        .map(|(a, _)| a)
+        .collect();
+    for key in ["staging", "prod"] {
+        assert!(
+            creates.contains(&format!("web[\"{key}\"].listener")),
+            "{creates:?}"
+        );
+        assert!(
+            creates.contains(&format!("web[\"{key}\"].public[\"us-east-1b\"]")),
+            "{creates:?}"
+        );
+    }
+    let vpc = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == r#"web["prod"].vpc"#)
+        .unwrap();
+    let cidr = vpc["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "cidr_block")
+        .unwrap();
+    assert_eq!(cidr["after"], "10.2.0.0/16");
+}
