@@ -59,7 +59,14 @@ pub(super) fn lookup<'e>(each: Option<&'e Each>, expr: &str) -> Option<Lookup<'e
 /// the entry it is about.
 pub(super) fn instances(ctx: &mut Ctx, item: &Item) -> Option<Vec<Each>> {
     let value = Convert::new(ctx).item(item);
-    match each_of(&value) {
+    instances_of(ctx, &value, item)
+}
+
+/// The instances of an evaluated `for_each` value (a literal converted, or
+/// an expression's result), problems reported at the entries of `item`
+/// where it holds them and at `item` otherwise.
+pub(super) fn instances_of(ctx: &mut Ctx, value: &Value, item: &Item) -> Option<Vec<Each>> {
+    match each_of(value) {
         Ok(each) => Some(each),
         Err(errors) => {
             for e in errors {

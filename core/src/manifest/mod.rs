@@ -47,6 +47,8 @@ mod resource;
 #[cfg(test)]
 mod for_each_tests;
 #[cfg(test)]
+mod refactor_tests;
+#[cfg(test)]
 mod tests;
 
 use std::ops::Range;
