@@ -3,7 +3,7 @@
 //! with, so a moved object is diffed at its new address (no create, no
 //! delete) and a forgotten one is not planned for deletion. The plan
 //! records both ([`Plan::moves`], [`Plan::forgets`]); apply commits them
-//! first ([`state_changes`]), in the session, before any operation.
+//! first (`state_changes`), in the session, before any operation.
 
 use std::collections::{BTreeMap, BTreeSet};
 
