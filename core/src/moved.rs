@@ -107,7 +107,13 @@ pub fn check(config: &Config) -> Vec<Problem> {
                 .at(source, m.span, "second move from this address"),
             );
         }
-        if let Some(r) = configured_within(config, &m.from) {
+        // Configured at the new address is expected, also when it lies
+        // within the old one (`web` moved to `web["prod"]`).
+        let still = config
+            .resources
+            .keys()
+            .find(|a| a.is_within(&m.from) && !a.is_within(&m.to));
+        if let Some(r) = still {
             problems.push(
                 Problem::new(
                     STILL_CONFIGURED,
@@ -145,8 +151,44 @@ pub fn check(config: &Config) -> Vec<Problem> {
 
 /// A configured address within `prefix`, if any.
 fn configured_within<'c>(config: &'c Config, prefix: &Address) -> Option<&'c Address> {
-    if config.resources.contains_key(prefix) {
-        return config.resources.get_key_value(prefix).map(|(a, _)| a);
-    }
     config.resources.keys().find(|a| a.is_within(prefix))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::config::ResourceConfig;
+
+    fn a(s: &str) -> Address {
+        Address::parse(s).unwrap()
+    }
+
+    fn codes(config: &Config) -> Vec<&'static str> {
+        check(config).iter().map(|p| p.code).collect()
+    }
+
+    #[test]
+    fn a_module_moved_into_a_for_each_key_is_not_still_configured() {
+        let mut config = Config::new("t");
+        config.add(ResourceConfig::new(a(r#"web["prod"].vpc"#), "aws.ec2.vpc"));
+        config.add_moved(a("web"), a(r#"web["prod"]"#));
+        assert_eq!(codes(&config), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn conflicts_and_configured_sources_are_problems() {
+        let mut config = Config::new("t");
+        config.add(ResourceConfig::new(a("vpc"), "aws.ec2.vpc"));
+        config.add(ResourceConfig::new(a("subnet[0]"), "aws.ec2.subnet"));
+        config.add_moved(a("x"), a("vpc"));
+        config.add_moved(a("y"), a("vpc"));
+        config.add_moved(a("x"), a("z"));
+        config.add_moved(a("subnet"), a("public"));
+        config.add_removed(a("vpc"), false);
+        assert_eq!(
+            codes(&config),
+            [CONFLICT, CONFLICT, STILL_CONFIGURED, STILL_CONFIGURED]
+        );
+    }
 }

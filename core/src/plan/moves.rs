@@ -398,6 +398,19 @@ mod tests {
         assert_eq!(dest(&m, "old.alb"), Ok(Some("web.alb".into())));
         assert_eq!(dest(&m, "old.x"), Ok(Some("web.y".into())));
         assert_eq!(dest(&m, "z"), Ok(None));
+        // A module moved into a `for_each` key, and its stack's own move.
+        let keyed = moves(&[
+            ("web", r#"web["prod"]"#),
+            (r#"web["prod"].public[0]"#, r#"web["prod"].public["a"]"#),
+        ]);
+        assert_eq!(
+            dest(&keyed, "web.public[0]"),
+            Ok(Some(r#"web["prod"].public["a"]"#.into()))
+        );
+        assert_eq!(
+            dest(&keyed, "web.vpc"),
+            Ok(Some(r#"web["prod"].vpc"#.into()))
+        );
         let cycle = moves(&[("a", "b"), ("b", "a")]);
         assert_eq!(dest(&cycle, "a"), Err(()));
     }
