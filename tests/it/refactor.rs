@@ -70,6 +70,12 @@ fn removing_the_middle_key_of_a_for_each_deletes_that_instance_only() {
         kept,
         ["public[\"us-east-1a\"]", "public[\"us-east-1c\"]", "vpc"]
     );
+    // Adding a key back creates that instance only.
+    p.edit(|_| KEYED.to_string());
+    assert_eq!(
+        planned(&p.plan_json()),
+        [(r#"public["us-east-1b"]"#.to_string(), "create".to_string())]
+    );
     // Key addresses work on the command line too.
     let out = p.run_expect(&["state", "show", r#"public["us-east-1c"]"#], 0);
     assert!(
@@ -357,4 +363,20 @@ db_replicas = 1
         .find(|a| a["name"] == "cidr_block")
         .unwrap();
     assert_eq!(cidr["after"], "10.2.0.0/16");
+}
+
+#[test]
+fn a_removed_block_with_destroy_true_plans_the_delete() {
+    let p = Project::new(KEYED);
+    p.run_expect(&["apply", "--yes"], 0);
+    p.edit(|t| {
+        t.replace(", us-east-1c = { n = 3 }", "")
+            + "\n[[removed]]\nfrom = 'public[\"us-east-1c\"]'\nlifecycle = { destroy = true }\n"
+    });
+    let plan = p.plan_json();
+    assert_eq!(
+        planned(&plan),
+        [(r#"public["us-east-1c"]"#.to_string(), "delete".to_string())]
+    );
+    assert!(plan["forgets"].is_null() || plan["forgets"] == serde_json::json!([]));
 }
