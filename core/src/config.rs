@@ -228,6 +228,12 @@ pub struct Config {
     /// written: the engine does not expand them; the facade does (through
     /// `strata-stacks`) before building the graph.
     pub modules: Vec<ModuleConfig>,
+    /// `[[moved]]`: objects in state that take a new address
+    /// ([`Config::add_moved`]).
+    pub moved: Vec<crate::moved::Moved>,
+    /// `[[removed]]`: objects no longer configured, forgotten or destroyed
+    /// ([`Config::add_removed`]).
+    pub removed: Vec<crate::moved::Removed>,
 }
 
 /// One instance of a reusable stack, recorded raw: `[module.web]` with

@@ -31,6 +31,7 @@ impl Graph {
     /// Validates `config` and builds its graph, or returns every problem found.
     pub fn build(mut config: Config) -> Result<Graph, Problems> {
         let mut problems = std::mem::take(&mut config.pending_problems);
+        problems.extend(crate::moved::check(&config));
         let source = config.source.clone();
         let region = config.provider.region.clone();
 

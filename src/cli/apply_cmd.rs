@@ -194,6 +194,14 @@ impl Run {
         interrupt.abort();
         progress.finish();
         let report = report?;
+        let refactored = !plan.moves.is_empty() || !plan.forgets.is_empty();
+        if !self.json && refactored {
+            println!(
+                "Committed to state: {} moved, {} forgotten (left in the cloud).",
+                plan.moves.len(),
+                plan.forgets.len()
+            );
+        }
         Ok(summarize(&report, session.state(), self.json, self.destroy))
     }
 }

@@ -41,7 +41,8 @@ pub struct PlanArgs {
 /// change.
 #[derive(Debug, Args, Default)]
 pub struct Selection {
-    /// Limit the plan to ADDR and what it depends on (repeatable).
+    /// Limit the plan to ADDR and what it depends on (repeatable). Keyed
+    /// instances are written `'web.public["us-east-1a"]'` (quoted for the shell).
     #[arg(long = "target", value_name = "ADDR")]
     pub targets: Vec<String>,
     /// Leave ADDR, and everything that depends on it, out of the plan
@@ -112,7 +113,8 @@ pub fn addresses(graph: &Graph, state: &State, flag: &str, raw: &[String]) -> Re
             let a = Address::parse(t).map_err(|e| {
                 miette!(
                     code = "strata::cli::target",
-                    help = "addresses look like `vpc` or `web.tg_blue`",
+                    help = "addresses look like `vpc`, `web.tg_blue`, `db.replica[1]` or \
+                            `'web.public[\"us-east-1a\"]'` (quote keys for the shell)",
                     "{flag} {t}: {e}"
                 )
             })?;

@@ -52,7 +52,8 @@ pub(super) fn parse_addr(s: &str) -> Result<Address> {
     Address::parse(s).map_err(|e| {
         miette!(
             code = "strata::cli::address",
-            help = "addresses look like `vpc` or `web.tg_blue`",
+            help = "addresses look like `vpc`, `web.tg_blue`, `db.replica[1]` or \
+                    `'web.public[\"us-east-1a\"]'` (quote keys for the shell)",
             "{e}"
         )
     })

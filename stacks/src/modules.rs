@@ -118,5 +118,7 @@ pub fn expand_with(
     for (name, output) in built.outputs {
         config.outputs.entry(name).or_insert(output);
     }
+    config.moved.extend(built.moved);
+    config.removed.extend(built.removed);
     Ok(())
 }

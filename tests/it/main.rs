@@ -15,6 +15,7 @@ mod engine;
 mod fuzz;
 mod layering;
 mod provider_names;
+mod refactor;
 mod rollout;
 mod support;
 mod web_service;

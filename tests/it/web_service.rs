@@ -65,15 +65,13 @@ fn the_example_declares_every_part_and_plans_clean_after_apply() {
     ] {
         resource(&state, a);
     }
-    let mut azs = Vec::new();
-    for i in 0..3 {
-        let public = attrs(&state, &format!("web.public[{i}]"));
-        let private = attrs(&state, &format!("web.private[{i}]"));
-        assert_eq!(public["availability_zone"], private["availability_zone"]);
-        azs.push(public["availability_zone"].as_str().unwrap().to_string());
+    // One public and one private subnet per AZ, keyed by the AZ.
+    for az in ["us-east-1a", "us-east-1b", "us-east-1c"] {
+        let public = attrs(&state, &format!("web.public[\"{az}\"]"));
+        let private = attrs(&state, &format!("web.private[\"{az}\"]"));
+        assert_eq!(public["availability_zone"], az);
+        assert_eq!(private["availability_zone"], az);
     }
-    azs.dedup();
-    assert_eq!(azs.len(), 3, "one public and one private subnet per AZ");
 
     // Health checks on /health, blue live at weight 100.
     for c in ["blue", "green"] {

@@ -199,7 +199,11 @@ pub(crate) async fn apply(
         staged: Vec::new(),
     };
 
-    // What refresh found goes into state first, so references see live values.
+    // Moves and removals first: the plan's changes name the new addresses.
+    for change in crate::plan::moves::state_changes(plan, p.state) {
+        p.stage(change);
+    }
+    // What refresh found goes into state next, so references see live values.
     for (address, live) in &plan.refreshed {
         match live {
             Some(attrs) => {

@@ -8,7 +8,9 @@ use std::ops::Range;
 use toml_edit::{Item, TableLike};
 
 use super::expr::{self, Lookup, Scope, Shape};
+use super::for_each;
 use super::{article, Ctx, COUNT_INDEX, INTERPOLATION, REFERENCE, TYPE, VALUE, VAR_UNSET};
+use crate::each::Each;
 use crate::value::{Attrs, Reference, Value};
 
 /// Which instance of a counted resource is being built.
@@ -36,6 +38,32 @@ pub(super) struct Convert<'c> {
     /// Whether an expression used a variable whose value was rejected
     /// (reported already), so the value is not usable.
     pub(super) unset: bool,
+    /// The keyed instance being built (`${each.key}`, `${each.value}`).
+    each: Option<&'c Each>,
+}
+
+/// `each.key` and `each.value` inside larger expressions (a whole
+/// `${each...}` is looked up directly, with its own diagnostics).
+struct EachScope<'e>(Option<&'e Each>);
+
+impl Scope for EachScope<'_> {
+    fn lookup(&self, root: &str, name: &str) -> Option<Lookup> {
+        if root != "each" {
+            return None;
+        }
+        Some(match (self.0, name) {
+            (Some(each), "key") => Lookup::found(Value::String(each.key.as_str().into())),
+            (Some(each), "value") => Lookup::found(each.value.clone()),
+            (Some(_), _) => Lookup::unknown_name("`each` has `key` and `value`"),
+            (None, _) => Lookup::Error {
+                code: for_each::EACH,
+                message: "`each` is used outside a `for_each` resource or module".into(),
+                help: "add `for_each = {...}` (or a list of keys) to the block, or write the \
+                       value directly"
+                    .into(),
+            },
+        })
+    }
 }
 
 /// `count.index` in expressions: the instance's index, or a problem
@@ -77,6 +105,7 @@ impl<'c> Convert<'c> {
             extra: None,
             sensitive: false,
             unset: false,
+            each: None,
         }
     }
 
@@ -94,6 +123,12 @@ impl<'c> Convert<'c> {
         std::mem::take(&mut self.sensitive)
     }
 
+    /// The same converter for one keyed instance (`for_each`).
+    pub(super) fn with_each(mut self, each: Option<&'c Each>) -> Self {
+        self.each = each;
+        self
+    }
+
     /// A converter for one instance of a counted resource (or `None` for an
     /// uncounted one).
     pub(super) fn for_instance(ctx: &'c mut Ctx, instance: Option<Instance>, report: bool) -> Self {
@@ -104,6 +139,7 @@ impl<'c> Convert<'c> {
             extra: None,
             sensitive: false,
             unset: false,
+            each: None,
         }
     }
 
@@ -243,6 +279,11 @@ impl<'c> Convert<'c> {
                     }
                 };
             }
+            if let Some(found) = for_each::lookup(self.each, expr) {
+                return self
+                    .each_value(found, expr, span)
+                    .unwrap_or_else(|| Value::String(s.into()));
+            }
             if let Some(r) = Reference::parse(expr) {
                 if !self.in_scope(&r) {
                     return Value::Ref(Box::new(r));
@@ -275,6 +316,28 @@ impl<'c> Convert<'c> {
                     Some(i) => out.push_str(&i.index.to_string()),
                     None => self.no_count(span.clone()),
                 },
+                Piece::Expr(expr) if for_each::lookup(self.each, expr).is_some() => {
+                    let found = for_each::lookup(self.each, expr);
+                    match found.and_then(|f| self.each_value(f, expr, span.clone())) {
+                        None => {}
+                        Some(Value::String(v)) => out.push_str(&v),
+                        Some(Value::Int(n)) => out.push_str(&n.to_string()),
+                        Some(Value::Float(x)) => out.push_str(&x.to_string()),
+                        Some(Value::Bool(b)) => out.push_str(&b.to_string()),
+                        Some(_) => {
+                            let needle = format!("${{{expr}}}");
+                            let at = self.narrow(span.clone(), &needle);
+                            self.report(
+                                for_each::EACH,
+                                format!("`{needle}` is not text, so it cannot be part of a string"),
+                                "use a field holding a string or a number, or make the \
+                                 reference the whole string",
+                                at,
+                                "not text",
+                            );
+                        }
+                    }
+                }
                 Piece::Expr(expr) if self.shape(expr) == Shape::Evaluable => {
                     let Some(value) = self.evaluate(expr, span.clone()) else {
                         continue;
@@ -328,13 +391,15 @@ impl<'c> Convert<'c> {
         let s = r.address.as_str();
         let root = s.split(['.', '[']).next().unwrap_or(s);
         let count = CountScope(self.instance);
-        let scopes: [&dyn Scope; 3] = [self.extra.unwrap_or(&()), &self.ctx.vars, &count];
+        let each = EachScope(self.each);
+        let scopes: [&dyn Scope; 4] = [self.extra.unwrap_or(&()), &each, &self.ctx.vars, &count];
         scopes.lookup(root, &r.attr).is_some()
     }
 
     fn shape(&self, src: &str) -> Shape {
         let count = CountScope(self.instance);
-        let scopes: [&dyn Scope; 3] = [self.extra.unwrap_or(&()), &self.ctx.vars, &count];
+        let each = EachScope(self.each);
+        let scopes: [&dyn Scope; 4] = [self.extra.unwrap_or(&()), &each, &self.ctx.vars, &count];
         expr::shape(src, &scopes)
     }
 
@@ -345,7 +410,9 @@ impl<'c> Convert<'c> {
         let src = raw.trim();
         let result = {
             let count = CountScope(self.instance);
-            let scopes: [&dyn Scope; 3] = [self.extra.unwrap_or(&()), &self.ctx.vars, &count];
+            let each = EachScope(self.each);
+            let scopes: [&dyn Scope; 4] =
+                [self.extra.unwrap_or(&()), &each, &self.ctx.vars, &count];
             expr::evaluate(src, &scopes)
         };
         match result {
@@ -394,6 +461,40 @@ impl<'c> Convert<'c> {
             span,
             "shown in plans and state",
         );
+    }
+
+    /// What `${each...}` stands for, or a problem (reported for every
+    /// instance: a missing field may be missing from one key only).
+    fn each_value(
+        &mut self,
+        found: for_each::Lookup<'_>,
+        expr: &str,
+        span: Option<Range<usize>>,
+    ) -> Option<Value> {
+        let needle = format!("${{{expr}}}");
+        let (message, help) = match found {
+            for_each::Lookup::Found(v) => return Some(v),
+            for_each::Lookup::NoEach => (
+                format!("`{needle}` is used outside a `for_each` resource or module"),
+                "add `for_each = {...}` (or a list of keys) to the block, or write the value \
+                 directly"
+                    .to_string(),
+            ),
+            for_each::Lookup::NoField { key } => (
+                format!("`{needle}` names no field of the value of key `{key}`"),
+                "each map value of `for_each` must hold the field; check its spelling".to_string(),
+            ),
+            for_each::Lookup::Malformed => (
+                format!("`{needle}` is not `each.key`, `each.value` or `each.value.FIELD`"),
+                "write `${each.key}`, `${each.value}` or `${each.value.FIELD}`".to_string(),
+            ),
+        };
+        let at = self.narrow(span, &needle);
+        if self.report || matches!(found, for_each::Lookup::NoField { .. }) {
+            self.ctx
+                .report(for_each::EACH, message, help, at, "no such value");
+        }
+        None
     }
 
     fn no_count(&mut self, span: Option<Range<usize>>) {

@@ -42,11 +42,17 @@
 
 mod convert;
 pub mod expr;
+mod for_each;
 mod module;
+mod refactor;
 mod resource;
 mod var_decl;
 mod variables;
 
+#[cfg(test)]
+mod for_each_tests;
+#[cfg(test)]
+mod refactor_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -61,6 +67,7 @@ use crate::config::{BackendConfig, Config, OutputConfig, ProviderConfig, SourceF
 use crate::diag::{Problem, Problems};
 
 use convert::Convert;
+pub use for_each::{EACH, FOR_EACH};
 pub use resource::RESERVED_KEYS;
 pub use var_decl::{Rules, VarType, Variable, VariableSpans, VARIABLE, VARIABLE_KEYS};
 pub use variables::{
@@ -117,7 +124,7 @@ pub const MAX_COUNT: i64 = 1000;
 
 /// The keys allowed at the top level of a manifest.
 pub const TOP_LEVEL_KEYS: &[&str] = &[
-    "stack", "provider", "backend", "resource", "module", "output", "variable",
+    "stack", "provider", "backend", "resource", "module", "output", "variable", "moved", "removed",
 ];
 
 const BACKEND_KINDS: &[&str] = &["local", "s3"];
@@ -196,6 +203,8 @@ pub fn parse_manifest_with(
             "resource" => resource::resources(&mut ctx, item, span, &mut config),
             "module" => module::modules(&mut ctx, item, span, &mut config),
             "output" => outputs(&mut ctx, item, span, &mut config),
+            "moved" => refactor::moved(&mut ctx, item, span, &mut config),
+            "removed" => refactor::removed(&mut ctx, item, span, &mut config),
             other => ctx.report(
                 UNKNOWN_KEY,
                 format!("unknown top-level key `{other}`"),

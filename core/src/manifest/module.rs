@@ -1,16 +1,20 @@
 //! `[module.NAME]` blocks: an instance of a reusable stack, recorded raw in
 //! [`Config::modules`] (kind, parameters as values, spans). The engine does
 //! not know stack kinds; the facade expands modules through `strata-stacks`,
-//! pointing its diagnostics at the spans recorded here.
+//! pointing its diagnostics at the spans recorded here. With `for_each`,
+//! each key is one instance, `NAME["KEY"]`, its parameters built with
+//! that key's `${each.key}` and `${each.value}`.
 
 use std::ops::Range;
 
 use toml_edit::Item;
 
 use super::convert::Convert;
+use super::for_each;
 use super::{expect_table, key_span, Ctx, ADDRESS, DUPLICATE, KIND, MODULE};
 use crate::addr::Address;
 use crate::config::{Config, ModuleConfig, ModuleSpans, Span};
+use crate::each::Each;
 
 /// Every module under `[module]`.
 pub(super) fn modules(ctx: &mut Ctx, item: &Item, span: Option<Range<usize>>, config: &mut Config) {
@@ -20,7 +24,8 @@ pub(super) fn modules(ctx: &mut Ctx, item: &Item, span: Option<Range<usize>>, co
     };
     for (name, item) in table.iter() {
         let header = key_span(table, name);
-        if let Some(module) = module(ctx, name, item, header.clone()) {
+        for module in module(ctx, name, item, header.clone()) {
+            let header = header.clone();
             if config.modules.iter().any(|m| m.name == module.name) {
                 ctx.report(
                     DUPLICATE,
@@ -36,11 +41,57 @@ pub(super) fn modules(ctx: &mut Ctx, item: &Item, span: Option<Range<usize>>, co
     }
 }
 
+/// The module, or with `for_each` one instance per key (`web["a"]`).
 fn module(
     ctx: &mut Ctx,
     name: &str,
     item: &Item,
     header: Option<Range<usize>>,
+) -> Vec<ModuleConfig> {
+    let Some(table) = item.as_table_like() else {
+        return instance(ctx, name, item, header, None)
+            .into_iter()
+            .collect();
+    };
+    let Some(for_each) = table.get("for_each") else {
+        return instance(ctx, name, item, header, None)
+            .into_iter()
+            .collect();
+    };
+    for_each::check_block(ctx, name, table, None);
+    let Some(keys) = for_each::instances(ctx, for_each) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (n, each) in keys.iter().enumerate() {
+        let before = ctx.problems.len();
+        let built = instance(ctx, name, item, header.clone(), Some(each));
+        if n > 0 {
+            // Each problem once, but `${each.value.FIELD}` missing from this key.
+            let mut i = before;
+            while i < ctx.problems.len() {
+                if ctx.problems[i].code == for_each::EACH {
+                    i += 1;
+                } else {
+                    ctx.problems.remove(i);
+                }
+            }
+        }
+        if let Some(mut module) = built {
+            module.name = format!("{name}[\"{}\"]", each.key);
+            out.push(module);
+        }
+    }
+    out
+}
+
+/// One instance of a module block (`each`: its key, with `for_each`).
+fn instance(
+    ctx: &mut Ctx,
+    name: &str,
+    item: &Item,
+    header: Option<Range<usize>>,
+    each: Option<&Each>,
 ) -> Option<ModuleConfig> {
     let valid = Address::parse(name).is_ok() && !name.contains(['.', '[']);
     if !valid {
@@ -80,7 +131,10 @@ fn module(
             }
             continue;
         }
-        let mut convert = Convert::new(ctx);
+        if key == "for_each" {
+            continue;
+        }
+        let mut convert = Convert::new(ctx).with_each(each);
         let v = convert.item(value);
         if convert.take_sensitive() {
             ctx.report(

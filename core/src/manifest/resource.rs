@@ -7,16 +7,18 @@ use std::ops::Range;
 use toml_edit::{Item, TableLike};
 
 use super::convert::{Convert, Instance};
+use super::for_each;
 use super::{
     article, expect_table, key_span, Ctx, ADDRESS, COUNT, DEPENDS_ON, DUPLICATE, KIND, LIFECYCLE,
     MAX_COUNT, RESOURCE,
 };
 use crate::addr::Address;
 use crate::config::{Config, Lifecycle, ResourceConfig, ResourceSpans, Span};
+use crate::each::Each;
 use crate::value::{Attrs, Value};
 
 /// The keys of a resource that are not attributes.
-pub const RESERVED_KEYS: &[&str] = &["kind", "count", "depends_on", "lifecycle"];
+pub const RESERVED_KEYS: &[&str] = &["kind", "count", "for_each", "depends_on", "lifecycle"];
 
 /// Every resource under `[resource]`.
 pub(super) fn resources(
@@ -40,6 +42,8 @@ struct Parsed<'i> {
     address: Option<Address>,
     kind: Option<(String, Option<Range<usize>>)>,
     count: Option<usize>,
+    /// `for_each`'s instances (`None`: no `for_each`; `Some(None)`: a bad one).
+    for_each: Option<Option<Vec<Each>>>,
     depends_on: Vec<(Address, Option<Range<usize>>)>,
     lifecycle: Lifecycle,
     attrs: Vec<(&'i str, &'i Item)>,
@@ -100,6 +104,7 @@ fn parse<'i>(
         address,
         kind: None,
         count: None,
+        for_each: None,
         depends_on: Vec::new(),
         lifecycle: Lifecycle::default(),
         attrs: Vec::new(),
@@ -124,6 +129,7 @@ fn parse<'i>(
                 }
             }
             "count" => parsed.count = count(ctx, item),
+            "for_each" => parsed.for_each = Some(for_each::instances(ctx, item)),
             "depends_on" => parsed.depends_on = depends_on(ctx, item),
             "lifecycle" => parsed.lifecycle = lifecycle(ctx, item, key_span(table, key)),
             attr => parsed.attrs.push((attr, item)),
@@ -153,31 +159,55 @@ fn parse<'i>(
             parsed.address = None;
         }
     }
+    if parsed.for_each.is_some() {
+        for_each::check_block(
+            ctx,
+            name,
+            table,
+            parsed.address.as_ref().map(Address::as_str),
+        );
+        if parsed.count.is_some()
+            || parsed
+                .address
+                .as_ref()
+                .is_some_and(|a| a.as_str().ends_with(']'))
+        {
+            parsed.address = None;
+        }
+    }
     parsed
 }
 
 /// Builds the resource (or its `count` instances) and adds it to `config`.
 fn expand(ctx: &mut Ctx, parsed: Parsed<'_>, header: Option<Range<usize>>, config: &mut Config) {
-    let instances: Vec<Option<Instance>> = match parsed.count {
-        None => vec![None],
-        Some(count) => (0..count)
-            .map(|index| Some(Instance { index, count }))
+    let instances: Vec<(Option<Instance>, Option<&Each>)> = match (parsed.count, &parsed.for_each) {
+        (_, Some(Some(keys))) => keys.iter().map(|each| (None, Some(each))).collect(),
+        // A bad `for_each` was reported: no instances.
+        (_, Some(None)) => Vec::new(),
+        (None, None) => vec![(None, None)],
+        (Some(count), None) => (0..count)
+            .map(|index| (Some(Instance { index, count }), None))
             .collect(),
     };
-    if parsed.count == Some(0) {
+    if parsed.count == Some(0) && parsed.for_each.is_none() {
         // No instances, but the attributes are still checked once.
         let probe = Some(Instance { index: 0, count: 0 });
-        convert_attrs(ctx, &parsed.attrs, probe, true, kind_of(&parsed));
+        convert_attrs(ctx, &parsed.attrs, probe, None, true, kind_of(&parsed));
     }
-    for (n, instance) in instances.into_iter().enumerate() {
+    for (n, (instance, each)) in instances.into_iter().enumerate() {
         let (attrs, attr_spans) =
-            convert_attrs(ctx, &parsed.attrs, instance, n == 0, kind_of(&parsed));
+            convert_attrs(ctx, &parsed.attrs, instance, each, n == 0, kind_of(&parsed));
         let (Some(base), Some((kind, kind_span))) = (&parsed.address, &parsed.kind) else {
             continue;
         };
-        let address = match instance {
-            Some(i) => base.indexed(i.index),
-            None => base.clone(),
+        let address = match (instance, each) {
+            (Some(i), _) => base.indexed(i.index),
+            // Keys were checked by `each_of`.
+            (None, Some(each)) => match base.keyed(&each.key) {
+                Ok(address) => address,
+                Err(_) => continue,
+            },
+            (None, None) => base.clone(),
         };
         if config.resources.contains_key(&address) {
             ctx.report(
@@ -215,10 +245,11 @@ fn convert_attrs(
     ctx: &mut Ctx,
     items: &[(&str, &Item)],
     instance: Option<Instance>,
+    each: Option<&Each>,
     report: bool,
     kind: Option<&str>,
 ) -> (Attrs, indexmap::IndexMap<String, Span>) {
-    let mut convert = Convert::for_instance(ctx, instance, report);
+    let mut convert = Convert::for_instance(ctx, instance, report).with_each(each);
     let mut attrs = Attrs::new();
     let mut spans = indexmap::IndexMap::new();
     for (name, item) in items {

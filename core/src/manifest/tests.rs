@@ -14,7 +14,7 @@ const KINDS: &[&str] = &["mock", "other"];
 
 /// Parses `input` as `strata.toml` for an application that builds the
 /// providers in [`KINDS`], and compares the rendering with `expect`.
-fn check(input: &str, expect: &str) {
+pub(super) fn check(input: &str, expect: &str) {
     let options = ManifestOptions {
         provider_kinds: Some(KINDS),
         ..ManifestOptions::default()

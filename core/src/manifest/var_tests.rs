@@ -480,3 +480,43 @@ fn the_rust_api_has_the_same_sources_precedence_and_checks() {
     );
     assert_eq!(err.to_string(), "the variable input has 3 problems");
 }
+
+#[test]
+fn for_each_over_a_variable_and_each_inside_expressions() {
+    check(
+        r#"
+[variable.subnets]
+type = "map"
+default = { "us-east-1a" = 1, "us-east-1b" = 2 }
+
+[resource.vpc]
+kind = "aws.ec2.vpc"
+cidr_block = "10.0.0.0/16"
+
+[resource.public]
+kind = "aws.ec2.subnet"
+for_each = "${var.subnets}"
+vpc_id = "${vpc.id}"
+availability_zone = "${each.key}"
+cidr_block = '${cidrsubnet("10.0.0.0/16", 8, each.value)}'
+tags = { Name = "public-${each.key}", Big = '${each.value > 1 ? "yes" : "no"}' }
+"#,
+        r#"
+stack strata
+provider us-east-1 {}
+backend {}
+vpc:
+  cidr_block = "10.0.0.0/16"
+public["us-east-1a"]:
+  availability_zone = "us-east-1a"
+  cidr_block = "10.0.1.0/24"
+  tags = {Big = "no", Name = "public-us-east-1a"}
+  vpc_id = ${vpc.id}
+public["us-east-1b"]:
+  availability_zone = "us-east-1b"
+  cidr_block = "10.0.2.0/24"
+  tags = {Big = "yes", Name = "public-us-east-1b"}
+  vpc_id = ${vpc.id}
+"#,
+    );
+}

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::moves;
 use super::refresh::{refresh_in_order, InOrder};
 use super::{
     Action, AttrChange, Drift, Live, OutputPlan, Plan, PlanError, ReplaceOrder, ResourceChange,
@@ -112,6 +113,15 @@ pub(crate) fn diff(
 ) -> Result<Plan, PlanError> {
     let config = &graph.config;
     let source = config.source.as_ref();
+    // Moves and removals first: the diff sees objects at their new addresses.
+    let refactored = moves::refactor(config, state, found).map_err(|problems| {
+        let what = source.map_or("the plan", |s| s.name.as_str());
+        PlanError::Blocked(Problems::new(what, problems))
+    })?;
+    let (state, found) = match &refactored {
+        Some(r) => (&r.state, &r.found),
+        None => (state, found),
+    };
     let mut problems = Vec::new();
     let mut changes = Vec::with_capacity(config.resources.len() + state.deposed.len());
     let mut drift = Vec::new();
@@ -433,6 +443,11 @@ pub(crate) fn diff(
         drift,
         refreshed: refreshed_out,
         outputs,
+        moves: refactored
+            .as_ref()
+            .map(|r| r.moves.clone())
+            .unwrap_or_default(),
+        forgets: refactored.map(|r| r.forgets).unwrap_or_default(),
     })
 }
 

@@ -6,6 +6,7 @@
 //! moved is refused.
 
 mod diff;
+pub mod moves;
 mod refresh;
 pub mod render;
 #[cfg(test)]
@@ -22,6 +23,7 @@ use crate::provider::ProviderError;
 use crate::value::{Attrs, Value};
 
 pub use diff::{plan, PlanOptions};
+pub use moves::{Forget, PlannedMove};
 pub use refresh::{refresh, Live, Refreshed};
 
 /// The saved plan format this build writes and reads.
@@ -246,12 +248,30 @@ pub struct Plan {
     /// Outputs.
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputPlan>,
+    /// Objects in state that take a new address (`[[moved]]`), committed
+    /// before any change; the changes name the new addresses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<PlannedMove>,
+    /// Objects dropped from state but left in the cloud (`[[removed]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forgets: Vec<Forget>,
 }
 
 impl Plan {
-    /// Whether applying this plan changes nothing in the cloud.
+    /// Whether there is anything to apply: a change in the cloud, or a
+    /// move or removal to commit to state.
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::NoOp)
+            || !self.moves.is_empty()
+            || !self.forgets.is_empty()
+    }
+
+    /// The address `address` had in state, if this plan moves it there.
+    pub fn moved_from(&self, address: &Address) -> Option<&Address> {
+        self.moves
+            .iter()
+            .find(|m| &m.to == address)
+            .map(|m| &m.from)
     }
 
     /// Counts of each action.

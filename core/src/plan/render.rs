@@ -200,12 +200,16 @@ pub fn human(plan: &Plan) -> String {
         .iter()
         .filter(|c| c.action != Action::NoOp)
         .collect();
-    if changed.is_empty() {
+    super::moves::human(plan, &mut out);
+    if changed.is_empty() && plan.moves.is_empty() && plan.forgets.is_empty() {
         out.push_str("No changes. The infrastructure matches the configuration.\n");
-    } else {
+    } else if !changed.is_empty() {
         out.push_str("Strata will perform the following actions:\n\n");
         for c in changed {
             let _ = writeln!(out, "{}", headline(c));
+            if let Some(from) = plan.moved_from(&c.address) {
+                let _ = writeln!(out, "  # (moved from {from})");
+            }
             let _ = writeln!(
                 out,
                 "{} resource \"{}\" \"{}\" {{",
@@ -221,10 +225,11 @@ pub fn human(plan: &Plan) -> String {
         }
     }
     let (add, change, destroy) = counts(plan);
-    if add + change + destroy > 0 {
+    let refactors = super::moves::summary_suffix(plan);
+    if add + change + destroy > 0 || !refactors.is_empty() {
         let _ = writeln!(
             out,
-            "Plan: {add} to add, {change} to change, {destroy} to destroy."
+            "Plan: {add} to add, {change} to change, {destroy} to destroy{refactors}."
         );
     }
     data_warning(&mut out, plan);
@@ -301,6 +306,7 @@ pub fn json(plan: &Plan) -> serde_json::Value {
                     "sensitive": a.sensitive,
                 })).collect::<Vec<_>>(),
                 "dependencies": c.dependencies,
+                "moved_from": plan.moved_from(&c.address),
             })
         })
         .collect();
@@ -320,11 +326,13 @@ pub fn json(plan: &Plan) -> serde_json::Value {
             })
         })
         .collect();
-    let summary: serde_json::Map<String, serde_json::Value> = plan
+    let mut summary: serde_json::Map<String, serde_json::Value> = plan
         .summary()
         .into_iter()
         .map(|(a, n)| (a.as_str().to_string(), json!(n)))
         .collect();
+    summary.insert("move".into(), json!(plan.moves.len()));
+    summary.insert("forget".into(), json!(plan.forgets.len()));
     let outputs: serde_json::Map<String, serde_json::Value> = plan
         .outputs
         .iter()
@@ -349,5 +357,7 @@ pub fn json(plan: &Plan) -> serde_json::Value {
         "drift": drift,
         "outputs": outputs,
         "summary": summary,
+        "moves": plan.moves,
+        "forgets": plan.forgets,
     })
 }

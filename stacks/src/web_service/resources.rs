@@ -131,9 +131,13 @@ pub(super) fn declare(
     let mut private = Vec::new();
     let mut private_cidrs = Vec::new();
     for (i, az) in azs.iter().enumerate() {
-        public.push(s.add_indexed(
+        // Keyed by AZ: a stack applied when these were `public[0]`…
+        // takes the new addresses without replacement.
+        s.moved(&format!("public[{i}]"), &format!("public[\"{az}\"]"));
+        s.moved(&format!("private[{i}]"), &format!("private[\"{az}\"]"));
+        public.push(s.add_keyed(
             "public",
-            i,
+            az,
             Subnet {
                 vpc_id: vpc.id(),
                 cidr_block: format!("{net}.{i}.0/24"),
@@ -144,9 +148,9 @@ pub(super) fn declare(
         ));
         let cidr = format!("{net}.{}.0/24", 10 + i);
         private_cidrs.push(cidr.clone());
-        private.push(s.add_indexed(
+        private.push(s.add_keyed(
             "private",
-            i,
+            az,
             Subnet {
                 vpc_id: vpc.id(),
                 cidr_block: cidr,

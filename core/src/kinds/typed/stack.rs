@@ -58,6 +58,26 @@ impl Stack {
         self.root().add_indexed(address, index, spec)
     }
 
+    /// Adds the instance `key` of a keyed group of resources:
+    /// `address["key"]` (the Rust form of `for_each`).
+    pub fn add_keyed<T: ResourceSpec>(&mut self, address: &str, key: &str, spec: T) -> Handle<T> {
+        self.root().add_keyed(address, key, spec)
+    }
+
+    /// Declares that what state holds at `from` is at `to` now
+    /// (`[[moved]]`): a renamed resource, instance or module.
+    pub fn moved(&mut self, from: &str, to: &str) {
+        self.root().moved(from, to)
+    }
+
+    /// Declares that what state holds at `from` is no longer configured
+    /// (`[[removed]]`): forgotten and left in the cloud, or destroyed if
+    /// `destroy`.
+    pub fn removed(&mut self, from: &str, destroy: bool) {
+        let from = checked(&mut self.config, from);
+        self.config.add_removed(from, destroy);
+    }
+
     /// Adds a resource with lifecycle options and explicit dependencies
     /// (besides the ones its references imply).
     pub fn add_with<T: ResourceSpec>(
@@ -142,6 +162,30 @@ impl Scope<'_> {
         self.insert(address, Some(index), spec, Lifecycle::default(), Vec::new())
     }
 
+    /// Adds instance `key` of a keyed group: `prefix.address["key"]`.
+    pub fn add_keyed<T: ResourceSpec>(&mut self, address: &str, key: &str, spec: T) -> Handle<T> {
+        let base = checked(self.config, &self.full(address));
+        let address = match base.keyed(key) {
+            Ok(address) => address,
+            Err(e) => {
+                self.config.pending_problems.push(Problem::new(
+                    ADDRESS,
+                    e.to_string(),
+                    Some("a key is non-empty text without `\"`, `\\` or control characters".into()),
+                ));
+                base
+            }
+        };
+        self.insert_at(address, spec, Lifecycle::default(), Vec::new())
+    }
+
+    /// Declares a move of `prefix.from` to `prefix.to` (see [`Stack::moved`]).
+    pub fn moved(&mut self, from: &str, to: &str) {
+        let from = checked(self.config, &self.full(from));
+        let to = checked(self.config, &self.full(to));
+        self.config.add_moved(from, to);
+    }
+
     /// Adds a resource with lifecycle options and explicit dependencies.
     pub fn add_with<T: ResourceSpec>(
         &mut self,
@@ -185,6 +229,16 @@ impl Scope<'_> {
             Some(i) => address.indexed(i),
             None => address,
         };
+        self.insert_at(address, spec, lifecycle, depends_on)
+    }
+
+    fn insert_at<T: ResourceSpec>(
+        &mut self,
+        address: Address,
+        spec: T,
+        lifecycle: Lifecycle,
+        depends_on: Vec<Address>,
+    ) -> Handle<T> {
         let mut resource = ResourceConfig::new(address.clone(), T::KIND);
         resource.attrs = spec.into_attrs();
         resource.lifecycle = lifecycle;
