@@ -18,7 +18,7 @@
 //! covered kind by kind in `rds_safety.rs` and `in_place.rs`.
 
 use serde_json::Value;
-use strata_aws::sdk::{ec2, rds};
+use strata_aws::sdk::{ec2, elbv2, rds};
 
 use crate::quickstart::id_of;
 use crate::rollout::web_service_on_aws;
@@ -125,6 +125,40 @@ async fn routine_changes_to_the_web_service_update_its_data_stores_in_place() {
     assert_eq!(ebs.volume_type().unwrap().as_str(), "gp3");
     assert_eq!(ebs.volume_size(), Some(20));
     assert_eq!(data.monitoring().and_then(|m| m.enabled()), Some(true));
+
+    // The load balancer refuses deletes and drops malformed headers.
+    let lbs = elbv2::Client::new(&cfg)
+        .describe_load_balancers()
+        .names("shop-alb")
+        .send()
+        .await
+        .unwrap();
+    let lb_arn = lbs.load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
+    let lb_attrs = elbv2::Client::new(&cfg)
+        .describe_load_balancer_attributes()
+        .load_balancer_arn(&lb_arn)
+        .send()
+        .await
+        .unwrap();
+    let lb_attr = |key: &str| {
+        lb_attrs
+            .attributes()
+            .iter()
+            .find(|a| a.key() == Some(key))
+            .and_then(|a| a.value())
+            .map(str::to_string)
+    };
+    assert_eq!(
+        lb_attr("deletion_protection.enabled").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        lb_attr("routing.http.drop_invalid_header_fields.enabled").as_deref(),
+        Some("true")
+    );
 
     // A bigger root volume: a new template version, in place.
     let lt_id = id_of(&p, "web.lt_blue");

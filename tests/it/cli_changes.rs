@@ -387,3 +387,70 @@ fn replace_and_exclude_choose_what_a_plan_touches() {
     let out = p.run_expect(&["plan", "--exclude", "web["], 1);
     assert!(text(&out.stderr).contains("--exclude web["));
 }
+
+#[test]
+fn a_protected_load_balancer_refuses_destroy_until_protection_is_lifted() {
+    let p = Project::new(
+        r#"[provider]
+kind = "sim"
+region = "us-east-1"
+
+[resource.vpc]
+kind = "aws.ec2.vpc"
+cidr_block = "10.0.0.0/16"
+
+[resource.a]
+kind = "aws.ec2.subnet"
+vpc_id = "${vpc.id}"
+cidr_block = "10.0.1.0/24"
+availability_zone = "us-east-1a"
+
+[resource.b]
+kind = "aws.ec2.subnet"
+vpc_id = "${vpc.id}"
+cidr_block = "10.0.2.0/24"
+availability_zone = "us-east-1b"
+
+[resource.alb]
+kind = "aws.elbv2.load_balancer"
+name = "web"
+subnet_ids = ["${a.id}", "${b.id}"]
+enable_deletion_protection = true
+
+[resource.tg]
+kind = "aws.elbv2.target_group"
+name = "web"
+port = 8000
+vpc_id = "${vpc.id}"
+stickiness = { enabled = true, cookie_duration = 3600 }
+slow_start = 60
+"#,
+    );
+    p.run_expect(&["apply", "--yes"], 0);
+    p.run_expect(&["plan", "--detailed-exitcode"], 0);
+    let state = p.state();
+    let tg = &state["resources"]["tg"]["attrs"];
+    assert_eq!(
+        tg["stickiness"]["type"], "lb_cookie",
+        "AWS's default filled in"
+    );
+    assert_eq!(tg["stickiness"]["cookie_duration"], 3600);
+
+    let out = p.run_expect(&["destroy", "--yes"], 1);
+    let err = text(&out.stderr) + &text(&out.stdout);
+    assert!(err.contains("OperationNotPermitted"), "{err}");
+    assert!(err.contains("enable_deletion_protection = false"), "{err}");
+    assert!(
+        !p.state()["resources"]["alb"].is_null(),
+        "the ALB is still managed"
+    );
+
+    p.edit(|t| {
+        t.replace(
+            "enable_deletion_protection = true",
+            "enable_deletion_protection = false",
+        )
+    });
+    p.run_expect(&["apply", "--yes"], 0);
+    p.run_expect(&["destroy", "--yes"], 0);
+}

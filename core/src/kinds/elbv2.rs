@@ -36,6 +36,26 @@ pub(super) static LOAD_BALANCER: KindSchema = KindSchema {
         A::optional("idle_timeout", T::Int, "Idle timeout in seconds.")
             .member("Attributes")
             .default(D::Int(60)),
+        A::optional(
+            "enable_deletion_protection",
+            T::Bool,
+            "Refuse deletes while set (`deletion_protection.enabled`).",
+        )
+        .member("Attributes")
+        .default(D::Bool(false)),
+        A::optional(
+            "drop_invalid_header_fields",
+            T::Bool,
+            "Drop HTTP headers with invalid names instead of passing them to targets.",
+        )
+        .member("Attributes")
+        .default(D::Bool(false)),
+        A::optional(
+            "access_logs",
+            ACCESS_LOGS,
+            "Access logs to an S3 bucket (`bucket`, `prefix`, `enabled`); the bucket's policy must let the region's ELB account write.",
+        )
+        .member("Attributes"),
         TAGS,
         A::computed("arn", T::String, "ARN.").member("LoadBalancerArn"),
         A::computed("dns_name", T::String, "Public DNS name."),
@@ -73,6 +93,20 @@ pub(super) static LOAD_BALANCER: KindSchema = KindSchema {
     },
 };
 
+/// A load balancer's access logs.
+const ACCESS_LOGS: T = T::Object(&[
+    F::req("bucket", T::String),
+    F::or("prefix", T::String, D::Str("")),
+    F::or("enabled", T::Bool, D::Bool(true)),
+]);
+
+/// A target group's sticky sessions; every field has AWS's default.
+const STICKINESS: T = T::Object(&[
+    F::or("enabled", T::Bool, D::Bool(false)),
+    F::or("type", T::String, D::Str("lb_cookie")),
+    F::or("cookie_duration", T::Int, D::Int(86400)),
+]);
+
 /// A target group's health check.
 ///
 /// Every field has AWS's default for an HTTP target group of an ALB, so
@@ -109,6 +143,19 @@ pub(super) static TARGET_GROUP: KindSchema = KindSchema {
         A::optional("deregistration_delay", T::Int, "Seconds to drain a target.")
             .member("Attributes")
             .default(D::Int(300)),
+        A::optional(
+            "slow_start",
+            T::Int,
+            "Seconds a new target ramps up its share of requests (0 or 30-900).",
+        )
+        .member("Attributes")
+        .default(D::Int(0)),
+        A::optional(
+            "stickiness",
+            STICKINESS,
+            "Sticky sessions: `enabled`, `type` (`lb_cookie`) and `cookie_duration` seconds (1-604800).",
+        )
+        .member("Attributes"),
         A::optional(
             "target_ids",
             T::List(&T::String),

@@ -71,7 +71,9 @@ pub use compute::{
     PredefinedMetric, ScalingPolicy,
 };
 pub use data::{CacheSubnetGroup, DbInstance, DbSubnetGroup, ReplicationGroup};
-pub use elb::{HealthCheck, Listener, LoadBalancer, TargetGroup, WeightedTarget};
+pub use elb::{
+    AccessLogs, HealthCheck, Listener, LoadBalancer, Stickiness, TargetGroup, WeightedTarget,
+};
 pub use network::{InternetGateway, Route, RouteTable, Rule, SecurityGroup, Subnet, Vpc};
 pub use stack::{Scope, Stack};
 

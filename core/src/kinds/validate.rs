@@ -222,6 +222,16 @@ fn check_value(name: &str, value: &Value, region: &str, out: &mut Vec<AttrProble
                 check_block_device(device, out);
             }
         }
+        ("slow_start", Value::Int(n)) if *n != 0 && !(30..=900).contains(n) => {
+            bad(
+                format!("a slow start of {n} s is out of range"),
+                "0 (off) or 30 to 900 seconds",
+            );
+        }
+        ("stickiness", Value::Map(m)) => {
+            check_one_of(name, m, "type", &["lb_cookie"], out);
+            check_range(name, m, "cookie_duration", 1..=604_800, out);
+        }
         ("predefined_metric", Value::String(s)) if !METRICS.contains(&s.as_str()) => {
             bad(
                 format!("`{s}` is not a predefined metric"),

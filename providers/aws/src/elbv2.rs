@@ -13,6 +13,7 @@ use strata_core::provider::{CreateRequest, DeleteRequest, ProviderError, UpdateR
 use strata_core::value::{Attrs, Value};
 
 use crate::config::Clients;
+use crate::elb_attributes;
 use crate::errors::map;
 use crate::tags::finish;
 use crate::util::{bool_or, changed, i32_of, int, list, put, required, str_of, strings};
@@ -144,14 +145,14 @@ async fn read_lbs(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, Attrs>
             .send()
             .await
             .map_err(map)?;
-        let idle = attrs
-            .attributes()
-            .iter()
-            .find(|x| x.key() == Some("idle_timeout.timeout_seconds"))
-            .and_then(|x| x.value())
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(60);
-        a.insert("idle_timeout".into(), Value::Int(idle));
+        elb_attributes::from_aws(
+            kinds::LOAD_BALANCER,
+            attrs
+                .attributes()
+                .iter()
+                .filter_map(|x| Some((x.key()?, x.value()?))),
+            &mut a,
+        );
         out.insert(arn.to_string(), a);
     }
     Ok(out)
@@ -195,14 +196,14 @@ async fn read_tgs(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, Attrs>
             .send()
             .await
             .map_err(map)?;
-        let delay = attrs
-            .attributes()
-            .iter()
-            .find(|x| x.key() == Some("deregistration_delay.timeout_seconds"))
-            .and_then(|x| x.value())
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(300);
-        a.insert("deregistration_delay".into(), Value::Int(delay));
+        elb_attributes::from_aws(
+            kinds::TARGET_GROUP,
+            attrs
+                .attributes()
+                .iter()
+                .filter_map(|x| Some((x.key()?, x.value()?))),
+            &mut a,
+        );
         let health = c
             .elb
             .describe_target_health()
@@ -426,37 +427,45 @@ fn targets(ids: &[String]) -> Result<Vec<TargetDescription>, ProviderError> {
         .collect())
 }
 
-async fn set_idle_timeout(c: &Clients, arn: &str, a: &Attrs) -> Result<(), ProviderError> {
-    let idle = i32_of(a, "idle_timeout").unwrap_or(60);
-    c.elb
-        .modify_load_balancer_attributes()
-        .load_balancer_arn(arn)
-        .attributes(
-            LoadBalancerAttribute::builder()
-                .key("idle_timeout.timeout_seconds")
-                .value(idle.to_string())
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(map)?;
-    Ok(())
-}
-
-async fn set_tg_attrs(c: &Clients, arn: &str, a: &Attrs) -> Result<(), ProviderError> {
-    let delay = i32_of(a, "deregistration_delay").unwrap_or(300);
-    c.elb
-        .modify_target_group_attributes()
-        .target_group_arn(arn)
-        .attributes(
-            TargetGroupAttribute::builder()
-                .key("deregistration_delay.timeout_seconds")
-                .value(delay.to_string())
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(map)?;
+/// Sends the key/value settings of a load balancer or target group that
+/// `a` asks for (`all`: every one; otherwise those that differ from AWS's
+/// defaults, and no call when none does).
+async fn set_attributes(
+    c: &Clients,
+    kind: &str,
+    arn: &str,
+    a: &Attrs,
+    all: bool,
+) -> Result<(), ProviderError> {
+    let pairs = elb_attributes::to_aws(kind, a, all);
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    if kind == kinds::LOAD_BALANCER {
+        let attrs = pairs
+            .into_iter()
+            .map(|(k, v)| LoadBalancerAttribute::builder().key(k).value(v).build())
+            .collect();
+        c.elb
+            .modify_load_balancer_attributes()
+            .load_balancer_arn(arn)
+            .set_attributes(Some(attrs))
+            .send()
+            .await
+            .map_err(map)?;
+    } else {
+        let attrs = pairs
+            .into_iter()
+            .map(|(k, v)| TargetGroupAttribute::builder().key(k).value(v).build())
+            .collect();
+        c.elb
+            .modify_target_group_attributes()
+            .target_group_arn(arn)
+            .set_attributes(Some(attrs))
+            .send()
+            .await
+            .map_err(map)?;
+    }
     Ok(())
 }
 
@@ -531,9 +540,7 @@ pub(crate) async fn create(
                 .and_then(|l| l.load_balancer_arn())
                 .unwrap_or_default()
                 .to_string();
-            if i32_of(a, "idle_timeout").unwrap_or(60) != 60 {
-                set_idle_timeout(c, &arn, a).await?;
-            }
+            set_attributes(c, kinds::LOAD_BALANCER, &arn, a, false).await?;
             Ok(arn)
         }
         kinds::TARGET_GROUP => {
@@ -568,9 +575,7 @@ pub(crate) async fn create(
                 .and_then(|t| t.target_group_arn())
                 .unwrap_or_default()
                 .to_string();
-            if i32_of(a, "deregistration_delay").unwrap_or(300) != 300 {
-                set_tg_attrs(c, &arn, a).await?;
-            }
+            set_attributes(c, kinds::TARGET_GROUP, &arn, a, false).await?;
             sync_targets(c, &arn, &[], &strings(a, "target_ids")).await?;
             Ok(arn)
         }
@@ -623,8 +628,8 @@ pub(crate) async fn update(
                     .await
                     .map_err(map)?;
             }
-            if changed(&req.changed, &["idle_timeout"]) {
-                set_idle_timeout(c, id, a).await?;
+            if changed(&req.changed, &elb_attributes::names(&req.kind)) {
+                set_attributes(c, kinds::LOAD_BALANCER, id, a, true).await?;
             }
         }
         kinds::TARGET_GROUP => {
@@ -649,8 +654,8 @@ pub(crate) async fn update(
                     .await
                     .map_err(map)?;
             }
-            if changed(&req.changed, &["deregistration_delay"]) {
-                set_tg_attrs(c, id, a).await?;
+            if changed(&req.changed, &elb_attributes::names(&req.kind)) {
+                set_attributes(c, kinds::TARGET_GROUP, id, a, true).await?;
             }
             if changed(&req.changed, &["target_ids"]) {
                 let old = strings(&req.prior, "target_ids");

@@ -55,6 +55,7 @@ mod cloudwatch;
 mod drills;
 mod ec2;
 mod elasticache;
+mod elb_attributes;
 mod elbv2;
 mod launch_template_data;
 mod network;

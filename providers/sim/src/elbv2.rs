@@ -6,7 +6,7 @@ use strata_core::kinds;
 use strata_core::provider::{DeleteRequest, ProviderError, UpdateRequest};
 use strata_core::value::{Attrs, Value};
 
-use crate::attrs::{api, api_help, field_int, int_of, required, str_of, strings};
+use crate::attrs::{api, api_help, bool_or, field_int, int_of, required, str_of, strings};
 use crate::clock::scaled_ms;
 use crate::cloud::NewResource;
 use crate::cloud::{Cloud, Record};
@@ -302,6 +302,19 @@ pub fn delete(c: &mut Cloud, req: &DeleteRequest) -> Result<(), ProviderError> {
             c.start_delete(&req.kind, &req.id, "deleting", 2.0);
         }
         kinds::LOAD_BALANCER => {
+            let protected = c
+                .get(kinds::LOAD_BALANCER, &req.id)
+                .is_some_and(|lb| bool_or(&lb.attrs, "enable_deletion_protection", false));
+            if protected {
+                return Err(api_help(
+                    "OperationNotPermitted",
+                    format!(
+                        "Load balancer '{}' cannot be deleted because deletion protection is enabled",
+                        req.id
+                    ),
+                    "set enable_deletion_protection = false and apply first, then delete it",
+                ));
+            }
             let listeners: Vec<String> = c
                 .records(kinds::LISTENER)
                 .filter(|l| l.str("load_balancer_arn") == Some(req.id.as_str()))

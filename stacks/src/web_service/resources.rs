@@ -251,6 +251,10 @@ pub(super) fn declare(
             name: format!("{n}-alb"),
             subnet_ids: public_ids,
             security_group_ids: vec![alb_sg.id()],
+            // The load balancer is as hard to lose as the database: one
+            // flag protects both.
+            enable_deletion_protection: Some(web.deletion_protection),
+            drop_invalid_header_fields: Some(true),
             tags: tagged(&[]),
             ..Default::default()
         },

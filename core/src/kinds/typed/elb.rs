@@ -23,8 +23,60 @@ pub struct LoadBalancer {
     pub security_group_ids: Vec<Input<SecurityGroupId>>,
     /// Idle timeout in seconds (default 60).
     pub idle_timeout: Option<i64>,
+    /// Refuse deletes while set (default `false`).
+    pub enable_deletion_protection: Option<bool>,
+    /// Drop HTTP headers with invalid names (default `false`).
+    pub drop_invalid_header_fields: Option<bool>,
+    /// Access logs to an S3 bucket.
+    pub access_logs: Option<AccessLogs>,
     /// Tags.
     pub tags: BTreeMap<String, String>,
+}
+
+/// A load balancer's access logs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccessLogs {
+    /// The bucket (its policy must let the region's ELB account write).
+    pub bucket: String,
+    /// Key prefix (default none).
+    pub prefix: Option<String>,
+    /// Logging on (default `true`).
+    pub enabled: Option<bool>,
+}
+
+impl From<AccessLogs> for Value {
+    fn from(l: AccessLogs) -> Self {
+        Value::Map(
+            AttrsBuilder::new()
+                .set("bucket", l.bucket)
+                .opt("prefix", l.prefix)
+                .opt("enabled", l.enabled)
+                .build(),
+        )
+    }
+}
+
+/// A target group's sticky sessions (load balancer cookies).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stickiness {
+    /// On (default `false`).
+    pub enabled: Option<bool>,
+    /// `lb_cookie` (default).
+    pub r#type: Option<String>,
+    /// Cookie lifetime in seconds (default 86400).
+    pub cookie_duration: Option<i64>,
+}
+
+impl From<Stickiness> for Value {
+    fn from(s: Stickiness) -> Self {
+        Value::Map(
+            AttrsBuilder::new()
+                .opt("enabled", s.enabled)
+                .opt("type", s.r#type)
+                .opt("cookie_duration", s.cookie_duration)
+                .build(),
+        )
+    }
 }
 
 impl ResourceSpec for LoadBalancer {
@@ -36,6 +88,15 @@ impl ResourceSpec for LoadBalancer {
             .set("subnet_ids", self.subnet_ids)
             .list("security_group_ids", self.security_group_ids)
             .opt("idle_timeout", self.idle_timeout)
+            .opt(
+                "enable_deletion_protection",
+                self.enable_deletion_protection,
+            )
+            .opt(
+                "drop_invalid_header_fields",
+                self.drop_invalid_header_fields,
+            )
+            .opt("access_logs", self.access_logs)
             .tags(self.tags)
             .build()
     }
@@ -126,6 +187,10 @@ pub struct TargetGroup {
     pub health_check: Option<HealthCheck>,
     /// Seconds to drain a target (default 300).
     pub deregistration_delay: Option<i64>,
+    /// Seconds a new target ramps up (0, off, by default; or 30-900).
+    pub slow_start: Option<i64>,
+    /// Sticky sessions.
+    pub stickiness: Option<Stickiness>,
     /// Instances registered directly (autoscaling groups register their own).
     pub target_ids: Vec<Input<InstanceId>>,
     /// Tags.
@@ -143,6 +208,8 @@ impl ResourceSpec for TargetGroup {
             .opt("target_type", self.target_type)
             .opt("health_check", self.health_check)
             .opt("deregistration_delay", self.deregistration_delay)
+            .opt("slow_start", self.slow_start)
+            .opt("stickiness", self.stickiness)
             .list("target_ids", self.target_ids)
             .tags(self.tags)
             .build()
