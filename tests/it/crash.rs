@@ -56,7 +56,9 @@ fn assert_cloud_matches_state(p: &Project, run: usize) {
         }
     }
     for (addr, r) in resources {
-        let ids = by_address.remove(addr).unwrap_or_default();
+        let ids = by_address
+            .remove(&strata::core::tags::address_tag_value(addr))
+            .unwrap_or_default();
         assert_eq!(
             ids,
             vec![r["id"].as_str().unwrap().to_string()],

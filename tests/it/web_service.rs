@@ -412,3 +412,39 @@ fn an_apply_keeps_the_capacity_the_scaling_policy_chose() {
     assert_eq!(attrs(&state, "web.asg_blue")["max_size"], 12);
     p.run_expect(&["plan", "--detailed-exitcode"], 0);
 }
+
+/// RDS, ElastiCache and ELB accept only letters, digits, spaces and
+/// `_ . : / = + - @` in tag values: every tag Strata writes on the stack's
+/// resources, instance addresses such as `web.db_replica[0]` and
+/// `web.public["us-east-1a"]` included, keeps to that set.
+#[test]
+fn every_tag_value_is_one_aws_accepts_on_every_service() {
+    let p = applied();
+    let sim = strata::sim::SimProvider::open(
+        &p.path().join(".strata/sim"),
+        strata::sim::SimOptions::instant(),
+    )
+    .unwrap();
+    let mut addresses = Vec::new();
+    for o in sim.objects() {
+        for (key, value) in &o.tags {
+            assert!(
+                value.chars().all(strata::core::tags::is_tag_value_char),
+                "{} {}: tag {key} = {value:?}",
+                o.kind,
+                o.id
+            );
+        }
+        if let Some(a) = o.tags.get("strata:address") {
+            addresses.push(a.clone());
+        }
+    }
+    assert!(
+        addresses.contains(&"web.db_replica/0".to_string()),
+        "{addresses:?}"
+    );
+    assert!(
+        addresses.contains(&"web.public/us-east-1a".to_string()),
+        "{addresses:?}"
+    );
+}

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use strata_core::kinds;
 use strata_core::schema::AttrType;
-use strata_core::tags::{is_system_tag, ADDRESS_TAG, STACK_TAG};
+use strata_core::tags::{address_tag_value, is_system_tag, ADDRESS_TAG, STACK_TAG};
 use strata_core::value::{Attrs, Value};
 
 const ECHO: &str = "strata:attr:";
@@ -167,7 +167,7 @@ pub fn desired(kind: &str, stack: &str, address: &str, attrs: &Attrs) -> BTreeMa
         }
     }
     out.insert(STACK_TAG.into(), stack.into());
-    out.insert(ADDRESS_TAG.into(), address.into());
+    out.insert(ADDRESS_TAG.into(), address_tag_value(address));
     for name in echoed(kind, attrs).iter().chain(fallback(kind)) {
         if let Some(s) = attrs.get(name).and_then(encode) {
             out.insert(format!("{ECHO}{name}"), s);

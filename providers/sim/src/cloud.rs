@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use strata_core::kinds;
 use strata_core::provider::CreateRequest;
-use strata_core::tags::{is_system_tag, ADDRESS_TAG, STACK_TAG};
+use strata_core::tags::{address_tag_value, is_system_tag, ADDRESS_TAG, STACK_TAG};
 use strata_core::value::{Attrs, Name, Value};
 
 use crate::clock::scaled_ms;
@@ -384,13 +384,14 @@ pub(crate) struct NewResource<'a> {
 impl NewResource<'_> {
     /// A record for this create with id `id`, tagged and carrying its token.
     pub fn record(&self, c: &Cloud, id: String) -> Record {
+        let address = address_tag_value(self.req.address.as_str());
         let mut rec = Record::new(
             &self.req.kind,
             id,
             self.attrs.clone(),
             &[
                 (STACK_TAG, self.req.stack.as_str()),
-                (ADDRESS_TAG, self.req.address.as_str()),
+                (ADDRESS_TAG, address.as_str()),
             ],
             c.now,
         );
