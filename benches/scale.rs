@@ -228,13 +228,14 @@ async fn time_noop_plan(a: &mut Loaded) {
     let started = Instant::now();
     let graph = Graph::build(config).unwrap_or_else(|e| panic!("{e}"));
     let built = started.elapsed();
-    let p = plan::plan(&graph, &a.state, &a.sim, &PlanOptions::default())
+    let providers = strata::core::provider::Providers::new(Arc::new(a.sim.clone()));
+    let p = plan::plan(&graph, &a.state, &providers, &PlanOptions::default())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let elapsed = started.elapsed();
     if std::env::var("STRATA_BENCH_DETAIL").is_ok() {
         let refreshed = Instant::now();
-        drop(plan::refresh(&a.state, &a.sim).await);
+        drop(plan::refresh(&a.state, &providers).await);
         eprintln!(
             "{}: {elapsed:?} (graph {built:?}, refresh and diff {:?}; refresh alone {:?})",
             a.n,

@@ -6,6 +6,7 @@ mod drill_cmd;
 mod plan_cmd;
 mod progress;
 mod project;
+mod providers;
 mod rollout_cmd;
 mod state_cmd;
 

@@ -112,7 +112,13 @@ pub fn expand_with(
     }
     let built = stack.into_config();
     config.pending_problems.extend(built.pending_problems);
-    for (_, resource) in built.resources {
+    for (_, mut resource) in built.resources {
+        // A module's resources belong to its provider instance.
+        let module = resource.address.as_str().split(['.', '[']).next();
+        if let Some(m) = modules.iter().find(|m| Some(m.name.as_str()) == module) {
+            resource.provider.clone_from(&m.provider);
+            resource.spans.provider = m.spans.provider;
+        }
         config.add(resource);
     }
     for (name, output) in built.outputs {

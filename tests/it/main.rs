@@ -7,9 +7,11 @@
 mod cli_apply;
 mod cli_changes;
 mod cli_errors;
+mod cli_regions;
 mod crash;
 mod drill;
 mod engine;
+mod engine_regions;
 mod fuzz;
 mod layering;
 mod provider_names;

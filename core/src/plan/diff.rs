@@ -13,7 +13,7 @@ use crate::config::ResourceConfig;
 use crate::diag::{Problem, Problems};
 use crate::graph::Graph;
 use crate::kinds::{self, recomputed_on_update};
-use crate::provider::Provider;
+use crate::provider::{instance_name, Providers};
 use crate::schema::{AttrSchema, KindSchema, Mode, Replace};
 use crate::state::{ResourceState, State};
 use crate::value::{Attrs, Reference, Value};
@@ -88,17 +88,26 @@ impl<'a> PlannedTable<'a> {
     }
 }
 
-/// Plans `graph` against `state`, refreshing through `provider` first.
+/// Plans `graph` against `state`, refreshing through `providers` first
+/// (each resource through its provider instance).
 pub async fn plan(
     graph: &Graph,
     state: &State,
-    provider: &dyn Provider,
+    providers: &Providers,
     opts: &PlanOptions,
 ) -> Result<Plan, PlanError> {
+    if let Some(r) =
+        (graph.config.resources.values()).find(|r| !providers.contains(r.provider.as_deref()))
+    {
+        return Err(PlanError::UnknownInstance {
+            instance: instance_name(r.provider.as_deref()).to_string(),
+            addresses: format!("`{}`", r.address),
+        });
+    }
     let found = if opts.skip_refresh {
         InOrder::as_recorded(state)
     } else {
-        refresh_in_order(state, provider).await?
+        refresh_in_order(state, providers).await?
     };
     diff(graph, state, &found, opts)
 }
@@ -226,6 +235,7 @@ pub(crate) fn diff(
                         reason: None,
                         holds_data: true,
                         requested: false,
+                        provider: r.provider.clone(),
                     });
                     planned.set(
                         position,
@@ -366,6 +376,7 @@ pub(crate) fn diff(
             },
             holds_data: kinds::holds_data(&prior.kind, &prior.attrs),
             requested: false,
+            provider: prior.provider.clone(),
         });
     }
     for d in &state.deposed {
@@ -389,6 +400,7 @@ pub(crate) fn diff(
             }),
             holds_data: kinds::holds_data(&d.resource.kind, &d.resource.attrs),
             requested: false,
+            provider: d.resource.provider.clone(),
         });
     }
     changes.extend(deletes);
@@ -424,6 +436,7 @@ pub(crate) fn diff(
         format_version: PLAN_FORMAT_VERSION,
         stack: config.stack.clone(),
         provider: config.provider.clone(),
+        providers: config.providers.clone(),
         lineage: Some(state.lineage.clone()),
         serial: Some(state.serial()),
         destroy: opts.destroy,
@@ -653,7 +666,7 @@ fn unchanged(
     planned: &PlannedTable<'_>,
     state: &State,
 ) -> bool {
-    if prior.tainted || prior.kind != r.kind {
+    if prior.tainted || prior.kind != r.kind || prior.provider != r.provider {
         return false;
     }
     let ignored = |name: &str| r.lifecycle.ignore_changes.iter().any(|i| i == name);
@@ -721,6 +734,7 @@ fn diff_resource(
         reason: None,
         holds_data: live.is_none_or(|l| kinds::holds_data(&r.kind, l)),
         requested: false,
+        provider: r.provider.clone(),
     };
     let creation = || -> Vec<AttrChange> {
         desired
@@ -770,6 +784,16 @@ fn diff_resource(
             format!("its kind changed from {}", prior.kind)
         });
         change.changes = creation();
+        return change;
+    }
+    if prior.provider != r.provider {
+        // Another provider instance (another region, say) cannot take over
+        // an object: a new one is made there. It loses the data of a
+        // stateful resource like any forced replacement.
+        change.action = Action::Replace;
+        change.replace_order = Some(replace_order);
+        change.reason = Some(super::instances::moved_reason(prior, r));
+        change.changes = super::instances::moved_changes(prior, r, creation());
         return change;
     }
 
