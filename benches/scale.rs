@@ -518,7 +518,8 @@ async fn plan_child(dir: std::path::PathBuf, units: usize) {
     let graph = Graph::build(synthetic(units, UNIT)).unwrap_or_else(|e| panic!("{e}"));
     let built = started.elapsed();
     mem.push(("graph", rss_mb("VmRSS:")));
-    let p = plan::plan(&graph, &state, &sim, &PlanOptions::default())
+    let providers = strata::core::provider::Providers::new(Arc::new(sim.clone()));
+    let p = plan::plan(&graph, &state, &providers, &PlanOptions::default())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     mem.push(("plan", rss_mb("VmRSS:")));
@@ -548,7 +549,7 @@ async fn plan_child(dir: std::path::PathBuf, units: usize) {
         let config = synthetic(units, UNIT);
         let again = Instant::now();
         let graph = Graph::build(config).unwrap_or_else(|e| panic!("{e}"));
-        let p = plan::plan(&graph, &state, &sim, &PlanOptions::default())
+        let p = plan::plan(&graph, &state, &providers, &PlanOptions::default())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(!p.has_changes());

@@ -233,3 +233,46 @@ strata::graph::cross_region_source strata.toml:22:23: `replica` in us-west-2 (pr
         assert_eq!(problems(&same_region), "ok");
     }
 }
+
+#[cfg(test)]
+mod typed_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use crate::config::ProviderConfig;
+    use crate::graph::Graph;
+    use crate::kinds::typed::{Stack, Vpc};
+
+    fn vpc(cidr: &str) -> Vpc {
+        Vpc {
+            cidr_block: cidr.into(),
+            enable_dns_hostnames: None,
+            enable_dns_support: None,
+            tags: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_typed_stack_puts_resources_in_the_instance_of_their_scope() {
+        let west = ProviderConfig {
+            region: "us-west-2".into(),
+            ..ProviderConfig::default()
+        };
+        let mut stack = Stack::new("dr").with_provider_instance("us_west_2", west);
+        stack.add("vpc", vpc("10.0.0.0/16"));
+        stack
+            .on_provider("us_west_2")
+            .nested("dr")
+            .add("vpc", vpc("10.1.0.0/16"));
+        let config = stack.into_config();
+        let instance = |a: &str| config.instance_of(&a.parse().unwrap()).map(String::from);
+        assert_eq!(instance("vpc"), None);
+        assert_eq!(instance("dr.vpc"), Some("us_west_2".into()));
+        assert!(Graph::build(config).is_ok());
+
+        // An instance the stack does not have is reported by validation.
+        let mut stack = Stack::new("dr");
+        stack.on_provider("eu").add("vpc", vpc("10.0.0.0/16"));
+        let problems = Graph::build(stack.into_config()).unwrap_err();
+        assert_eq!(problems.problems[0].code, super::UNKNOWN_PROVIDER);
+    }
+}

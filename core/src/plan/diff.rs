@@ -13,7 +13,7 @@ use crate::config::ResourceConfig;
 use crate::diag::{Problem, Problems};
 use crate::graph::Graph;
 use crate::kinds::{self, recomputed_on_update};
-use crate::provider::{instance_name, Providers};
+use crate::provider::Providers;
 use crate::schema::{AttrSchema, KindSchema, Mode, Replace};
 use crate::state::{ResourceState, State};
 use crate::value::{Attrs, Reference, Value};
@@ -96,14 +96,7 @@ pub async fn plan(
     providers: &Providers,
     opts: &PlanOptions,
 ) -> Result<Plan, PlanError> {
-    if let Some(r) =
-        (graph.config.resources.values()).find(|r| !providers.contains(r.provider.as_deref()))
-    {
-        return Err(PlanError::UnknownInstance {
-            instance: instance_name(r.provider.as_deref()).to_string(),
-            addresses: format!("`{}`", r.address),
-        });
-    }
+    super::instances::check_served(&graph.config, providers)?;
     let found = if opts.skip_refresh {
         InOrder::as_recorded(state)
     } else {

@@ -3,14 +3,30 @@
 //! new object made through its new instance and the old one deleted through
 //! the instance state records.
 
-use super::AttrChange;
-use crate::config::ResourceConfig;
-use crate::provider::instance_name;
+use super::{AttrChange, PlanError};
+use crate::config::{Config, ResourceConfig};
+use crate::provider::{instance_name, Providers};
 use crate::state::ResourceState;
 use crate::value::Value;
 
 /// The name of the pseudo-attribute a plan shows for an instance change.
 pub const PROVIDER_CHANGE: &str = "provider";
+
+/// Refuses a configuration with a resource of an instance `providers` does
+/// not serve, before anything is read.
+pub(crate) fn check_served(config: &Config, providers: &Providers) -> Result<(), PlanError> {
+    let unserved = config
+        .resources
+        .values()
+        .find(|r| !providers.contains(r.provider.as_deref()));
+    match unserved {
+        None => Ok(()),
+        Some(r) => Err(PlanError::UnknownInstance {
+            instance: instance_name(r.provider.as_deref()).to_string(),
+            addresses: format!("`{}`", r.address),
+        }),
+    }
+}
 
 /// Why a resource moving to another provider instance is replaced.
 pub(crate) fn moved_reason(prior: &ResourceState, r: &ResourceConfig) -> String {
