@@ -166,3 +166,37 @@ fn an_unknown_provider_instance_is_a_diagnostic_at_its_name() {
     assert!(stderr.contains("`dr_replica` belongs to the"), "{stderr}");
     assert!(stderr.contains("did you mean `us_west_2`?"), "{stderr}");
 }
+
+#[test]
+fn a_module_on_a_named_instance_is_made_in_its_region() {
+    let web = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web_service.toml"),
+    )
+    .unwrap();
+    let text = web.replacen(
+        "[module.web]\n",
+        "[provider.eu]\nregion = \"eu-west-1\"\n\n[module.web]\nprovider = \"eu\"\n",
+        1,
+    );
+    assert_ne!(text, web);
+    let p = Project::new(&text);
+    let plan = p.plan_json();
+    let changes = plan["changes"].as_array().unwrap();
+    assert!(!changes.is_empty());
+    // Every resource of the module is in the instance, in its region's AZs.
+    assert!(changes.iter().all(|c| c["provider"] == "eu"), "{changes:?}");
+    let subnet = changes
+        .iter()
+        .find(|c| c["kind"] == "aws.ec2.subnet")
+        .unwrap();
+    let az = subnet["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "availability_zone")
+        .unwrap();
+    assert!(
+        az["after"].as_str().unwrap().starts_with("eu-west-1"),
+        "{az}"
+    );
+}
