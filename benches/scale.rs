@@ -228,13 +228,14 @@ async fn time_noop_plan(a: &mut Loaded) {
     let started = Instant::now();
     let graph = Graph::build(config).unwrap_or_else(|e| panic!("{e}"));
     let built = started.elapsed();
-    let p = plan::plan(&graph, &a.state, &a.sim, &PlanOptions::default())
+    let providers = strata::core::provider::Providers::new(Arc::new(a.sim.clone()));
+    let p = plan::plan(&graph, &a.state, &providers, &PlanOptions::default())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let elapsed = started.elapsed();
     if std::env::var("STRATA_BENCH_DETAIL").is_ok() {
         let refreshed = Instant::now();
-        drop(plan::refresh(&a.state, &a.sim).await);
+        drop(plan::refresh(&a.state, &providers).await);
         eprintln!(
             "{}: {elapsed:?} (graph {built:?}, refresh and diff {:?}; refresh alone {:?})",
             a.n,
@@ -517,7 +518,8 @@ async fn plan_child(dir: std::path::PathBuf, units: usize) {
     let graph = Graph::build(synthetic(units, UNIT)).unwrap_or_else(|e| panic!("{e}"));
     let built = started.elapsed();
     mem.push(("graph", rss_mb("VmRSS:")));
-    let p = plan::plan(&graph, &state, &sim, &PlanOptions::default())
+    let providers = strata::core::provider::Providers::new(Arc::new(sim.clone()));
+    let p = plan::plan(&graph, &state, &providers, &PlanOptions::default())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     mem.push(("plan", rss_mb("VmRSS:")));
@@ -547,7 +549,7 @@ async fn plan_child(dir: std::path::PathBuf, units: usize) {
         let config = synthetic(units, UNIT);
         let again = Instant::now();
         let graph = Graph::build(config).unwrap_or_else(|e| panic!("{e}"));
-        let p = plan::plan(&graph, &state, &sim, &PlanOptions::default())
+        let p = plan::plan(&graph, &state, &providers, &PlanOptions::default())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(!p.has_changes());

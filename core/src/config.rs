@@ -81,6 +81,8 @@ pub struct ResourceSpans {
     pub attrs: IndexMap<String, Span>,
     /// Each `depends_on` entry.
     pub depends_on: Vec<Span>,
+    /// The `provider = ...` value.
+    pub provider: Option<Span>,
 }
 
 /// Lifecycle options, as in Terraform.
@@ -115,6 +117,9 @@ pub struct ResourceConfig {
     pub depends_on: Vec<Address>,
     /// Lifecycle options.
     pub lifecycle: Lifecycle,
+    /// The provider instance it belongs to (`None`: the default,
+    /// [`Config::provider`]; otherwise a key of [`Config::providers`]).
+    pub provider: Option<String>,
     /// Where it was written, when it came from a manifest.
     pub spans: ResourceSpans,
 }
@@ -128,8 +133,16 @@ impl ResourceConfig {
             attrs: Attrs::new(),
             depends_on: Vec::new(),
             lifecycle: Lifecycle::default(),
+            provider: None,
             spans: ResourceSpans::default(),
         }
+    }
+
+    /// Puts it in the provider instance called `instance` (one of
+    /// [`Config::providers`]), e.g. another region's.
+    pub fn on_provider(mut self, instance: impl Into<String>) -> Self {
+        self.provider = Some(instance.into());
+        self
     }
 
     /// Sets an attribute.
@@ -211,8 +224,11 @@ impl Default for BackendConfig {
 pub struct Config {
     /// The stack's name (tags every resource as `strata:stack`).
     pub stack: String,
-    /// The provider.
+    /// The default provider instance (`[provider]`).
     pub provider: ProviderConfig,
+    /// Further provider instances by name (`[provider.NAME]`), which
+    /// resources name in [`ResourceConfig::provider`].
+    pub providers: IndexMap<String, ProviderConfig>,
     /// The state backend.
     pub backend: BackendConfig,
     /// Resources by address, in the order written.
@@ -246,6 +262,9 @@ pub struct ModuleConfig {
     pub kind: String,
     /// Parameters as written (no references are resolved).
     pub params: IndexMap<String, Value>,
+    /// The provider instance all of its resources belong to (`None`: the
+    /// default).
+    pub provider: Option<String>,
     /// Where it was written, when it came from a manifest.
     pub spans: ModuleSpans,
 }
@@ -259,6 +278,8 @@ pub struct ModuleSpans {
     pub kind: Option<Span>,
     /// Each parameter's value.
     pub params: IndexMap<String, Span>,
+    /// The `provider = ...` value.
+    pub provider: Option<Span>,
 }
 
 impl Config {
@@ -281,6 +302,29 @@ impl Config {
             return;
         }
         self.resources.insert(resource.address.clone(), resource);
+    }
+
+    /// Adds the provider instance called `name` (resources join it with
+    /// [`ResourceConfig::on_provider`]).
+    pub fn add_provider(&mut self, name: impl Into<String>, provider: ProviderConfig) {
+        self.providers.insert(name.into(), provider);
+    }
+
+    /// The configuration of a provider instance (`None`: the default one),
+    /// if the configuration has it.
+    pub fn provider_config(&self, instance: Option<&str>) -> Option<&ProviderConfig> {
+        match instance {
+            None => Some(&self.provider),
+            Some(name) => self.providers.get(name),
+        }
+    }
+
+    /// The provider instance the resource at `address` belongs to: `None`
+    /// for the default one (or when no such resource is configured).
+    pub fn instance_of(&self, address: &Address) -> Option<&str> {
+        self.resources
+            .get(address)
+            .and_then(|r| r.provider.as_deref())
     }
 
     /// Adds an output.

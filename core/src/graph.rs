@@ -15,6 +15,10 @@ use crate::diag::{Problem, Problems};
 use crate::kinds::{self, check_resource};
 use crate::value::{Reference, Value};
 
+mod instances;
+
+pub use instances::{CROSS_REGION_SOURCE, UNKNOWN_PROVIDER};
+
 /// A validated configuration with its dependency graph.
 #[derive(Debug, Clone)]
 pub struct Graph {
@@ -33,10 +37,14 @@ impl Graph {
         let mut problems = std::mem::take(&mut config.pending_problems);
         problems.extend(crate::moved::check(&config));
         let source = config.source.clone();
-        let region = config.provider.region.clone();
+        let regions: Vec<String> = config
+            .resources
+            .values()
+            .map(|r| instances::region_of(&config, r).to_string())
+            .collect();
 
         // Kinds and attributes.
-        for r in config.resources.values_mut() {
+        for (r, region) in config.resources.values_mut().zip(&regions) {
             let Some(schema) = kinds::schema_of(&r.kind) else {
                 problems.push(
                     Problem::new(
@@ -57,7 +65,7 @@ impl Graph {
                 );
                 continue;
             };
-            for p in check_resource(schema, &mut r.attrs, &region) {
+            for p in check_resource(schema, &mut r.attrs, region) {
                 let span = p
                     .attr
                     .as_ref()
@@ -140,6 +148,7 @@ impl Graph {
             }
         }
         problems.extend(check_cross_resource(&config));
+        problems.extend(instances::check(&config));
 
         // The DAG: an edge from each dependency to its dependent.
         // Node indices are configuration positions: the configuration's
@@ -373,7 +382,7 @@ fn check_cross_resource(config: &Config) -> Vec<Problem> {
                 }
             }
             kinds::DB_INSTANCE => match r.attrs.get("replicate_source_db") {
-                Some(Value::String(primary)) if !primaries.contains(&primary.as_str()) => out.push(
+                Some(Value::String(primary)) if !primaries.contains(kinds::db_identifier_of(primary)) => out.push(
                     Problem::new(
                         "strata::graph::unknown_primary",
                         format!("`{}` is a replica of `{primary}`, but no DB instance has that identifier", r.address),
@@ -383,7 +392,7 @@ fn check_cross_resource(config: &Config) -> Vec<Problem> {
                 ),
                 Some(Value::Ref(reference)) => {
                     let target = config.resources.get(&reference.address);
-                    if let Some(t) = target.filter(|t| t.kind != kinds::DB_INSTANCE || reference.attr != "identifier") {
+                    if let Some(t) = target.filter(|t| t.kind != kinds::DB_INSTANCE || !matches!(reference.attr.as_str(), "identifier" | "arn")) {
                         out.push(
                             Problem::new(
                                 "strata::graph::unknown_primary",

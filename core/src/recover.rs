@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::apply::without_sensitive;
 use crate::kinds;
 use crate::provider::{
-    OpStatus, Operation, PollRequest, Provider, ProviderError, ReadRequest, ReadTarget,
+    OpStatus, Operation, PollRequest, Provider, ProviderError, Providers, ReadRequest, ReadTarget,
 };
 use crate::retry::{with_retries, RetryPolicy};
 use crate::state::{Intent, ResourceState, State, StateChange};
@@ -31,12 +31,14 @@ pub struct Recovered {
 /// timeout) for operations the cloud is still carrying out.
 pub async fn recover(
     state: &State,
-    provider: &dyn Provider,
+    providers: &Providers,
 ) -> Result<(Vec<StateChange>, Vec<Recovered>), ProviderError> {
     let mut changes = Vec::new();
     let mut report = Vec::new();
     for intent in &state.pending {
-        let outcome = settle(state, intent, provider, &mut changes).await?;
+        // The request went to the intent's provider instance.
+        let provider = providers.get(intent.provider.as_deref())?;
+        let outcome = settle(state, intent, provider.as_ref(), &mut changes).await?;
         changes.push(StateChange::Resolve {
             token: intent.token.clone(),
         });
@@ -102,6 +104,7 @@ async fn settle(
                 prevent_destroy: intent.prevent_destroy,
                 tainted: false,
                 token: Some(intent.token.clone()),
+                provider: intent.provider.clone(),
             };
             changes.push(StateChange::Put {
                 address: intent.address.clone(),

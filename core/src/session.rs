@@ -37,7 +37,7 @@ use std::sync::Arc;
 use crate::apply::{self, ApplyError, ApplyFailed, ApplyOptions, ApplyReport, Event, Observer};
 use crate::graph::Graph;
 use crate::plan::{self, Plan, PlanError, PlanOptions};
-use crate::provider::{Provider, ProviderError};
+use crate::provider::{Provider, ProviderError, Providers};
 use crate::recover;
 use crate::state::{Backend, Lease, LockOptions, State, StateChange, StateError};
 
@@ -91,7 +91,7 @@ pub enum SessionError {
 /// A stack's state, owned for a run: see the [module docs](self).
 pub struct Session {
     backend: Arc<dyn Backend>,
-    provider: Arc<dyn Provider>,
+    providers: Providers,
     state: State,
     lease: Option<Lease>,
     /// The session may write the state when it ends (it holds the lock, or
@@ -105,13 +105,16 @@ pub struct Session {
 impl Session {
     /// Opens the state of `stack` in `backend` (a new, empty state if there
     /// is none): takes the lock as `locking` says, loads the state once, and
-    /// settles pending operations through `provider`, committing the result.
+    /// settles pending operations through `providers`, committing the
+    /// result. `providers` is one provider (the default instance) or a
+    /// [`Providers`] set with named instances.
     pub async fn open(
         backend: Arc<dyn Backend>,
-        provider: Arc<dyn Provider>,
+        providers: impl Into<Providers>,
         stack: &str,
         locking: Locking,
     ) -> Result<Session, SessionError> {
+        let providers = providers.into();
         let owns_state = !matches!(locking, Locking::ToRecover(_));
         let (lease, recover_lock) = match locking {
             Locking::Take(opts) => (Some(Lease::take(backend.clone(), &opts).await?), None),
@@ -150,7 +153,7 @@ impl Session {
         let notes = std::mem::take(&mut state.notes);
         let mut session = Session {
             backend,
-            provider,
+            providers,
             state,
             lease,
             owns_state,
@@ -175,7 +178,7 @@ impl Session {
         if self.state.pending.is_empty() {
             return Ok(());
         }
-        let (changes, recovered) = recover::recover(&self.state, self.provider.as_ref())
+        let (changes, recovered) = recover::recover(&self.state, &self.providers)
             .await
             .map_err(SessionError::Recover)?;
         self.commit(changes).await?;
@@ -191,9 +194,15 @@ impl Session {
         &self.state
     }
 
-    /// The provider the session plans, applies and recovers through.
+    /// The default provider instance (rollouts and drills work through it).
     pub fn provider(&self) -> &Arc<dyn Provider> {
-        &self.provider
+        self.providers.default_provider()
+    }
+
+    /// Every provider instance the session plans, applies and recovers
+    /// through.
+    pub fn providers(&self) -> &Providers {
+        &self.providers
     }
 
     /// The backend the state lives in.
@@ -252,7 +261,7 @@ impl Session {
 
     /// Plans `graph` against the session's state and the live cloud.
     pub async fn plan(&self, graph: &Graph, opts: &PlanOptions) -> Result<Plan, PlanError> {
-        plan::plan(graph, &self.state, self.provider.as_ref(), opts).await
+        plan::plan(graph, &self.state, &self.providers, opts).await
     }
 
     /// Applies `plan`, which must have been made from this session's state
@@ -268,7 +277,7 @@ impl Session {
             plan,
             &mut self.state,
             self.backend.as_ref(),
-            self.provider.clone(),
+            &self.providers,
             opts,
             observer,
         )

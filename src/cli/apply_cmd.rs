@@ -15,7 +15,7 @@ use tokio::sync::watch;
 
 use super::plan_cmd::{make_plan, notes, print_notes, Selection};
 use super::progress::Progress;
-use super::project::{self, ConfigSource};
+use super::project::{self, ConfigSource, Instances};
 
 /// Options of `strata apply`.
 #[derive(Debug, Args)]
@@ -120,8 +120,13 @@ impl Run {
             Some(path) => {
                 let plan = read_plan(path)?;
                 let raw = source.raw_config()?;
-                let mut session =
-                    project::open(source, &raw, &plan.provider, project::hold(operation)).await?;
+                let mut session = project::open(
+                    source,
+                    &raw,
+                    Instances::of_plan(&plan),
+                    project::hold(operation),
+                )
+                .await?;
                 session.adopt_lineage(&plan);
                 (session, plan)
             }

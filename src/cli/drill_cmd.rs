@@ -289,7 +289,7 @@ async fn run(
     kind: Kind,
 ) -> Result<ExitCode> {
     let backend = project::backend(source, &config)?;
-    let provider = project::provider(source, &config.provider)?;
+    let (provider, providers) = super::providers::default_and_all(source, &config)?;
     let lock = take_lock(backend.clone()).await?;
     let (cancel_tx, cancel_rx) = watch::channel(false);
     let interrupt = tokio::spawn(async move {
@@ -308,6 +308,7 @@ async fn run(
         config,
         backend,
         provider,
+        providers: Some(providers),
         events: Arc::new(Printer::new(common.json)),
         cancel: Some(cancel_rx),
         poll,
@@ -394,11 +395,12 @@ async fn list(source: &ConfigSource, json: bool) -> Result<ExitCode> {
 async fn cleanup(source: &ConfigSource, id: Option<String>, json: bool) -> Result<ExitCode> {
     let config = source.raw_config()?;
     let backend = project::backend(source, &config)?;
-    let provider = project::provider(source, &config.provider)?;
+    let (provider, providers) = super::providers::default_and_all(source, &config)?;
     let lock = take_lock(backend.clone()).await?;
     let poll = default_poll(provider.capabilities().time_scale);
     let mut drill = Drill::new(config, backend, provider);
     drill.poll = poll;
+    drill.providers = Some(providers);
     let result = drill.cleanup(id.as_deref()).await;
     let released = lock.release().await;
     let report = result?;

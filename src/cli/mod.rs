@@ -7,6 +7,7 @@ mod fmt_cmd;
 mod plan_cmd;
 mod progress;
 mod project;
+mod providers;
 mod rollout_cmd;
 mod state_cmd;
 

@@ -13,7 +13,7 @@ use strata_core::schema::Mode;
 use strata_core::session::{Locking, Session};
 use strata_core::state::State;
 
-use super::project::{self, ConfigSource};
+use super::project::{self, ConfigSource, Instances};
 
 /// Options of `strata plan`.
 #[derive(Debug, Args)]
@@ -147,7 +147,7 @@ pub async fn make_plan(
     locking: Locking,
 ) -> Result<(Session, Plan)> {
     let raw = source.raw_config()?;
-    let session = project::open(source, &raw, &raw.provider, locking).await?;
+    let session = project::open(source, &raw, Instances::of(&raw), locking).await?;
     let graph = Graph::build(source.expanded(Some(session.state()))?)?;
     let state = session.state();
     let opts = PlanOptions {

@@ -15,6 +15,8 @@ use strata_core::session::{Locking, Session};
 use strata_core::state::local::LocalBackend;
 use strata_core::state::{Backend, Lease, LockOptions, State, StateError};
 
+pub use super::providers::Instances;
+
 /// Where the configuration comes from.
 pub enum ConfigSource {
     /// A TOML manifest.
@@ -149,14 +151,23 @@ pub const PROVIDER_KINDS: &[&str] = &["sim", "aws"];
 /// The provider kind of a configuration that names none.
 pub const DEFAULT_PROVIDER_KIND: &str = "sim";
 
-/// The provider a configuration asks for.
-pub fn provider(source: &ConfigSource, config: &ProviderConfig) -> Result<Arc<dyn Provider>> {
+/// The simulated regions of the project (in its state directory).
+pub fn sim_regions(source: &ConfigSource) -> strata_sim::SimRegions {
+    strata_sim::SimRegions::open(&source.state_dir().join("sim"))
+}
+
+/// The provider a provider instance's configuration asks for; a simulated
+/// one is made among `sims` (the project's other simulated regions, which
+/// it sees).
+pub fn provider_in(
+    config: &ProviderConfig,
+    sims: &strata_sim::SimRegions,
+) -> Result<Arc<dyn Provider>> {
     match config.kind.as_deref().unwrap_or(DEFAULT_PROVIDER_KIND) {
         "sim" => {
             let mut options = strata_sim::SimOptions::from_env_and(&config.options)?;
             options.region = config.region.clone();
-            let sim = strata_sim::SimProvider::open(&source.state_dir().join("sim"), options)?;
-            Ok(Arc::new(sim))
+            Ok(Arc::new(sims.provider(options)?))
         }
         #[cfg(feature = "aws")]
         "aws" => {
@@ -204,11 +215,11 @@ pub fn read_only() -> Locking {
 }
 
 /// Opens the session on the state `config` names, through the provider
-/// `provider` names (the configuration's, or a saved plan's).
+/// instances `instances` names (the configuration's, or a saved plan's).
 pub async fn open(
     source: &ConfigSource,
     config: &Config,
-    provider_config: &ProviderConfig,
+    instances: Instances<'_>,
     locking: Locking,
 ) -> Result<Session> {
     let backend = backend(source, config)?;
@@ -218,7 +229,7 @@ pub async fn open(
         Locking::Take(opts) => Locking::Taken(Lease::take(backend.clone(), &opts).await?),
         other => other,
     };
-    let provider = match provider(source, provider_config) {
+    let provider = match super::providers::providers(source, instances) {
         Ok(provider) => provider,
         Err(e) => {
             if let Locking::Taken(lease) = locking {

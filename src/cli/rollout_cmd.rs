@@ -128,7 +128,7 @@ pub async fn rollout(source: &ConfigSource, args: RolloutArgs) -> Result<ExitCod
         Command::Start(start)
     };
     let backend = project::backend(source, &config)?;
-    let provider = project::provider(source, &config.provider)?;
+    let (provider, providers) = super::providers::default_and_all(source, &config)?;
     let lock = project::take_lock(backend.clone(), "rollout").await?;
     let (cancel_tx, cancel_rx) = watch::channel(false);
     let interrupt = tokio::spawn(async move {
@@ -144,6 +144,7 @@ pub async fn rollout(source: &ConfigSource, args: RolloutArgs) -> Result<ExitCod
         config,
         backend,
         provider,
+        providers: Some(providers),
         module,
         events: Arc::new(Printer { json: args.json }),
         cancel: Some(cancel_rx),

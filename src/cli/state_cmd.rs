@@ -10,7 +10,7 @@ use strata_core::plan::{refresh as refresh_state, Live};
 use strata_core::session::Session;
 use strata_core::state::{ResourceState, State, StateChange};
 
-use super::project::{self, ConfigSource};
+use super::project::{self, ConfigSource, Instances};
 
 /// `strata state` subcommands.
 #[derive(Debug, Subcommand)]
@@ -75,7 +75,13 @@ async fn load(
 /// Opens the session for a state command that changes the state.
 async fn session(source: &ConfigSource, operation: &str) -> Result<Session> {
     let config = source.raw_config()?;
-    project::open(source, &config, &config.provider, project::hold(operation)).await
+    project::open(
+        source,
+        &config,
+        Instances::of(&config),
+        project::hold(operation),
+    )
+    .await
 }
 
 /// Commits `changes` and ends the session, releasing the lock whatever the
@@ -385,7 +391,8 @@ async fn imported(
             "`{address}` is already managed"
         ));
     }
-    let attrs = session.provider().import(&resource.kind, id).await?;
+    let provider = session.providers().get(resource.provider.as_deref())?;
+    let attrs = provider.import(&resource.kind, id).await?;
     Ok(StateChange::Put {
         address: address.clone(),
         resource: Box::new(ResourceState {
@@ -398,6 +405,7 @@ async fn imported(
             prevent_destroy: resource.lifecycle.prevent_destroy,
             tainted: false,
             token: None,
+            provider: resource.provider.clone(),
         }),
     })
 }
@@ -420,7 +428,7 @@ pub async fn refresh(source: &ConfigSource) -> Result<ExitCode> {
 /// What reading every resource found changed, as state changes.
 async fn refreshed(session: &Session) -> Result<Vec<StateChange>> {
     let state = session.state();
-    let live = refresh_state(state, session.provider().as_ref()).await?;
+    let live = refresh_state(state, session.providers()).await?;
     let mut changes = Vec::new();
     for (address, attrs) in live.resources {
         match attrs {

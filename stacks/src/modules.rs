@@ -75,7 +75,7 @@ pub fn expand_with(
 ) -> Result<(), Problems> {
     let mut problems = Vec::new();
     let modules = config.modules.clone();
-    let mut stack = Stack::new(config.stack.clone()).with_provider(config.provider.clone());
+    let mut built = Vec::new();
     for module in &modules {
         if module.kind != web_service::KIND {
             problems.push(
@@ -97,8 +97,15 @@ pub fn expand_with(
         }
         match web_service_of(config, module) {
             Ok(web) => {
+                // A module is made in its provider instance (its region's AZs).
+                let provider = config
+                    .provider_config(module.provider.as_deref())
+                    .unwrap_or(&config.provider)
+                    .clone();
+                let mut stack = Stack::new(config.stack.clone()).with_provider(provider);
                 let record = release(&module.name).unwrap_or_else(|| Release::initial(&web));
                 web.declare(&mut stack, &module.name, &record);
+                built.push((module, stack.into_config()));
             }
             Err(p) => problems.extend(p),
         }
@@ -110,15 +117,19 @@ pub fn expand_with(
             .map_or_else(|| "the configuration".to_string(), |s| s.name.clone());
         return Err(Problems::new(&what, problems));
     }
-    let built = stack.into_config();
-    config.pending_problems.extend(built.pending_problems);
-    for (_, resource) in built.resources {
-        config.add(resource);
+    for (module, built) in built {
+        config.pending_problems.extend(built.pending_problems);
+        for (_, mut resource) in built.resources {
+            // A module's resources belong to its provider instance.
+            resource.provider.clone_from(&module.provider);
+            resource.spans.provider = module.spans.provider;
+            config.add(resource);
+        }
+        for (name, output) in built.outputs {
+            config.outputs.entry(name).or_insert(output);
+        }
+        config.moved.extend(built.moved);
+        config.removed.extend(built.removed);
     }
-    for (name, output) in built.outputs {
-        config.outputs.entry(name).or_insert(output);
-    }
-    config.moved.extend(built.moved);
-    config.removed.extend(built.removed);
     Ok(())
 }

@@ -21,6 +21,7 @@ mod kinds;
 mod quickstart;
 mod rds_safety;
 mod refresh_cost;
+mod regions;
 mod rollout;
 mod s3_state;
 mod support;

@@ -133,11 +133,11 @@ async fn a_no_op_plan_of_the_web_service_reads_in_fewer_calls_than_one_per_resou
             .unwrap(),
     )
     .unwrap();
-    let aws = AwsProvider::connect(AwsSettings::default()).await.unwrap();
+    let aws = std::sync::Arc::new(AwsProvider::connect(AwsSettings::default()).await.unwrap());
 
     // The whole plan, as `strata plan` makes it.
     aws.reset_call_counts();
-    let planned = plan::plan(&graph, &state, &aws, &PlanOptions::default())
+    let planned = plan::plan(&graph, &state, &aws.clone().into(), &PlanOptions::default())
         .await
         .unwrap();
     assert!(!planned.has_changes(), "{:?}", planned.changes);

@@ -76,8 +76,15 @@ impl Project {
 
 /// The quickstart example switched to the AWS provider.
 pub fn quickstart_on_aws() -> String {
+    example_on_aws("quickstart.toml")
+}
+
+/// The example manifest `examples/FILE` switched to the AWS provider.
+pub fn example_on_aws(file: &str) -> String {
     let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart.toml"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(file),
     )
     .unwrap();
     let aws = text.replacen(

@@ -42,6 +42,7 @@ fn resource(id: &str) -> ResourceState {
         prevent_destroy: false,
         tainted: false,
         token: Some("t-1".into()),
+        provider: None,
     }
 }
 

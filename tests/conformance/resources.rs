@@ -51,11 +51,17 @@ async fn planned(h: &Harness, kind: &str, configured: &Attrs, id: &str, live: &A
             prevent_destroy: false,
             tainted: false,
             token: None,
+            provider: None,
         },
     );
-    let plan = plan::plan(&graph, &state, h.provider.as_ref(), &PlanOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("plan {kind}: {e:?}"));
+    let plan = plan::plan(
+        &graph,
+        &state,
+        &h.provider.clone().into(),
+        &PlanOptions::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("plan {kind}: {e:?}"));
     let change = plan
         .change(&address)
         .unwrap_or_else(|| panic!("{kind}: the plan has no change for it"));

@@ -221,7 +221,7 @@ async fn security_groups_are_replaced_create_before_destroy() {
     let plan = plan::plan(
         &graph,
         &env.state().await,
-        env.sim.as_ref(),
+        &env.sim.clone().into(),
         &PlanOptions::default(),
     )
     .await
@@ -269,7 +269,7 @@ async fn targeted_plans_cover_the_target_and_its_dependencies_only() {
         targets: vec![a("web_a")],
         ..PlanOptions::default()
     };
-    let plan = plan::plan(&graph, &env.state().await, env.sim.as_ref(), &opts)
+    let plan = plan::plan(&graph, &env.state().await, &env.sim.clone().into(), &opts)
         .await
         .unwrap();
     let planned: Vec<String> = plan.changes.iter().map(|c| c.address.to_string()).collect();
@@ -289,9 +289,14 @@ async fn the_engine_refuses_to_replace_an_instance_unless_allowed() {
         web.attrs.insert("ami".into(), Value::from("ami-2"));
     }
     let graph = Graph::build(config).unwrap();
-    let plan = plan::plan(&graph, &before, env.sim.as_ref(), &PlanOptions::default())
-        .await
-        .unwrap();
+    let plan = plan::plan(
+        &graph,
+        &before,
+        &env.sim.clone().into(),
+        &PlanOptions::default(),
+    )
+    .await
+    .unwrap();
     let opts = ApplyOptions {
         stack: "engine".into(),
         ..ApplyOptions::default()
@@ -337,6 +342,7 @@ fn unsent_create() -> StateChange {
             dependencies: Vec::new(),
             prevent_destroy: false,
             started: "2026-01-01T00:00:00Z".into(),
+            provider: None,
         }),
     }
 }

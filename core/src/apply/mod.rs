@@ -17,7 +17,7 @@ use crate::addr::Address;
 use crate::kinds;
 use crate::plan::{Action, Plan};
 use crate::provider::Operation;
-use crate::provider::Provider;
+use crate::provider::Providers;
 use crate::state::{Backend, Intent, OutputState, ResourceState, State, StateChange, StateError};
 use crate::value::{Attrs, Value};
 
@@ -179,7 +179,8 @@ impl Persister<'_> {
     }
 }
 
-/// Applies `plan` to the cloud through `provider`, starting from `state`
+/// Applies `plan` to the cloud through `providers` (each operation through
+/// its resource's provider instance), starting from `state`
 /// (which must be the state the plan was made from) and persisting to
 /// `backend`. Called by [`Session::apply`](crate::session::Session::apply),
 /// the one owner of the state.
@@ -187,7 +188,7 @@ pub(crate) async fn apply(
     plan: &Plan,
     state: &mut State,
     backend: &dyn Backend,
-    provider: Arc<dyn Provider>,
+    providers: &Providers,
     opts: ApplyOptions,
     observer: Arc<dyn Observer<Event>>,
 ) -> Result<ApplyReport, ApplyError> {
@@ -301,6 +302,32 @@ pub(crate) async fn apply(
                     .map(|d| d.resource.clone()),
                 _ => p.state.resources.get(&op.address).cloned(),
             };
+            // Creates and updates go to the configured instance; deletes to
+            // the one the object lives in.
+            let instance = match op.kind {
+                OpKind::Create | OpKind::Update => change.provider.clone(),
+                OpKind::Delete | OpKind::DeleteDeposed => prior
+                    .as_ref()
+                    .map_or_else(|| change.provider.clone(), |r| r.provider.clone()),
+            };
+            let provider = match providers.get(instance.as_deref()) {
+                Ok(provider) => provider.clone(),
+                Err(e) => {
+                    let help = match &e {
+                        crate::provider::ProviderError::Config { help, .. } => help.clone(),
+                        _ => None,
+                    };
+                    fail(
+                        node,
+                        &schedule,
+                        (e.to_string(), Some("strata::provider::config".into()), help),
+                        &mut report,
+                        &mut done,
+                        observer.as_ref(),
+                    );
+                    continue;
+                }
+            };
             let token = uuid::Uuid::new_v4().to_string();
             let id = prior
                 .as_ref()
@@ -326,6 +353,7 @@ pub(crate) async fn apply(
                     dependencies: change.dependencies.clone(),
                     prevent_destroy: change.lifecycle.prevent_destroy,
                     started: chrono::Utc::now().to_rfc3339(),
+                    provider: instance,
                 }),
             });
             tokens.insert(node, token.clone());
@@ -347,7 +375,7 @@ pub(crate) async fn apply(
                 stack: opts.stack.clone(),
                 token,
                 timeout,
-                provider: provider.clone(),
+                provider,
                 global: global.clone(),
                 kind_sem,
                 tx: tx.clone(),
@@ -616,6 +644,7 @@ fn record(
         prevent_destroy: change.lifecycle.prevent_destroy,
         tainted: false,
         token,
+        provider: change.provider.clone(),
     }
 }
 

@@ -117,6 +117,33 @@ pub fn elb_arn_suffix(arn: &str) -> &str {
     }
 }
 
+/// The DB instance identifier in a replica's source: the source itself, or
+/// the last part of its ARN (a source in another region is named by ARN).
+///
+/// ```
+/// use strata_core::kinds::db_identifier_of;
+/// assert_eq!(db_identifier_of("shop-db"), "shop-db");
+/// assert_eq!(db_identifier_of("arn:aws:rds:us-east-1:123456789012:db:shop-db"), "shop-db");
+/// ```
+pub fn db_identifier_of(source: &str) -> &str {
+    match source
+        .strip_prefix("arn:")
+        .and_then(|s| s.rsplit_once(":db:"))
+    {
+        Some((_, id)) => id,
+        None => source,
+    }
+}
+
+/// Whether two replica sources name the same DB instance: equal, or one an
+/// identifier and the other an ARN ending in it (AWS reports a source in
+/// the replica's region by identifier, one in another region by ARN).
+pub fn same_replica_source(a: &str, b: &str) -> bool {
+    a == b
+        || (a.starts_with("arn:") != b.starts_with("arn:")
+            && db_identifier_of(a) == db_identifier_of(b))
+}
+
 /// Whether a live object of a stateful kind holds data of its own: a DB
 /// instance that is a read replica does not (its data is its primary's).
 pub fn holds_data(kind: &str, live: &crate::value::Attrs) -> bool {

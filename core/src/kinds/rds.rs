@@ -161,8 +161,9 @@ pub(super) static DB_INSTANCE: KindSchema = KindSchema {
         A::optional(
             "replicate_source_db",
             T::String,
-            "Identifier of the primary this instance replicates. Removing it promotes the \
-             replica in place; a replica promoted outside Strata is adopted as it is.",
+            "Identifier of the primary this instance replicates (its ARN when the primary is in \
+             another region). Removing it promotes the replica in place; a replica promoted \
+             outside Strata is adopted as it is.",
         )
         .member("SourceDBInstanceIdentifier")
         .compare(Compare::ReplicaSource)
@@ -223,8 +224,11 @@ pub(super) static DB_INSTANCE: KindSchema = KindSchema {
 fn becomes_replica_of_another(desired: &Attrs, live: &Attrs) -> bool {
     match desired.get("replicate_source_db") {
         None | Some(Value::Null) => false,
-        Some(want) => live
-            .get("replicate_source_db")
-            .is_some_and(|have| *have != Value::Null && have != want),
+        Some(want) => live.get("replicate_source_db").is_some_and(|have| {
+            match (want.as_str(), have.as_str()) {
+                (Some(w), Some(h)) => !super::same_replica_source(w, h),
+                _ => *have != Value::Null && have != want,
+            }
+        }),
     }
 }

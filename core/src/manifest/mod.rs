@@ -44,6 +44,7 @@ mod convert;
 pub mod expr;
 mod for_each;
 mod module;
+mod providers;
 mod refactor;
 mod resource;
 mod var_decl;
@@ -83,7 +84,8 @@ pub const UNKNOWN_KEY: &str = "strata::manifest::unknown_key";
 pub const TYPE: &str = "strata::manifest::type";
 /// `stack` is not a non-empty string.
 pub const STACK: &str = "strata::manifest::stack";
-/// `[provider]` names an unknown provider or has a bad region.
+/// `[provider]` (or a `[provider.NAME]` instance) names an unknown
+/// provider or has a bad region, or a `provider = ...` is not a name.
 pub const PROVIDER: &str = "strata::manifest::provider";
 /// `[backend]` names an unknown backend.
 pub const BACKEND: &str = "strata::manifest::backend";
@@ -198,7 +200,10 @@ pub fn parse_manifest_with(
                     config.stack = stack;
                 }
             }
-            "provider" => config.provider = provider(&mut ctx, item, span),
+            "provider" => {
+                config.provider = provider(&mut ctx, item, span);
+                config.providers = providers::named(&mut ctx, item, &config.provider);
+            }
             "backend" => config.backend = backend(&mut ctx, item, span),
             "resource" => resource::resources(&mut ctx, item, span, &mut config),
             "module" => module::modules(&mut ctx, item, span, &mut config),
@@ -416,6 +421,8 @@ fn provider(ctx: &mut Ctx, item: &Item, key_span: Option<Range<usize>>) -> Provi
                     "not a region",
                 ),
             },
+            // `[provider.NAME]`: a named instance (`providers::named`).
+            _ if value.is_table_like() => {}
             other => {
                 let json = convert::to_json(ctx, value);
                 provider.options.insert(other.to_string(), json);

@@ -115,6 +115,13 @@ fn instance(
         ..ModuleConfig::default()
     };
     for (key, value) in table.iter() {
+        if key == "provider" {
+            if let Some((instance, span)) = super::providers::reference(ctx, value) {
+                out.provider = instance;
+                out.spans.provider = span.map(Span::from);
+            }
+            continue;
+        }
         if key == "kind" {
             match value.as_str() {
                 Some(kind) => {

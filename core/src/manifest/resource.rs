@@ -1,5 +1,5 @@
 //! `[resource.ADDRESS]` tables: the reserved keys `kind`, `count`,
-//! `depends_on` and `lifecycle`, the attributes, and `count` expansion into
+//! `depends_on`, `lifecycle` and `provider`, the attributes, and `count` expansion into
 //! `ADDRESS[0]`, `ADDRESS[1]`...
 
 use std::ops::Range;
@@ -18,7 +18,14 @@ use crate::each::Each;
 use crate::value::{Attrs, Value};
 
 /// The keys of a resource that are not attributes.
-pub const RESERVED_KEYS: &[&str] = &["kind", "count", "for_each", "depends_on", "lifecycle"];
+pub const RESERVED_KEYS: &[&str] = &[
+    "kind",
+    "count",
+    "for_each",
+    "depends_on",
+    "lifecycle",
+    "provider",
+];
 
 /// Every resource under `[resource]`.
 pub(super) fn resources(
@@ -46,6 +53,7 @@ struct Parsed<'i> {
     for_each: Option<Option<Vec<Each>>>,
     depends_on: Vec<(Address, Option<Range<usize>>)>,
     lifecycle: Lifecycle,
+    provider: Option<(Option<String>, Option<Range<usize>>)>,
     attrs: Vec<(&'i str, &'i Item)>,
 }
 
@@ -107,6 +115,7 @@ fn parse<'i>(
         for_each: None,
         depends_on: Vec::new(),
         lifecycle: Lifecycle::default(),
+        provider: None,
         attrs: Vec::new(),
     };
     let mut saw_kind = false;
@@ -132,6 +141,7 @@ fn parse<'i>(
             "for_each" => parsed.for_each = Some(for_each::instances(ctx, item)),
             "depends_on" => parsed.depends_on = depends_on(ctx, item),
             "lifecycle" => parsed.lifecycle = lifecycle(ctx, item, key_span(table, key)),
+            "provider" => parsed.provider = super::providers::reference(ctx, item),
             attr => parsed.attrs.push((attr, item)),
         }
     }
@@ -223,6 +233,10 @@ fn expand(ctx: &mut Ctx, parsed: Parsed<'_>, header: Option<Range<usize>>, confi
         resource.attrs = attrs;
         resource.depends_on = parsed.depends_on.iter().map(|(a, _)| a.clone()).collect();
         resource.lifecycle = parsed.lifecycle.clone();
+        if let Some((instance, span)) = &parsed.provider {
+            resource.provider.clone_from(instance);
+            resource.spans.provider = span.clone().map(Span::from);
+        }
         resource.spans = ResourceSpans {
             header: header.clone().map(Span::from),
             kind: kind_span.clone().map(Span::from),
@@ -232,6 +246,7 @@ fn expand(ctx: &mut Ctx, parsed: Parsed<'_>, header: Option<Range<usize>>, confi
                 .iter()
                 .filter_map(|(_, s)| s.clone().map(Span::from))
                 .collect(),
+            provider: resource.spans.provider,
         };
         config.add(resource);
     }

@@ -14,7 +14,7 @@ use crate::config::ResourceConfig;
 use crate::diag::{Problem, Problems};
 use crate::graph::Graph;
 use crate::kinds::{self, recomputed_on_update};
-use crate::provider::Provider;
+use crate::provider::Providers;
 use crate::schema::{AttrSchema, KindSchema, Mode, Replace};
 use crate::state::{ResourceState, State};
 use crate::value::{Attrs, Reference, Value};
@@ -89,17 +89,19 @@ impl<'a> PlannedTable<'a> {
     }
 }
 
-/// Plans `graph` against `state`, refreshing through `provider` first.
+/// Plans `graph` against `state`, refreshing through `providers` first
+/// (each resource through its provider instance).
 pub async fn plan(
     graph: &Graph,
     state: &State,
-    provider: &dyn Provider,
+    providers: &Providers,
     opts: &PlanOptions,
 ) -> Result<Plan, PlanError> {
+    super::instances::check_served(&graph.config, providers)?;
     let found = if opts.skip_refresh {
         InOrder::as_recorded(state)
     } else {
-        refresh_in_order(state, provider).await?
+        refresh_in_order(state, providers).await?
     };
     diff(graph, state, &found, opts)
 }
@@ -236,6 +238,7 @@ pub(crate) fn diff(
                         reason: None,
                         holds_data: true,
                         requested: false,
+                        provider: r.provider.clone(),
                     });
                     planned.set(
                         position,
@@ -376,6 +379,7 @@ pub(crate) fn diff(
             },
             holds_data: kinds::holds_data(&prior.kind, &prior.attrs),
             requested: false,
+            provider: prior.provider.clone(),
         });
     }
     for d in &state.deposed {
@@ -399,6 +403,7 @@ pub(crate) fn diff(
             }),
             holds_data: kinds::holds_data(&d.resource.kind, &d.resource.attrs),
             requested: false,
+            provider: d.resource.provider.clone(),
         });
     }
     changes.extend(deletes);
@@ -434,6 +439,7 @@ pub(crate) fn diff(
         format_version: PLAN_FORMAT_VERSION,
         stack: config.stack.clone(),
         provider: config.provider.clone(),
+        providers: config.providers.clone(),
         lineage: Some(state.lineage.clone()),
         serial: Some(state.serial()),
         destroy: opts.destroy,
@@ -668,7 +674,7 @@ fn unchanged(
     planned: &PlannedTable<'_>,
     state: &State,
 ) -> bool {
-    if prior.tainted || prior.kind != r.kind {
+    if prior.tainted || prior.kind != r.kind || prior.provider != r.provider {
         return false;
     }
     let ignored = |name: &str| r.lifecycle.ignore_changes.iter().any(|i| i == name);
@@ -736,6 +742,7 @@ fn diff_resource(
         reason: None,
         holds_data: live.is_none_or(|l| kinds::holds_data(&r.kind, l)),
         requested: false,
+        provider: r.provider.clone(),
     };
     let creation = || -> Vec<AttrChange> {
         desired
@@ -785,6 +792,16 @@ fn diff_resource(
             format!("its kind changed from {}", prior.kind)
         });
         change.changes = creation();
+        return change;
+    }
+    if prior.provider != r.provider {
+        // Another provider instance (another region, say) cannot take over
+        // an object: a new one is made there. It loses the data of a
+        // stateful resource like any forced replacement.
+        change.action = Action::Replace;
+        change.replace_order = Some(replace_order);
+        change.reason = Some(super::instances::moved_reason(prior, r));
+        change.changes = super::instances::moved_changes(prior, r, creation());
         return change;
     }
 

@@ -6,6 +6,7 @@
 //! moved is refused.
 
 mod diff;
+mod instances;
 pub mod moves;
 mod refresh;
 pub mod render;
@@ -14,6 +15,7 @@ mod safety_tests;
 
 use std::collections::BTreeMap;
 
+use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::addr::Address;
@@ -132,6 +134,10 @@ pub struct ResourceChange {
     /// The replacement was asked for (`--replace`), not forced by a change.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub requested: bool,
+    /// The provider instance it is created or updated in (`None`: the
+    /// default). Deletes go to the instance state records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 fn holds_data_unless_known() -> bool {
@@ -223,6 +229,9 @@ pub struct Plan {
     pub stack: String,
     /// The provider it was planned against.
     pub provider: ProviderConfig,
+    /// The further provider instances it was planned against, by name.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub providers: IndexMap<String, ProviderConfig>,
     /// Lineage of the state it was planned from (`None`: no state yet).
     pub lineage: Option<String>,
     /// Serial of the state it was planned from.
@@ -367,6 +376,19 @@ pub enum PlanError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Blocked(Problems),
+    /// Resources belong to a provider instance the session was not given
+    /// (the configuration no longer has it).
+    #[error("no provider instance `{instance}` to reach {addresses}")]
+    #[diagnostic(
+        code(strata::plan::provider_instance),
+        help("keep `[provider.{instance}]` in the configuration until nothing belongs to it any more (destroy or move its resources first)")
+    )]
+    UnknownInstance {
+        /// The instance.
+        instance: String,
+        /// Some of the resources that belong to it.
+        addresses: String,
+    },
     /// A saved plan file cannot be used.
     #[error("the plan file cannot be read: {reason}")]
     #[diagnostic(

@@ -321,6 +321,7 @@ mod tests {
             prevent_destroy: false,
             tainted: false,
             token: None,
+            provider: None,
         }
     }
 

@@ -1,5 +1,5 @@
 //! Refresh: read the live state of every managed resource, one batched read
-//! per kind, all kinds at once.
+//! per kind and provider instance, all at once.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -7,7 +7,7 @@ use futures::future::join_all;
 
 use super::PlanError;
 use crate::addr::Address;
-use crate::provider::{Provider, ReadRequest, ReadTarget};
+use crate::provider::{instance_name, Providers, ReadRequest, ReadTarget};
 use crate::retry::{with_retries, RetryPolicy};
 use crate::state::{ResourceState, State};
 use crate::value::Attrs;
@@ -77,10 +77,11 @@ impl InOrder {
     }
 }
 
-/// Reads every resource in `state` through `provider`: one call per kind
-/// (per [`READ_BATCH`] resources of a kind), all kinds at once.
-pub async fn refresh(state: &State, provider: &dyn Provider) -> Result<Refreshed, PlanError> {
-    let found = refresh_in_order(state, provider).await?;
+/// Reads every resource in `state` through the provider instance it
+/// belongs to: one call per kind and instance (per [`READ_BATCH`]
+/// resources), all at once.
+pub async fn refresh(state: &State, providers: &Providers) -> Result<Refreshed, PlanError> {
+    let found = refresh_in_order(state, providers).await?;
     Ok(Refreshed {
         resources: state.resources.keys().cloned().zip(found.lives).collect(),
         deposed: found.deposed,
@@ -94,12 +95,13 @@ type Target<'a> = (&'a Address, &'a str, Option<(usize, &'a ResourceState)>);
 /// [`refresh`], with what was found in state's order.
 pub(crate) async fn refresh_in_order(
     state: &State,
-    provider: &dyn Provider,
+    providers: &Providers,
 ) -> Result<InOrder, PlanError> {
-    let mut by_kind: BTreeMap<&str, Vec<Target<'_>>> = BTreeMap::new();
+    // Batched per provider instance, then per kind.
+    let mut by_kind: BTreeMap<(Option<&str>, &str), Vec<Target<'_>>> = BTreeMap::new();
     for (i, (address, r)) in state.resources.iter().enumerate() {
         by_kind
-            .entry(&r.kind)
+            .entry((r.provider.as_deref(), &r.kind))
             .or_default()
             .push((address, &r.id, Some((i, r))));
     }
@@ -112,7 +114,7 @@ pub(crate) async fn refresh_in_order(
             continue; // read as the resource itself
         }
         by_kind
-            .entry(&d.resource.kind)
+            .entry((d.resource.provider.as_deref(), &d.resource.kind))
             .or_default()
             .push((&d.address, &d.resource.id, None));
     }
@@ -120,45 +122,13 @@ pub(crate) async fn refresh_in_order(
     // what a batch found is compared with state before the next is read: a
     // resource unchanged since the last apply keeps no copy, so refreshing a
     // large state holds little beyond the state itself.
-    let reads = by_kind.into_iter().map(|(kind, mut targets)| async move {
-        // Asked for roughly in id order, as a provider keeps them.
-        targets.sort_by_cached_key(|&(_, id, _)| id_prefix(id));
-        let mut lives = Vec::with_capacity(targets.len());
-        let mut deposed = Vec::new();
-        for batch in targets.chunks(READ_BATCH) {
-            // Each attempt's request is built from the batch: no copy is kept.
-            let request = || ReadRequest {
-                kind: kind.to_string(),
-                targets: batch
-                    .iter()
-                    .map(|&(address, id, _)| ReadTarget {
-                        address: address.clone(),
-                        id: id.to_string(),
-                    })
-                    .collect(),
-            };
-            let mut resp = with_retries(RetryPolicy::default(), || provider.read(request()))
-                .await
-                .map_err(|source| PlanError::Refresh {
-                    kind: kind.to_string(),
-                    source,
-                })?;
-            for &(_, id, prior) in batch {
-                let live = resp.found.remove(id);
-                let Some((i, prior)) = prior else {
-                    deposed.push((id.to_string(), live));
-                    continue;
-                };
-                let live = match live {
-                    None => Live::Gone,
-                    Some(attrs) if prior.attrs == attrs => Live::Unchanged,
-                    Some(attrs) => Live::Changed(attrs),
-                };
-                lives.push((i, live));
-            }
-        }
-        Ok::<_, PlanError>((lives, deposed))
-    });
+    let mut reads = Vec::with_capacity(by_kind.len());
+    for ((instance, kind), targets) in by_kind {
+        let provider = providers
+            .get(instance)
+            .map_err(|_| unknown_instance(instance, &targets))?;
+        reads.push(read_kind(provider.as_ref(), kind, targets));
+    }
     let mut out = InOrder {
         lives: vec![Live::Unchanged; state.resources.len()],
         deposed: BTreeMap::new(),
@@ -171,6 +141,71 @@ pub(crate) async fn refresh_in_order(
         out.deposed.extend(deposed);
     }
     Ok(out)
+}
+
+/// What reading one kind of one instance found: lives by state position,
+/// deposed objects by id.
+type KindFound = (Vec<(usize, Live)>, Vec<(String, Option<Attrs>)>);
+
+/// The error for resources of an instance the session has no provider for.
+fn unknown_instance(instance: Option<&str>, targets: &[Target<'_>]) -> PlanError {
+    let mut addresses: Vec<String> = targets
+        .iter()
+        .take(3)
+        .map(|(a, _, _)| format!("`{a}`"))
+        .collect();
+    if targets.len() > 3 {
+        addresses.push(format!("and {} more", targets.len() - 3));
+    }
+    PlanError::UnknownInstance {
+        instance: instance_name(instance).to_string(),
+        addresses: addresses.join(", "),
+    }
+}
+
+/// Reads the resources of one kind in one provider instance.
+async fn read_kind(
+    provider: &dyn crate::provider::Provider,
+    kind: &str,
+    mut targets: Vec<Target<'_>>,
+) -> Result<KindFound, PlanError> {
+    // Asked for roughly in id order, as a provider keeps them.
+    targets.sort_by_cached_key(|&(_, id, _)| id_prefix(id));
+    let mut lives = Vec::with_capacity(targets.len());
+    let mut deposed = Vec::new();
+    for batch in targets.chunks(READ_BATCH) {
+        // Each attempt's request is built from the batch: no copy is kept.
+        let request = || ReadRequest {
+            kind: kind.to_string(),
+            targets: batch
+                .iter()
+                .map(|&(address, id, _)| ReadTarget {
+                    address: address.clone(),
+                    id: id.to_string(),
+                })
+                .collect(),
+        };
+        let mut resp = with_retries(RetryPolicy::default(), || provider.read(request()))
+            .await
+            .map_err(|source| PlanError::Refresh {
+                kind: kind.to_string(),
+                source,
+            })?;
+        for &(_, id, prior) in batch {
+            let live = resp.found.remove(id);
+            let Some((i, prior)) = prior else {
+                deposed.push((id.to_string(), live));
+                continue;
+            };
+            let live = match live {
+                None => Live::Gone,
+                Some(attrs) if prior.attrs == attrs => Live::Unchanged,
+                Some(attrs) => Live::Changed(attrs),
+            };
+            lives.push((i, live));
+        }
+    }
+    Ok((lives, deposed))
 }
 
 /// The first eight bytes of an id, as a number that sorts as they do.

@@ -38,7 +38,11 @@ fn headline(c: &ResourceChange) -> String {
             c.id.as_deref().unwrap_or("?")
         )
     } else {
-        c.address.to_string()
+        match &c.provider {
+            // Resources of a named provider instance say which.
+            Some(instance) => format!("{} (provider {instance})", c.address),
+            None => c.address.to_string(),
+        }
     };
     let loud = if c.replaces_data() {
         " — ITS DATA IS LOST"
@@ -294,6 +298,7 @@ pub fn json(plan: &Plan) -> serde_json::Value {
                 "id": c.id,
                 "deposed": c.deposed,
                 "reason": c.reason,
+                "provider": c.provider.as_deref().unwrap_or(crate::provider::DEFAULT_INSTANCE),
                 "replaces_data": c.replaces_data(),
                 "attributes": c.changes.iter().map(|a| json!({
                     "name": a.name,

@@ -74,6 +74,7 @@ fn plan_with(
             prevent_destroy: false,
             tainted: false,
             token: None,
+            provider: None,
         },
     );
     let found = InOrder::as_recorded(&state);
@@ -485,6 +486,7 @@ fn a_delete_says_whether_a_final_snapshot_keeps_the_data() {
                 prevent_destroy: false,
                 tainted: false,
                 token: None,
+                provider: None,
             },
         );
         let graph = Graph::build(Config::new("t")).unwrap();

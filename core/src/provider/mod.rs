@@ -12,6 +12,7 @@
 mod capabilities;
 mod drill_ops;
 mod error;
+mod instances;
 mod request;
 mod signals;
 
@@ -23,6 +24,7 @@ use crate::value::Attrs;
 pub use capabilities::{Capabilities, Capability, Missing};
 pub use drill_ops::{DrillOps, ZoneOutage};
 pub use error::ProviderError;
+pub use instances::{instance_name, Providers, DEFAULT_INSTANCE};
 pub use request::{
     CreateRequest, DeleteRequest, OpStatus, Operation, PollRequest, ReadRequest, ReadResponse,
     ReadTarget, UpdateRequest,

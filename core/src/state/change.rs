@@ -38,6 +38,9 @@ pub struct Intent {
     pub prevent_destroy: bool,
     /// When it was recorded (RFC 3339).
     pub started: String,
+    /// The provider instance the request goes to (`None`: the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 /// One change to state.

@@ -352,6 +352,7 @@ mod tests {
                 prevent_destroy: false,
                 tainted: false,
                 token: None,
+                provider: None,
             }),
         }
     }

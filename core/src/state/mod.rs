@@ -85,6 +85,10 @@ pub struct ResourceState {
     /// The idempotency token it was created with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// The provider instance it lives in (`None`: the default one; states
+    /// written before there were instances have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 /// An old object kept until its replacement exists.

@@ -23,6 +23,7 @@ use crate::util::{bool_or, changed, i32_of, required, str_of, strings};
 use crate::Tagging;
 
 mod read;
+mod source;
 
 pub(crate) use read::read;
 
@@ -114,11 +115,13 @@ pub(crate) async fn create(
     let created = if let Some(source) = str_of(a, "replicate_source_db") {
         // A replica in the source's region takes the source's engine
         // version, encryption and KMS key; its storage and subnet group
-        // are its own.
+        // are its own. A source in another region is named by ARN, and an
+        // encrypted one needs a KMS key of this region (`source`).
         c.rds
             .create_db_instance_read_replica()
             .db_instance_identifier(id)
             .source_db_instance_identifier(source)
+            .set_kms_key_id(opt("kms_key_id"))
             .db_instance_class(required(a, "instance_class")?)
             .set_allocated_storage(i32_of(a, "allocated_storage"))
             .set_availability_zone(opt("availability_zone"))
@@ -130,7 +133,7 @@ pub(crate) async fn create(
             .set_tags(Some(rds_tags(tags)))
             .send()
             .await
-            .map_err(map)?
+            .map_err(|e| source::with_help(map(e), source))?
             .db_instance
     } else {
         c.rds

@@ -379,6 +379,9 @@ fn dense_objects<'de, D: serde::Deserializer<'de>>(
 pub(crate) struct NewResource<'a> {
     pub req: &'a CreateRequest,
     pub attrs: Attrs,
+    /// A record in another region the create refers to: a cross-region
+    /// read replica's source (read from its region beforehand).
+    pub foreign: Option<Record>,
 }
 
 impl NewResource<'_> {

@@ -20,6 +20,7 @@ use crate::cloud::{Cloud, NewResource, Record};
 use crate::error::SimError;
 use crate::faults::FaultConfig;
 use crate::options::SimOptions;
+use crate::regions::SimRegions;
 use crate::store::Store;
 use crate::{autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds};
 
@@ -31,11 +32,24 @@ pub struct SimProvider {
 }
 
 #[derive(Debug)]
-struct Shared {
+pub(crate) struct Shared {
     world: Mutex<World>,
     clock: SimClock,
     options: SimOptions,
     store: Option<Store>,
+    /// The other regions of the account, when made through [`SimRegions`].
+    regions: Option<SimRegions>,
+}
+
+/// A provider that does not keep its cloud alive ([`SimRegions`] holds these).
+#[derive(Debug, Clone)]
+pub(crate) struct WeakSim(std::sync::Weak<Shared>);
+
+impl WeakSim {
+    /// The provider, if it is still in use.
+    pub(crate) fn upgrade(&self) -> Option<SimProvider> {
+        self.0.upgrade().map(|shared| SimProvider { shared })
+    }
 }
 
 #[derive(Debug)]
@@ -58,9 +72,19 @@ impl SimProvider {
         options: SimOptions,
         clock: SimClock,
     ) -> Result<Self, SimError> {
+        Self::open_in(dir, options, clock, None)
+    }
+
+    /// [`SimProvider::open_with_clock`], as one of `regions`.
+    pub(crate) fn open_in(
+        dir: &Path,
+        options: SimOptions,
+        clock: SimClock,
+        regions: Option<SimRegions>,
+    ) -> Result<Self, SimError> {
         let store = Store::new(dir, &options.region)?;
         let cloud = store.load()?.unwrap_or_else(|| Cloud::new(&options.region));
-        Ok(Self::build(cloud, options, clock, Some(store)))
+        Ok(Self::build(cloud, options, clock, Some(store), regions))
     }
 
     /// Writes the whole cloud to `dir`, as [`SimProvider::open`] reads it:
@@ -83,11 +107,41 @@ impl SimProvider {
 
     /// A cloud that lives only in memory, on the given clock.
     pub fn in_memory_with_clock(options: SimOptions, clock: SimClock) -> Self {
-        let cloud = Cloud::new(&options.region);
-        Self::build(cloud, options, clock, None)
+        Self::in_memory_in(options, clock, None)
     }
 
-    fn build(cloud: Cloud, options: SimOptions, clock: SimClock, store: Option<Store>) -> Self {
+    /// [`SimProvider::in_memory_with_clock`], as one of `regions`.
+    pub(crate) fn in_memory_in(
+        options: SimOptions,
+        clock: SimClock,
+        regions: Option<SimRegions>,
+    ) -> Self {
+        let cloud = Cloud::new(&options.region);
+        Self::build(cloud, options, clock, None, regions)
+    }
+
+    /// A handle that does not keep the cloud alive.
+    pub(crate) fn downgrade(&self) -> WeakSim {
+        WeakSim(Arc::downgrade(&self.shared))
+    }
+
+    /// The account's other regions, if made through [`SimRegions`].
+    pub(crate) fn regions(&self) -> Option<&SimRegions> {
+        self.shared.regions.as_ref()
+    }
+
+    /// The region this cloud is.
+    pub(crate) fn region_name(&self) -> &str {
+        &self.shared.options.region
+    }
+
+    fn build(
+        cloud: Cloud,
+        options: SimOptions,
+        clock: SimClock,
+        store: Option<Store>,
+        regions: Option<SimRegions>,
+    ) -> Self {
         let faults = options.faults.clone();
         let down = faults.az_down.clone();
         let sim = Self {
@@ -101,6 +155,7 @@ impl SimProvider {
                 clock,
                 options,
                 store,
+                regions,
             }),
         };
         for az in down {
@@ -320,6 +375,8 @@ impl Provider for SimProvider {
 
     async fn create(&self, req: CreateRequest) -> Result<OpStatus, ProviderError> {
         self.latency(&req.kind).await;
+        // Read from its region before this one's cloud is locked.
+        let foreign = self.foreign_source(&req)?;
         self.call(Some(&req.kind), true, |c, faults| {
             let token_key = format!("{}|{}", req.kind, req.token);
             if let Some(id) = c.tokens.get(&token_key).cloned() {
@@ -339,6 +396,7 @@ impl Provider for SimProvider {
             let new = NewResource {
                 attrs: prepare(&req.kind, &req.attrs)?,
                 req: &req,
+                foreign,
             };
             let id = match Family::of(&req.kind) {
                 Some(Family::Network) => network::create(c, new)?,
@@ -380,6 +438,7 @@ impl Provider for SimProvider {
 
     async fn delete(&self, req: DeleteRequest) -> Result<OpStatus, ProviderError> {
         self.latency(&req.kind).await;
+        self.check_foreign_replicas(&req.kind, &req.id)?;
         self.call(Some(&req.kind), true, |c, _| {
             let Some(rec) = c.get(&req.kind, &req.id) else {
                 return Err(ProviderError::NotFound {

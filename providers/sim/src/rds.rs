@@ -115,13 +115,18 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
             format!("Invalid DB engine: {engine}. The sim runs PostgreSQL only."),
         ));
     }
+    // A source in another region is named by ARN and was read from there
+    // (`new.foreign`); one in this region by identifier (or ARN).
+    let foreign = new.foreign.is_some();
     let source = match str_of(&attrs, "replicate_source_db") {
         Some(src) => {
-            let Some(primary) = c.live(kinds::DB_INSTANCE, src) else {
+            let local = || c.live(kinds::DB_INSTANCE, kinds::db_identifier_of(src));
+            let Some(primary) = new.foreign.as_ref().or_else(local) else {
                 return Err(api_help(
                     "DBInstanceNotFound",
                     format!("DBInstance {src} not found."),
-                    "replicate_source_db names the identifier of an existing primary",
+                    "replicate_source_db names the identifier of an existing primary \
+                     (its ARN when the primary is in another region)",
                 ));
             };
             if int_of(&primary.attrs, "backup_retention_period").unwrap_or(0) == 0 {
@@ -145,7 +150,9 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
             "db_name",
             "username",
         ] {
-            if !new.req.attrs.contains_key(key) {
+            // Another region's subnet group is not this region's.
+            let here = !(foreign && key == "db_subnet_group_name");
+            if here && !new.req.attrs.contains_key(key) {
                 if let Some(v) = primary.attrs.get(key) {
                     attrs.insert(key.into(), v.clone());
                 }
@@ -155,6 +162,16 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
         // its source's version.
         if let Some(v) = primary.attrs.get("engine_version") {
             attrs.insert("engine_version".into(), v.clone());
+        }
+        if foreign
+            && bool_or(&attrs, "storage_encrypted", false)
+            && !attrs.contains_key("kms_key_id")
+        {
+            return Err(api_help(
+                "InvalidParameterCombination",
+                "KmsKeyId is required for a cross-region encrypted read replica.",
+                "set kms_key_id to a key of the replica's region",
+            ));
         }
     }
     let version = versions::postgres(str_of(&attrs, "engine_version").unwrap_or(DEFAULT_VERSION));

@@ -58,7 +58,9 @@ fn new_id() -> String {
 pub(super) async fn load_state(d: &Drill) -> Result<Session, DrillError> {
     let session = Session::open(
         d.backend.clone(),
-        d.provider.clone(),
+        d.providers
+            .clone()
+            .unwrap_or_else(|| d.provider.clone().into()),
         &d.config.stack,
         Locking::Caller,
     )

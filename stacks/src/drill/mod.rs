@@ -54,7 +54,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use strata_core::config::Config;
-use strata_core::provider::Provider;
+use strata_core::provider::{Provider, Providers};
 use strata_core::state::Backend;
 use tokio::sync::watch;
 
@@ -160,8 +160,11 @@ pub struct Drill {
     pub config: Config,
     /// Where state lives (the caller holds its lock).
     pub backend: Arc<dyn Backend>,
-    /// The cloud.
+    /// The cloud (the default provider instance: drills act on it).
     pub provider: Arc<dyn Provider>,
+    /// Every provider instance of a stack with several (`None`: `provider`
+    /// alone); plans and applies go through them.
+    pub providers: Option<Providers>,
     /// Receives progress events.
     pub events: Arc<dyn Observer<Event>>,
     /// Set to `true` to interrupt (e.g. on Ctrl-C): the drill undoes what
@@ -178,6 +181,7 @@ impl Drill {
             config,
             backend,
             provider,
+            providers: None,
             events: Arc::new(NullObserver),
             cancel: None,
             poll: Duration::from_millis(500),

@@ -28,7 +28,9 @@ impl<'r> Ctx<'r> {
     pub async fn load(r: &'r Rollout) -> Result<(Ctx<'r>, Vec<String>), RolloutError> {
         let session = Session::open(
             r.backend.clone(),
-            r.provider.clone(),
+            r.providers
+                .clone()
+                .unwrap_or_else(|| r.provider.clone().into()),
             &r.config.stack,
             Locking::Caller,
         )

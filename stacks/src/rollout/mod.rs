@@ -50,7 +50,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use strata_core::config::Config;
-use strata_core::provider::Provider;
+use strata_core::provider::{Provider, Providers};
 use strata_core::state::Backend;
 use tokio::sync::watch;
 
@@ -149,8 +149,11 @@ pub struct Rollout {
     pub config: Config,
     /// Where state lives (the caller holds its lock).
     pub backend: Arc<dyn Backend>,
-    /// The cloud.
+    /// The cloud (the default provider instance: release signals come from it).
     pub provider: Arc<dyn Provider>,
+    /// Every provider instance of a stack with several (`None`: `provider`
+    /// alone); plans and applies go through them.
+    pub providers: Option<Providers>,
     /// The module's name (`web`).
     pub module: String,
     /// Receives progress events.
@@ -173,6 +176,7 @@ impl Rollout {
             config,
             backend,
             provider,
+            providers: None,
             module: module.into(),
             events: Arc::new(NullObserver),
             cancel: None,

@@ -158,6 +158,7 @@ impl WebService {
             name: name.to_string(),
             kind: KIND.to_string(),
             params: to_params(self),
+            provider: None,
             spans: Default::default(),
         }
     }

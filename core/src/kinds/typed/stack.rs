@@ -37,6 +37,28 @@ impl Stack {
         self
     }
 
+    /// Adds the provider instance `name` (another region, say) beside the
+    /// default one; [`Stack::on_provider`] puts resources in it.
+    pub fn with_provider_instance(
+        mut self,
+        name: impl Into<String>,
+        provider: ProviderConfig,
+    ) -> Self {
+        self.config.add_provider(name, provider);
+        self
+    }
+
+    /// A scope at the root whose resources belong to the provider instance
+    /// `instance` (one added with [`Stack::with_provider_instance`]; graph
+    /// validation reports any other).
+    pub fn on_provider(&mut self, instance: &str) -> Scope<'_> {
+        Scope {
+            config: &mut self.config,
+            prefix: None,
+            provider: Some(instance.to_string()),
+        }
+    }
+
     /// Uses `backend` instead of the default (local).
     pub fn with_backend(mut self, backend: BackendConfig) -> Self {
         self.config.backend = backend;
@@ -113,6 +135,7 @@ impl Stack {
         Scope {
             config: &mut self.config,
             prefix: Some(prefix),
+            provider: None,
         }
     }
 
@@ -130,6 +153,7 @@ impl Stack {
         Scope {
             config: &mut self.config,
             prefix: None,
+            provider: None,
         }
     }
 }
@@ -139,6 +163,8 @@ impl Stack {
 pub struct Scope<'s> {
     config: &'s mut Config,
     prefix: Option<String>,
+    /// The provider instance its resources belong to (`None`: the default).
+    provider: Option<String>,
 }
 
 impl Scope<'_> {
@@ -205,6 +231,16 @@ impl Scope<'_> {
         Scope {
             config: self.config,
             prefix: Some(prefix),
+            provider: self.provider.clone(),
+        }
+    }
+
+    /// This scope, with its resources in the provider instance `instance`.
+    pub fn on_provider(&mut self, instance: &str) -> Scope<'_> {
+        Scope {
+            config: self.config,
+            prefix: self.prefix.clone(),
+            provider: Some(instance.to_string()),
         }
     }
 
@@ -243,6 +279,7 @@ impl Scope<'_> {
         resource.attrs = spec.into_attrs();
         resource.lifecycle = lifecycle;
         resource.depends_on = depends_on;
+        resource.provider.clone_from(&self.provider);
         self.config.add(resource);
         Handle::at(address)
     }

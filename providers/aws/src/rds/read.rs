@@ -23,7 +23,7 @@ use super::{tag_map, KMS_ALIAS_TAG, KMS_KEY_TAG, LEGACY_REPLICA_ECHOES};
 use crate::config::Clients;
 use crate::errors::map;
 use crate::tags::finish;
-use crate::util::{arn_tail, int, list, put};
+use crate::util::{int, list, put};
 
 pub(crate) async fn read(
     c: &Clients,
@@ -93,7 +93,8 @@ pub(super) fn instance_attrs(d: &DbInstance) -> Option<(String, Attrs)> {
     put(
         &mut a,
         "replicate_source_db",
-        d.read_replica_source_db_instance_identifier().map(arn_tail),
+        d.read_replica_source_db_instance_identifier()
+            .map(|s| super::source::reported(s, d.db_instance_arn())),
     );
     put(
         &mut a,
