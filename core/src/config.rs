@@ -228,6 +228,9 @@ pub struct Config {
     /// written: the engine does not expand them; the facade does (through
     /// `strata-stacks`) before building the graph.
     pub modules: Vec<ModuleConfig>,
+    /// Lookups (`[data.NAME]`) by name, in the order written: read during
+    /// planning, never created (see [`crate::lookup`]).
+    pub data: IndexMap<String, crate::lookup::DataConfig>,
 }
 
 /// One instance of a reusable stack, recorded raw: `[module.web]` with

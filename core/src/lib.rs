@@ -26,6 +26,7 @@ pub mod drill;
 pub mod events;
 pub mod graph;
 pub mod kinds;
+pub mod lookup;
 pub mod manifest;
 pub mod plan;
 pub mod provider;

@@ -127,7 +127,7 @@ pub fn attribute_table(kind: &crate::schema::KindSchema) -> String {
     out
 }
 
-fn type_text(ty: &AttrType) -> String {
+pub(super) fn type_text(ty: &AttrType) -> String {
     match ty {
         AttrType::String => "string".into(),
         AttrType::Int => "integer".into(),

@@ -5,8 +5,8 @@
 //!
 //! The manifest holds a stack name, a `[provider]`, a `[backend]`, resources
 //! under `[resource.ADDRESS]`, instances of reusable stacks under
-//! `[module.NAME]` (recorded raw in [`Config::modules`]) and outputs under
-//! `[output.NAME]`:
+//! `[module.NAME]` (recorded raw in [`Config::modules`]), lookups under
+//! `[data.NAME]` ([`Config::data`]) and outputs under `[output.NAME]`:
 //!
 //! ```
 //! use strata_core::manifest::parse_manifest;
@@ -39,6 +39,7 @@
 //! that with the spans recorded in [`ResourceSpans`](crate::config::ResourceSpans).
 
 mod convert;
+mod data;
 mod module;
 mod resource;
 
@@ -54,6 +55,7 @@ use crate::config::{BackendConfig, Config, OutputConfig, ProviderConfig, SourceF
 use crate::diag::{Problem, Problems};
 
 use convert::Convert;
+pub use data::DATA;
 pub use resource::RESERVED_KEYS;
 
 /// The TOML does not parse.
@@ -101,7 +103,7 @@ pub const MAX_COUNT: i64 = 1000;
 
 /// The keys allowed at the top level of a manifest.
 pub const TOP_LEVEL_KEYS: &[&str] = &[
-    "stack", "provider", "backend", "resource", "module", "output",
+    "stack", "provider", "backend", "resource", "module", "output", "data",
 ];
 
 const BACKEND_KINDS: &[&str] = &["local", "s3"];
@@ -169,6 +171,7 @@ pub fn parse_manifest_with(
             "resource" => resource::resources(&mut ctx, item, span, &mut config),
             "module" => module::modules(&mut ctx, item, span, &mut config),
             "output" => outputs(&mut ctx, item, span, &mut config),
+            "data" => data::lookups(&mut ctx, item, span, &mut config),
             other => ctx.report(
                 UNKNOWN_KEY,
                 format!("unknown top-level key `{other}`"),

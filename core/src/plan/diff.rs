@@ -95,12 +95,24 @@ pub async fn plan(
     provider: &dyn Provider,
     opts: &PlanOptions,
 ) -> Result<Plan, PlanError> {
+    // Lookups are read even without a refresh: the configuration needs
+    // their values. A destroy plan needs none.
+    let read = if opts.destroy {
+        None
+    } else {
+        Some(super::lookup::read_all(graph, provider).await?)
+    };
     let found = if opts.skip_refresh {
         InOrder::as_recorded(state)
     } else {
         refresh_in_order(state, provider).await?
     };
-    diff(graph, state, &found, opts)
+    let Some(read) = read else {
+        return diff(graph, state, &found, opts);
+    };
+    let mut plan = diff(read.graph.as_ref().unwrap_or(graph), state, &found, opts)?;
+    plan.changes.splice(0..0, read.changes);
+    Ok(plan)
 }
 
 /// The pure part of planning: no IO.

@@ -6,6 +6,7 @@
 //! moved is refused.
 
 mod diff;
+mod lookup;
 mod refresh;
 pub mod render;
 #[cfg(test)]
@@ -35,7 +36,7 @@ pub enum Action {
     NoOp,
     /// Created.
     Create,
-    /// Read only (data sources; reserved).
+    /// Read only: a lookup (`[data.NAME]`), read while planning.
     Read,
     /// Updated in place.
     Update,
@@ -46,6 +47,11 @@ pub enum Action {
 }
 
 impl Action {
+    /// Whether applying it changes the cloud: not for `no-op` and `read`.
+    pub fn changes_cloud(self) -> bool {
+        !matches!(self, Action::NoOp | Action::Read)
+    }
+
     /// The name used in JSON and summaries: `create`, `no-op`, ...
     pub fn as_str(self) -> &'static str {
         match self {
@@ -249,9 +255,10 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Whether applying this plan changes nothing in the cloud.
+    /// Whether applying this plan changes nothing in the cloud (lookups,
+    /// the `read` changes, change nothing).
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action != Action::NoOp)
+        self.changes.iter().any(|c| c.action.changes_cloud())
     }
 
     /// Counts of each action.
@@ -343,6 +350,10 @@ pub enum PlanError {
         #[diagnostic_source]
         source: ProviderError,
     },
+    /// A lookup found nothing or too much, or cannot be read.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Lookups(Problems),
     /// The plan would break a lifecycle rule (e.g. `prevent_destroy`).
     #[error(transparent)]
     #[diagnostic(transparent)]
