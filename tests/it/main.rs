@@ -12,6 +12,7 @@ mod drill;
 mod engine;
 mod fuzz;
 mod layering;
+mod lookups;
 mod provider_names;
 mod rollout;
 mod support;

@@ -287,6 +287,7 @@ fn substitute(graph: &Graph, values: &BTreeMap<String, Attrs>) -> Result<Graph, 
     let region = config.provider.region.clone();
     let mut problems = Vec::new();
     for r in config.resources.values_mut() {
+        let before = problems.len();
         let mut touched = false;
         for (attr, value) in r.attrs.iter_mut() {
             if !holds_lookup(value) {
@@ -299,7 +300,8 @@ fn substitute(graph: &Graph, values: &BTreeMap<String, Attrs>) -> Result<Graph, 
                 problems.push(p.at(source.as_ref(), span, "referenced here"));
             });
         }
-        if touched {
+        // A reference that found nothing was reported; its null is not.
+        if touched && problems.len() == before {
             recheck(r, &region, source.as_ref(), &mut problems);
         }
     }
