@@ -62,6 +62,30 @@ impl Selection {
     }
 }
 
+/// The lookup kinds (`[data.NAME]`): their filters and what they export.
+fn print_lookup_kinds() {
+    for k in kinds::data::ALL_DATA {
+        println!("data {}  — {}", k.kind, k.doc);
+        for f in k.filters {
+            let flags = if f.required {
+                "filter, required"
+            } else {
+                "filter"
+            };
+            println!(
+                "    {:28} {:20} [{flags}] {}",
+                f.name,
+                f.ty.describe(),
+                f.doc
+            );
+        }
+        for (name, ty) in k.referable() {
+            println!("    {:28} {:20} [exported]", name, ty.describe());
+        }
+        println!();
+    }
+}
+
 pub async fn validate(source: &ConfigSource, list_kinds: bool) -> Result<ExitCode> {
     if list_kinds {
         for schema in kinds::ALL {
@@ -89,6 +113,7 @@ pub async fn validate(source: &ConfigSource, list_kinds: bool) -> Result<ExitCod
             }
             println!();
         }
+        print_lookup_kinds();
         return Ok(ExitCode::SUCCESS);
     }
     let graph = source.graph().await?;

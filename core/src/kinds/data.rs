@@ -438,15 +438,78 @@ pub fn lookup_table(kind: &DataKind) -> String {
                 };
                 let _ = writeln!(
                     out,
-                    "| `{}` | {} | Each match's {} (`{}`), ordered by `{order_by}`. |",
+                    "| `{}` | {} | `{}` of each match, ordered by `{order_by}`: {} |",
                     c.name,
                     super::reference::type_text(&list_of(e.ty)),
-                    e.doc.trim_end_matches('.').to_lowercase(),
-                    e.name
+                    e.name,
+                    e.doc
                 );
             }
         }
     }
     let _ = writeln!(out, "\nAWS calls: {}.", kind.api.join(", "));
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    const END: &str = "<!-- end of generated reference -->";
+
+    /// `book/src/resources.md` holds each lookup kind's table as its schema
+    /// gives it (`STRATA_BLESS=1` writes them).
+    #[test]
+    fn the_resource_reference_lists_every_lookup_kind() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../book/src/resources.md");
+        let mut page = std::fs::read_to_string(path).unwrap();
+        let mut stale = Vec::new();
+        for k in ALL_DATA {
+            let begin = format!("<!-- generated: lookup {} -->\n", k.kind);
+            let start = page
+                .find(&begin)
+                .unwrap_or_else(|| panic!("resources.md has no lookup marker for {}", k.kind))
+                + begin.len();
+            let end = start + page[start..].find(END).expect("the end marker");
+            let want = lookup_table(k);
+            if page[start..end] != want {
+                stale.push(k.kind);
+                page.replace_range(start..end, &want);
+            }
+        }
+        if !stale.is_empty() {
+            if std::env::var_os("STRATA_BLESS").is_some() {
+                std::fs::write(path, page).unwrap();
+            } else {
+                panic!("book/src/resources.md is out of date for the lookups {stale:?}: run `STRATA_BLESS=1 cargo test -p strata-core --lib lookup_kind`");
+            }
+        }
+    }
+
+    #[test]
+    fn every_lookup_kind_exports_what_it_orders_and_collects_by() {
+        for k in ALL_DATA {
+            match k.matches {
+                Matches::One { newest_by } => {
+                    assert!(k.collected.is_empty(), "{}", k.kind);
+                    if let Some(by) = newest_by {
+                        assert!(k.export(by).is_some(), "{} orders by {by}", k.kind);
+                        assert!(k.filter(MOST_RECENT).is_some(), "{}", k.kind);
+                    }
+                }
+                Matches::All { order_by } => {
+                    assert!(
+                        k.export(order_by).is_some(),
+                        "{} orders by {order_by}",
+                        k.kind
+                    );
+                    for c in k.collected {
+                        assert!(k.export(c.from).is_some(), "{} collects {}", k.kind, c.from);
+                    }
+                    assert!(!k.collected.is_empty(), "{}", k.kind);
+                }
+            }
+        }
+    }
 }
