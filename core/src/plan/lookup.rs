@@ -94,7 +94,7 @@ pub(super) async fn read_all(graph: &Graph, provider: &dyn Provider) -> Result<R
                 changes.push(read_change(address, d, &filters, &exported));
                 values.insert(d.name.clone(), exported);
             }
-            Err(p) => problems.push(p.at(source, d.spans.header, "this lookup")),
+            Err(p) => problems.push((*p).at(source, d.spans.header, "this lookup")),
         }
     }
     if !problems.is_empty() {
@@ -158,14 +158,14 @@ fn select(
     filters: &Attrs,
     most_recent: bool,
     mut found: Vec<Attrs>,
-) -> Result<Attrs, Problem> {
+) -> Result<Attrs, Box<Problem>> {
     let name = format!("data.{}", d.name);
     if found.is_empty() {
-        return Err(Problem::new(
+        return Err(Box::new(Problem::new(
             MATCHES,
             format!("`{name}` ({}) found nothing matching {}", kind.kind, describe(filters)),
             Some("check the filters: the lookup reads what exists in the provider's account and region".into()),
-        ));
+        )));
     }
     match kind.matches {
         Matches::One { newest_by } => {
@@ -183,7 +183,7 @@ fn select(
                             }
                             None => "narrow the filters so that exactly one matches",
                         };
-                        return Err(Problem::new(
+                        return Err(Box::new(Problem::new(
                             MATCHES,
                             format!(
                                 "`{name}` ({}) found {} matches for {}, but needs exactly one: {}",
@@ -193,7 +193,7 @@ fn select(
                                 ids.join(", ")
                             ),
                             Some(help.into()),
-                        ));
+                        )));
                     }
                 }
             }
@@ -236,7 +236,7 @@ fn text<'a>(attrs: &'a Attrs, name: &str) -> &'a str {
 fn identify(m: &Attrs) -> String {
     let id = ["id", "arn", "account_id"]
         .iter()
-        .find_map(|k| m.get(*k).and_then(Value::as_str))
+        .find_map(|k| m.get(k).and_then(Value::as_str))
         .unwrap_or("?");
     match m.get("name").and_then(Value::as_str) {
         Some(n) => format!("{id} ({n})"),
