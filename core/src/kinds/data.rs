@@ -456,35 +456,18 @@ pub fn lookup_table(kind: &DataKind) -> String {
 mod tests {
     use super::*;
 
-    const END: &str = "<!-- end of generated reference -->";
-
     /// `book/src/resources.md` holds each lookup kind's table as its schema
     /// gives it (`STRATA_BLESS=1` writes them).
     #[test]
     fn the_resource_reference_lists_every_lookup_kind() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../book/src/resources.md");
-        let mut page = std::fs::read_to_string(path).unwrap();
-        let mut stale = Vec::new();
-        for k in ALL_DATA {
-            let begin = format!("<!-- generated: lookup {} -->\n", k.kind);
-            let start = page
-                .find(&begin)
-                .unwrap_or_else(|| panic!("resources.md has no lookup marker for {}", k.kind))
-                + begin.len();
-            let end = start + page[start..].find(END).expect("the end marker");
-            let want = lookup_table(k);
-            if page[start..end] != want {
-                stale.push(k.kind);
-                page.replace_range(start..end, &want);
-            }
-        }
-        if !stale.is_empty() {
-            if std::env::var_os("STRATA_BLESS").is_some() {
-                std::fs::write(path, page).unwrap();
-            } else {
-                panic!("book/src/resources.md is out of date for the lookups {stale:?}: run `STRATA_BLESS=1 cargo test -p strata-core --lib lookup_kind`");
-            }
-        }
+        let sections = ALL_DATA
+            .iter()
+            .map(|k| {
+                let begin = format!("<!-- generated: lookup {} -->\n", k.kind);
+                (k.kind, begin, lookup_table(k))
+            })
+            .collect();
+        super::super::reference::tests::sync_resources_page(sections, "lookup_kind");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use async_trait::async_trait;
 
 use super::ProviderError;
-use crate::value::Attrs;
+use crate::value::{Attrs, Value};
 
 /// One lookup: a kind and its filters, defaults filled in and references
 /// resolved; engine-side filters (`most_recent`) are left out.
@@ -21,6 +21,37 @@ pub struct LookupRequest {
     pub kind: String,
     /// The filters, by name (see the kind's schema).
     pub filters: Attrs,
+}
+
+impl LookupRequest {
+    /// A string filter, if set.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.filters.get(name).and_then(Value::as_str)
+    }
+
+    /// A list-of-strings filter (empty if unset).
+    pub fn strings(&self, name: &str) -> Vec<String> {
+        self.filters
+            .get(name)
+            .and_then(Value::as_list)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A boolean filter, if set.
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        self.filters.get(name).and_then(Value::as_bool)
+    }
+}
+
+/// A DNS zone name as zones compare: without the trailing dot, lower case
+/// (`Example.com.` → `example.com`).
+pub fn zone_name(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
 }
 
 /// A provider's lookups, reached through

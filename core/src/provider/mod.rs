@@ -25,7 +25,7 @@ use crate::value::Attrs;
 pub use capabilities::{Capabilities, Capability, Missing};
 pub use drill_ops::{DrillOps, ZoneOutage};
 pub use error::ProviderError;
-pub use lookups::{matches_wildcard, LookupRequest, Lookups};
+pub use lookups::{matches_wildcard, zone_name, LookupRequest, Lookups};
 pub use request::{
     CreateRequest, DeleteRequest, OpStatus, Operation, PollRequest, ReadRequest, ReadResponse,
     ReadTarget, UpdateRequest,

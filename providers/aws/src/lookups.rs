@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use aws_sdk_ec2::types::Filter;
 use strata_core::kinds::data;
-use strata_core::provider::{LookupRequest, Lookups, ProviderError};
+use strata_core::provider::{zone_name, LookupRequest, Lookups, ProviderError};
 use strata_core::value::{Attrs, Value};
 
 use crate::config::Clients;
@@ -34,22 +34,6 @@ impl Lookups for AwsProvider {
     }
 }
 
-fn text<'a>(req: &'a LookupRequest, name: &str) -> Option<&'a str> {
-    req.filters.get(name).and_then(Value::as_str)
-}
-
-fn strings(req: &LookupRequest, name: &str) -> Vec<String> {
-    req.filters
-        .get(name)
-        .and_then(Value::as_list)
-        .map(|l| {
-            l.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()
 }
@@ -59,7 +43,7 @@ fn filter(name: &str, value: &str) -> Filter {
 fn ec2_filters(req: &LookupRequest, pairs: &[(&str, &str)]) -> Vec<Filter> {
     let mut out: Vec<Filter> = pairs
         .iter()
-        .filter_map(|(aws, ours)| text(req, ours).map(|v| filter(aws, v)))
+        .filter_map(|(aws, ours)| req.text(ours).map(|v| filter(aws, v)))
         .collect();
     if let Some(tags) = req.filters.get("tags").and_then(Value::as_map) {
         for (k, v) in tags {
@@ -75,7 +59,7 @@ async fn amis(c: &Clients, req: &LookupRequest) -> Result<Vec<Attrs>, ProviderEr
     let resp = c
         .ec2
         .describe_images()
-        .set_owners(Some(strings(req, "owners")))
+        .set_owners(Some(req.strings("owners")))
         .set_filters(Some(ec2_filters(
             req,
             &[("name", "name"), ("architecture", "architecture")],
@@ -100,7 +84,7 @@ async fn amis(c: &Clients, req: &LookupRequest) -> Result<Vec<Attrs>, ProviderEr
 
 async fn vpcs(c: &Clients, req: &LookupRequest) -> Result<Vec<Attrs>, ProviderError> {
     let mut filters = ec2_filters(req, &[("vpc-id", "id"), ("cidr", "cidr_block")]);
-    if let Some(default) = req.filters.get("default").and_then(Value::as_bool) {
+    if let Some(default) = req.flag("default") {
         filters.push(filter("is-default", if default { "true" } else { "false" }));
     }
     let pages = c
@@ -160,13 +144,8 @@ async fn subnets(c: &Clients, req: &LookupRequest) -> Result<Vec<Attrs>, Provide
         .collect())
 }
 
-/// `name` without a trailing dot, lower case (how zone names compare).
-fn bare(name: &str) -> String {
-    name.trim_end_matches('.').to_ascii_lowercase()
-}
-
 async fn zones(c: &Clients, req: &LookupRequest) -> Result<Vec<Attrs>, ProviderError> {
-    let name = bare(text(req, "name").unwrap_or_default());
+    let name = zone_name(req.text("name").unwrap_or_default());
     let private = req.filters.get("private_zone") == Some(&Value::Bool(true));
     // Zones are listed in name order from `name` on: those of that name
     // come first, so one page holds them.
@@ -180,12 +159,12 @@ async fn zones(c: &Clients, req: &LookupRequest) -> Result<Vec<Attrs>, ProviderE
     Ok(resp
         .hosted_zones()
         .iter()
-        .filter(|z| bare(z.name()) == name)
+        .filter(|z| zone_name(z.name()) == name)
         .filter(|z| z.config().is_some_and(|cfg| cfg.private_zone()) == private)
         .map(|z| {
             Attrs::from([
                 ("id", Value::from(z.id().trim_start_matches("/hostedzone/"))),
-                ("name", Value::from(bare(z.name()))),
+                ("name", Value::from(zone_name(z.name()))),
                 ("private_zone", Value::Bool(private)),
             ])
         })
@@ -194,8 +173,8 @@ async fn zones(c: &Clients, req: &LookupRequest) -> Result<Vec<Attrs>, ProviderE
 
 async fn certificates(c: &Clients, req: &LookupRequest) -> Result<Vec<Attrs>, ProviderError> {
     use aws_sdk_acm::types::CertificateStatus;
-    let domain = text(req, "domain").unwrap_or_default();
-    let mut statuses = strings(req, "statuses");
+    let domain = req.text("domain").unwrap_or_default();
+    let mut statuses = req.strings("statuses");
     if statuses.is_empty() {
         statuses.push("ISSUED".into());
     }

@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use strata_core::kinds::{self, data};
-use strata_core::provider::{matches_wildcard, LookupRequest, Lookups, ProviderError};
+use strata_core::provider::{matches_wildcard, zone_name, LookupRequest, Lookups, ProviderError};
 use strata_core::value::{Attrs, Value};
 
 use crate::cloud::{Cloud, Record};
@@ -125,7 +125,7 @@ impl SimProvider {
             let id = format!("Z{:020X}", c.account.zones.len() as u64 + 0x5EED);
             c.account.zones.push(HostedZone {
                 id: id.clone(),
-                name: bare(name).to_string(),
+                name: zone_name(name).to_string(),
                 private,
             });
             Ok(id)
@@ -151,29 +151,8 @@ impl SimProvider {
     }
 }
 
-/// `name` without a trailing dot, lower case.
-fn bare(name: &str) -> String {
-    name.trim_end_matches('.').to_ascii_lowercase()
-}
-
 fn s(v: &str) -> Value {
     Value::String(v.into())
-}
-
-fn filter<'a>(req: &'a LookupRequest, name: &str) -> Option<&'a str> {
-    req.filters.get(name).and_then(Value::as_str)
-}
-
-fn strings(req: &LookupRequest, name: &str) -> Vec<String> {
-    req.filters
-        .get(name)
-        .and_then(Value::as_list)
-        .map(|l| {
-            l.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Whether a record carries every tag the lookup asks for.
@@ -192,8 +171,11 @@ fn find(c: &Cloud, req: &LookupRequest) -> Result<Vec<Attrs>, ProviderError> {
         data::AMI => amis(req),
         data::VPC => c
             .live_records(kinds::VPC)
-            .filter(|r| filter(req, "id").is_none_or(|id| id == r.id))
-            .filter(|r| filter(req, "cidr_block").is_none_or(|b| r.str("cidr_block") == Some(b)))
+            .filter(|r| req.text("id").is_none_or(|id| id == r.id))
+            .filter(|r| {
+                req.text("cidr_block")
+                    .is_none_or(|b| r.str("cidr_block") == Some(b))
+            })
             // The sim has no default VPC.
             .filter(|_| req.filters.get("default") != Some(&Value::Bool(true)))
             .filter(|r| tagged(req, r))
@@ -207,10 +189,16 @@ fn find(c: &Cloud, req: &LookupRequest) -> Result<Vec<Attrs>, ProviderError> {
             .collect(),
         data::SUBNETS => c
             .live_records(kinds::SUBNET)
-            .filter(|r| filter(req, "vpc_id").is_none_or(|v| r.str("vpc_id") == Some(v)))
-            .filter(|r| filter(req, "cidr_block").is_none_or(|b| r.str("cidr_block") == Some(b)))
             .filter(|r| {
-                filter(req, "availability_zone")
+                req.text("vpc_id")
+                    .is_none_or(|v| r.str("vpc_id") == Some(v))
+            })
+            .filter(|r| {
+                req.text("cidr_block")
+                    .is_none_or(|b| r.str("cidr_block") == Some(b))
+            })
+            .filter(|r| {
+                req.text("availability_zone")
                     .is_none_or(|az| r.str("availability_zone") == Some(az))
             })
             .filter(|r| tagged(req, r))
@@ -227,7 +215,7 @@ fn find(c: &Cloud, req: &LookupRequest) -> Result<Vec<Attrs>, ProviderError> {
             })
             .collect(),
         data::ROUTE53_ZONE => {
-            let name = filter(req, "name").map(bare).unwrap_or_default();
+            let name = req.text("name").map(zone_name).unwrap_or_default();
             let private = req.filters.get("private_zone") == Some(&Value::Bool(true));
             c.account
                 .zones
@@ -243,8 +231,8 @@ fn find(c: &Cloud, req: &LookupRequest) -> Result<Vec<Attrs>, ProviderError> {
                 .collect()
         }
         data::ACM_CERTIFICATE => {
-            let domain = filter(req, "domain").unwrap_or_default();
-            let mut statuses = strings(req, "statuses");
+            let domain = req.text("domain").unwrap_or_default();
+            let mut statuses = req.strings("statuses");
             if statuses.is_empty() {
                 statuses.push("ISSUED".into());
             }
@@ -267,7 +255,7 @@ fn find(c: &Cloud, req: &LookupRequest) -> Result<Vec<Attrs>, ProviderError> {
             ("user_id", s("AIDASIMULATEDUSER0001")),
         ])],
         data::AVAILABILITY_ZONES => {
-            let state = filter(req, "state").unwrap_or("available");
+            let state = req.text("state").unwrap_or("available");
             ('a'..='f')
                 .map(|l| (format!("{}{l}", c.region), l))
                 .filter(|(az, _)| {
@@ -296,15 +284,15 @@ fn find(c: &Cloud, req: &LookupRequest) -> Result<Vec<Attrs>, ProviderError> {
 }
 
 fn amis(req: &LookupRequest) -> Vec<Attrs> {
-    let owners = strings(req, "owners");
+    let owners = req.strings("owners");
     AMIS.iter()
         .filter(|(_, _, owner, alias, _, _)| {
             owners
                 .iter()
                 .any(|o| o == owner || (!alias.is_empty() && o == alias))
         })
-        .filter(|(_, name, ..)| filter(req, "name").is_none_or(|p| matches_wildcard(p, name)))
-        .filter(|(.., arch, _)| filter(req, "architecture").is_none_or(|a| a == *arch))
+        .filter(|(_, name, ..)| req.text("name").is_none_or(|p| matches_wildcard(p, name)))
+        .filter(|(.., arch, _)| req.text("architecture").is_none_or(|a| a == *arch))
         .map(|(id, name, owner, _, arch, created)| {
             Attrs::from([
                 ("id", s(id)),
