@@ -166,7 +166,7 @@ pub struct Cloud {
     /// What exists in the account outside Strata (hosted zones,
     /// certificates), for lookups.
     #[serde(default)]
-    pub account: crate::lookups::Account,
+    pub account: crate::objects::Account,
     /// Now (unix ms), set at each call.
     #[serde(skip)]
     pub now: u64,

@@ -116,7 +116,6 @@ pub use drills::{SimObject, CACHE_SNAPSHOT, DB_SNAPSHOT};
 pub use elbv2::TargetHealth;
 pub use error::SimError;
 pub use faults::{FaultConfig, VersionFault};
-pub use lookups::{Certificate, HostedZone};
-pub use objects::{CacheNode, CacheSnapshot, DbSnapshot};
+pub use objects::{CacheNode, CacheSnapshot, Certificate, DbSnapshot, HostedZone};
 pub use options::SimOptions;
 pub use provider::SimProvider;

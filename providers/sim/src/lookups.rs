@@ -6,47 +6,14 @@
 //! finds).
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use strata_core::kinds::{self, data};
 use strata_core::provider::{matches_wildcard, zone_name, LookupRequest, Lookups, ProviderError};
 use strata_core::value::{Attrs, Value};
 
 use crate::cloud::{Cloud, Record};
 use crate::ids::ACCOUNT;
+use crate::objects::{Certificate, HostedZone};
 use crate::provider::SimProvider;
-
-/// What exists in the simulated account outside Strata's resources.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Account {
-    /// Route 53 hosted zones.
-    #[serde(default)]
-    pub zones: Vec<HostedZone>,
-    /// ACM certificates.
-    #[serde(default)]
-    pub certificates: Vec<Certificate>,
-}
-
-/// A hosted zone in the simulated account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HostedZone {
-    /// Its id (`Z…`).
-    pub id: String,
-    /// Its name, without the trailing dot.
-    pub name: String,
-    /// Whether it is private.
-    pub private: bool,
-}
-
-/// A certificate in the simulated account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Certificate {
-    /// Its ARN.
-    pub arn: String,
-    /// Its domain name.
-    pub domain: String,
-    /// Its status (`ISSUED`, `PENDING_VALIDATION`, `EXPIRED`, …).
-    pub status: String,
-}
 
 /// The public AMIs every simulated region offers: (id, name, owner id,
 /// owner alias, architecture, creation date).
