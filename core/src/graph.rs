@@ -281,6 +281,7 @@ impl Graph {
                 out.push_str(&format!("  \"{a}\" -> \"{dep}\";\n"));
             }
         }
+        out.push_str(&crate::lookup::dot_lines(&self.config));
         out.push_str("}\n");
         out
     }

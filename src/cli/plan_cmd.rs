@@ -32,7 +32,7 @@ pub struct PlanArgs {
     /// Plan to destroy everything (or the targets).
     #[arg(long)]
     pub destroy: bool,
-    /// Plan against the state as recorded, without reading live state.
+    /// Plan against the state as recorded, without reading live state (lookups are still read).
     #[arg(long)]
     pub no_refresh: bool,
 }

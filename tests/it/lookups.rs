@@ -515,6 +515,10 @@ availability_zone = "${{data.azs.names[1]}}"
         "{plan}"
     );
     assert_eq!(action_of(&p.plan_json(), "data.azs"), "read");
+    // The graph shows lookups and what refers to them.
+    let dot = text(&p.run_expect(&["graph"], 0).stdout);
+    assert!(dot.contains("\"subnet\" -> \"data.azs\";"), "{dot}");
+    assert!(dot.contains("\"lt\" -> \"data.ubuntu\";"), "{dot}");
     p.run_expect(&["apply", "--yes"], 0);
     let listed = text(&p.run_expect(&["state", "list"], 0).stdout);
     let mut listed: Vec<&str> = listed

@@ -154,6 +154,45 @@ pub(crate) fn split_index(attr: &str) -> (&str, Option<usize>) {
     (attr, None)
 }
 
+/// The lookups in Graphviz DOT, for [`Graph::to_dot`](crate::graph::Graph::to_dot):
+/// a node each, and an edge from each resource or lookup to the lookups
+/// it refers to.
+pub(crate) fn dot_lines(config: &Config) -> String {
+    let mut out = String::new();
+    for d in config.data.values() {
+        out.push_str(&format!(
+            "  \"data.{0}\" [label = \"data.{0}\\n{1}\", style = dashed];\n",
+            d.name, d.kind
+        ));
+    }
+    let mut edges: Vec<(String, String)> = Vec::new();
+    let named = config
+        .resources
+        .values()
+        .map(|r| (r.address.to_string(), &r.attrs))
+        .chain(
+            config
+                .data
+                .values()
+                .map(|d| (format!("data.{}", d.name), &d.filters)),
+        );
+    for (from, attrs) in named {
+        for v in attrs.values() {
+            for r in v.references() {
+                if data_name(&r.address).is_some() {
+                    edges.push((from.clone(), r.address.to_string()));
+                }
+            }
+        }
+    }
+    edges.sort();
+    edges.dedup();
+    for (from, to) in edges {
+        out.push_str(&format!("  \"{from}\" -> \"{to}\";\n"));
+    }
+    out
+}
+
 impl Config {
     /// Adds a lookup (`[data.NAME]`); a second lookup of the same name is
     /// recorded as a problem.
