@@ -298,6 +298,41 @@ tags = { tier = "nowhere" }
 }
 
 #[tokio::test]
+async fn a_lookup_on_a_failed_lookup_is_not_reported_again_and_no_filter_is_dropped() {
+    let sim = sim();
+    let text = r#"
+[data.vpc]
+kind = "aws.ec2.vpc"
+tags = { env = "nowhere" }
+
+[data.private]
+kind = "aws.ec2.subnets"
+vpc_id = "${data.vpc.id}"
+"#;
+    let errs = plan_manifest(&sim, text).await.unwrap_err();
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].contains("`data.vpc` (aws.ec2.vpc) found nothing"),
+        "{errs:?}"
+    );
+    // A filter on a list element that does not exist is an error, not a
+    // filter left out (which would match more).
+    let text = r#"
+[data.azs]
+kind = "aws.availability_zones"
+
+[data.private]
+kind = "aws.ec2.subnets"
+availability_zone = "${data.azs.names[9]}"
+"#;
+    let errs = plan_manifest(&sim, text).await.unwrap_err();
+    assert_eq!(
+        errs,
+        ["strata::lookup::matches: `data.private` filters `availability_zone` on `data.azs.names[9]`, which has no value"]
+    );
+}
+
+#[tokio::test]
 async fn a_hosted_zone_is_found_by_name_public_or_private() {
     let sim = sim();
     let public = sim.add_hosted_zone("example.com.", false).unwrap();
@@ -539,4 +574,44 @@ availability_zone = "${{data.azs.names[1]}}"
         "{subnet}"
     );
     p.run_expect(&["plan", "--detailed-exitcode"], 0);
+}
+
+#[test]
+fn malformed_data_blocks_are_reported_at_their_place() {
+    let text = r#"
+[data]
+plain = 1
+
+[data."a.b"]
+kind = "aws.caller_identity"
+
+[data.nokind]
+owners = ["amazon"]
+
+[data.numkind]
+kind = 5
+"#;
+    let problems = parse_manifest("lookups.toml", text).unwrap_err().problems;
+    let mut got: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            let (src, spans) = p.at.as_ref().expect("a span");
+            format!(
+                "{} {}: {}",
+                src.location(spans[0].0.offset),
+                p.code,
+                p.message
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "lookups.toml:12:8 strata::manifest::kind: the `kind` of lookup `data.numkind` must be a string",
+            "lookups.toml:3:9 strata::manifest::data: a lookup must be a table, not an integer",
+            "lookups.toml:5:7 strata::manifest::address: `a.b` is not a valid lookup name",
+            "lookups.toml:8:7 strata::manifest::kind: lookup `data.nokind` has no `kind`",
+        ]
+    );
 }

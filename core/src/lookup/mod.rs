@@ -54,6 +54,8 @@ pub const DATA: &str = "data";
 
 /// A lookup's name is already taken.
 pub const DUPLICATE: &str = "strata::lookup::duplicate";
+/// A lookup's name is not one address part.
+pub const NAME: &str = "strata::lookup::name";
 /// A lookup's kind is unknown.
 pub const UNKNOWN_KIND: &str = "strata::lookup::unknown_kind";
 /// A filter the kind does not have, a required one missing, or one of the

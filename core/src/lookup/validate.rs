@@ -65,7 +65,7 @@ fn check_block(config: &Config, d: &DataConfig) -> Vec<Problem> {
     if address_of(&d.name).is_none() {
         out.push(
             Problem::new(
-                super::DUPLICATE,
+                super::NAME,
                 format!("`{}` is not a valid lookup name", d.name),
                 Some("use letters, digits, `_` and `-`, starting with a letter".into()),
             )

@@ -54,6 +54,7 @@ pub(super) async fn read_all(graph: &Graph, provider: &dyn Provider) -> Result<R
     let mut values: BTreeMap<String, Attrs> = BTreeMap::new();
     let mut changes = Vec::with_capacity(order.len());
     let mut problems = Vec::new();
+    let mut failed: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for d in order {
         // Graph validation reported unknown kinds and bad names.
         let (Some(kind), Some(address)) = (data_kind_of(&d.kind), lookup::address_of(&d.name))
@@ -75,7 +76,25 @@ pub(super) async fn read_all(graph: &Graph, provider: &dyn Provider) -> Result<R
                 continue;
             }
         };
-        let filters = resolve_filters(d, kind, &values);
+        // A lookup on one that failed is not read (that one was reported).
+        let failed_dep = d
+            .filters
+            .values()
+            .flat_map(|v| v.references())
+            .filter_map(|r| data_name(&r.address))
+            .any(|n| failed.contains(n));
+        if failed_dep {
+            failed.insert(d.name.as_str());
+            continue;
+        }
+        let filters = match resolve_filters(d, kind, &values) {
+            Ok(f) => f,
+            Err(p) => {
+                failed.insert(d.name.as_str());
+                problems.push(p.at(source, d.spans.header, "this lookup"));
+                continue;
+            }
+        };
         let most_recent = filters.get(MOST_RECENT) == Some(&Value::Bool(true));
         let mut sent = filters.clone();
         sent.remove(MOST_RECENT);
@@ -94,7 +113,10 @@ pub(super) async fn read_all(graph: &Graph, provider: &dyn Provider) -> Result<R
                 changes.push(read_change(address, d, &filters, &exported));
                 values.insert(d.name.clone(), exported);
             }
-            Err(p) => problems.push((*p).at(source, d.spans.header, "this lookup")),
+            Err(p) => {
+                failed.insert(d.name.as_str());
+                problems.push((*p).at(source, d.spans.header, "this lookup"));
+            }
         }
     }
     if !problems.is_empty() {
@@ -107,13 +129,38 @@ pub(super) async fn read_all(graph: &Graph, provider: &dyn Provider) -> Result<R
     })
 }
 
-/// The filters with defaults filled in and other lookups' values in place.
-fn resolve_filters(d: &DataConfig, kind: &DataKind, values: &BTreeMap<String, Attrs>) -> Attrs {
+/// The filters with defaults filled in and other lookups' values in place;
+/// a reference past the end of a list, or to a lookup that could not be
+/// read, is a problem (a filter is never dropped silently).
+fn resolve_filters(
+    d: &DataConfig,
+    kind: &DataKind,
+    values: &BTreeMap<String, Attrs>,
+) -> Result<Attrs, Problem> {
     let mut filters = Attrs::new();
     for f in kind.filters {
         match d.filters.get(f.name) {
             Some(v) => {
-                let v = v.resolve(&mut |r| value_of(r, values).unwrap_or(Value::Null));
+                let mut missing = None;
+                let v = v.resolve(&mut |r| {
+                    value_of(r, values).unwrap_or_else(|| {
+                        missing.get_or_insert_with(|| r.to_string());
+                        Value::Null
+                    })
+                });
+                if let Some(r) = missing {
+                    return Err(Problem::new(
+                        MATCHES,
+                        format!(
+                            "`data.{}` filters `{}` on `{r}`, which has no value",
+                            d.name, f.name
+                        ),
+                        Some(
+                            "refer to a lookup that was read, and to an element its list has"
+                                .into(),
+                        ),
+                    ));
+                }
                 filters.insert(f.name.into(), v);
             }
             None => {
@@ -123,7 +170,7 @@ fn resolve_filters(d: &DataConfig, kind: &DataKind, values: &BTreeMap<String, At
             }
         }
     }
-    filters
+    Ok(filters)
 }
 
 /// The value of `data.NAME.ATTR` (or `ATTR[N]`) among those read, if any.
