@@ -91,7 +91,7 @@ pub(super) async fn read_all(graph: &Graph, provider: &dyn Provider) -> Result<R
             Ok(f) => f,
             Err(p) => {
                 failed.insert(d.name.as_str());
-                problems.push(p.at(source, d.spans.header, "this lookup"));
+                problems.push((*p).at(source, d.spans.header, "this lookup"));
                 continue;
             }
         };
@@ -136,7 +136,7 @@ fn resolve_filters(
     d: &DataConfig,
     kind: &DataKind,
     values: &BTreeMap<String, Attrs>,
-) -> Result<Attrs, Problem> {
+) -> Result<Attrs, Box<Problem>> {
     let mut filters = Attrs::new();
     for f in kind.filters {
         match d.filters.get(f.name) {
@@ -149,7 +149,7 @@ fn resolve_filters(
                     })
                 });
                 if let Some(r) = missing {
-                    return Err(Problem::new(
+                    return Err(Box::new(Problem::new(
                         MATCHES,
                         format!(
                             "`data.{}` filters `{}` on `{r}`, which has no value",
@@ -159,7 +159,7 @@ fn resolve_filters(
                             "refer to a lookup that was read, and to an element its list has"
                                 .into(),
                         ),
-                    ));
+                    )));
                 }
                 filters.insert(f.name.into(), v);
             }
