@@ -250,6 +250,9 @@ pub struct Config {
     /// `[[removed]]`: objects no longer configured, forgotten or destroyed
     /// ([`Config::add_removed`]).
     pub removed: Vec<crate::moved::Removed>,
+    /// Lookups (`[data.NAME]`) by name, in the order written: read during
+    /// planning, never created (see [`crate::lookup`]).
+    pub data: IndexMap<String, crate::lookup::DataConfig>,
 }
 
 /// One instance of a reusable stack, recorded raw: `[module.web]` with

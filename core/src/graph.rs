@@ -149,6 +149,7 @@ impl Graph {
         }
         problems.extend(check_cross_resource(&config));
         problems.extend(instances::check(&config));
+        problems.extend(crate::lookup::validate(&config));
 
         // The DAG: an edge from each dependency to its dependent.
         // Node indices are configuration positions: the configuration's
@@ -290,6 +291,7 @@ impl Graph {
                 out.push_str(&format!("  \"{a}\" -> \"{dep}\";\n"));
             }
         }
+        out.push_str(&crate::lookup::dot_lines(&self.config));
         out.push_str("}\n");
         out
     }
@@ -314,6 +316,10 @@ fn suggest_address(config: &Config, missing: &Address) -> String {
 /// The position of the resource `reference` refers to, if it exists, and
 /// what is wrong with the reference, if anything.
 fn check_reference(config: &Config, reference: &Reference) -> (Option<usize>, Option<Problem>) {
+    // Lookups are read before any resource is planned: no edge.
+    if crate::lookup::data_name(&reference.address).is_some() {
+        return (None, crate::lookup::check_reference(config, reference));
+    }
     let Some((position, _, target)) = config.resources.get_full(&reference.address) else {
         let problem = Problem::new(
             "strata::graph::unknown_reference",

@@ -27,6 +27,7 @@ pub mod each;
 pub mod events;
 pub mod graph;
 pub mod kinds;
+pub mod lookup;
 pub mod manifest;
 pub mod moved;
 pub mod plan;

@@ -25,10 +25,21 @@ impl Reference {
         }
     }
 
-    /// Parses `addr.attr` (the attribute is the last dot-separated part).
+    /// Parses `addr.attr` (the attribute is the last dot-separated part,
+    /// optionally with an index into a list: `names[0]`).
     pub fn parse(s: &str) -> Option<Self> {
         let (addr, attr) = s.rsplit_once('.')?;
-        if attr.is_empty() || !attr.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        let name = match attr.split_once('[') {
+            Some((name, index)) => {
+                let digits = index.strip_suffix(']')?;
+                if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+                    return None;
+                }
+                name
+            }
+            None => attr,
+        };
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return None;
         }
         Some(Self::new(Address::parse(addr).ok()?, attr))

@@ -68,7 +68,7 @@ pub struct Cli {
 pub enum Command {
     /// Check the manifest: kinds, attributes, references, cycles.
     Validate {
-        /// List the resource kinds and their attributes instead.
+        /// List the resource kinds and their attributes, and the lookup kinds, instead.
         #[arg(long)]
         kinds: bool,
     },

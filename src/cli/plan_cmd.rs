@@ -32,7 +32,7 @@ pub struct PlanArgs {
     /// Plan to destroy everything (or the targets).
     #[arg(long)]
     pub destroy: bool,
-    /// Plan against the state as recorded, without reading live state.
+    /// Plan against the state as recorded, without reading live state (lookups are still read).
     #[arg(long)]
     pub no_refresh: bool,
 }
@@ -63,6 +63,30 @@ impl Selection {
     }
 }
 
+/// The lookup kinds (`[data.NAME]`): their filters and what they export.
+fn print_lookup_kinds() {
+    for k in kinds::data::ALL_DATA {
+        println!("data {}  — {}", k.kind, k.doc);
+        for f in k.filters {
+            let flags = if f.required {
+                "filter, required"
+            } else {
+                "filter"
+            };
+            println!(
+                "    {:28} {:20} [{flags}] {}",
+                f.name,
+                f.ty.describe(),
+                f.doc
+            );
+        }
+        for (name, ty) in k.referable() {
+            println!("    {:28} {:20} [exported]", name, ty.describe());
+        }
+        println!();
+    }
+}
+
 pub async fn validate(source: &ConfigSource, list_kinds: bool) -> Result<ExitCode> {
     if list_kinds {
         for schema in kinds::ALL {
@@ -90,6 +114,7 @@ pub async fn validate(source: &ConfigSource, list_kinds: bool) -> Result<ExitCod
             }
             println!();
         }
+        print_lookup_kinds();
         return Ok(ExitCode::SUCCESS);
     }
     let graph = source.graph().await?;

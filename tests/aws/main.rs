@@ -18,6 +18,7 @@ mod drill;
 mod faults;
 mod in_place;
 mod kinds;
+mod lookups;
 mod quickstart;
 mod rds_safety;
 mod refresh_cost;

@@ -48,6 +48,7 @@ macro_rules! checks {
                 idempotency_tokens: resources::tokens,
                 read_across_pages: resources::pagination,
                 throttled_calls_are_retried: resources::throttling,
+                lookups_find_what_exists: lookups::lookups,
                 backend_lock_contract: backend::lock_contract,
                 backend_break_stale: backend::break_stale,
                 backend_round_trip: backend::round_trip,
@@ -88,6 +89,7 @@ macro_rules! checks {
 mod backend;
 mod fixtures;
 mod harness;
+mod lookups;
 mod resources;
 mod sim;
 

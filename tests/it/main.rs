@@ -16,6 +16,7 @@ mod engine;
 mod engine_regions;
 mod fuzz;
 mod layering;
+mod lookups;
 mod provider_names;
 mod refactor;
 mod rollout;

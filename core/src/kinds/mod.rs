@@ -5,6 +5,7 @@
 mod alarm_check;
 mod autoscaling;
 mod cloudwatch;
+pub mod data;
 mod ec2;
 mod elasticache;
 mod elbv2;
@@ -19,6 +20,7 @@ use crate::schema::KindSchema;
 
 pub use family::Family;
 pub use reference::{attribute_table, replacement_reference};
+pub(crate) use validate::check_type;
 pub use validate::{check_attr, check_az, check_cidr, check_resource, AttrProblem, AZ_LETTERS};
 
 /// `aws.ec2.vpc`

@@ -127,7 +127,7 @@ pub fn attribute_table(kind: &crate::schema::KindSchema) -> String {
     out
 }
 
-fn type_text(ty: &AttrType) -> String {
+pub(super) fn type_text(ty: &AttrType) -> String {
     match ty {
         AttrType::String => "string".into(),
         AttrType::Int => "integer".into(),
@@ -155,7 +155,7 @@ fn type_text(ty: &AttrType) -> String {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     const BEGIN: &str = "<!-- generated: replacement reference -->\n";
@@ -189,19 +189,31 @@ mod tests {
     /// schema gives it (`STRATA_BLESS=1` writes them).
     #[test]
     fn the_resource_reference_matches_the_schemas() {
+        let sections = crate::kinds::ALL
+            .iter()
+            .map(|k| {
+                let begin = format!("<!-- generated: attributes of {} -->\n", k.kind);
+                (k.kind, begin, attribute_table(k))
+            })
+            .collect();
+        sync_resources_page(sections, "reference");
+    }
+
+    /// Checks (or, with `STRATA_BLESS=1`, writes) generated sections of
+    /// `book/src/resources.md`: each `(name, begin marker, text)` up to the
+    /// end marker. `test` names the test to run to bless.
+    pub(crate) fn sync_resources_page(sections: Vec<(&str, String, String)>, test: &str) {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../book/src/resources.md");
         let mut page = std::fs::read_to_string(path).unwrap();
         let mut stale = Vec::new();
-        for k in crate::kinds::ALL {
-            let begin = format!("<!-- generated: attributes of {} -->\n", k.kind);
+        for (name, begin, want) in sections {
             let start = page
                 .find(&begin)
-                .unwrap_or_else(|| panic!("resources.md has no table marker for {}", k.kind))
+                .unwrap_or_else(|| panic!("resources.md has no table marker for {name}"))
                 + begin.len();
             let end = start + page[start..].find(END).expect("the end marker");
-            let want = attribute_table(k);
             if page[start..end] != want {
-                stale.push(k.kind);
+                stale.push(name);
                 page.replace_range(start..end, &want);
             }
         }
@@ -209,7 +221,7 @@ mod tests {
             if std::env::var_os("STRATA_BLESS").is_some() {
                 std::fs::write(path, page).unwrap();
             } else {
-                panic!("book/src/resources.md is out of date for {stale:?}: run `STRATA_BLESS=1 cargo test -p strata-core --lib reference`");
+                panic!("book/src/resources.md is out of date for {stale:?}: run `STRATA_BLESS=1 cargo test -p strata-core --lib {test}`");
             }
         }
     }

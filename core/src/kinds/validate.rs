@@ -45,7 +45,7 @@ pub fn check_attr(attr: &AttrSchema, value: &mut Value, region: &str) -> Vec<Att
     out
 }
 
-fn check_type(path: &str, ty: &AttrType, value: &mut Value, out: &mut Vec<AttrProblem>) {
+pub(crate) fn check_type(path: &str, ty: &AttrType, value: &mut Value, out: &mut Vec<AttrProblem>) {
     let ok = match (ty, &mut *value) {
         (_, Value::Ref(_) | Value::Unknown) => true,
         (AttrType::String, Value::String(_))

@@ -5,10 +5,11 @@
 //!
 //! The manifest holds a stack name, a `[provider]`, a `[backend]`, resources
 //! under `[resource.ADDRESS]`, instances of reusable stacks under
-//! `[module.NAME]` (recorded raw in [`Config::modules`]), outputs under
-//! `[output.NAME]`, and variables under `[variable.NAME]` ([`Variable`]),
-//! whose values come from [`Variables`] ([`ManifestOptions::variables`]) and
-//! are used in `${...}` [expressions](expr):
+//! `[module.NAME]` (recorded raw in [`Config::modules`]), lookups under
+//! `[data.NAME]` ([`Config::data`]), outputs under `[output.NAME]`, and
+//! variables under `[variable.NAME]` ([`Variable`]), whose values come from
+//! [`Variables`] ([`ManifestOptions::variables`]) and are used in `${...}`
+//! [expressions](expr):
 //!
 //! ```
 //! use strata_core::manifest::parse_manifest;
@@ -41,6 +42,7 @@
 //! that with the spans recorded in [`ResourceSpans`](crate::config::ResourceSpans).
 
 mod convert;
+mod data;
 pub mod expr;
 mod for_each;
 mod module;
@@ -68,6 +70,7 @@ use crate::config::{BackendConfig, Config, OutputConfig, ProviderConfig, SourceF
 use crate::diag::{Problem, Problems};
 
 use convert::Convert;
+pub use data::DATA;
 pub use for_each::{EACH, FOR_EACH};
 pub use resource::RESERVED_KEYS;
 pub use var_decl::{Rules, VarType, Variable, VariableSpans, VARIABLE, VARIABLE_KEYS};
@@ -127,6 +130,7 @@ pub const MAX_COUNT: i64 = 1000;
 /// The keys allowed at the top level of a manifest.
 pub const TOP_LEVEL_KEYS: &[&str] = &[
     "stack", "provider", "backend", "resource", "module", "output", "variable", "moved", "removed",
+    "data",
 ];
 
 const BACKEND_KINDS: &[&str] = &["local", "s3"];
@@ -210,6 +214,7 @@ pub fn parse_manifest_with(
             "output" => outputs(&mut ctx, item, span, &mut config),
             "moved" => refactor::moved(&mut ctx, item, span, &mut config),
             "removed" => refactor::removed(&mut ctx, item, span, &mut config),
+            "data" => data::lookups(&mut ctx, item, span, &mut config),
             other => ctx.report(
                 UNKNOWN_KEY,
                 format!("unknown top-level key `{other}`"),

@@ -98,12 +98,25 @@ pub async fn plan(
     opts: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     super::instances::check_served(&graph.config, providers)?;
+    // Lookups are read even without a refresh: the configuration needs
+    // their values. A destroy plan needs none.
+    let read = if opts.destroy {
+        None
+    } else {
+        // Lookups are read through the default provider instance.
+        Some(super::lookup::read_all(graph, providers.default_provider().as_ref()).await?)
+    };
     let found = if opts.skip_refresh {
         InOrder::as_recorded(state)
     } else {
         refresh_in_order(state, providers).await?
     };
-    diff(graph, state, &found, opts)
+    let Some(read) = read else {
+        return diff(graph, state, &found, opts);
+    };
+    let mut plan = diff(read.graph.as_ref().unwrap_or(graph), state, &found, opts)?;
+    plan.changes.splice(0..0, read.changes);
+    Ok(plan)
 }
 
 /// The pure part of planning: no IO.

@@ -7,6 +7,7 @@
 
 mod diff;
 mod instances;
+mod lookup;
 pub mod moves;
 mod refresh;
 pub mod render;
@@ -39,7 +40,7 @@ pub enum Action {
     NoOp,
     /// Created.
     Create,
-    /// Read only (data sources; reserved).
+    /// Read only: a lookup (`[data.NAME]`), read while planning.
     Read,
     /// Updated in place.
     Update,
@@ -50,6 +51,11 @@ pub enum Action {
 }
 
 impl Action {
+    /// Whether applying it changes the cloud: not for `no-op` and `read`.
+    pub fn changes_cloud(self) -> bool {
+        !matches!(self, Action::NoOp | Action::Read)
+    }
+
     /// The name used in JSON and summaries: `create`, `no-op`, ...
     pub fn as_str(self) -> &'static str {
         match self {
@@ -267,10 +273,11 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Whether there is anything to apply: a change in the cloud, or a
-    /// move or removal to commit to state.
+    /// Whether there is anything to apply: a change in the cloud (lookups,
+    /// the `read` changes, change nothing), or a move or removal to commit
+    /// to state.
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action != Action::NoOp)
+        self.changes.iter().any(|c| c.action.changes_cloud())
             || !self.moves.is_empty()
             || !self.forgets.is_empty()
     }
@@ -372,6 +379,10 @@ pub enum PlanError {
         #[diagnostic_source]
         source: ProviderError,
     },
+    /// A lookup found nothing or too much, or cannot be read.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Lookups(Problems),
     /// The plan would break a lifecycle rule (e.g. `prevent_destroy`).
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -199,10 +199,11 @@ pub fn human(plan: &Plan) -> String {
         }
         out.push('\n');
     }
+    reads(&mut out, plan);
     let changed: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| c.action.changes_cloud())
         .collect();
     super::moves::human(plan, &mut out);
     if changed.is_empty() && plan.moves.is_empty() && plan.forgets.is_empty() {
@@ -251,6 +252,32 @@ pub fn human(plan: &Plan) -> String {
         }
     }
     out
+}
+
+/// The lookups read while planning, with what each found.
+fn reads(out: &mut String, plan: &Plan) {
+    let reads: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Read)
+        .collect();
+    if reads.is_empty() {
+        return;
+    }
+    out.push_str("Lookups read:\n\n");
+    for c in reads {
+        let _ = writeln!(out, "{} {} ({})", symbol(c), c.address, c.kind);
+        let width = c.changes.iter().map(|a| a.name.len()).max().unwrap_or(0);
+        for a in &c.changes {
+            let _ = writeln!(
+                out,
+                "      {:width$} = {}",
+                a.name,
+                show(&a.after, a.sensitive)
+            );
+        }
+    }
+    out.push('\n');
 }
 
 /// (to add, to change, to destroy) as Terraform counts them: a replacement is

@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use super::{DrillOps, Signals, ZoneOutage};
+use super::{DrillOps, Lookups, Signals, ZoneOutage};
 
 /// What a provider can do besides plan and apply, and the facts about its
 /// cloud that drills and rollouts depend on. [`Capabilities::none`] (the
@@ -23,6 +23,8 @@ use super::{DrillOps, Signals, ZoneOutage};
 #[derive(Clone, Copy)]
 #[non_exhaustive]
 pub struct Capabilities<'a> {
+    /// Reading existing objects for `[data.NAME]` lookups.
+    pub lookups: Option<&'a dyn Lookups>,
     /// Target health, target-group traffic and alarm states (release gates).
     pub signals: Option<&'a dyn Signals>,
     /// Snapshots, restores, failovers and the levers of AZ drills.
@@ -42,12 +44,19 @@ impl<'a> Capabilities<'a> {
     /// Nothing beyond resources, on a real clock, with reachable endpoints.
     pub fn none() -> Self {
         Self {
+            lookups: None,
             signals: None,
             drill_ops: None,
             zone_outage: None,
             time_scale: 1.0,
             endpoints_reachable: true,
         }
+    }
+
+    /// With lookups for data sources.
+    pub fn with_lookups(mut self, lookups: &'a dyn Lookups) -> Self {
+        self.lookups = Some(lookups);
+        self
     }
 
     /// With release-gate signals.
@@ -96,6 +105,17 @@ impl<'a> Capabilities<'a> {
             .ok_or_else(|| Missing::new(provider, Capability::Signals, for_what))
     }
 
+    /// The lookups, or a [`Missing`] naming `provider` and what they were
+    /// needed `for_what` (e.g. `read the lookup data.ubuntu`).
+    pub fn require_lookups(
+        self,
+        provider: &str,
+        for_what: &str,
+    ) -> Result<&'a dyn Lookups, Missing> {
+        self.lookups
+            .ok_or_else(|| Missing::new(provider, Capability::Lookups, for_what))
+    }
+
     /// The drill operations, or a [`Missing`] naming `provider` and what
     /// they were needed `for_what` (e.g. `run drills`).
     pub fn require_drill_ops(
@@ -117,6 +137,7 @@ impl Default for Capabilities<'_> {
 impl fmt::Debug for Capabilities<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Capabilities")
+            .field("lookups", &self.lookups.is_some())
             .field("signals", &self.signals.is_some())
             .field("drill_ops", &self.drill_ops.is_some())
             .field("zone_outage", &self.zone_outage.is_some())
@@ -129,6 +150,8 @@ impl fmt::Debug for Capabilities<'_> {
 /// A capability a provider may lack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Capability {
+    /// [`Lookups`].
+    Lookups,
     /// [`Signals`].
     Signals,
     /// [`DrillOps`].
@@ -140,6 +163,7 @@ pub enum Capability {
 impl fmt::Display for Capability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Self::Lookups => "lookups (`[data.NAME]` blocks)",
             Self::Signals => "release-gate signals (target health, target metrics, alarm states)",
             Self::DrillOps => {
                 "drill operations (DB snapshots and restores, failovers, target \

@@ -5,14 +5,16 @@
 //! values included) and answer with the resource's live attributes.
 //!
 //! [`Provider`] is all plan and apply need. What else a cloud can do is
-//! reached through [`Provider::capabilities`]: release-gate [`Signals`],
-//! [`DrillOps`] and, on a simulated cloud, [`ZoneOutage`]. A caller that
+//! reached through [`Provider::capabilities`]: [`Lookups`] for data
+//! sources, release-gate [`Signals`], [`DrillOps`] and, on a simulated
+//! cloud, [`ZoneOutage`]. A caller that
 //! needs a capability the provider lacks reports [`Missing`].
 
 mod capabilities;
 mod drill_ops;
 mod error;
 mod instances;
+mod lookups;
 mod request;
 mod signals;
 
@@ -25,6 +27,7 @@ pub use capabilities::{Capabilities, Capability, Missing};
 pub use drill_ops::{DrillOps, ZoneOutage};
 pub use error::ProviderError;
 pub use instances::{instance_name, Providers, DEFAULT_INSTANCE};
+pub use lookups::{matches_wildcard, zone_name, LookupRequest, Lookups};
 pub use request::{
     CreateRequest, DeleteRequest, OpStatus, Operation, PollRequest, ReadRequest, ReadResponse,
     ReadTarget, UpdateRequest,

@@ -18,6 +18,8 @@
 //!    it checks by form include every enum value, string defaults are enum
 //!    values, and length and number bounds agree.
 //!
+//! And every call a lookup kind (`kinds::data`) names exists.
+//!
 //! The full check needs botocore's data directory:
 //!
 //! ```text
@@ -29,6 +31,7 @@
 
 mod allow;
 mod check;
+mod lookups;
 mod model;
 mod values;
 
@@ -80,6 +83,7 @@ fn schemas_match_aws_service_models() {
     );
 
     let mut report = Report::default();
+    report.mismatches.extend(lookups::missing_calls(&data));
     for kind in ALL {
         check_kind(kind, &models, &mut report);
     }

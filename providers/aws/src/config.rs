@@ -245,6 +245,9 @@ pub(crate) struct Clients {
     pub rds: aws_sdk_rds::Client,
     pub cache: aws_sdk_elasticache::Client,
     pub cw: aws_sdk_cloudwatch::Client,
+    pub route53: aws_sdk_route53::Client,
+    pub acm: aws_sdk_acm::Client,
+    pub sts: aws_sdk_sts::Client,
 }
 
 impl Clients {
@@ -278,6 +281,21 @@ impl Clients {
             ),
             cw: aws_sdk_cloudwatch::Client::from_conf(
                 aws_sdk_cloudwatch::config::Builder::from(config)
+                    .interceptor(c.clone())
+                    .build(),
+            ),
+            route53: aws_sdk_route53::Client::from_conf(
+                aws_sdk_route53::config::Builder::from(config)
+                    .interceptor(c.clone())
+                    .build(),
+            ),
+            acm: aws_sdk_acm::Client::from_conf(
+                aws_sdk_acm::config::Builder::from(config)
+                    .interceptor(c.clone())
+                    .build(),
+            ),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(config)
                     .interceptor(c)
                     .build(),
             ),

@@ -58,6 +58,7 @@ mod elasticache;
 mod elb_attributes;
 mod elbv2;
 mod launch_template_data;
+mod lookups;
 mod network;
 mod rds;
 mod security_group;
@@ -81,11 +82,14 @@ pub(crate) struct Tagging<'a> {
 /// on the aws-sdk crates themselves.
 pub mod sdk {
     pub use aws_config;
+    pub use aws_sdk_acm as acm;
     pub use aws_sdk_autoscaling as autoscaling;
     pub use aws_sdk_cloudwatch as cloudwatch;
     pub use aws_sdk_ec2 as ec2;
     pub use aws_sdk_elasticache as elasticache;
     pub use aws_sdk_elasticloadbalancingv2 as elbv2;
     pub use aws_sdk_rds as rds;
+    pub use aws_sdk_route53 as route53;
     pub use aws_sdk_s3 as s3;
+    pub use aws_sdk_sts as sts;
 }

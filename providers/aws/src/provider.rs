@@ -197,9 +197,12 @@ impl Provider for AwsProvider {
         &self.region
     }
 
-    /// Release-gate signals and drill operations, on a real clock.
+    /// Lookups, release-gate signals and drill operations, on a real clock.
     fn capabilities(&self) -> Capabilities<'_> {
-        Capabilities::none().with_signals(self).with_drill_ops(self)
+        Capabilities::none()
+            .with_lookups(self)
+            .with_signals(self)
+            .with_drill_ops(self)
     }
 
     async fn read(&self, req: ReadRequest) -> Result<ReadResponse, ProviderError> {

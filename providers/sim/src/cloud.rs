@@ -163,6 +163,10 @@ pub struct Cloud {
     /// Every weight change of each listener, for simulated traffic.
     #[serde(default)]
     pub weight_history: BTreeMap<String, Vec<crate::objects::WeightChange>>,
+    /// What exists in the account outside Strata (hosted zones,
+    /// certificates), for lookups.
+    #[serde(default)]
+    pub account: crate::objects::Account,
     /// Now (unix ms), set at each call.
     #[serde(skip)]
     pub now: u64,

@@ -1,5 +1,6 @@
 //! The cloud's objects that are not resource records: cache nodes and
-//! snapshots, DB snapshots, and the weight history of listeners. Part of
+//! snapshots, DB snapshots, the weight history of listeners, and what the
+//! account holds outside Strata (hosted zones, certificates). Part of
 //! the world model's ground floor with [`crate::cloud`]: they import
 //! nothing from the services above.
 
@@ -96,4 +97,37 @@ pub struct WeightChange {
     pub at: u64,
     /// Weight of each target group ARN.
     pub weights: BTreeMap<String, i64>,
+}
+
+/// What exists in the simulated account outside Strata's resources.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Account {
+    /// Route 53 hosted zones.
+    #[serde(default)]
+    pub zones: Vec<HostedZone>,
+    /// ACM certificates.
+    #[serde(default)]
+    pub certificates: Vec<Certificate>,
+}
+
+/// A hosted zone in the simulated account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostedZone {
+    /// Its id (`Z…`).
+    pub id: String,
+    /// Its name, without the trailing dot.
+    pub name: String,
+    /// Whether it is private.
+    pub private: bool,
+}
+
+/// A certificate in the simulated account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Certificate {
+    /// Its ARN.
+    pub arn: String,
+    /// Its domain name.
+    pub domain: String,
+    /// Its status (`ISSUED`, `PENDING_VALIDATION`, `EXPIRED`, …).
+    pub status: String,
 }

@@ -350,6 +350,7 @@ impl Provider for SimProvider {
     /// runs at the sim's speed; its endpoints answer no connections.
     fn capabilities(&self) -> Capabilities<'_> {
         Capabilities::none()
+            .with_lookups(self)
             .with_signals(self)
             .with_drill_ops(self)
             .with_zone_outage(self)

@@ -10,7 +10,7 @@ use strata_core::addr::Address;
 use strata_core::apply::{ApplyOptions, NullObserver};
 use strata_core::graph::Graph;
 use strata_core::kinds;
-use strata_core::plan::{Action, PlanOptions};
+use strata_core::plan::PlanOptions;
 use strata_core::provider::{DrillOps, Provider};
 use strata_core::session::{Locking, Session, SessionError};
 use strata_core::state::State;
@@ -349,7 +349,7 @@ impl<'d> Run<'d> {
         Ok(second
             .changes
             .iter()
-            .filter(|c| c.action != Action::NoOp)
+            .filter(|c| c.action.changes_cloud())
             .count())
     }
 }
