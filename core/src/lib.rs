@@ -24,6 +24,7 @@ pub mod config;
 pub mod diag;
 pub mod drill;
 pub mod events;
+pub mod exact;
 pub mod graph;
 pub mod kinds;
 pub mod manifest;

@@ -318,7 +318,7 @@ pub(crate) async fn apply(
                         id.clone()
                     },
                     deposed: op.kind == OpKind::DeleteDeposed,
-                    configured: change.config.keys().map(ToString::to_string).collect(),
+                    configured: change.config.keys().cloned().collect(),
                     dependencies: change.dependencies.clone(),
                     prevent_destroy: change.lifecycle.prevent_destroy,
                     started: chrono::Utc::now().to_rfc3339(),
@@ -607,7 +607,7 @@ fn record(
         id: id.to_string(),
         attrs: live,
         sensitive_digests: digests,
-        configured: change.config.keys().map(ToString::to_string).collect(),
+        configured: change.config.keys().cloned().collect(),
         dependencies: change.dependencies.clone(),
         prevent_destroy: change.lifecycle.prevent_destroy,
         tainted: false,

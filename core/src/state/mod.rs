@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::addr::Address;
-use crate::value::{Attrs, Value};
+use crate::value::{Attrs, Name, Value};
 
 pub use change::{Intent, StateChange};
 pub use lease::{Lease, LockOptions, RenewalWarning};
@@ -71,10 +71,10 @@ pub struct ResourceState {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sensitive_digests: BTreeMap<String, String>,
     /// Attributes the configuration set when it was last applied.
-    #[serde(default)]
-    pub configured: Vec<String>,
+    #[serde(default, deserialize_with = "crate::exact::vec")]
+    pub configured: Vec<Name>,
     /// Resources it depended on when it was last applied (deletes go in reverse).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::exact::vec")]
     pub dependencies: Vec<Address>,
     /// The configuration asked that it never be destroyed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
