@@ -143,9 +143,11 @@ pub struct Cloud {
     /// Unique names (`kind|scope|name`) to ids.
     #[serde(deserialize_with = "strata_core::state::dense_map")]
     pub names: BTreeMap<String, String>,
-    /// Create tokens (`kind|token`) to ids.
-    #[serde(deserialize_with = "strata_core::state::dense_map")]
-    pub tokens: BTreeMap<String, String>,
+    /// Create tokens (`kind|token`) to ids. Derived from the records, so
+    /// not saved (a saved one is ignored): built on first use, which a plan
+    /// (it only reads) never makes.
+    #[serde(skip)]
+    tokens: Option<BTreeMap<String, String>>,
     /// Deletes to complete: (when, kind, id).
     pub removals: BTreeSet<(u64, String, String)>,
     /// Registered targets by target group ARN: target id → registered at.
@@ -252,14 +254,26 @@ impl Cloud {
         self.names.get(key)
     }
 
+    /// The id of the `kind` object created with idempotency token `token`.
+    pub fn by_token(&mut self, kind: &str, token: &str) -> Option<&String> {
+        let objects = &self.objects;
+        let index = self.tokens.get_or_insert_with(|| {
+            objects
+                .values()
+                .flat_map(BTreeMap::values)
+                .filter_map(|r| Some((format!("{}|{}", r.kind, r.token.as_ref()?), r.id.clone())))
+                .collect()
+        });
+        index.get(&format!("{kind}|{token}"))
+    }
+
     /// Adds a record and indexes it.
     pub fn insert(&mut self, rec: Record) {
         if let Some(key) = &rec.name_key {
             self.names.insert(key.clone(), rec.id.clone());
         }
-        if let Some(token) = &rec.token {
-            self.tokens
-                .insert(format!("{}|{token}", rec.kind), rec.id.clone());
+        if let (Some(index), Some(token)) = (&mut self.tokens, &rec.token) {
+            index.insert(format!("{}|{token}", rec.kind), rec.id.clone());
         }
         self.objects
             .entry(rec.kind.clone())
@@ -299,8 +313,8 @@ impl Cloud {
                 self.names.remove(key);
             }
         }
-        if let Some(token) = &rec.token {
-            self.tokens.remove(&format!("{kind}|{token}"));
+        if let (Some(index), Some(token)) = (&mut self.tokens, &rec.token) {
+            index.remove(&format!("{kind}|{token}"));
         }
         if let Some(until) = rec.deleting {
             self.removals

@@ -321,8 +321,7 @@ impl Provider for SimProvider {
     async fn create(&self, req: CreateRequest) -> Result<OpStatus, ProviderError> {
         self.latency(&req.kind).await;
         self.call(Some(&req.kind), true, |c, faults| {
-            let token_key = format!("{}|{}", req.kind, req.token);
-            if let Some(id) = c.tokens.get(&token_key).cloned() {
+            if let Some(id) = c.by_token(&req.kind, &req.token).cloned() {
                 if c.get(&req.kind, &id).is_some() {
                     return status_of(c, &req.kind, &id);
                 }
@@ -420,9 +419,9 @@ impl Provider for SimProvider {
         self.latency(kind).await;
         self.call(Some(kind), false, |c, _| {
             let found = c
-                .tokens
-                .get(&format!("{kind}|{token}"))
-                .and_then(|id| c.get(kind, id))
+                .by_token(kind, token)
+                .cloned()
+                .and_then(|id| c.get(kind, &id))
                 .map(|rec| (rec.id.clone(), render(c, rec)));
             Ok(found)
         })
