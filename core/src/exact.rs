@@ -64,7 +64,8 @@ pub fn sorted_map<K: Ord, V>(pairs: Vec<(K, V)>) -> litemap::LiteMap<K, V> {
 }
 
 /// For `#[serde(deserialize_with = "strata_core::exact::map")]`: a JSON
-/// object read into a sorted map of exactly its size.
+/// object (or a list of pairs, the form `litemap` writes an empty map in)
+/// read into a sorted map of exactly its size.
 pub fn map<'de, D, K, V>(d: D) -> Result<litemap::LiteMap<K, V>, D::Error>
 where
     D: Deserializer<'de>,
@@ -80,8 +81,11 @@ where
         fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
             entries(m).map(sorted_map)
         }
+        fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Self::Value, A::Error> {
+            seq(s).map(sorted_map)
+        }
     }
-    d.deserialize_map(Entries(std::marker::PhantomData))
+    d.deserialize_any(Entries(std::marker::PhantomData))
 }
 
 /// For `#[serde(deserialize_with = "strata_core::exact::vec")]`: a list read
@@ -109,6 +113,34 @@ mod tests {
         few: Vec<String>,
         #[serde(deserialize_with = "super::vec")]
         many: Vec<u32>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Maps {
+        #[serde(deserialize_with = "super::map")]
+        map: litemap::LiteMap<String, u32>,
+        #[serde(deserialize_with = "super::map")]
+        pairs: litemap::LiteMap<String, u32>,
+        #[serde(deserialize_with = "super::map")]
+        empty: litemap::LiteMap<String, u32>,
+    }
+
+    #[test]
+    fn maps_are_read_from_objects_and_from_lists_of_pairs_as_litemap_writes_them() {
+        let text =
+            r#"{"map": {"b": 2, "a": 1, "b": 3}, "pairs": [["x", 1], ["y", 2]], "empty": []}"#;
+        let maps: Maps = serde_json::from_str(text).unwrap();
+        let entries = |m: &litemap::LiteMap<String, u32>| {
+            m.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>()
+        };
+        assert_eq!(entries(&maps.map), [("a".into(), 1), ("b".into(), 3)]);
+        assert_eq!(entries(&maps.pairs), [("x".into(), 1), ("y".into(), 2)]);
+        assert!(maps.empty.is_empty());
+        assert_eq!(
+            serde_json::to_string(&maps.empty).unwrap(),
+            "[]",
+            "the form litemap writes an empty map in"
+        );
     }
 
     #[test]

@@ -455,21 +455,11 @@ pub type Name = compact_str::CompactString;
 #[serde(transparent)]
 pub struct Attrs(litemap::LiteMap<Name, Value>);
 
-/// Reads a JSON object into one allocation of exactly its size (see
-/// [`crate::exact`]).
+/// Reads a JSON object (or a list of pairs, the form an empty map is
+/// written in) into one allocation of exactly its size (see [`crate::exact`]).
 impl<'de> Deserialize<'de> for Attrs {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Entries;
-        impl<'de> serde::de::Visitor<'de> for Entries {
-            type Value = Attrs;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a map of attributes")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Attrs, A::Error> {
-                crate::exact::entries(map).map(Attrs::from_entries)
-            }
-        }
-        d.deserialize_map(Entries)
+        crate::exact::map(d).map(Self)
     }
 }
 

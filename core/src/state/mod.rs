@@ -323,6 +323,35 @@ mod tests {
     }
 
     #[test]
+    fn a_state_as_earlier_releases_wrote_it_loads() {
+        // Empty attribute maps were written as `[]` (litemap's form).
+        let text = r#"{"version": 1, "serial": 7, "lineage": "L", "stack": "s",
+            "resources": {
+              "a": {"kind": "aws.ec2.vpc", "id": "vpc-1", "attrs": [],
+                    "configured": [], "dependencies": []},
+              "b": {"kind": "aws.cloudwatch.metric_alarm", "id": "x",
+                    "attrs": {"dimensions": {"InstanceId": "i-1"}, "period": 60},
+                    "configured": ["dimensions", "period"], "dependencies": ["a"],
+                    "token": "t"}}}"#;
+        let state = State::from_json(text, "state.json").unwrap();
+        let b = &state.resources[&Address::parse("b").unwrap()];
+        assert!(state.resources[&Address::parse("a").unwrap()]
+            .attrs
+            .is_empty());
+        assert_eq!(b.attrs["period"], Value::Int(60));
+        assert_eq!(
+            b.attrs["dimensions"]
+                .as_map()
+                .and_then(|m| m.get("InstanceId")),
+            Some(&Value::from("i-1"))
+        );
+        assert_eq!(b.configured, ["dimensions", "period"]);
+        assert_eq!(b.dependencies, [Address::parse("a").unwrap()]);
+        let again = State::from_json(&state.to_json().unwrap(), "state.json").unwrap();
+        assert_eq!(again, state);
+    }
+
+    #[test]
     fn refuses_newer_formats_and_garbage() {
         let mut s = State::new("t");
         s.version = FORMAT_VERSION + 1;
