@@ -494,6 +494,18 @@ impl Attrs {
         self.0.insert(name, value)
     }
 
+    /// Sets `name` to `value`, growing the map by one entry when it is full
+    /// rather than doubling it: for maps built once and kept, as a
+    /// configuration's are.
+    pub fn insert_tight(&mut self, name: Name, value: Value) -> Option<Value> {
+        let mut pairs = std::mem::take(&mut self.0).into_tuple_vec();
+        if pairs.len() == pairs.capacity() {
+            pairs.reserve_exact(1);
+        }
+        self.0 = litemap::LiteMap::from_sorted_store_unchecked(pairs);
+        self.0.insert(name, value)
+    }
+
     /// Drops spare capacity: maps loaded from state or read from the cloud
     /// are rarely grown again. The entries move to a new allocation of
     /// their exact number (an allocator may keep a block shrunk in place

@@ -217,7 +217,7 @@ fn convert_attrs(
     let mut spans = indexmap::IndexMap::new();
     for (name, item) in items {
         let (value, span) = convert.attribute(name, item);
-        attrs.insert((*name).into(), value);
+        attrs.insert_tight((*name).into(), value);
         if let Some(span) = span {
             spans.insert(name.to_string(), Span::from(span));
         }
