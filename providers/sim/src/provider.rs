@@ -212,7 +212,7 @@ pub(crate) fn render(c: &Cloud, rec: &Record) -> Attrs {
             .tags
             .iter()
             .filter(|(k, _)| !is_system_tag(k))
-            .map(|(k, v)| (k.clone(), Value::String(v.clone().into())))
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect();
         out.insert("tags".into(), Value::Map(tags));
     }
