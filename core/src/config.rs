@@ -147,7 +147,7 @@ impl ResourceConfig {
 
     /// Sets an attribute.
     pub fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.attrs.insert(name.into(), value.into());
+        self.attrs.insert_tight(name.into(), value.into());
         self
     }
 

@@ -25,6 +25,7 @@ pub mod diag;
 pub mod drill;
 pub mod each;
 pub mod events;
+pub mod exact;
 pub mod graph;
 pub mod kinds;
 pub mod lookup;

@@ -392,18 +392,11 @@ impl<'de> serde::de::Visitor<'de> for ValueVisitor {
     fn visit_string<E>(self, v: String) -> Result<Value, E> {
         Ok(Value::String(v.into()))
     }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Value::List(items))
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
+        crate::exact::seq(seq).map(Value::List)
     }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut pairs: Vec<(Name, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0));
-        while let Some((k, v)) = map.next_entry::<Name, Value>()? {
-            pairs.push((k, v));
-        }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        let pairs: Vec<(Name, Value)> = crate::exact::entries(map)?;
         if let [(k, v)] = pairs.as_slice() {
             match (k.as_str(), v) {
                 ("$ref", Value::String(r)) => {
@@ -415,9 +408,7 @@ impl<'de> serde::de::Visitor<'de> for ValueVisitor {
                 _ => {}
             }
         }
-        let mut attrs: Attrs = pairs.into_iter().collect();
-        attrs.shrink();
-        Ok(Value::Map(attrs))
+        Ok(Value::Map(Attrs::from_entries(pairs)))
     }
 }
 
@@ -475,11 +466,11 @@ pub type Name = compact_str::CompactString;
 #[serde(transparent)]
 pub struct Attrs(litemap::LiteMap<Name, Value>);
 
+/// Reads a JSON object (or a list of pairs, the form an empty map is
+/// written in) into one allocation of exactly its size (see [`crate::exact`]).
 impl<'de> Deserialize<'de> for Attrs {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut attrs = Self(litemap::LiteMap::deserialize(d)?);
-        attrs.shrink();
-        Ok(attrs)
+        crate::exact::map(d).map(Self)
     }
 }
 
@@ -514,12 +505,39 @@ impl Attrs {
         self.0.insert(name, value)
     }
 
+    /// Sets `name` to `value`, growing the map by one entry when it is full
+    /// rather than doubling it: for maps built once and kept, as a
+    /// configuration's are.
+    pub fn insert_tight(&mut self, name: Name, value: Value) -> Option<Value> {
+        let mut pairs = std::mem::take(&mut self.0).into_tuple_vec();
+        if pairs.len() == pairs.capacity() {
+            pairs.reserve_exact(1);
+        }
+        self.0 = litemap::LiteMap::from_sorted_store_unchecked(pairs);
+        self.0.insert(name, value)
+    }
+
     /// Drops spare capacity: maps loaded from state or read from the cloud
-    /// are rarely grown again.
+    /// are rarely grown again. The entries move to a new allocation of
+    /// their exact number (an allocator may keep a block shrunk in place
+    /// at its old size).
     pub fn shrink(&mut self) {
         let mut pairs = std::mem::take(&mut self.0).into_tuple_vec();
-        pairs.shrink_to_fit();
+        if pairs.capacity() > pairs.len() {
+            let mut exact = Vec::with_capacity(pairs.len());
+            exact.append(&mut pairs);
+            pairs = exact;
+        }
         self.0 = litemap::LiteMap::from_sorted_store_unchecked(pairs);
+    }
+
+    /// A map of `pairs`, in any order (of equal names the last wins), with
+    /// no spare room. Sorted pairs, as a saved map holds them, keep their
+    /// allocation.
+    pub fn from_entries(pairs: Vec<(Name, Value)>) -> Self {
+        let mut attrs = Self(crate::exact::sorted_map(pairs));
+        attrs.shrink();
+        attrs
     }
 
     /// An empty map with room for `capacity` attributes.

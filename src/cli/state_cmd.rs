@@ -400,7 +400,7 @@ async fn imported(
             id: id.to_string(),
             attrs,
             sensitive_digests: Default::default(),
-            configured: resource.attrs.keys().map(ToString::to_string).collect(),
+            configured: resource.attrs.keys().cloned().collect(),
             dependencies: resource.dependencies(),
             prevent_destroy: resource.lifecycle.prevent_destroy,
             tainted: false,

@@ -46,7 +46,7 @@ async fn planned(h: &Harness, kind: &str, configured: &Attrs, id: &str, live: &A
             id: id.into(),
             attrs: stored,
             sensitive_digests: digests,
-            configured: configured.keys().map(ToString::to_string).collect(),
+            configured: configured.keys().cloned().collect(),
             dependencies: Vec::new(),
             prevent_destroy: false,
             tainted: false,

@@ -349,7 +349,7 @@ pub(crate) async fn apply(
                         id.clone()
                     },
                     deposed: op.kind == OpKind::DeleteDeposed,
-                    configured: change.config.keys().map(ToString::to_string).collect(),
+                    configured: change.config.keys().cloned().collect(),
                     dependencies: change.dependencies.clone(),
                     prevent_destroy: change.lifecycle.prevent_destroy,
                     started: chrono::Utc::now().to_rfc3339(),
@@ -639,7 +639,7 @@ fn record(
         id: id.to_string(),
         attrs: live,
         sensitive_digests: digests,
-        configured: change.config.keys().map(ToString::to_string).collect(),
+        configured: change.config.keys().cloned().collect(),
         dependencies: change.dependencies.clone(),
         prevent_destroy: change.lifecycle.prevent_destroy,
         tainted: false,

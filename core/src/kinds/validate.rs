@@ -603,6 +603,9 @@ pub fn check_resource(schema: &KindSchema, attrs: &mut Attrs, region: &str) -> V
             attrs.insert(a.name.into(), object);
         }
     }
+    // Filling defaults grew the map; a large configuration keeps every
+    // resource's attributes for the whole run, without the spare room.
+    attrs.shrink();
     if schema.kind == super::DB_INSTANCE
         && attrs
             .get("replicate_source_db")

@@ -272,7 +272,7 @@ fn convert_attrs(
         if convert.take_sensitive() && report {
             convert.sensitive_attribute(kind, name, span.clone());
         }
-        attrs.insert((*name).into(), value);
+        attrs.insert_tight((*name).into(), value);
         if let Some(span) = span {
             spans.insert(name.to_string(), Span::from(span));
         }

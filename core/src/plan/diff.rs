@@ -864,7 +864,7 @@ fn diff_resource(
     }
     // Attributes the configuration used to set and no longer does.
     for name in &prior.configured {
-        if desired.contains_key(name) || r.lifecycle.ignore_changes.contains(name) {
+        if desired.contains_key(name) || r.lifecycle.ignore_changes.iter().any(|i| i == name) {
             continue;
         }
         let Some(a) = schema.attr(name) else { continue };
@@ -876,7 +876,7 @@ fn diff_resource(
             .filter(|v| **v != Value::Null && !is_empty_collection(v))
         {
             attr_changes.push(AttrChange {
-                name: name.clone(),
+                name: name.to_string(),
                 before: Some(have.clone()),
                 after: None,
                 forces_replacement: forces_replacement(a, desired, live),

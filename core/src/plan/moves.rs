@@ -314,7 +314,7 @@ mod tests {
         ResourceState {
             kind: "aws.ec2.vpc".into(),
             id: id.into(),
-            configured: attrs.keys().map(|k| k.to_string()).collect(),
+            configured: attrs.keys().cloned().collect(),
             attrs,
             sensitive_digests: Default::default(),
             dependencies: deps.iter().map(|d| Address::parse(d).unwrap()).collect(),

@@ -67,8 +67,8 @@ fn plan_with(
             configured: configured
                 .attrs
                 .keys()
-                .map(|k| k.to_string())
-                .chain(live_keys)
+                .cloned()
+                .chain(live_keys.into_iter().map(Into::into))
                 .collect(),
             dependencies: Vec::new(),
             prevent_destroy: false,

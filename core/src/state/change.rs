@@ -29,7 +29,7 @@ pub struct Intent {
     pub deposed: bool,
     /// Configured attribute names (to record an adopted resource faithfully).
     #[serde(default)]
-    pub configured: Vec<String>,
+    pub configured: Vec<crate::value::Name>,
     /// Its dependencies (ditto).
     #[serde(default)]
     pub dependencies: Vec<Address>,

@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::addr::Address;
-use crate::value::{Attrs, Value};
+use crate::value::{Attrs, Name, Value};
 
 pub use change::{Intent, StateChange};
 pub use lease::{Lease, LockOptions, RenewalWarning};
@@ -71,10 +71,10 @@ pub struct ResourceState {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sensitive_digests: BTreeMap<String, String>,
     /// Attributes the configuration set when it was last applied.
-    #[serde(default)]
-    pub configured: Vec<String>,
+    #[serde(default, deserialize_with = "crate::exact::vec")]
+    pub configured: Vec<Name>,
     /// Resources it depended on when it was last applied (deletes go in reverse).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::exact::vec")]
     pub dependencies: Vec<Address>,
     /// The configuration asked that it never be destroyed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -324,6 +324,35 @@ mod tests {
         assert_eq!(d, sensitive_digest("L", &a, "password", &v));
         assert_ne!(d, sensitive_digest("L", &b, "password", &v));
         assert_ne!(d, sensitive_digest("L", &a, "password", &Value::from("x")));
+    }
+
+    #[test]
+    fn a_state_as_earlier_releases_wrote_it_loads() {
+        // Empty attribute maps were written as `[]` (litemap's form).
+        let text = r#"{"version": 1, "serial": 7, "lineage": "L", "stack": "s",
+            "resources": {
+              "a": {"kind": "aws.ec2.vpc", "id": "vpc-1", "attrs": [],
+                    "configured": [], "dependencies": []},
+              "b": {"kind": "aws.cloudwatch.metric_alarm", "id": "x",
+                    "attrs": {"dimensions": {"InstanceId": "i-1"}, "period": 60},
+                    "configured": ["dimensions", "period"], "dependencies": ["a"],
+                    "token": "t"}}}"#;
+        let state = State::from_json(text, "state.json").unwrap();
+        let b = &state.resources[&Address::parse("b").unwrap()];
+        assert!(state.resources[&Address::parse("a").unwrap()]
+            .attrs
+            .is_empty());
+        assert_eq!(b.attrs["period"], Value::Int(60));
+        assert_eq!(
+            b.attrs["dimensions"]
+                .as_map()
+                .and_then(|m| m.get("InstanceId")),
+            Some(&Value::from("i-1"))
+        );
+        assert_eq!(b.configured, ["dimensions", "period"]);
+        assert_eq!(b.dependencies, [Address::parse("a").unwrap()]);
+        let again = State::from_json(&state.to_json().unwrap(), "state.json").unwrap();
+        assert_eq!(again, state);
     }
 
     #[test]

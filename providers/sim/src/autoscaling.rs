@@ -121,7 +121,7 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
         ),
     );
     rec.phases = c.timeline(&[("creating", CREATE_SECS)]);
-    rec.tags.insert(ASG_TAG.into(), name.clone());
+    rec.tags.insert(ASG_TAG.into(), name.as_str().into());
     c.insert(rec);
     reconcile(c, &name, CREATE_SECS + BOOT_SECS);
     Ok(name)

@@ -22,13 +22,14 @@ use crate::objects::{CacheNode, DbSnapshot};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Phase {
     /// The status during the phase.
-    pub status: String,
+    pub status: Name,
     /// When the phase ends.
     pub until: u64,
 }
 
-/// An object's tags, in key order (a sorted vector: objects have a handful).
-pub type Tags = litemap::LiteMap<String, String>;
+/// An object's tags, in key order (a sorted vector: objects have a handful;
+/// keys and values up to 24 bytes are stored inline).
+pub type Tags = litemap::LiteMap<Name, Name>;
 
 /// One cloud object.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,6 +43,7 @@ pub struct Record {
     /// Computed attributes fixed at creation (`arn`, `dns_name`, …).
     pub computed: Attrs,
     /// Every tag, system tags included.
+    #[serde(deserialize_with = "strata_core::exact::map")]
     pub tags: Tags,
     /// Whether the user gave `tags` (read returns them only then).
     pub user_tags: bool,
@@ -50,9 +52,10 @@ pub struct Record {
     /// When it was created.
     pub created_ms: u64,
     /// The phases it goes through before settling.
+    #[serde(deserialize_with = "strata_core::exact::vec")]
     pub phases: Vec<Phase>,
     /// The status after the last phase.
-    pub settled: String,
+    pub settled: Name,
     /// When a delete in progress completes.
     pub deleting: Option<u64>,
     /// The autoscaling group that launched it (instances only).
@@ -80,7 +83,7 @@ impl Record {
             name_key: None,
         };
         for (k, v) in system {
-            rec.tags.insert((*k).to_string(), (*v).to_string());
+            rec.tags.insert((*k).into(), (*v).into());
         }
         rec.retag();
         rec
@@ -94,7 +97,7 @@ impl Record {
             self.user_tags = true;
             for (k, v) in map {
                 if let Some(v) = v.as_str() {
-                    self.tags.insert(k.to_string(), v.to_string());
+                    self.tags.insert(k.clone(), v.into());
                 }
             }
         }
@@ -138,9 +141,13 @@ pub struct Cloud {
     #[serde(deserialize_with = "dense_objects")]
     pub objects: BTreeMap<String, BTreeMap<Name, Record>>,
     /// Unique names (`kind|scope|name`) to ids.
+    #[serde(deserialize_with = "strata_core::state::dense_map")]
     pub names: BTreeMap<String, String>,
-    /// Create tokens (`kind|token`) to ids.
-    pub tokens: BTreeMap<String, String>,
+    /// Create tokens (`kind|token`) to ids. Derived from the records, so
+    /// not saved (a saved one is ignored): built on first use, which a plan
+    /// (it only reads) never makes.
+    #[serde(skip)]
+    tokens: Option<BTreeMap<String, String>>,
     /// Deletes to complete: (when, kind, id).
     pub removals: BTreeSet<(u64, String, String)>,
     /// Registered targets by target group ARN: target id → registered at.
@@ -201,7 +208,7 @@ impl Cloud {
             .map(|(status, secs)| {
                 at = at.saturating_add(scaled_ms(*secs, self.speed));
                 Phase {
-                    status: (*status).to_string(),
+                    status: (*status).into(),
                     until: at,
                 }
             })
@@ -251,14 +258,26 @@ impl Cloud {
         self.names.get(key)
     }
 
+    /// The id of the `kind` object created with idempotency token `token`.
+    pub fn by_token(&mut self, kind: &str, token: &str) -> Option<&String> {
+        let objects = &self.objects;
+        let index = self.tokens.get_or_insert_with(|| {
+            objects
+                .values()
+                .flat_map(BTreeMap::values)
+                .filter_map(|r| Some((format!("{}|{}", r.kind, r.token.as_ref()?), r.id.clone())))
+                .collect()
+        });
+        index.get(&format!("{kind}|{token}"))
+    }
+
     /// Adds a record and indexes it.
     pub fn insert(&mut self, rec: Record) {
         if let Some(key) = &rec.name_key {
             self.names.insert(key.clone(), rec.id.clone());
         }
-        if let Some(token) = &rec.token {
-            self.tokens
-                .insert(format!("{}|{token}", rec.kind), rec.id.clone());
+        if let (Some(index), Some(token)) = (&mut self.tokens, &rec.token) {
+            index.insert(format!("{}|{token}", rec.kind), rec.id.clone());
         }
         self.objects
             .entry(rec.kind.clone())
@@ -277,7 +296,7 @@ impl Cloud {
             return;
         }
         rec.phases = vec![Phase {
-            status: status.to_string(),
+            status: status.into(),
             until,
         }];
         rec.settled = "deleted".into();
@@ -298,8 +317,8 @@ impl Cloud {
                 self.names.remove(key);
             }
         }
-        if let Some(token) = &rec.token {
-            self.tokens.remove(&format!("{kind}|{token}"));
+        if let (Some(index), Some(token)) = (&mut self.tokens, &rec.token) {
+            index.remove(&format!("{kind}|{token}"));
         }
         if let Some(until) = rec.deleting {
             self.removals

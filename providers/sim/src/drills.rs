@@ -205,7 +205,11 @@ fn objects(c: &Cloud) -> Vec<SimObject> {
         .map(|r| SimObject {
             kind: r.kind.clone(),
             id: r.id.clone(),
-            tags: r.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            tags: r
+                .tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             status: if r.kind == kinds::INSTANCE {
                 ec2::instance_state(c, r)
             } else {

@@ -129,7 +129,7 @@ fn tagged(req: &LookupRequest, rec: &Record) -> bool {
     };
     want.iter().all(|(k, v)| {
         v.as_str()
-            .is_some_and(|v| rec.tags.get(k.as_str()).map(String::as_str) == Some(v))
+            .is_some_and(|v| rec.tags.get(k.as_str()).map(|t| t.as_str()) == Some(v))
     })
 }
 

@@ -267,7 +267,7 @@ pub(crate) fn render(c: &Cloud, rec: &Record) -> Attrs {
             .tags
             .iter()
             .filter(|(k, _)| !is_system_tag(k))
-            .map(|(k, v)| (k.clone(), Value::String(v.clone().into())))
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect();
         out.insert("tags".into(), Value::Map(tags));
     }
@@ -379,8 +379,7 @@ impl Provider for SimProvider {
         // Read from its region before this one's cloud is locked.
         let foreign = self.foreign_source(&req)?;
         self.call(Some(&req.kind), true, |c, faults| {
-            let token_key = format!("{}|{}", req.kind, req.token);
-            if let Some(id) = c.tokens.get(&token_key).cloned() {
+            if let Some(id) = c.by_token(&req.kind, &req.token).cloned() {
                 if c.get(&req.kind, &id).is_some() {
                     return status_of(c, &req.kind, &id);
                 }
@@ -480,9 +479,9 @@ impl Provider for SimProvider {
         self.latency(kind).await;
         self.call(Some(kind), false, |c, _| {
             let found = c
-                .tokens
-                .get(&format!("{kind}|{token}"))
-                .and_then(|id| c.get(kind, id))
+                .by_token(kind, token)
+                .cloned()
+                .and_then(|id| c.get(kind, &id))
                 .map(|rec| (rec.id.clone(), render(c, rec)));
             Ok(found)
         })

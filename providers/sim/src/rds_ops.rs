@@ -16,7 +16,7 @@ use strata_core::drill::{
 };
 use strata_core::kinds;
 use strata_core::provider::ProviderError;
-use strata_core::value::Value;
+use strata_core::value::{Name, Value};
 
 use crate::attrs::{api, api_help, bool_or, int_of, str_of, strings};
 use crate::clock::scaled_ms;
@@ -67,7 +67,7 @@ pub fn describe_db(c: &Cloud, id: &str) -> Result<DbInstance, ProviderError> {
         tags: rec
             .tags
             .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
     })
 }
@@ -215,7 +215,7 @@ pub fn delete_db(c: &mut Cloud, id: &str) -> Result<(), ProviderError> {
 fn set_tag(rec: &mut Record, key: &str, value: Option<&str>) {
     if is_system_tag(key) {
         match value {
-            Some(v) => rec.tags.insert(key.to_string(), v.to_string()),
+            Some(v) => rec.tags.insert(key.into(), v.into()),
             None => rec.tags.remove(key),
         };
         return;
@@ -327,9 +327,9 @@ pub fn reboot_db(c: &mut Cloud, id: &str, force_failover: bool) -> Result<(), Pr
 
 /// DB instances and snapshots tagged [`DRILL_TAG`] (of one drill, or all).
 pub fn drill_resources(c: &Cloud, drill: Option<&str>) -> Vec<DrillResource> {
-    let matches = |tag: Option<&String>| {
-        tag.filter(|v| drill.is_none_or(|d| d == v.as_str()))
-            .cloned()
+    let matches = |tag: Option<&str>| {
+        tag.filter(|v| drill.is_none_or(|d| d == *v))
+            .map(str::to_string)
     };
     let mut out: Vec<DrillResource> = c
         .records(kinds::DB_INSTANCE)
@@ -337,7 +337,7 @@ pub fn drill_resources(c: &Cloud, drill: Option<&str>) -> Vec<DrillResource> {
             Some(DrillResource {
                 kind: DrillResourceKind::DbInstance,
                 id: r.id.clone(),
-                drill_id: matches(r.tags.get(DRILL_TAG))?,
+                drill_id: matches(r.tags.get(DRILL_TAG).map(Name::as_str))?,
                 status: r.status(c.now).to_string(),
             })
         })
@@ -346,7 +346,7 @@ pub fn drill_resources(c: &Cloud, drill: Option<&str>) -> Vec<DrillResource> {
         Some(DrillResource {
             kind: DrillResourceKind::DbSnapshot,
             id: s.id.clone(),
-            drill_id: matches(s.tags.get(DRILL_TAG))?,
+            drill_id: matches(s.tags.get(DRILL_TAG).map(String::as_str))?,
             status: s.status(c.now).to_string(),
         })
     }));

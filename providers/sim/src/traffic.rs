@@ -49,7 +49,9 @@ pub fn record_weights(c: &mut Cloud, listener: &str, attrs: &Attrs) {
 
 fn fault_of<'f>(faults: &'f FaultConfig, inst: &Record) -> Option<&'f crate::faults::VersionFault> {
     faults.version_fault(
-        inst.tags.get("version").map(String::as_str),
+        inst.tags
+            .get("version")
+            .map(strata_core::value::Name::as_str),
         inst.attrs.get("ami").and_then(Value::as_str),
     )
 }
