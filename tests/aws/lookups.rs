@@ -6,6 +6,7 @@
 use strata::core::graph::Graph;
 use strata::core::manifest::parse_manifest;
 use strata::core::plan::{self, Action, Plan, PlanError, PlanOptions};
+use strata::core::provider::Providers;
 use strata::core::state::State;
 use strata::core::value::Value;
 use strata_aws::sdk::{acm, ec2, route53};
@@ -15,12 +16,13 @@ use crate::support::{moto, sdk, Project};
 
 async fn plan_on_moto(text: &str) -> Result<Plan, Vec<String>> {
     let aws = AwsProvider::connect(AwsSettings::default()).await.unwrap();
+    let providers = Providers::new(std::sync::Arc::new(aws));
     let config = parse_manifest("lookups.toml", text).unwrap();
     let graph = Graph::build(config).unwrap();
     plan::plan(
         &graph,
         &State::new("lookups"),
-        &aws,
+        &providers,
         &PlanOptions::default(),
     )
     .await
