@@ -37,14 +37,12 @@ impl Graph {
         let mut problems = std::mem::take(&mut config.pending_problems);
         problems.extend(crate::moved::check(&config));
         let source = config.source.clone();
-        let regions: Vec<String> = config
-            .resources
-            .values()
-            .map(|r| instances::region_of(&config, r).to_string())
-            .collect();
+        // The region of each provider instance (a few), not of each resource.
+        let regions = instances::regions(&config);
 
         // Kinds and attributes.
-        for (r, region) in config.resources.values_mut().zip(&regions) {
+        for r in config.resources.values_mut() {
+            let region = regions.of(r.provider.as_deref());
             let Some(schema) = kinds::schema_of(&r.kind) else {
                 problems.push(
                     Problem::new(

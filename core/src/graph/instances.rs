@@ -24,6 +24,34 @@ pub(super) fn region_of<'a>(config: &'a Config, r: &ResourceConfig) -> &'a str {
         .as_str()
 }
 
+/// The region of each provider instance, to look up per resource without
+/// borrowing the configuration.
+pub(super) struct Regions {
+    default: String,
+    named: Vec<(String, String)>,
+}
+
+impl Regions {
+    /// The region of the instance `name` (the default instance's for `None`
+    /// or an unknown name: that is reported on its own).
+    pub(super) fn of(&self, name: Option<&str>) -> &str {
+        name.and_then(|n| self.named.iter().find(|(k, _)| k == n))
+            .map_or(self.default.as_str(), |(_, region)| region.as_str())
+    }
+}
+
+/// The regions of `config`'s provider instances.
+pub(super) fn regions(config: &Config) -> Regions {
+    Regions {
+        default: config.provider.region.clone(),
+        named: config
+            .providers
+            .iter()
+            .map(|(name, p)| (name.clone(), p.region.clone()))
+            .collect(),
+    }
+}
+
 /// Every problem with the provider instances resources name.
 pub(super) fn check(config: &Config) -> Vec<Problem> {
     let source = config.source.as_ref();
