@@ -80,7 +80,18 @@ fn lookup(
             }
             continue;
         }
-        let v = Convert::new(ctx).item(value);
+        let mut convert = Convert::new(ctx);
+        let v = convert.item(value);
+        if convert.take_sensitive() {
+            ctx.report(
+                super::VAR_SENSITIVE,
+                format!("a sensitive variable is used in filter `{key}` of lookup `data.{name}`"),
+                "lookup filters are shown in plans (the `read` change): pass sensitive values \
+                 only to resources' sensitive attributes",
+                value.span(),
+                "shown in plans",
+            );
+        }
         if let Some(span) = value.span().or_else(|| key_span(table, key)) {
             out.spans.filters.insert(key.to_string(), Span::from(span));
         }

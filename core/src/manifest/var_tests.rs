@@ -520,3 +520,21 @@ public["us-east-1b"]:
 "#,
     );
 }
+
+#[test]
+fn a_sensitive_variable_in_a_lookup_filter_is_refused() {
+    let vars = Variables::new().flag("owner=123456789012");
+    check_with(
+        &vars,
+        r#"
+[variable.owner]
+sensitive = true
+[data.image]
+kind = "aws.ec2.ami"
+owners = ["${var.owner}"]
+"#,
+        r#"
+strata::var::sensitive strata.toml:6:10: a sensitive variable is used in filter `owners` of lookup `data.image`
+"#,
+    );
+}
