@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::addr::Address;
 use crate::value::{Attrs, Value};
 
+pub use out_of_line::{Empty, OutOfLine};
+
+mod out_of_line;
+
 /// A byte range in a manifest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Span {
@@ -85,6 +89,14 @@ pub struct ResourceSpans {
     pub provider: Option<Span>,
 }
 
+impl Empty for ResourceSpans {
+    fn empty() -> &'static Self {
+        static EMPTY: std::sync::LazyLock<ResourceSpans> =
+            std::sync::LazyLock::new(ResourceSpans::default);
+        &EMPTY
+    }
+}
+
 /// Lifecycle options, as in Terraform.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lifecycle {
@@ -121,7 +133,7 @@ pub struct ResourceConfig {
     /// [`Config::provider`]; otherwise a key of [`Config::providers`]).
     pub provider: Option<String>,
     /// Where it was written, when it came from a manifest.
-    pub spans: ResourceSpans,
+    pub spans: OutOfLine<ResourceSpans>,
 }
 
 impl ResourceConfig {
@@ -134,7 +146,7 @@ impl ResourceConfig {
             depends_on: Vec::new(),
             lifecycle: Lifecycle::default(),
             provider: None,
-            spans: ResourceSpans::default(),
+            spans: OutOfLine::default(),
         }
     }
 

@@ -247,7 +247,8 @@ fn expand(ctx: &mut Ctx, parsed: Parsed<'_>, header: Option<Range<usize>>, confi
                 .filter_map(|(_, s)| s.clone().map(Span::from))
                 .collect(),
             provider: resource.spans.provider,
-        };
+        }
+        .into();
         config.add(resource);
     }
 }
