@@ -99,7 +99,7 @@ async fn settle(
                 sensitive_digests: prior
                     .map(|p| p.sensitive_digests.clone())
                     .unwrap_or_default(),
-                configured: intent.configured.clone(),
+                configured: intent.configured.as_slice().into(),
                 dependencies: intent.dependencies.clone(),
                 prevent_destroy: intent.prevent_destroy,
                 tainted: false,

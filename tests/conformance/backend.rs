@@ -37,7 +37,7 @@ fn resource(id: &str) -> ResourceState {
             a
         },
         sensitive_digests: Default::default(),
-        configured: vec!["cidr_block".into()],
+        configured: ["cidr_block".into()].into(),
         dependencies: Vec::new(),
         prevent_destroy: false,
         tainted: false,

@@ -863,7 +863,7 @@ fn diff_resource(
         }
     }
     // Attributes the configuration used to set and no longer does.
-    for name in &prior.configured {
+    for name in prior.configured.iter() {
         if desired.contains_key(name) || r.lifecycle.ignore_changes.iter().any(|i| i == name) {
             continue;
         }

@@ -481,7 +481,7 @@ fn a_delete_says_whether_a_final_snapshot_keeps_the_data() {
                 id: "shop-db".into(),
                 attrs,
                 sensitive_digests: Default::default(),
-                configured: Vec::new(),
+                configured: Default::default(),
                 dependencies: Vec::new(),
                 prevent_destroy: false,
                 tainted: false,

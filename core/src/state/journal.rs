@@ -71,6 +71,7 @@ pub(super) fn replay(path: &Path, state: &mut State) -> Result<usize, StateError
         path: path.display().to_string(),
         reason: e.to_string(),
     };
+    let _sharing = super::shared_names::Sharing::start();
     // One line at a time: a journal can be larger than the state it updates.
     let mut lines = BufReader::new(file)
         .split(b'\n')

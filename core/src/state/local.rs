@@ -347,7 +347,7 @@ mod tests {
                 id: format!("vpc-{i}{pad}"),
                 attrs: Default::default(),
                 sensitive_digests: Default::default(),
-                configured: vec![],
+                configured: Default::default(),
                 dependencies: vec![],
                 prevent_destroy: false,
                 tainted: false,

@@ -9,6 +9,7 @@ mod journal;
 mod lease;
 pub mod local;
 mod lock;
+mod shared_names;
 
 use std::collections::BTreeMap;
 
@@ -16,11 +17,12 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::addr::Address;
-use crate::value::{Attrs, Name, Value};
+use crate::value::{Attrs, Value};
 
 pub use change::{Intent, StateChange};
 pub use lease::{Lease, LockOptions, RenewalWarning};
 pub use lock::{LockInfo, StateError, LEASE, LEASE_RENEWAL};
+pub use shared_names::Names;
 
 /// The state file format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -70,9 +72,14 @@ pub struct ResourceState {
     /// detected without storing it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sensitive_digests: BTreeMap<String, String>,
-    /// Attributes the configuration set when it was last applied.
-    #[serde(default, deserialize_with = "crate::exact::vec")]
-    pub configured: Vec<Name>,
+    /// Attributes the configuration set when it was last applied (one
+    /// copy of each distinct list in a loaded state).
+    #[serde(
+        default,
+        deserialize_with = "shared_names::deserialize",
+        serialize_with = "shared_names::serialize"
+    )]
+    pub configured: Names,
     /// Resources it depended on when it was last applied (deletes go in reverse).
     #[serde(default, deserialize_with = "crate::exact::vec")]
     pub dependencies: Vec<Address>,
@@ -128,6 +135,7 @@ impl State {
 
     /// Parses a state file, refusing unknown versions and malformed JSON.
     pub fn from_json(text: &str, origin: &str) -> Result<Self, StateError> {
+        let _sharing = shared_names::Sharing::start();
         let state: State = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
             path: origin.to_string(),
             reason: e.to_string(),
@@ -349,7 +357,7 @@ mod tests {
                 .and_then(|m| m.get("InstanceId")),
             Some(&Value::from("i-1"))
         );
-        assert_eq!(b.configured, ["dimensions", "period"]);
+        assert_eq!(&*b.configured, ["dimensions", "period"]);
         assert_eq!(b.dependencies, [Address::parse("a").unwrap()]);
         let again = State::from_json(&state.to_json().unwrap(), "state.json").unwrap();
         assert_eq!(again, state);
