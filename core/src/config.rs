@@ -75,7 +75,7 @@ impl SourceFile {
 }
 
 /// Where in a manifest a resource and its attributes were written.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceSpans {
     /// The resource's table header (or key).
     pub header: Option<Span>,
@@ -116,6 +116,18 @@ pub struct Lifecycle {
     pub allow_replace: bool,
 }
 
+impl Empty for Lifecycle {
+    fn empty() -> &'static Self {
+        static EMPTY: Lifecycle = Lifecycle {
+            prevent_destroy: false,
+            create_before_destroy: None,
+            ignore_changes: Vec::new(),
+            allow_replace: false,
+        };
+        &EMPTY
+    }
+}
+
 /// One resource as configured.
 #[derive(Debug, Clone)]
 pub struct ResourceConfig {
@@ -127,8 +139,8 @@ pub struct ResourceConfig {
     pub attrs: Attrs,
     /// Explicit dependencies besides references.
     pub depends_on: Vec<Address>,
-    /// Lifecycle options.
-    pub lifecycle: Lifecycle,
+    /// Lifecycle options (out of line: most resources have none).
+    pub lifecycle: OutOfLine<Lifecycle>,
     /// The provider instance it belongs to (`None`: the default,
     /// [`Config::provider`]; otherwise a key of [`Config::providers`]).
     pub provider: Option<String>,
@@ -144,7 +156,7 @@ impl ResourceConfig {
             kind: kind.into(),
             attrs: Attrs::new(),
             depends_on: Vec::new(),
-            lifecycle: Lifecycle::default(),
+            lifecycle: OutOfLine::default(),
             provider: None,
             spans: OutOfLine::default(),
         }

@@ -12,11 +12,13 @@ pub trait Empty: Default + 'static {
 
 /// A `T` stored out of line, allocated only once something is written to
 /// it: while empty it costs one pointer, and reads see `T`'s empty value.
+/// It compares, prints and (de)serializes as the `T` it reads as.
 ///
 /// [`ResourceSpans`](super::ResourceSpans) are such a record: a resource
 /// built through the Rust API has none, and a large configuration holds one
-/// per resource (about 170 bytes each inline).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// per resource (about 170 bytes each inline). So is a
+/// [`Lifecycle`](super::Lifecycle), which most resources leave as it is.
+#[derive(Clone)]
 pub struct OutOfLine<T>(Option<Box<T>>);
 
 impl<T> Default for OutOfLine<T> {
@@ -25,9 +27,40 @@ impl<T> Default for OutOfLine<T> {
     }
 }
 
-impl<T> From<T> for OutOfLine<T> {
+/// `value` out of line, or nothing allocated if it is the empty value.
+impl<T: Empty + PartialEq> From<T> for OutOfLine<T> {
     fn from(value: T) -> Self {
-        Self(Some(Box::new(value)))
+        if &value == T::empty() {
+            Self(None)
+        } else {
+            Self(Some(Box::new(value)))
+        }
+    }
+}
+
+impl<T: Empty + PartialEq> PartialEq for OutOfLine<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<T: Empty + Eq> Eq for OutOfLine<T> {}
+
+impl<T: Empty + std::fmt::Debug> std::fmt::Debug for OutOfLine<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl<T: Empty + serde::Serialize> serde::Serialize for OutOfLine<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(s)
+    }
+}
+
+impl<'de, T: Empty + PartialEq + serde::Deserialize<'de>> serde::Deserialize<'de> for OutOfLine<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(Self::from)
     }
 }
 
@@ -49,6 +82,7 @@ impl<T: Empty> DerefMut for OutOfLine<T> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::config::{ResourceSpans, Span};
@@ -66,5 +100,21 @@ mod tests {
         assert_eq!(spans.kind, None);
         // The shared empty value is untouched.
         assert_eq!(ResourceSpans::empty().header, None);
+    }
+
+    #[test]
+    fn an_empty_value_is_not_allocated_and_equals_an_untouched_one() {
+        use crate::config::Lifecycle;
+        let written: OutOfLine<Lifecycle> = Lifecycle::default().into();
+        assert_eq!(written.0, None);
+        let mut touched: OutOfLine<Lifecycle> = OutOfLine::default();
+        touched.prevent_destroy = true;
+        touched.prevent_destroy = false;
+        assert_eq!(touched, written);
+
+        let kept: OutOfLine<Lifecycle> = serde_json::from_str(r#"{"prevent_destroy": true}"#).unwrap();
+        assert!(kept.prevent_destroy);
+        assert_eq!(serde_json::to_value(&kept).unwrap()["prevent_destroy"], true);
+        assert_eq!(format!("{kept:?}"), format!("{:?}", *kept));
     }
 }

@@ -232,7 +232,7 @@ fn expand(ctx: &mut Ctx, parsed: Parsed<'_>, header: Option<Range<usize>>, confi
         let mut resource = ResourceConfig::new(address, kind.clone());
         resource.attrs = attrs;
         resource.depends_on = parsed.depends_on.iter().map(|(a, _)| a.clone()).collect();
-        resource.lifecycle = parsed.lifecycle.clone();
+        resource.lifecycle = parsed.lifecycle.clone().into();
         if let Some((instance, span)) = &parsed.provider {
             resource.provider.clone_from(instance);
             resource.spans.provider = span.clone().map(Span::from);

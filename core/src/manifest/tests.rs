@@ -72,7 +72,7 @@ fn render(config: &Config) -> String {
             writeln!(out, "  {name} = {value}").unwrap();
         }
         let l = &r.lifecycle;
-        if *l != crate::config::Lifecycle::default() {
+        if **l != crate::config::Lifecycle::default() {
             writeln!(
                 out,
                 "  lifecycle prevent_destroy={} create_before_destroy={:?} ignore_changes={:?}",

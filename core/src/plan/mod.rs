@@ -20,7 +20,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::addr::Address;
-use crate::config::{Lifecycle, ProviderConfig};
+use crate::config::{Lifecycle, OutOfLine, ProviderConfig};
 use crate::diag::Problems;
 use crate::provider::ProviderError;
 use crate::value::{Attrs, Value};
@@ -124,9 +124,9 @@ pub struct ResourceChange {
     /// What it depended on when last applied (for ordering deletes).
     #[serde(default)]
     pub prior_dependencies: Vec<Address>,
-    /// Lifecycle options.
+    /// Lifecycle options (out of line: most resources have none).
     #[serde(default)]
-    pub lifecycle: Lifecycle,
+    pub lifecycle: OutOfLine<Lifecycle>,
     /// Why this action, when it is not obvious.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

@@ -277,7 +277,7 @@ impl Scope<'_> {
     ) -> Handle<T> {
         let mut resource = ResourceConfig::new(address.clone(), T::KIND);
         resource.attrs = spec.into_attrs();
-        resource.lifecycle = lifecycle;
+        resource.lifecycle = lifecycle.into();
         resource.depends_on = depends_on;
         resource.provider.clone_from(&self.provider);
         self.config.add(resource);

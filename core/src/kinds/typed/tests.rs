@@ -19,7 +19,7 @@ fn render(config: &Config) -> String {
             let deps: Vec<_> = r.depends_on.iter().map(ToString::to_string).collect();
             write!(out, " depends_on=[{}]", deps.join(", ")).unwrap();
         }
-        if r.lifecycle != Lifecycle::default() {
+        if *r.lifecycle != Lifecycle::default() {
             write!(out, " {:?}", r.lifecycle).unwrap();
         }
         out.push('\n');
