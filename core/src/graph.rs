@@ -152,7 +152,7 @@ impl Graph {
         // The DAG: an edge from each dependency to its dependent.
         // Node indices are configuration positions: the configuration's
         // hashed index finds a node, and no second one is kept.
-        let mut dag = DiGraph::with_capacity(config.resources.len(), config.resources.len());
+        let mut dag = DiGraph::with_capacity(config.resources.len(), edges.len());
         for addr in config.resources.keys() {
             dag.add_node(addr.clone());
         }

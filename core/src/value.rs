@@ -81,6 +81,23 @@ pub enum Value {
 }
 
 impl Value {
+    /// Drops the spare room of the maps and lists in this value, at every
+    /// depth (see [`Attrs::shrink_nested`]).
+    pub fn shrink_nested(&mut self) {
+        match self {
+            Value::Map(map) => map.shrink_nested(),
+            Value::List(items) => {
+                if items.capacity() > items.len() {
+                    let mut exact = Vec::with_capacity(items.len());
+                    exact.append(items);
+                    *items = exact;
+                }
+                items.iter_mut().for_each(Value::shrink_nested);
+            }
+            _ => {}
+        }
+    }
+
     /// Converts plain JSON into a value (objects of the form `{"$ref": "a.b"}`
     /// become references and `{"$unknown": true}` becomes unknown).
     pub fn from_json(v: &serde_json::Value) -> Self {
@@ -529,6 +546,16 @@ impl Attrs {
             pairs = exact;
         }
         self.0 = litemap::LiteMap::from_sorted_store_unchecked(pairs);
+    }
+
+    /// [`shrink`](Self::shrink)s this map and every map and list nested in
+    /// its values (a configuration builds nested maps and lists one item at
+    /// a time, as a growing vector, and keeps them for the whole run).
+    pub fn shrink_nested(&mut self) {
+        self.shrink();
+        for (_, value) in self.0.iter_mut() {
+            value.shrink_nested();
+        }
     }
 
     /// A map of `pairs`, in any order (of equal names the last wins), with

@@ -126,7 +126,7 @@ impl Schedule {
             }
             // An object is deleted only after whatever depended on it is deleted,
             // and (for removals) after dependents stopped referring to it.
-            for dep in &c.prior_dependencies {
+            for dep in c.prior_dependencies.iter() {
                 let Some(&del_dep) = delete.get(dep) else {
                     continue;
                 };

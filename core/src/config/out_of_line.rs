@@ -10,6 +10,18 @@ pub trait Empty: Default + 'static {
     fn empty() -> &'static Self;
 }
 
+impl<T: 'static> Empty for Option<T> {
+    fn empty() -> &'static Self {
+        &None
+    }
+}
+
+impl<T: 'static> Empty for Vec<T> {
+    fn empty() -> &'static Self {
+        const { &Vec::new() }
+    }
+}
+
 /// A `T` stored out of line, allocated only once something is written to
 /// it: while empty it costs one pointer, and reads see `T`'s empty value.
 /// It compares, prints and (de)serializes as the `T` it reads as.

@@ -604,8 +604,9 @@ pub fn check_resource(schema: &KindSchema, attrs: &mut Attrs, region: &str) -> V
         }
     }
     // Filling defaults grew the map; a large configuration keeps every
-    // resource's attributes for the whole run, without the spare room.
-    attrs.shrink();
+    // resource's attributes for the whole run, without the spare room (in
+    // nested maps and lists too).
+    attrs.shrink_nested();
     if schema.kind == super::DB_INSTANCE
         && attrs
             .get("replicate_source_db")

@@ -246,9 +246,9 @@ pub(crate) fn diff(
                         changes: Vec::new(),
                         config: Attrs::new(),
                         dependencies: Vec::new(),
-                        prior_dependencies: Vec::new(),
+                        prior_dependencies: Default::default(),
                         lifecycle: Default::default(),
-                        reason: None,
+                        reason: Default::default(),
                         holds_data: true,
                         requested: false,
                         provider: r.provider.clone(),
@@ -269,7 +269,7 @@ pub(crate) fn diff(
             if forced && matches!(change.action, Action::NoOp | Action::Update) {
                 change.action = Action::Replace;
                 change.replace_order = Some(replace_order(r, schema));
-                change.reason = Some("its replacement was asked for with --replace".into());
+                *change.reason = Some("its replacement was asked for with --replace".into());
                 change.requested = true;
             }
             if change.action == Action::Replace && r.lifecycle.prevent_destroy {
@@ -381,7 +381,7 @@ pub(crate) fn diff(
                 .collect(),
             config: Attrs::new(),
             dependencies: Vec::new(),
-            prior_dependencies: prior.dependencies.clone(),
+            prior_dependencies: prior.dependencies.clone().into(),
             lifecycle: Default::default(),
             reason: if gone {
                 Some("already deleted outside Strata; it will be forgotten".into())
@@ -389,7 +389,8 @@ pub(crate) fn diff(
                 None
             } else {
                 Some("no longer in the configuration".into())
-            },
+            }
+            .into(),
             holds_data: kinds::holds_data(&prior.kind, &prior.attrs),
             requested: false,
             provider: prior.provider.clone(),
@@ -407,13 +408,14 @@ pub(crate) fn diff(
             changes: Vec::new(),
             config: Attrs::new(),
             dependencies: Vec::new(),
-            prior_dependencies: d.resource.dependencies.clone(),
+            prior_dependencies: d.resource.dependencies.clone().into(),
             lifecycle: Default::default(),
             reason: Some(if gone {
                 "old object of a replacement, already gone".into()
             } else {
                 "old object left by a create-before-destroy replacement".into()
-            }),
+            })
+            .into(),
             holds_data: kinds::holds_data(&d.resource.kind, &d.resource.attrs),
             requested: false,
             provider: d.resource.provider.clone(),
@@ -510,8 +512,7 @@ fn replace_reason(change: &ResourceChange) -> String {
         .map(|c| c.name.as_str())
         .collect();
     if forced.is_empty() {
-        change
-            .reason
+        (*change.reason)
             .clone()
             .unwrap_or_else(|| "it must be recreated".into())
     } else {
@@ -750,9 +751,12 @@ fn diff_resource(
         changes: Vec::new(),
         config: r.attrs.clone(),
         dependencies: r.dependencies(),
-        prior_dependencies: prior.map(|p| p.dependencies.clone()).unwrap_or_default(),
+        prior_dependencies: prior
+            .map(|p| p.dependencies.clone())
+            .unwrap_or_default()
+            .into(),
         lifecycle: r.lifecycle.clone(),
-        reason: None,
+        reason: Default::default(),
         holds_data: live.is_none_or(|l| kinds::holds_data(&r.kind, l)),
         requested: false,
         provider: r.provider.clone(),
@@ -791,7 +795,7 @@ fn diff_resource(
         change.changes = creation();
         if prior.is_some() {
             change.id = None;
-            change.reason = Some("it was deleted outside Strata".into());
+            *change.reason = Some("it was deleted outside Strata".into());
         }
         return change;
     };
@@ -799,7 +803,7 @@ fn diff_resource(
     if prior.kind != r.kind || prior.tainted {
         change.action = Action::Replace;
         change.replace_order = Some(replace_order);
-        change.reason = Some(if prior.tainted {
+        *change.reason = Some(if prior.tainted {
             "it is tainted: its last create or update did not finish".into()
         } else {
             format!("its kind changed from {}", prior.kind)
@@ -813,7 +817,7 @@ fn diff_resource(
         // stateful resource like any forced replacement.
         change.action = Action::Replace;
         change.replace_order = Some(replace_order);
-        change.reason = Some(super::instances::moved_reason(prior, r));
+        *change.reason = Some(super::instances::moved_reason(prior, r));
         change.changes = super::instances::moved_changes(prior, r, creation());
         return change;
     }

@@ -318,9 +318,9 @@ fn read_change(
             .collect(),
         config: filters.clone(),
         dependencies: Vec::new(),
-        prior_dependencies: Vec::new(),
+        prior_dependencies: Default::default(),
         lifecycle: Default::default(),
-        reason: None,
+        reason: Default::default(),
         holds_data: false,
         requested: false,
     }

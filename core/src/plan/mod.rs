@@ -121,15 +121,17 @@ pub struct ResourceChange {
     /// What the resource depends on in the configuration.
     #[serde(default)]
     pub dependencies: Vec<Address>,
-    /// What it depended on when last applied (for ordering deletes).
+    /// What it depended on when last applied (for ordering deletes; out
+    /// of line, as only deletes need it).
     #[serde(default)]
-    pub prior_dependencies: Vec<Address>,
+    pub prior_dependencies: OutOfLine<Vec<Address>>,
     /// Lifecycle options (out of line: most resources have none).
     #[serde(default)]
     pub lifecycle: OutOfLine<Lifecycle>,
-    /// Why this action, when it is not obvious.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    /// Why this action, when it is not obvious (out of line: most changes
+    /// need no explanation).
+    #[serde(default, skip_serializing_if = "no_reason")]
+    pub reason: OutOfLine<Option<String>>,
     /// The object holds data of its own that a replacement loses (false for
     /// a read replica, whose data is copied from its primary again).
     #[serde(
@@ -148,6 +150,11 @@ pub struct ResourceChange {
 
 fn holds_data_unless_known() -> bool {
     true
+}
+
+/// A change's reason is left out of its JSON when it has none.
+fn no_reason(reason: &OutOfLine<Option<String>>) -> bool {
+    reason.is_none()
 }
 
 impl ResourceChange {

@@ -62,7 +62,7 @@ fn headline(c: &ResourceChange) -> String {
         (Action::Read, _) => "will be read".to_string(),
         (Action::NoOp, _) => "is unchanged".to_string(),
     };
-    match &c.reason {
+    match &*c.reason {
         Some(r) if c.action != Action::Create || c.reason.is_some() => {
             format!("  # {what} {verb}{loud} ({r})")
         }
