@@ -124,9 +124,13 @@ mod tests {
         touched.prevent_destroy = false;
         assert_eq!(touched, written);
 
-        let kept: OutOfLine<Lifecycle> = serde_json::from_str(r#"{"prevent_destroy": true}"#).unwrap();
+        let kept: OutOfLine<Lifecycle> =
+            serde_json::from_str(r#"{"prevent_destroy": true}"#).unwrap();
         assert!(kept.prevent_destroy);
-        assert_eq!(serde_json::to_value(&kept).unwrap()["prevent_destroy"], true);
+        assert_eq!(
+            serde_json::to_value(&kept).unwrap()["prevent_destroy"],
+            true
+        );
         assert_eq!(format!("{kept:?}"), format!("{:?}", *kept));
     }
 }
