@@ -120,8 +120,10 @@ mod tests {
         let written: OutOfLine<Lifecycle> = Lifecycle::default().into();
         assert_eq!(written.0, None);
         let mut touched: OutOfLine<Lifecycle> = OutOfLine::default();
-        touched.prevent_destroy = true;
-        touched.prevent_destroy = false;
+        let lifecycle: &mut Lifecycle = &mut touched;
+        lifecycle.prevent_destroy = true;
+        lifecycle.prevent_destroy = false;
+        assert!(touched.0.is_some(), "a write allocates");
         assert_eq!(touched, written);
 
         let kept: OutOfLine<Lifecycle> =
