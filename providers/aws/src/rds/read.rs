@@ -33,6 +33,9 @@ pub(crate) async fn read(
     if kind == kinds::DB_SUBNET_GROUP {
         return read_subnet_groups(c, ids).await;
     }
+    if kind == kinds::DB_PARAMETER_GROUP {
+        return crate::parameter_groups::read(c, kind, ids).await;
+    }
     let mut out = BTreeMap::new();
     for chunk in ids.chunks(100) {
         let filter = Filter::builder()
@@ -102,6 +105,7 @@ pub(super) fn instance_attrs(d: &DbInstance) -> Option<(String, Attrs)> {
         int(d.backup_retention_period()),
     );
     put(&mut a, "deletion_protection", d.deletion_protection());
+    super::tuning::read(d, &mut a);
     // Strata's own settings, unless a tag says otherwise (as configured).
     a.insert("skip_final_snapshot".into(), Value::Bool(false));
     a.insert("apply_immediately".into(), Value::Bool(false));
