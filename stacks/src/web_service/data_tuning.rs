@@ -22,8 +22,8 @@ const REDIS_FAMILY: &str = "redis7";
 pub(super) struct ParameterGroups {
     /// PostgreSQL's, for the primary and its replicas.
     pub db: Handle<DbParameterGroup>,
-    /// Redis's.
-    pub cache: Handle<CacheParameterGroup>,
+    /// Redis's (`None`: AWS's default group).
+    pub cache: Option<Handle<CacheParameterGroup>>,
 }
 
 /// Declares the parameter groups in `s`.
@@ -50,20 +50,22 @@ pub(super) fn parameter_groups(
             tags: tags.clone(),
         },
     );
-    let cache = s.add(
-        "cache_params",
-        CacheParameterGroup {
-            name: format!("{n}-{REDIS_FAMILY}"),
-            family: REDIS_FAMILY.into(),
-            description: Some(format!("{n} Redis settings")),
-            parameters: [(
-                "maxmemory-policy".to_string(),
-                web.cache_maxmemory_policy.clone(),
-            )]
-            .into(),
-            tags: tags.clone(),
-        },
-    );
+    let cache = web.cache_parameter_group.then(|| {
+        s.add(
+            "cache_params",
+            CacheParameterGroup {
+                name: format!("{n}-{REDIS_FAMILY}"),
+                family: REDIS_FAMILY.into(),
+                description: Some(format!("{n} Redis settings")),
+                parameters: [(
+                    "maxmemory-policy".to_string(),
+                    web.cache_maxmemory_policy.clone(),
+                )]
+                .into(),
+                tags: tags.clone(),
+            },
+        )
+    });
     ParameterGroups { db, cache }
 }
 
@@ -104,7 +106,7 @@ pub(super) fn cache(
 ) -> ReplicationGroup {
     ReplicationGroup {
         auth_token: Some(web.cache_auth_token.clone()),
-        parameter_group_name: Some(groups.cache.name()),
+        parameter_group_name: groups.cache.as_ref().map(|g| g.name()),
         snapshot_retention_limit: Some(web.cache_snapshot_retention_days),
         snapshot_window: Some(web.cache_snapshot_window.clone()),
         maintenance_window: Some(web.cache_maintenance_window.clone()),

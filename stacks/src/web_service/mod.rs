@@ -115,6 +115,10 @@ pub struct WebService {
     pub cache_maintenance_window: String,
     /// Redis's `maxmemory-policy` (what is evicted when memory is full).
     pub cache_maxmemory_policy: String,
+    /// Give Redis a parameter group of its own (with
+    /// `cache_maxmemory_policy`); `false` leaves it on AWS's default group
+    /// (for a cloud without ElastiCache parameter groups, such as moto).
+    pub cache_parameter_group: bool,
     /// 5xx rate SLO: alarm and gate above this share (0.01 = 1 %).
     pub slo_5xx_rate: f64,
     /// Minutes the 5xx SLO may be breached before the alarm fires.
@@ -168,6 +172,7 @@ impl WebService {
             cache_snapshot_window: "04:00-05:00".into(),
             cache_maintenance_window: "sun:06:00-sun:07:00".into(),
             cache_maxmemory_policy: "volatile-lru".into(),
+            cache_parameter_group: true,
             slo_5xx_rate: 0.01,
             slo_5xx_minutes: 5,
             slo_p95_ms: 300.0,

@@ -72,6 +72,7 @@ const PARAMS: &[(&str, &str)] = &[
     ("cache_snapshot_window", "a string"),
     ("cache_maintenance_window", "a string"),
     ("cache_maxmemory_policy", "a string"),
+    ("cache_parameter_group", "a boolean"),
     ("slo_5xx_rate", "a number"),
     ("slo_5xx_minutes", "an integer"),
     ("slo_p95_ms", "a number"),
@@ -170,6 +171,7 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
             "cache_snapshot_window" => web.cache_snapshot_window = s,
             "cache_maintenance_window" => web.cache_maintenance_window = s,
             "cache_maxmemory_policy" => web.cache_maxmemory_policy = s,
+            "cache_parameter_group" => web.cache_parameter_group = value.as_bool().unwrap_or(true),
             "slo_5xx_rate" => web.slo_5xx_rate = f,
             "slo_5xx_minutes" => web.slo_5xx_minutes = i,
             "slo_p95_ms" => web.slo_p95_ms = f,
@@ -439,6 +441,10 @@ pub fn to_params(web: &WebService) -> IndexMap<String, Value> {
     set(
         "cache_maxmemory_policy",
         web.cache_maxmemory_policy.clone().into(),
+    );
+    set(
+        "cache_parameter_group",
+        Value::Bool(web.cache_parameter_group),
     );
     set("slo_5xx_rate", Value::Float(web.slo_5xx_rate));
     set("slo_5xx_minutes", Value::Int(web.slo_5xx_minutes));
