@@ -248,6 +248,18 @@ pub(crate) async fn read(
     Ok(out)
 }
 
+/// A group's name, family, description and ARN as live attributes.
+fn group_attrs(values: [Option<&str>; 4]) -> Attrs {
+    let mut a = Attrs::new();
+    for (name, v) in ["name", "family", "description", "arn"]
+        .into_iter()
+        .zip(values)
+    {
+        put(&mut a, name, v);
+    }
+    a
+}
+
 async fn read_db(c: &Clients, id: &str) -> Result<Option<Attrs>, ProviderError> {
     let resp = c
         .rds
@@ -259,11 +271,12 @@ async fn read_db(c: &Clients, id: &str) -> Result<Option<Attrs>, ProviderError> 
     let Some(g) = resp.db_parameter_groups().first() else {
         return Ok(None);
     };
-    let mut a = Attrs::new();
-    put(&mut a, "name", g.db_parameter_group_name());
-    put(&mut a, "family", g.db_parameter_group_family());
-    put(&mut a, "description", g.description());
-    put(&mut a, "arn", g.db_parameter_group_arn());
+    let mut a = group_attrs([
+        g.db_parameter_group_name(),
+        g.db_parameter_group_family(),
+        g.description(),
+        g.db_parameter_group_arn(),
+    ]);
     let pages = c
         .rds
         .describe_db_parameters()
@@ -296,17 +309,7 @@ async fn read_db(c: &Clients, id: &str) -> Result<Option<Attrs>, ProviderError> 
         })
         .collect();
     a.insert("parameters".into(), Value::List(items));
-    let mut tags = BTreeMap::new();
-    if let Some(arn) = g.db_parameter_group_arn() {
-        let resp = c
-            .rds
-            .list_tags_for_resource()
-            .resource_name(arn)
-            .send()
-            .await
-            .map_err(map)?;
-        tags = crate::rds::tag_map(resp.tag_list());
-    }
+    let tags = crate::rds::tags_of(c, g.db_parameter_group_arn()).await?;
     finish(kinds::DB_PARAMETER_GROUP, &tags, &mut a);
     Ok(Some(a))
 }
@@ -322,11 +325,12 @@ async fn read_cache(c: &Clients, id: &str) -> Result<Option<Attrs>, ProviderErro
     let Some(g) = resp.cache_parameter_groups().first() else {
         return Ok(None);
     };
-    let mut a = Attrs::new();
-    put(&mut a, "name", g.cache_parameter_group_name());
-    put(&mut a, "family", g.cache_parameter_group_family());
-    put(&mut a, "description", g.description());
-    put(&mut a, "arn", g.arn());
+    let mut a = group_attrs([
+        g.cache_parameter_group_name(),
+        g.cache_parameter_group_family(),
+        g.description(),
+        g.arn(),
+    ]);
     let pages = c
         .cache
         .describe_cache_parameters()

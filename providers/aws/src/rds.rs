@@ -15,7 +15,7 @@ use aws_sdk_rds::types::{DbInstance, Tag};
 use strata_core::compare::major_version;
 use strata_core::kinds;
 use strata_core::provider::{CreateRequest, DeleteRequest, ProviderError, UpdateRequest};
-use strata_core::value::{Attrs, Value};
+use strata_core::value::Attrs;
 
 use crate::config::Clients;
 use crate::errors::{code_of, map};
@@ -24,10 +24,10 @@ use crate::Tagging;
 
 mod read;
 mod source;
+#[macro_use]
 mod tuning;
 
-pub(crate) use read::read;
-use tuning::log_exports;
+pub(crate) use read::{read, tags_of};
 
 /// The KMS alias (name or ARN) the configuration gave at create.
 const KMS_ALIAS_TAG: &str = "strata:kms:alias";
@@ -122,7 +122,8 @@ pub(crate) async fn create(
         // version, encryption and KMS key; its storage and subnet group
         // are its own. A source in another region is named by ARN, and an
         // encrypted one needs a KMS key of this region (`source`).
-        c.rds
+        let call = c
+            .rds
             .create_db_instance_read_replica()
             .db_instance_identifier(id)
             .source_db_instance_identifier(source)
@@ -135,30 +136,15 @@ pub(crate) async fn create(
             .multi_az(bool_or(a, "multi_az", false))
             .auto_minor_version_upgrade(bool_or(a, "auto_minor_version_upgrade", true))
             .deletion_protection(bool_or(a, "deletion_protection", false))
-            .set_max_allocated_storage(i32_of(a, "max_allocated_storage"))
-            .set_storage_type(opt("storage_type"))
-            .set_iops(i32_of(a, "iops"))
-            .set_storage_throughput(i32_of(a, "storage_throughput"))
-            .set_db_parameter_group_name(opt("parameter_group_name"))
-            .set_enable_performance_insights(
-                a.get("performance_insights_enabled")
-                    .and_then(Value::as_bool),
-            )
-            .set_performance_insights_retention_period(i32_of(
-                a,
-                "performance_insights_retention_period",
-            ))
-            .set_monitoring_interval(i32_of(a, "monitoring_interval"))
-            .set_monitoring_role_arn(opt("monitoring_role_arn"))
-            .set_copy_tags_to_snapshot(a.get("copy_tags_to_snapshot").and_then(Value::as_bool))
-            .set_enable_cloudwatch_logs_exports(log_exports(a))
-            .set_tags(Some(rds_tags(tags)))
+            .set_tags(Some(rds_tags(tags)));
+        tuned!(call, a)
             .send()
             .await
             .map_err(|e| source::with_help(map(e), source))?
             .db_instance
     } else {
-        c.rds
+        let call = c
+            .rds
             .create_db_instance()
             .db_instance_identifier(id)
             .engine(str_of(a, "engine").unwrap_or("postgres"))
@@ -177,30 +163,10 @@ pub(crate) async fn create(
             .set_master_user_password(opt("password"))
             .backup_retention_period(i32_of(a, "backup_retention_period").unwrap_or(7))
             .deletion_protection(bool_or(a, "deletion_protection", false))
-            .set_max_allocated_storage(i32_of(a, "max_allocated_storage"))
-            .set_storage_type(opt("storage_type"))
-            .set_iops(i32_of(a, "iops"))
-            .set_storage_throughput(i32_of(a, "storage_throughput"))
-            .set_db_parameter_group_name(opt("parameter_group_name"))
             .set_preferred_maintenance_window(opt("maintenance_window"))
             .set_preferred_backup_window(opt("backup_window"))
-            .set_enable_performance_insights(
-                a.get("performance_insights_enabled")
-                    .and_then(Value::as_bool),
-            )
-            .set_performance_insights_retention_period(i32_of(
-                a,
-                "performance_insights_retention_period",
-            ))
-            .set_monitoring_interval(i32_of(a, "monitoring_interval"))
-            .set_monitoring_role_arn(opt("monitoring_role_arn"))
-            .set_copy_tags_to_snapshot(a.get("copy_tags_to_snapshot").and_then(Value::as_bool))
-            .set_enable_cloudwatch_logs_exports(log_exports(a))
-            .set_tags(Some(rds_tags(tags)))
-            .send()
-            .await
-            .map_err(map)?
-            .db_instance
+            .set_tags(Some(rds_tags(tags)));
+        tuned!(call, a).send().await.map_err(map)?.db_instance
     };
     if let Some(alias) = str_of(a, "kms_key_id").filter(|k| is_kms_alias(k)) {
         record_kms_alias(c, id, alias, created).await?;

@@ -162,6 +162,24 @@ fn kms_as_configured(tags: &BTreeMap<String, String>, a: &mut Attrs) {
     }
 }
 
+/// The tags of the RDS resource `arn` (none without one): one call.
+pub(crate) async fn tags_of(
+    c: &Clients,
+    arn: Option<&str>,
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    let Some(arn) = arn else {
+        return Ok(BTreeMap::new());
+    };
+    let resp = c
+        .rds
+        .list_tags_for_resource()
+        .resource_name(arn)
+        .send()
+        .await
+        .map_err(map)?;
+    Ok(tag_map(resp.tag_list()))
+}
+
 async fn read_subnet_groups(
     c: &Clients,
     ids: &[String],
@@ -191,17 +209,7 @@ async fn read_subnet_groups(
         );
         put(&mut a, "arn", g.db_subnet_group_arn());
         // DescribeDBSubnetGroups does not return tags: one call per group.
-        let mut tags = BTreeMap::new();
-        if let Some(arn) = g.db_subnet_group_arn() {
-            let resp = c
-                .rds
-                .list_tags_for_resource()
-                .resource_name(arn)
-                .send()
-                .await
-                .map_err(map)?;
-            tags = tag_map(resp.tag_list());
-        }
+        let tags = tags_of(c, g.db_subnet_group_arn()).await?;
         finish(kinds::DB_SUBNET_GROUP, &tags, &mut a);
         out.insert(name.to_string(), a);
     }

@@ -12,6 +12,32 @@ use strata_core::value::{Attrs, Value};
 
 use crate::util::{i32_of, int, list, put, str_of, strings};
 
+/// Sets a DB instance's tuning on a create call (CreateDBInstance and
+/// CreateDBInstanceReadReplica take the same members; the windows only the
+/// former, so they are set there).
+macro_rules! tuned {
+    ($call:expr, $a:expr) => {{
+        let a: &strata_core::value::Attrs = $a;
+        let text = |n: &str| crate::util::str_of(a, n).map(str::to_string);
+        let flag = |n: &str| a.get(n).and_then(strata_core::value::Value::as_bool);
+        $call
+            .set_max_allocated_storage(crate::util::i32_of(a, "max_allocated_storage"))
+            .set_storage_type(text("storage_type"))
+            .set_iops(crate::util::i32_of(a, "iops"))
+            .set_storage_throughput(crate::util::i32_of(a, "storage_throughput"))
+            .set_db_parameter_group_name(text("parameter_group_name"))
+            .set_enable_performance_insights(flag("performance_insights_enabled"))
+            .set_performance_insights_retention_period(crate::util::i32_of(
+                a,
+                "performance_insights_retention_period",
+            ))
+            .set_monitoring_interval(crate::util::i32_of(a, "monitoring_interval"))
+            .set_monitoring_role_arn(text("monitoring_role_arn"))
+            .set_copy_tags_to_snapshot(flag("copy_tags_to_snapshot"))
+            .set_enable_cloudwatch_logs_exports(self::tuning::log_exports(a))
+    }};
+}
+
 /// The logs to export, as CreateDBInstance takes them (`None`: none set).
 pub(super) fn log_exports(a: &Attrs) -> Option<Vec<String>> {
     let logs = strings(a, "enabled_cloudwatch_logs_exports");
