@@ -380,3 +380,44 @@ async fn an_instance_needs_a_parameter_group_of_its_major_version() {
     assert_eq!(f.address.as_str(), "db");
     assert_eq!(f.code.as_deref(), Some("InvalidParameterCombination"));
 }
+
+fn redis(token: Option<&str>, strategy: Option<&str>) -> Config {
+    let mut c = Config::new("shop");
+    let mut r = ResourceConfig::new(Address::parse("redis").unwrap(), kinds::REPLICATION_GROUP)
+        .with("replication_group_id", "shop-redis")
+        .with("node_type", "cache.t4g.small");
+    if let Some(t) = token {
+        r = r.with("auth_token", t);
+    }
+    if let Some(s) = strategy {
+        r = r.with("auth_token_update_strategy", s);
+    }
+    c.add(r);
+    c
+}
+
+#[tokio::test]
+async fn auth_is_turned_off_with_the_delete_strategy_and_needs_tls() {
+    let env = Env::new();
+    assert!(env.apply(redis(Some(TOKEN), None)).await.succeeded());
+    let live = env.live(kinds::REPLICATION_GROUP, "shop-redis").await;
+    assert_eq!(live["auth_token_enabled"], Value::Bool(true));
+
+    let off = redis(None, Some("DELETE"));
+    let plan = env.plan(off.clone()).await;
+    assert_eq!(action(&plan, "redis"), Action::Update);
+    assert!(env.apply(off.clone()).await.succeeded());
+    let live = env.live(kinds::REPLICATION_GROUP, "shop-redis").await;
+    assert_eq!(live["auth_token_enabled"], Value::Bool(false));
+    assert_eq!(action(&env.plan(off).await, "redis"), Action::NoOp);
+
+    // A token without TLS, or with DELETE, is refused before any call.
+    let mut plain = redis(Some(TOKEN), None);
+    for r in plain.resources.values_mut() {
+        r.attrs
+            .insert("transit_encryption_enabled".into(), Value::Bool(false));
+    }
+    let err = format!("{:?}", Graph::build(plain).unwrap_err());
+    assert!(err.contains("AUTH needs transit encryption"), "{err}");
+    assert!(Graph::build(redis(Some(TOKEN), Some("DELETE"))).is_err());
+}
