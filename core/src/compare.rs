@@ -33,6 +33,7 @@ pub fn same(
         (Compare::Rules, Value::List(w), Value::List(h)) => {
             same_set(&permissions(w), &permissions(h), eq)
         }
+        (Compare::AtLeast, Value::Int(w), Value::Int(h)) if h >= w => true,
         (Compare::ReplicaSource, Value::String(_), Value::Null) => true,
         (Compare::ReplicaSource, Value::String(w), Value::String(h))
             if crate::kinds::same_replica_source(w, h) =>
@@ -247,5 +248,14 @@ mod tests {
             &Value::from("other"),
             &mut eq
         ));
+    }
+
+    #[test]
+    fn storage_grown_by_aws_is_not_a_change_but_more_wanted_is() {
+        let (want, grown) = (Value::Int(50), Value::Int(64));
+        assert!(same(Compare::AtLeast, &want, &grown, &mut eq));
+        assert!(same(Compare::AtLeast, &want, &want, &mut eq));
+        assert!(!same(Compare::AtLeast, &grown, &want, &mut eq));
+        assert!(!same(Compare::Exact, &want, &grown, &mut eq));
     }
 }

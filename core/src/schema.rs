@@ -178,6 +178,9 @@ pub enum Compare {
     /// A replica's source: a replica promoted outside Strata (live value
     /// unset) is adopted as it is, not recreated.
     ReplicaSource,
+    /// A number AWS only grows (storage that storage autoscaling grew):
+    /// a live value at or above the configured one is not a change.
+    AtLeast,
 }
 
 /// The AWS API member an attribute stands for.

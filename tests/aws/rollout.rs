@@ -35,7 +35,7 @@ use crate::quickstart::id_of;
 use crate::support::{moto, sdk, Project};
 
 /// `examples/web_service.toml` on the AWS provider, without `user_data`
-/// (see the module docs).
+/// (see the module docs) and without a Redis parameter group.
 pub fn web_service_on_aws() -> String {
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/web_service.toml"),
@@ -54,6 +54,14 @@ pub fn web_service_on_aws() -> String {
     let mut out = aws.clone();
     out.replace_range(start..start + len, "");
     assert!(!out.contains("user_data"), "{out}");
+    // moto has no ElastiCache parameter groups: Redis stays on AWS's
+    // default one there (the sim covers the group).
+    let out = out.replacen(
+        "cache_replicas = 2\n",
+        "cache_replicas = 2\ncache_parameter_group = false\n",
+        1,
+    );
+    assert!(out.contains("cache_parameter_group = false"), "{out}");
     out
 }
 

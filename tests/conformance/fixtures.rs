@@ -135,6 +135,7 @@ impl Deps {
 pub async fn fixture(h: &Harness, kind: &str, deps: &mut Deps) -> Fixture {
     let needs: &[&'static str] = match kind {
         kinds::VPC | kinds::METRIC_ALARM => &[],
+        kinds::DB_PARAMETER_GROUP | kinds::CACHE_PARAMETER_GROUP => &[],
         kinds::SUBNET | kinds::INTERNET_GATEWAY | kinds::SECURITY_GROUP => &["vpc"],
         kinds::ROUTE_TABLE => &["vpc", "igw", "a", "b"],
         kinds::LAUNCH_TEMPLATE => &["vpc", "sg"],
@@ -275,6 +276,31 @@ pub async fn fixture(h: &Harness, kind: &str, deps: &mut Deps) -> Fixture {
             ("node_type", json!("cache.t4g.medium")),
         ),
         kinds::METRIC_ALARM => (alarm("conf-subject"), ("threshold", json!(20.0))),
+        kinds::DB_PARAMETER_GROUP => (
+            json!({
+                "name": "conf-subject",
+                "family": "postgres16",
+                "parameters": [{"name": "log_min_duration_statement", "value": "500"}],
+            }),
+            (
+                "parameters",
+                json!([
+                    {"name": "log_min_duration_statement", "value": "1000"},
+                    {"name": "rds.force_ssl", "value": "1"},
+                ]),
+            ),
+        ),
+        kinds::CACHE_PARAMETER_GROUP => (
+            json!({
+                "name": "conf-subject",
+                "family": "redis7",
+                "parameters": [{"name": "maxmemory-policy", "value": "allkeys-lru"}],
+            }),
+            (
+                "parameters",
+                json!([{"name": "maxmemory-policy", "value": "volatile-lru"}]),
+            ),
+        ),
         other => panic!("no fixture for {other}"),
     };
     Fixture {

@@ -68,6 +68,9 @@ pub struct Gap {
 /// A step of the per-kind lifecycle check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// The create (and the whole lifecycle after it: the provider's cloud
+    /// lacks the kind).
+    Create,
     /// The in-place update.
     Update,
     /// The delete (and everything after it).

@@ -43,6 +43,8 @@ macro_rules! checks {
                 lifecycle_cache_subnet_group: CACHE_SUBNET_GROUP,
                 lifecycle_replication_group: REPLICATION_GROUP,
                 lifecycle_metric_alarm: METRIC_ALARM,
+                lifecycle_db_parameter_group: DB_PARAMETER_GROUP,
+                lifecycle_cache_parameter_group: CACHE_PARAMETER_GROUP,
             }
             others {
                 idempotency_tokens: resources::tokens,

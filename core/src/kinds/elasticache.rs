@@ -144,6 +144,54 @@ pub(super) static REPLICATION_GROUP: KindSchema = KindSchema {
             T::String,
             "Take a final snapshot with this name when the group is deleted.",
         ),
+        A::optional(
+            "auth_token",
+            T::String,
+            "Redis AUTH token (16-128 printable characters, no `/`, `\"` or `@`; needs \
+             transit encryption): never stored in state or printed; a change rotates it in \
+             place as auth_token_update_strategy says.",
+        )
+        .sensitive(),
+        A::optional(
+            "auth_token_update_strategy",
+            T::String,
+            "How a change of auth_token is made: `ROTATE` (the default: the new token is \
+             added, the old one stays valid until the next change), `SET` (only the new \
+             token is valid) or `DELETE` (AUTH is turned off; leave auth_token out).",
+        ),
+        A::optional(
+            "snapshot_retention_limit",
+            T::Int,
+            "Days automatic snapshots are kept (0 turns them off, at most 35).",
+        ),
+        A::optional(
+            "snapshot_window",
+            T::String,
+            "Daily snapshot window, UTC, `hh24:mi-hh24:mi` (at least 60 minutes).",
+        ),
+        A::optional(
+            "maintenance_window",
+            T::String,
+            "Weekly maintenance window, UTC, `ddd:hh24:mi-ddd:hh24:mi` (at least 60 minutes).",
+        )
+        .member("PreferredMaintenanceWindow"),
+        A::optional(
+            "parameter_group_name",
+            T::String,
+            "The cache parameter group (of the engine's family, e.g. redis7), changed in place.",
+        )
+        .member("CacheParameterGroupName"),
+        A::optional(
+            "kms_key_id",
+            T::String,
+            "KMS key for at-rest encryption: a key id, key ARN, alias name or alias ARN \
+             (needs at_rest_encryption_enabled).",
+        )
+        .compare(Compare::KmsKey)
+        .force_new(
+            "ModifyReplicationGroup has no KmsKeyId: AWS cannot re-encrypt a group's data under \
+             another key (a snapshot restored into a new group can).",
+        ),
         TAGS,
         A::computed("arn", T::String, "ARN.").member("ARN"),
         A::computed("primary_endpoint_address", T::String, "Writer endpoint.")
@@ -151,6 +199,11 @@ pub(super) static REPLICATION_GROUP: KindSchema = KindSchema {
         A::computed("reader_endpoint_address", T::String, "Reader endpoint.")
             .member("ReaderEndpoint"),
         A::computed("member_clusters", T::List(&T::String), "Node ids."),
+        A::computed(
+            "auth_token_enabled",
+            T::Bool,
+            "Whether clients must AUTH (a token is set).",
+        ),
     ],
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(3600),

@@ -7,6 +7,7 @@ use super::{
     INTERNET_GATEWAY, LAUNCH_TEMPLATE, LISTENER, LOAD_BALANCER, METRIC_ALARM, REPLICATION_GROUP,
     ROUTE_TABLE, SCALING_POLICY, SECURITY_GROUP, SUBNET, TARGET_GROUP, VPC,
 };
+use super::{CACHE_PARAMETER_GROUP, DB_PARAMETER_GROUP};
 
 /// A group of kinds served by one AWS API (EC2's networking kinds are a
 /// family of their own).
@@ -28,9 +29,9 @@ pub enum Family {
     Elbv2,
     /// Autoscaling groups and scaling policies.
     Autoscaling,
-    /// DB subnet groups and DB instances.
+    /// DB subnet groups, DB instances and DB parameter groups.
     Rds,
-    /// Cache subnet groups and Redis replication groups.
+    /// Cache subnet groups, Redis replication groups and cache parameter groups.
     Elasticache,
     /// Metric alarms.
     Cloudwatch,
@@ -47,6 +48,8 @@ impl Family {
             DB_SUBNET_GROUP | DB_INSTANCE => Family::Rds,
             CACHE_SUBNET_GROUP | REPLICATION_GROUP => Family::Elasticache,
             METRIC_ALARM => Family::Cloudwatch,
+            DB_PARAMETER_GROUP => Family::Rds,
+            CACHE_PARAMETER_GROUP => Family::Elasticache,
             _ => return None,
         })
     }

@@ -6,11 +6,13 @@ mod alarm_check;
 mod autoscaling;
 mod cloudwatch;
 pub mod data;
+mod data_checks;
 mod ec2;
 mod elasticache;
 mod elbv2;
 mod family;
 pub mod metric_math;
+mod parameter_groups;
 mod rds;
 mod reference;
 pub mod typed;
@@ -57,6 +59,10 @@ pub const CACHE_SUBNET_GROUP: &str = "aws.elasticache.subnet_group";
 pub const REPLICATION_GROUP: &str = "aws.elasticache.replication_group";
 /// `aws.cloudwatch.metric_alarm`
 pub const METRIC_ALARM: &str = "aws.cloudwatch.metric_alarm";
+/// `aws.rds.parameter_group`
+pub const DB_PARAMETER_GROUP: &str = "aws.rds.parameter_group";
+/// `aws.elasticache.parameter_group`
+pub const CACHE_PARAMETER_GROUP: &str = "aws.elasticache.parameter_group";
 
 /// Every kind, in the order the docs list them.
 pub static ALL: &[&KindSchema] = &[
@@ -77,6 +83,8 @@ pub static ALL: &[&KindSchema] = &[
     &elasticache::SUBNET_GROUP,
     &elasticache::REPLICATION_GROUP,
     &cloudwatch::METRIC_ALARM,
+    &parameter_groups::DB_PARAMETER_GROUP,
+    &parameter_groups::CACHE_PARAMETER_GROUP,
 ];
 
 /// The schema of a kind, if Strata knows it.

@@ -99,8 +99,10 @@ pub(super) static DB_INSTANCE: KindSchema = KindSchema {
         A::optional(
             "allocated_storage",
             T::Int,
-            "GiB of storage (grown in place).",
+            "GiB of storage (grown in place; RDS cannot shrink it, so more storage than \
+             configured, grown by storage autoscaling, is not a change).",
         )
+        .compare(Compare::AtLeast)
         .deferred()
         .default(D::Int(20)),
         A::optional("storage_encrypted", T::Bool, "Encrypt storage at rest.")
@@ -199,6 +201,84 @@ pub(super) static DB_INSTANCE: KindSchema = KindSchema {
              is the window).",
         )
         .default(D::Bool(false)),
+        A::optional(
+            "max_allocated_storage",
+            T::Int,
+            "Storage autoscaling: the GiB RDS may grow storage to on its own (above \
+             allocated_storage); storage it grew is not a change.",
+        ),
+        A::optional(
+            "storage_type",
+            T::String,
+            "`gp3`, `gp2`, `io1`, `io2` or `standard` (changed in place).",
+        )
+        .deferred(),
+        A::optional(
+            "iops",
+            T::Int,
+            "Provisioned IOPS (io1 and io2; gp3 from 400 GiB of PostgreSQL storage).",
+        )
+        .deferred(),
+        A::optional(
+            "storage_throughput",
+            T::Int,
+            "gp3 throughput in MiB/s (from 400 GiB of PostgreSQL storage, with iops).",
+        )
+        .deferred(),
+        A::optional(
+            "parameter_group_name",
+            T::String,
+            "The DB parameter group (of the engine's family, e.g. postgres16); changed in \
+             place; static parameters take effect at the next reboot.",
+        )
+        .member("DBParameterGroupName"),
+        A::optional(
+            "maintenance_window",
+            T::String,
+            "Weekly maintenance window, UTC, `ddd:hh24:mi-ddd:hh24:mi` (e.g. \
+             `sun:05:00-sun:06:00`, at least 30 minutes).",
+        )
+        .member("PreferredMaintenanceWindow"),
+        A::optional(
+            "backup_window",
+            T::String,
+            "Daily backup window, UTC, `hh24:mi-hh24:mi` (at least 30 minutes, outside the \
+             maintenance window).",
+        )
+        .member("PreferredBackupWindow"),
+        A::optional(
+            "performance_insights_enabled",
+            T::Bool,
+            "Performance Insights.",
+        )
+        .member("EnablePerformanceInsights"),
+        A::optional(
+            "performance_insights_retention_period",
+            T::Int,
+            "Days Performance Insights keeps data: 7 (free), a multiple of 31 up to 713, or 731.",
+        ),
+        A::optional(
+            "monitoring_interval",
+            T::Int,
+            "Enhanced Monitoring every 1, 5, 10, 15, 30 or 60 s; 0 turns it off (above 0 \
+             needs monitoring_role_arn).",
+        ),
+        A::optional(
+            "monitoring_role_arn",
+            T::String,
+            "The IAM role RDS publishes Enhanced Monitoring metrics with.",
+        ),
+        A::optional(
+            "copy_tags_to_snapshot",
+            T::Bool,
+            "Copy the instance's tags to its snapshots.",
+        ),
+        A::optional(
+            "enabled_cloudwatch_logs_exports",
+            T::List(&T::String),
+            "Logs published to CloudWatch Logs: `postgresql`, `upgrade`, `iam-db-auth-error`.",
+        )
+        .compare(Compare::Set),
         TAGS,
         A::computed("arn", T::String, "ARN.").member("DBInstanceArn"),
         A::computed("endpoint", T::String, "host:port.").member("Endpoint"),

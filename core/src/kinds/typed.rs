@@ -53,6 +53,7 @@ mod compute;
 mod data;
 mod elb;
 mod network;
+mod parameter_groups;
 mod stack;
 
 #[cfg(test)]
@@ -75,6 +76,7 @@ pub use elb::{
     AccessLogs, HealthCheck, Listener, LoadBalancer, Stickiness, TargetGroup, WeightedTarget,
 };
 pub use network::{InternetGateway, Route, RouteTable, Rule, SecurityGroup, Subnet, Vpc};
+pub use parameter_groups::{CacheParameterGroup, DbParameter, DbParameterGroup};
 pub use stack::{Scope, Stack};
 
 /// A spec of one resource kind: turns into the attributes of a
@@ -264,6 +266,10 @@ ids! {
     DbIdentifier;
     /// A cache subnet group name.
     CacheSubnetGroupName;
+    /// A DB parameter group name.
+    DbParameterGroupName;
+    /// A cache parameter group name.
+    CacheParameterGroupName;
 }
 
 /// A handle to a resource added to a [`Stack`]: its address, and typed

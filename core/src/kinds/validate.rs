@@ -238,7 +238,7 @@ fn check_value(name: &str, value: &Value, region: &str, out: &mut Vec<AttrProble
                 &format!("one of: {}", METRICS.join(", ")),
             );
         }
-        _ => {}
+        _ => super::data_checks::check_value(name, value, out),
     }
 }
 
@@ -439,7 +439,7 @@ fn is_class(s: &str, prefix: Option<&str>) -> bool {
 
 /// AWS stores RDS and ElastiCache identifiers in lower case: a create with
 /// upper case succeeds, and a read by the name given then finds nothing.
-fn upper_case(name: &str, s: &str) -> Option<AttrProblem> {
+pub(super) fn upper_case(name: &str, s: &str) -> Option<AttrProblem> {
     s.chars().any(|c| c.is_ascii_uppercase()).then(|| {
         let lower = s.to_ascii_lowercase();
         AttrProblem::new(
@@ -527,7 +527,7 @@ fn fill_field_defaults(ty: &AttrType, value: &mut Value) {
     }
 }
 
-fn check_identifier(s: &str, max: usize) -> Result<(), String> {
+pub(super) fn check_identifier(s: &str, max: usize) -> Result<(), String> {
     let ok = !s.is_empty()
         && s.len() <= max
         && s.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -639,6 +639,7 @@ const REPLICA_INHERITS: &[&str] = &[
 ];
 
 fn check_cross(schema: &KindSchema, attrs: &Attrs, out: &mut Vec<AttrProblem>) {
+    super::data_checks::check_cross(schema.kind, attrs, out);
     let int = |k: &str| attrs.get(k).and_then(Value::as_i64);
     let boolean = |k: &str| attrs.get(k).and_then(Value::as_bool);
     match schema.kind {

@@ -66,6 +66,15 @@ pub const VIA: &[Via] = &[
         why: "removing the source promotes the replica: PromoteReadReplica takes only the \
               replica's own identifier",
     },
+    Via {
+        kind: "aws.rds.db_instance",
+        attr: "enabled_cloudwatch_logs_exports",
+        op: "ModifyDBInstance",
+        member: "CloudwatchLogsExportConfiguration",
+        why: "CreateDBInstance takes EnableCloudwatchLogsExports and DescribeDBInstances reports \
+              EnabledCloudwatchLogsExports; ModifyDBInstance takes the difference as \
+              CloudwatchLogsExportConfiguration (EnableLogTypes, DisableLogTypes)",
+    },
 ];
 
 /// Each service's call that adds or replaces tags (its request's `Tags`);

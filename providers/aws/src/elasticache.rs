@@ -19,13 +19,13 @@ use crate::util::{
 };
 use crate::Tagging;
 
-fn cache_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+pub(crate) fn cache_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
 }
 
-async fn tags_of(
+pub(crate) async fn tags_of(
     c: &Clients,
     arn: Option<&str>,
 ) -> Result<BTreeMap<String, String>, ProviderError> {
@@ -51,7 +51,7 @@ async fn tags_of(
         .collect())
 }
 
-async fn sync_tags(c: &Clients, arn: &str, t: Tagging<'_>) -> Result<(), ProviderError> {
+pub(crate) async fn sync_tags(c: &Clients, arn: &str, t: Tagging<'_>) -> Result<(), ProviderError> {
     if !t.stale.is_empty() {
         let removed = c
             .cache
@@ -83,6 +83,9 @@ pub(crate) async fn read(
     kind: &str,
     ids: &[String],
 ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    if kind == kinds::CACHE_PARAMETER_GROUP {
+        return crate::parameter_groups::read(c, kind, ids).await;
+    }
     let mut out = BTreeMap::new();
     if kind == kinds::CACHE_SUBNET_GROUP {
         let pages = c
@@ -225,6 +228,17 @@ fn group_attrs(g: &ReplicationGroup, clusters: &BTreeMap<String, CacheCluster>) 
     if let Some(cc) = node {
         put(&mut a, "engine_version", cc.engine_version());
         put(&mut a, "subnet_group_name", cc.cache_subnet_group_name());
+        put(
+            &mut a,
+            "maintenance_window",
+            cc.preferred_maintenance_window(),
+        );
+        put(
+            &mut a,
+            "parameter_group_name",
+            cc.cache_parameter_group()
+                .and_then(|g| g.cache_parameter_group_name()),
+        );
         a.insert(
             "security_group_ids".into(),
             list(sorted(
@@ -250,6 +264,14 @@ fn group_attrs(g: &ReplicationGroup, clusters: &BTreeMap<String, CacheCluster>) 
         "at_rest_encryption_enabled",
         g.at_rest_encryption_enabled(),
     );
+    put(&mut a, "kms_key_id", g.kms_key_id());
+    put(&mut a, "auth_token_enabled", g.auth_token_enabled());
+    put(
+        &mut a,
+        "snapshot_retention_limit",
+        crate::util::int(g.snapshot_retention_limit()),
+    );
+    put(&mut a, "snapshot_window", g.snapshot_window());
     put(
         &mut a,
         "transit_encryption_enabled",
@@ -338,6 +360,9 @@ pub(crate) async fn create(
     req: &CreateRequest,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, ProviderError> {
+    if req.kind == kinds::CACHE_PARAMETER_GROUP {
+        return crate::parameter_groups::create(c, req, tags).await;
+    }
     let a = &req.attrs;
     if req.kind == kinds::CACHE_SUBNET_GROUP {
         let name = required(a, "name")?;
@@ -372,6 +397,12 @@ pub(crate) async fn create(
         .set_security_group_ids((!sgs.is_empty()).then_some(sgs))
         .port(i32_of(a, "port").unwrap_or(6379))
         .set_preferred_cache_cluster_azs((!azs.is_empty()).then_some(azs))
+        .set_auth_token(str_of(a, "auth_token").map(str::to_string))
+        .set_snapshot_retention_limit(i32_of(a, "snapshot_retention_limit"))
+        .set_snapshot_window(str_of(a, "snapshot_window").map(str::to_string))
+        .set_preferred_maintenance_window(str_of(a, "maintenance_window").map(str::to_string))
+        .set_cache_parameter_group_name(str_of(a, "parameter_group_name").map(str::to_string))
+        .set_kms_key_id(str_of(a, "kms_key_id").map(str::to_string))
         .set_tags(Some(cache_tags(tags)))
         .send()
         .await
@@ -384,6 +415,9 @@ pub(crate) async fn update(
     req: &UpdateRequest,
     t: Tagging<'_>,
 ) -> Result<(), ProviderError> {
+    if req.kind == kinds::CACHE_PARAMETER_GROUP {
+        return crate::parameter_groups::update(c, req, t).await;
+    }
     let (a, id) = (&req.attrs, req.id.as_str());
     let arn = str_of(&req.prior, "arn").unwrap_or_default().to_string();
     if req.kind == kinds::CACHE_SUBNET_GROUP {
@@ -411,6 +445,10 @@ pub(crate) async fn update(
             "automatic_failover_enabled",
             "multi_az_enabled",
             "security_group_ids",
+            "snapshot_retention_limit",
+            "snapshot_window",
+            "maintenance_window",
+            "parameter_group_name",
         ],
     ) {
         let mut m = c
@@ -436,7 +474,30 @@ pub(crate) async fn update(
         if has("security_group_ids") {
             m = m.set_security_group_ids(Some(strings(a, "security_group_ids")));
         }
+        if has("snapshot_retention_limit") {
+            m = m.set_snapshot_retention_limit(i32_of(a, "snapshot_retention_limit"));
+        }
+        if has("snapshot_window") {
+            m = m.set_snapshot_window(str_of(a, "snapshot_window").map(str::to_string));
+        }
+        if has("maintenance_window") {
+            m = m.set_preferred_maintenance_window(
+                str_of(a, "maintenance_window").map(str::to_string),
+            );
+        }
+        if has("parameter_group_name") {
+            m = m.set_cache_parameter_group_name(
+                str_of(a, "parameter_group_name").map(str::to_string),
+            );
+        }
         m.send().await.map_err(map)?;
+        modified = true;
+    }
+    if let Some(auth) = crate::cache_auth::change(req) {
+        if modified {
+            wait_available(c, id).await?;
+        }
+        crate::cache_auth::send(c, id, auth).await?;
         modified = true;
     }
     if has("replicas_per_node_group") || has("preferred_cache_cluster_azs") {
@@ -481,6 +542,9 @@ pub(crate) async fn update(
 }
 
 pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), ProviderError> {
+    if req.kind == kinds::CACHE_PARAMETER_GROUP {
+        return crate::parameter_groups::delete(c, req).await;
+    }
     if req.kind == kinds::CACHE_SUBNET_GROUP {
         c.cache
             .delete_cache_subnet_group()

@@ -49,6 +49,7 @@ pub mod signals;
 pub mod tags;
 
 mod autoscaling;
+mod cache_auth;
 mod cache_nodes;
 mod capabilities;
 mod cloudwatch;
@@ -60,6 +61,7 @@ mod elbv2;
 mod launch_template_data;
 mod lookups;
 mod network;
+mod parameter_groups;
 mod rds;
 mod security_group;
 mod util;

@@ -24,8 +24,10 @@ use crate::Tagging;
 
 mod read;
 mod source;
+#[macro_use]
+mod tuning;
 
-pub(crate) use read::read;
+pub(crate) use read::{read, tags_of};
 
 /// The KMS alias (name or ARN) the configuration gave at create.
 const KMS_ALIAS_TAG: &str = "strata:kms:alias";
@@ -46,13 +48,13 @@ const LEGACY_REPLICA_ECHOES: &[&str] = &[
 /// How long an update waits for a promoted replica to take modifications.
 const PROMOTE_WAIT: Duration = Duration::from_secs(3600);
 
-fn rds_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+pub(crate) fn rds_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
 }
 
-fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
+pub(crate) fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
         .filter_map(|t| {
             Some((
@@ -63,7 +65,7 @@ fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
         .collect()
 }
 
-async fn sync_tags(c: &Clients, arn: &str, t: Tagging<'_>) -> Result<(), ProviderError> {
+pub(crate) async fn sync_tags(c: &Clients, arn: &str, t: Tagging<'_>) -> Result<(), ProviderError> {
     if !t.stale.is_empty() {
         c.rds
             .remove_tags_from_resource()
@@ -94,6 +96,9 @@ pub(crate) async fn create(
     req: &CreateRequest,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, ProviderError> {
+    if req.kind == kinds::DB_PARAMETER_GROUP {
+        return crate::parameter_groups::create(c, req, tags).await;
+    }
     let a = &req.attrs;
     let opt = |n: &str| str_of(a, n).map(str::to_string);
     let sgs = strings(a, "vpc_security_group_ids");
@@ -117,7 +122,8 @@ pub(crate) async fn create(
         // version, encryption and KMS key; its storage and subnet group
         // are its own. A source in another region is named by ARN, and an
         // encrypted one needs a KMS key of this region (`source`).
-        c.rds
+        let call = c
+            .rds
             .create_db_instance_read_replica()
             .db_instance_identifier(id)
             .source_db_instance_identifier(source)
@@ -130,13 +136,15 @@ pub(crate) async fn create(
             .multi_az(bool_or(a, "multi_az", false))
             .auto_minor_version_upgrade(bool_or(a, "auto_minor_version_upgrade", true))
             .deletion_protection(bool_or(a, "deletion_protection", false))
-            .set_tags(Some(rds_tags(tags)))
+            .set_tags(Some(rds_tags(tags)));
+        tuned!(call, a)
             .send()
             .await
             .map_err(|e| source::with_help(map(e), source))?
             .db_instance
     } else {
-        c.rds
+        let call = c
+            .rds
             .create_db_instance()
             .db_instance_identifier(id)
             .engine(str_of(a, "engine").unwrap_or("postgres"))
@@ -155,11 +163,10 @@ pub(crate) async fn create(
             .set_master_user_password(opt("password"))
             .backup_retention_period(i32_of(a, "backup_retention_period").unwrap_or(7))
             .deletion_protection(bool_or(a, "deletion_protection", false))
-            .set_tags(Some(rds_tags(tags)))
-            .send()
-            .await
-            .map_err(map)?
-            .db_instance
+            .set_preferred_maintenance_window(opt("maintenance_window"))
+            .set_preferred_backup_window(opt("backup_window"))
+            .set_tags(Some(rds_tags(tags)));
+        tuned!(call, a).send().await.map_err(map)?.db_instance
     };
     if let Some(alias) = str_of(a, "kms_key_id").filter(|k| is_kms_alias(k)) {
         record_kms_alias(c, id, alias, created).await?;
@@ -228,6 +235,7 @@ struct Modify {
     vpc_security_group_ids: Option<Vec<String>>,
     password: Option<String>,
     db_subnet_group_name: Option<String>,
+    tuning: tuning::Tuning,
 }
 
 impl Modify {
@@ -262,6 +270,7 @@ impl Modify {
                 .then(|| strings(a, "vpc_security_group_ids")),
             password: text("password"),
             db_subnet_group_name: text("db_subnet_group_name"),
+            tuning: tuning::Tuning::of(req),
         }
     }
 
@@ -283,6 +292,9 @@ pub(crate) async fn update(
     req: &UpdateRequest,
     t: Tagging<'_>,
 ) -> Result<(), ProviderError> {
+    if req.kind == kinds::DB_PARAMETER_GROUP {
+        return crate::parameter_groups::update(c, req, t).await;
+    }
     let (a, id) = (&req.attrs, req.id.as_str());
     let arn = str_of(&req.prior, "arn").unwrap_or_default().to_string();
     if req.kind == kinds::DB_SUBNET_GROUP {
@@ -355,6 +367,7 @@ async fn modify(
         .set_vpc_security_group_ids(m.vpc_security_group_ids)
         .set_master_user_password(m.password)
         .set_db_subnet_group_name(m.db_subnet_group_name);
+    let call = m.tuning.apply(call);
     let start = Instant::now();
     loop {
         match call.clone().send().await.map_err(map) {
@@ -386,6 +399,9 @@ fn final_snapshot(id: &str, replica: bool, prior: &Attrs, stamp: &str) -> (bool,
 }
 
 pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), ProviderError> {
+    if req.kind == kinds::DB_PARAMETER_GROUP {
+        return crate::parameter_groups::delete(c, req).await;
+    }
     let p = &req.prior;
     if req.kind == kinds::DB_SUBNET_GROUP {
         c.rds

@@ -34,7 +34,7 @@ fn echoed(kind: &str, _attrs: &Attrs) -> &'static [&'static str] {
             "apply_immediately",
             "allow_major_version_upgrade",
         ],
-        kinds::REPLICATION_GROUP => &["final_snapshot_identifier"],
+        kinds::REPLICATION_GROUP => &["final_snapshot_identifier", "auth_token_update_strategy"],
         kinds::INSTANCE => &["user_data_replace_on_change"],
         kinds::AUTOSCALING_GROUP => &["force_delete"],
         _ => &[],
@@ -52,6 +52,13 @@ fn fallback(kind: &str) -> &'static [&'static str] {
             "subnet_group_name",
             "security_group_ids",
             "port",
+            "maintenance_window",
+            "parameter_group_name",
+        ],
+        // moto keeps no Performance Insights settings.
+        kinds::DB_INSTANCE => &[
+            "performance_insights_enabled",
+            "performance_insights_retention_period",
         ],
         _ => &[],
     }

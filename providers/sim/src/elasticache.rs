@@ -15,7 +15,7 @@ use crate::cloud::{Cloud, Record};
 use crate::ids::{arn, hex, short_region};
 use crate::network::{check_az, subnet_az};
 use crate::objects::{CacheNode, CacheSnapshot};
-use crate::versions;
+use crate::{cache_auth, parameter_groups, versions};
 
 /// The engine version of a group created without one.
 const DEFAULT_VERSION: &str = "7.1";
@@ -92,6 +92,9 @@ fn check_group(c: &Cloud, attrs: &Attrs) -> Result<(), ProviderError> {
 
 /// Creates a cache subnet group or a replication group; the id is its name.
 pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderError> {
+    if new.req.kind == kinds::CACHE_PARAMETER_GROUP {
+        return parameter_groups::create(c, new);
+    }
     let region = c.region.clone();
     if new.req.kind == kinds::CACHE_SUBNET_GROUP {
         let name = required(&new.attrs, "name")?.to_string();
@@ -126,9 +129,19 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
         ));
     }
     check_group(c, &new.attrs)?;
+    let version = str_of(&new.attrs, "engine_version").unwrap_or(DEFAULT_VERSION);
+    parameter_groups::check_use(c, kinds::CACHE_PARAMETER_GROUP, &new.attrs, version)?;
+    let auth = cache_auth::on_create(&new.req.attrs, &new.attrs)?;
     let suffix = hex(6);
     let short = short_region(&region);
     let mut rec = new.record(c, id.clone());
+    if let Some(key) = str_of(&new.attrs, "kms_key_id") {
+        let key = crate::rds::kms_key_arn(&region, key);
+        rec.attrs
+            .insert("kms_key_id".into(), Value::String(key.into()));
+    }
+    rec.computed
+        .insert(cache_auth::ENABLED.into(), Value::Bool(auth));
     rec.computed.insert(
         "arn".into(),
         Value::String(arn("elasticache", &region, &format!("replicationgroup:{id}")).into()),
@@ -219,6 +232,7 @@ const HEAVY: &[&str] = &[
     "preferred_cache_cluster_azs",
     "transit_encryption_enabled",
     "transit_encryption_mode",
+    "auth_token",
 ];
 
 /// Modifies a subnet group, or a replication group (must be `available`):
@@ -226,6 +240,10 @@ const HEAVY: &[&str] = &[
 /// replicas (count and AZs) change in place, with the same group id and
 /// its data; heavy changes spend 60 s `modifying`.
 pub fn update(c: &mut Cloud, req: &UpdateRequest, mut attrs: Attrs) -> Result<(), ProviderError> {
+    if req.kind == kinds::CACHE_PARAMETER_GROUP {
+        return parameter_groups::update(c, req, attrs);
+    }
+    let mut auth = None;
     if req.kind == kinds::REPLICATION_GROUP {
         check_group(c, &attrs)?;
         let rec = c.get(&req.kind, &req.id).cloned().ok_or_else(|| {
@@ -263,6 +281,11 @@ pub fn update(c: &mut Cloud, req: &UpdateRequest, mut attrs: Attrs) -> Result<()
             .unwrap_or(&have)
             .to_string();
         let version = versions::redis_upgrade(&have, &want)?;
+        parameter_groups::check_use(c, kinds::CACHE_PARAMETER_GROUP, &attrs, &version)?;
+        auth = cache_auth::on_update(req, &rec)?;
+        if let Some(key) = rec.attrs.get("kms_key_id") {
+            attrs.insert("kms_key_id".into(), key.clone());
+        }
         attrs.insert("engine_version".into(), Value::String(version.into()));
         let existing = c.cache_nodes.get(&req.id).cloned().unwrap_or_default();
         let nodes = place_nodes(c, &attrs, &req.id, &existing);
@@ -276,12 +299,19 @@ pub fn update(c: &mut Cloud, req: &UpdateRequest, mut attrs: Attrs) -> Result<()
         if heavy && req.kind == kinds::REPLICATION_GROUP {
             rec.phases = timeline;
         }
+        if let Some(enabled) = auth {
+            rec.computed
+                .insert(cache_auth::ENABLED.into(), Value::Bool(enabled));
+        }
     }
     Ok(())
 }
 
 /// Deletes a subnet group (not while used) or a replication group (300 s).
 pub fn delete(c: &mut Cloud, req: &DeleteRequest) -> Result<(), ProviderError> {
+    if req.kind == kinds::CACHE_PARAMETER_GROUP {
+        return parameter_groups::delete(c, req);
+    }
     if req.kind == kinds::CACHE_SUBNET_GROUP {
         if let Some(rg) = c
             .live_records(kinds::REPLICATION_GROUP)

@@ -87,6 +87,7 @@
 
 mod attrs;
 mod autoscaling;
+mod cache_auth;
 mod capabilities;
 pub mod clock;
 mod cloud;
@@ -102,6 +103,7 @@ mod lookups;
 mod network;
 mod objects;
 pub mod options;
+mod parameter_groups;
 pub mod provider;
 mod rds;
 mod rds_modify;

@@ -12,7 +12,7 @@ use crate::cloud::NewResource;
 use crate::cloud::{Cloud, Record};
 use crate::ids::arn;
 use crate::network::{check_az, subnet_az};
-use crate::{rds_modify, snapshots, versions};
+use crate::{parameter_groups, rds_modify, snapshots, versions};
 
 pub use crate::rds_modify::promote;
 
@@ -83,6 +83,9 @@ fn check_subnet_group(c: &Cloud, attrs: &Attrs) -> Result<(), ProviderError> {
 
 /// Creates a DB subnet group or a DB instance; the id is its name/identifier.
 pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderError> {
+    if new.req.kind == kinds::DB_PARAMETER_GROUP {
+        return parameter_groups::create(c, new);
+    }
     let region = c.region.clone();
     if new.req.kind == kinds::DB_SUBNET_GROUP {
         let name = required(&new.attrs, "name")?.to_string();
@@ -175,6 +178,7 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
         }
     }
     let version = versions::postgres(str_of(&attrs, "engine_version").unwrap_or(DEFAULT_VERSION));
+    parameter_groups::check_use(c, kinds::DB_PARAMETER_GROUP, &attrs, &version)?;
     attrs.insert("engine_version".into(), Value::String(version.into()));
     if let Some(key) = str_of(&attrs, "kms_key_id") {
         let key = kms_key_arn(&region, key);
@@ -254,6 +258,9 @@ pub(crate) fn set_standby(rec: &mut Record, azs: &[String]) {
 
 /// Modifies a subnet group, or an instance (see [`rds_modify`]).
 pub fn update(c: &mut Cloud, req: &UpdateRequest, attrs: Attrs) -> Result<(), ProviderError> {
+    if req.kind == kinds::DB_PARAMETER_GROUP {
+        return parameter_groups::update(c, req, attrs);
+    }
     if req.kind == kinds::DB_INSTANCE {
         return rds_modify::modify(c, req, attrs);
     }
@@ -278,6 +285,9 @@ pub(crate) fn kms_key_arn(region: &str, key: &str) -> String {
 /// Deletes a subnet group (not while used) or an instance (not while
 /// protected or replicated), taking a final snapshot unless skipped.
 pub fn delete(c: &mut Cloud, req: &DeleteRequest) -> Result<(), ProviderError> {
+    if req.kind == kinds::DB_PARAMETER_GROUP {
+        return parameter_groups::delete(c, req);
+    }
     if req.kind == kinds::DB_SUBNET_GROUP {
         if let Some(db) = c
             .live_records(kinds::DB_INSTANCE)

@@ -43,6 +43,9 @@ pub(crate) const PROMOTED_AT: &str = "promoted_at";
 const HEAVY: &[&str] = &[
     "instance_class",
     "allocated_storage",
+    "storage_type",
+    "iops",
+    "storage_throughput",
     "multi_az",
     "password",
     "vpc_security_group_ids",
@@ -98,6 +101,12 @@ pub fn modify(c: &mut Cloud, req: &UpdateRequest, mut attrs: Attrs) -> Result<()
             }
         }
     }
+    // Storage is changed only when asked (ModifyDBInstance sends what
+    // changed): storage autoscaling may have grown it past the configuration.
+    let resize = req.changed.iter().any(|k| k == "allocated_storage");
+    if let (false, Some(have)) = (resize, rec.attrs.get("allocated_storage")) {
+        attrs.insert("allocated_storage".into(), have.clone());
+    }
     if let (Some(have), Some(want)) = (
         int_of(&rec.attrs, "allocated_storage"),
         int_of(&attrs, "allocated_storage"),
@@ -132,6 +141,7 @@ pub fn modify(c: &mut Cloud, req: &UpdateRequest, mut attrs: Attrs) -> Result<()
         .to_string();
     let allow_major = bool_or(&attrs, "allow_major_version_upgrade", false);
     let version = versions::postgres_upgrade(&have, &want, allow_major)?;
+    crate::parameter_groups::check_use(c, kinds::DB_PARAMETER_GROUP, &attrs, &version)?;
     let upgraded = version != have;
     attrs.insert(
         "engine_version".into(),

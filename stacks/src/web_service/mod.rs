@@ -24,6 +24,7 @@
 //! assert!(config.outputs.contains_key("web.live_color"));
 //! ```
 
+mod data_tuning;
 mod params;
 pub mod release;
 mod resources;
@@ -85,10 +86,39 @@ pub struct WebService {
     pub deletion_protection: bool,
     /// Days of automated backups.
     pub backup_retention_days: i64,
+    /// DB storage type (`gp3`).
+    pub db_storage_type: String,
+    /// GiB storage autoscaling may grow DB storage to (above
+    /// `db_allocated_storage`).
+    pub db_max_allocated_storage: i64,
+    /// Weekly DB maintenance window, `ddd:hh24:mi-ddd:hh24:mi` (UTC).
+    pub db_maintenance_window: String,
+    /// Daily DB backup window, `hh24:mi-hh24:mi` (UTC), outside the
+    /// maintenance window.
+    pub db_backup_window: String,
+    /// Performance Insights on the DB instances (7 days, the free tier).
+    pub db_performance_insights: bool,
+    /// PostgreSQL logs statements slower than this many milliseconds
+    /// (`log_min_duration_statement`; -1 logs none).
+    pub db_log_min_duration_ms: i64,
     /// e.g. `cache.t4g.small`.
     pub cache_node_type: String,
     /// Redis replicas (1 to 5; nodes spread over the AZs).
     pub cache_replicas: usize,
+    /// Redis AUTH token (16 to 128 characters; never stored in state).
+    pub cache_auth_token: Sensitive,
+    /// Days of automatic Redis snapshots (0: none).
+    pub cache_snapshot_retention_days: i64,
+    /// Daily Redis snapshot window, `hh24:mi-hh24:mi` (UTC).
+    pub cache_snapshot_window: String,
+    /// Weekly Redis maintenance window, `ddd:hh24:mi-ddd:hh24:mi` (UTC).
+    pub cache_maintenance_window: String,
+    /// Redis's `maxmemory-policy` (what is evicted when memory is full).
+    pub cache_maxmemory_policy: String,
+    /// Give Redis a parameter group of its own (with
+    /// `cache_maxmemory_policy`); `false` leaves it on AWS's default group
+    /// (for a cloud without ElastiCache parameter groups, such as moto).
+    pub cache_parameter_group: bool,
     /// 5xx rate SLO: alarm and gate above this share (0.01 = 1 %).
     pub slo_5xx_rate: f64,
     /// Minutes the 5xx SLO may be breached before the alarm fires.
@@ -129,8 +159,20 @@ impl WebService {
             db_password: Sensitive::new("change-me-in-a-vault"),
             deletion_protection: true,
             backup_retention_days: 7,
+            db_storage_type: "gp3".into(),
+            db_max_allocated_storage: 200,
+            db_maintenance_window: "sun:05:00-sun:06:00".into(),
+            db_backup_window: "03:00-04:00".into(),
+            db_performance_insights: true,
+            db_log_min_duration_ms: 500,
             cache_node_type: "cache.t4g.small".into(),
             cache_replicas: 2,
+            cache_auth_token: Sensitive::new("change-me-in-a-vault-too"),
+            cache_snapshot_retention_days: 7,
+            cache_snapshot_window: "04:00-05:00".into(),
+            cache_maintenance_window: "sun:06:00-sun:07:00".into(),
+            cache_maxmemory_policy: "volatile-lru".into(),
+            cache_parameter_group: true,
             slo_5xx_rate: 0.01,
             slo_5xx_minutes: 5,
             slo_p95_ms: 300.0,

@@ -61,6 +61,18 @@ const PARAMS: &[(&str, &str)] = &[
     ("backup_retention_days", "an integer"),
     ("cache_node_type", "a string"),
     ("cache_replicas", "an integer"),
+    ("db_storage_type", "a string"),
+    ("db_max_allocated_storage", "an integer"),
+    ("db_maintenance_window", "a string"),
+    ("db_backup_window", "a string"),
+    ("db_performance_insights", "a boolean"),
+    ("db_log_min_duration_ms", "an integer"),
+    ("cache_auth_token", "a string"),
+    ("cache_snapshot_retention_days", "an integer"),
+    ("cache_snapshot_window", "a string"),
+    ("cache_maintenance_window", "a string"),
+    ("cache_maxmemory_policy", "a string"),
+    ("cache_parameter_group", "a boolean"),
     ("slo_5xx_rate", "a number"),
     ("slo_5xx_minutes", "an integer"),
     ("slo_p95_ms", "a number"),
@@ -146,6 +158,20 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
             "backup_retention_days" => web.backup_retention_days = i,
             "cache_node_type" => web.cache_node_type = s,
             "cache_replicas" => web.cache_replicas = count,
+            "db_storage_type" => web.db_storage_type = s,
+            "db_max_allocated_storage" => web.db_max_allocated_storage = i,
+            "db_maintenance_window" => web.db_maintenance_window = s,
+            "db_backup_window" => web.db_backup_window = s,
+            "db_performance_insights" => {
+                web.db_performance_insights = value.as_bool().unwrap_or(true)
+            }
+            "db_log_min_duration_ms" => web.db_log_min_duration_ms = i,
+            "cache_auth_token" => web.cache_auth_token = Sensitive::new(s),
+            "cache_snapshot_retention_days" => web.cache_snapshot_retention_days = i,
+            "cache_snapshot_window" => web.cache_snapshot_window = s,
+            "cache_maintenance_window" => web.cache_maintenance_window = s,
+            "cache_maxmemory_policy" => web.cache_maxmemory_policy = s,
+            "cache_parameter_group" => web.cache_parameter_group = value.as_bool().unwrap_or(true),
             "slo_5xx_rate" => web.slo_5xx_rate = f,
             "slo_5xx_minutes" => web.slo_5xx_minutes = i,
             "slo_p95_ms" => web.slo_p95_ms = f,
@@ -334,6 +360,7 @@ pub fn validate(web: &WebService) -> Vec<ParamError> {
         "backups must be kept at least a day (0 turns them off)".into(),
         "e.g. `backup_retention_days = 7`",
     );
+    super::data_tuning::validate(web, &mut check);
     check(
         web.cpu_target > 0.0 && web.cpu_target <= 100.0,
         "cpu_target",
@@ -380,6 +407,45 @@ pub fn to_params(web: &WebService) -> IndexMap<String, Value> {
     );
     set("cache_node_type", web.cache_node_type.clone().into());
     set("cache_replicas", Value::Int(web.cache_replicas as i64));
+    set("db_storage_type", web.db_storage_type.clone().into());
+    set(
+        "db_max_allocated_storage",
+        Value::Int(web.db_max_allocated_storage),
+    );
+    set(
+        "db_maintenance_window",
+        web.db_maintenance_window.clone().into(),
+    );
+    set("db_backup_window", web.db_backup_window.clone().into());
+    set(
+        "db_performance_insights",
+        Value::Bool(web.db_performance_insights),
+    );
+    set(
+        "db_log_min_duration_ms",
+        Value::Int(web.db_log_min_duration_ms),
+    );
+    set("cache_auth_token", web.cache_auth_token.expose().into());
+    set(
+        "cache_snapshot_retention_days",
+        Value::Int(web.cache_snapshot_retention_days),
+    );
+    set(
+        "cache_snapshot_window",
+        web.cache_snapshot_window.clone().into(),
+    );
+    set(
+        "cache_maintenance_window",
+        web.cache_maintenance_window.clone().into(),
+    );
+    set(
+        "cache_maxmemory_policy",
+        web.cache_maxmemory_policy.clone().into(),
+    );
+    set(
+        "cache_parameter_group",
+        Value::Bool(web.cache_parameter_group),
+    );
     set("slo_5xx_rate", Value::Float(web.slo_5xx_rate));
     set("slo_5xx_minutes", Value::Int(web.slo_5xx_minutes));
     set("slo_p95_ms", Value::Float(web.slo_p95_ms));

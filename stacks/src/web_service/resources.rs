@@ -6,6 +6,7 @@ use strata_core::config::Lifecycle;
 use strata_core::kinds::typed::*;
 use strata_core::value::Value;
 
+use super::data_tuning;
 use super::release::{output_name, Color, Release};
 use super::WebService;
 
@@ -398,6 +399,9 @@ pub(super) fn declare(
         );
     }
 
+    // Parameter groups of PostgreSQL and Redis (see `data_tuning`).
+    let groups = data_tuning::parameter_groups(web, &mut s, &tagged(&[]));
+
     // PostgreSQL: a multi-AZ primary (its AZ is the cloud's to choose and
     // moves on failover, so it is not pinned) and replicas in distinct AZs.
     let db_subnets = s.add(
@@ -411,46 +415,54 @@ pub(super) fn declare(
     );
     let db = s.add(
         "db",
-        DbInstance {
-            identifier: format!("{n}-db"),
-            instance_class: web.db_instance_class.clone(),
-            engine_version: Some(web.db_engine_version.clone()),
-            allocated_storage: Some(web.db_allocated_storage),
-            storage_encrypted: Some(true),
-            multi_az: Some(true),
-            db_subnet_group_name: Some(db_subnets.name()),
-            vpc_security_group_ids: vec![db_sg.id()],
-            db_name: Some("app".into()),
-            username: Some("app".into()),
-            password: Some(web.db_password.clone()),
-            backup_retention_period: Some(web.backup_retention_days),
-            deletion_protection: Some(web.deletion_protection),
-            skip_final_snapshot: Some(false),
-            final_snapshot_identifier: Some(format!("{n}-db-final")),
-            tags: tagged(&[("role", "primary")]),
-            ..Default::default()
-        },
+        data_tuning::primary(
+            web,
+            &groups,
+            DbInstance {
+                identifier: format!("{n}-db"),
+                instance_class: web.db_instance_class.clone(),
+                engine_version: Some(web.db_engine_version.clone()),
+                allocated_storage: Some(web.db_allocated_storage),
+                storage_encrypted: Some(true),
+                multi_az: Some(true),
+                db_subnet_group_name: Some(db_subnets.name()),
+                vpc_security_group_ids: vec![db_sg.id()],
+                db_name: Some("app".into()),
+                username: Some("app".into()),
+                password: Some(web.db_password.clone()),
+                backup_retention_period: Some(web.backup_retention_days),
+                deletion_protection: Some(web.deletion_protection),
+                skip_final_snapshot: Some(false),
+                final_snapshot_identifier: Some(format!("{n}-db-final")),
+                tags: tagged(&[("role", "primary")]),
+                ..Default::default()
+            },
+        ),
     );
     let mut readers = Vec::new();
     for i in 0..web.db_replicas {
         let replica = s.add_indexed(
             "db_replica",
             i,
-            DbInstance {
-                availability_zone: azs.get((i + 1) % azs.len()).cloned(),
-                // AWS gives a replica its source's storage, and refuses less.
-                allocated_storage: Some(web.db_allocated_storage),
-                storage_encrypted: Some(true),
-                vpc_security_group_ids: vec![db_sg.id()],
-                deletion_protection: Some(web.deletion_protection),
-                skip_final_snapshot: Some(true),
-                tags: tagged(&[("role", "replica")]),
-                ..DbInstance::replica_of(
-                    &db,
-                    format!("{n}-db-replica-{}", i + 1),
-                    web.db_instance_class.clone(),
-                )
-            },
+            data_tuning::replica(
+                web,
+                &groups,
+                DbInstance {
+                    availability_zone: azs.get((i + 1) % azs.len()).cloned(),
+                    // AWS gives a replica its source's storage, and refuses less.
+                    allocated_storage: Some(web.db_allocated_storage),
+                    storage_encrypted: Some(true),
+                    vpc_security_group_ids: vec![db_sg.id()],
+                    deletion_protection: Some(web.deletion_protection),
+                    skip_final_snapshot: Some(true),
+                    tags: tagged(&[("role", "replica")]),
+                    ..DbInstance::replica_of(
+                        &db,
+                        format!("{n}-db-replica-{}", i + 1),
+                        web.db_instance_class.clone(),
+                    )
+                },
+            ),
         );
         readers.push(Value::from(replica.endpoint()));
     }
@@ -467,23 +479,27 @@ pub(super) fn declare(
     );
     let redis = s.add(
         "redis",
-        ReplicationGroup {
-            replication_group_id: format!("{n}-redis"),
-            description: Some(format!("{n} sessions and cache")),
-            node_type: web.cache_node_type.clone(),
-            replicas_per_node_group: Some(web.cache_replicas as i64),
-            automatic_failover_enabled: Some(true),
-            multi_az_enabled: Some(true),
-            at_rest_encryption_enabled: Some(true),
-            transit_encryption_enabled: Some(true),
-            subnet_group_name: Some(cache_subnets.name()),
-            security_group_ids: vec![cache_sg.id()],
-            preferred_cache_cluster_azs: (0..=web.cache_replicas)
-                .filter_map(|i| azs.get(i % azs.len()).cloned())
-                .collect(),
-            tags: tagged(&[]),
-            ..Default::default()
-        },
+        data_tuning::cache(
+            web,
+            &groups,
+            ReplicationGroup {
+                replication_group_id: format!("{n}-redis"),
+                description: Some(format!("{n} sessions and cache")),
+                node_type: web.cache_node_type.clone(),
+                replicas_per_node_group: Some(web.cache_replicas as i64),
+                automatic_failover_enabled: Some(true),
+                multi_az_enabled: Some(true),
+                at_rest_encryption_enabled: Some(true),
+                transit_encryption_enabled: Some(true),
+                subnet_group_name: Some(cache_subnets.name()),
+                security_group_ids: vec![cache_sg.id()],
+                preferred_cache_cluster_azs: (0..=web.cache_replicas)
+                    .filter_map(|i| azs.get(i % azs.len()).cloned())
+                    .collect(),
+                tags: tagged(&[]),
+                ..Default::default()
+            },
+        ),
     );
 
     // SLO alarms on the load balancer.

@@ -8,6 +8,7 @@ use super::{
     AttrsBuilder, CacheSubnetGroupName, DbIdentifier, DbSubnetGroupName, Handle, Input,
     ResourceSpec, SecurityGroupId, Sensitive, SubnetId,
 };
+use super::{CacheParameterGroupName, DbParameterGroupName};
 use crate::kinds;
 use crate::value::Attrs;
 
@@ -96,6 +97,32 @@ pub struct DbInstance {
     pub auto_minor_version_upgrade: Option<bool>,
     /// Allow an engine_version change to another major version (default `false`).
     pub allow_major_version_upgrade: Option<bool>,
+    /// Storage autoscaling: the GiB RDS may grow storage to.
+    pub max_allocated_storage: Option<i64>,
+    /// `gp3`, `gp2`, `io1`, `io2` or `standard`.
+    pub storage_type: Option<String>,
+    /// Provisioned IOPS (io1, io2; gp3 from 400 GiB).
+    pub iops: Option<i64>,
+    /// gp3 throughput in MiB/s (from 400 GiB).
+    pub storage_throughput: Option<i64>,
+    /// The DB parameter group.
+    pub parameter_group_name: Option<Input<DbParameterGroupName>>,
+    /// Weekly maintenance window, `ddd:hh24:mi-ddd:hh24:mi` (UTC).
+    pub maintenance_window: Option<String>,
+    /// Daily backup window, `hh24:mi-hh24:mi` (UTC).
+    pub backup_window: Option<String>,
+    /// Performance Insights.
+    pub performance_insights_enabled: Option<bool>,
+    /// Days Performance Insights keeps data (7, 31·n up to 713, or 731).
+    pub performance_insights_retention_period: Option<i64>,
+    /// Enhanced Monitoring interval in seconds (0: off).
+    pub monitoring_interval: Option<i64>,
+    /// The role Enhanced Monitoring publishes with (needed above 0 s).
+    pub monitoring_role_arn: Option<Input<String>>,
+    /// Copy the instance's tags to its snapshots.
+    pub copy_tags_to_snapshot: Option<bool>,
+    /// Logs published to CloudWatch Logs (`postgresql`, `upgrade`).
+    pub enabled_cloudwatch_logs_exports: Vec<String>,
     /// Tags.
     pub tags: BTreeMap<String, String>,
 }
@@ -147,6 +174,28 @@ impl ResourceSpec for DbInstance {
             .opt(
                 "allow_major_version_upgrade",
                 self.allow_major_version_upgrade,
+            )
+            .opt("max_allocated_storage", self.max_allocated_storage)
+            .opt("storage_type", self.storage_type)
+            .opt("iops", self.iops)
+            .opt("storage_throughput", self.storage_throughput)
+            .opt("parameter_group_name", self.parameter_group_name)
+            .opt("maintenance_window", self.maintenance_window)
+            .opt("backup_window", self.backup_window)
+            .opt(
+                "performance_insights_enabled",
+                self.performance_insights_enabled,
+            )
+            .opt(
+                "performance_insights_retention_period",
+                self.performance_insights_retention_period,
+            )
+            .opt("monitoring_interval", self.monitoring_interval)
+            .opt("monitoring_role_arn", self.monitoring_role_arn)
+            .opt("copy_tags_to_snapshot", self.copy_tags_to_snapshot)
+            .list(
+                "enabled_cloudwatch_logs_exports",
+                self.enabled_cloudwatch_logs_exports,
             )
             .tags(self.tags)
             .build()
@@ -244,6 +293,21 @@ pub struct ReplicationGroup {
     pub transit_encryption_mode: Option<String>,
     /// A final snapshot taken when the group is deleted.
     pub final_snapshot_identifier: Option<String>,
+    /// Redis AUTH token (needs transit encryption): never stored in state
+    /// or printed.
+    pub auth_token: Option<Sensitive>,
+    /// `ROTATE` (default), `SET` or `DELETE`: how a token change is made.
+    pub auth_token_update_strategy: Option<String>,
+    /// Days automatic snapshots are kept (0: none).
+    pub snapshot_retention_limit: Option<i64>,
+    /// Daily snapshot window, `hh24:mi-hh24:mi` (UTC).
+    pub snapshot_window: Option<String>,
+    /// Weekly maintenance window, `ddd:hh24:mi-ddd:hh24:mi` (UTC).
+    pub maintenance_window: Option<String>,
+    /// The cache parameter group.
+    pub parameter_group_name: Option<Input<CacheParameterGroupName>>,
+    /// KMS key for at-rest encryption (replaces the group when changed).
+    pub kms_key_id: Option<Input<String>>,
     /// Tags.
     pub tags: BTreeMap<String, String>,
 }
@@ -280,6 +344,16 @@ impl ResourceSpec for ReplicationGroup {
                 "preferred_cache_cluster_azs",
                 self.preferred_cache_cluster_azs,
             )
+            .opt("auth_token", self.auth_token)
+            .opt(
+                "auth_token_update_strategy",
+                self.auth_token_update_strategy,
+            )
+            .opt("snapshot_retention_limit", self.snapshot_retention_limit)
+            .opt("snapshot_window", self.snapshot_window)
+            .opt("maintenance_window", self.maintenance_window)
+            .opt("parameter_group_name", self.parameter_group_name)
+            .opt("kms_key_id", self.kms_key_id)
             .tags(self.tags)
             .build()
     }

@@ -33,6 +33,9 @@ pub(crate) async fn read(
     if kind == kinds::DB_SUBNET_GROUP {
         return read_subnet_groups(c, ids).await;
     }
+    if kind == kinds::DB_PARAMETER_GROUP {
+        return crate::parameter_groups::read(c, kind, ids).await;
+    }
     let mut out = BTreeMap::new();
     for chunk in ids.chunks(100) {
         let filter = Filter::builder()
@@ -102,6 +105,7 @@ pub(super) fn instance_attrs(d: &DbInstance) -> Option<(String, Attrs)> {
         int(d.backup_retention_period()),
     );
     put(&mut a, "deletion_protection", d.deletion_protection());
+    super::tuning::read(d, &mut a);
     // Strata's own settings, unless a tag says otherwise (as configured).
     a.insert("skip_final_snapshot".into(), Value::Bool(false));
     a.insert("apply_immediately".into(), Value::Bool(false));
@@ -158,6 +162,24 @@ fn kms_as_configured(tags: &BTreeMap<String, String>, a: &mut Attrs) {
     }
 }
 
+/// The tags of the RDS resource `arn` (none without one): one call.
+pub(crate) async fn tags_of(
+    c: &Clients,
+    arn: Option<&str>,
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    let Some(arn) = arn else {
+        return Ok(BTreeMap::new());
+    };
+    let resp = c
+        .rds
+        .list_tags_for_resource()
+        .resource_name(arn)
+        .send()
+        .await
+        .map_err(map)?;
+    Ok(tag_map(resp.tag_list()))
+}
+
 async fn read_subnet_groups(
     c: &Clients,
     ids: &[String],
@@ -187,17 +209,7 @@ async fn read_subnet_groups(
         );
         put(&mut a, "arn", g.db_subnet_group_arn());
         // DescribeDBSubnetGroups does not return tags: one call per group.
-        let mut tags = BTreeMap::new();
-        if let Some(arn) = g.db_subnet_group_arn() {
-            let resp = c
-                .rds
-                .list_tags_for_resource()
-                .resource_name(arn)
-                .send()
-                .await
-                .map_err(map)?;
-            tags = tag_map(resp.tag_list());
-        }
+        let tags = tags_of(c, g.db_subnet_group_arn()).await?;
         finish(kinds::DB_SUBNET_GROUP, &tags, &mut a);
         out.insert(name.to_string(), a);
     }
