@@ -20,5 +20,6 @@ mod lookups;
 mod provider_names;
 mod refactor;
 mod rollout;
+mod secrets;
 mod support;
 mod web_service;

@@ -61,6 +61,7 @@ mod launch_template_data;
 mod lookups;
 mod network;
 mod rds;
+mod secrets;
 mod security_group;
 mod util;
 

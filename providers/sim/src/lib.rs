@@ -107,6 +107,7 @@ mod rds;
 mod rds_modify;
 mod rds_ops;
 mod regions;
+mod secrets;
 mod snapshots;
 mod store;
 pub mod traffic;

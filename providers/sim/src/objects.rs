@@ -108,6 +108,9 @@ pub struct Account {
     /// ACM certificates.
     #[serde(default)]
     pub certificates: Vec<Certificate>,
+    /// Secrets Manager secrets and SSM parameters.
+    #[serde(default)]
+    pub secret_stores: crate::secrets::SecretStores,
 }
 
 /// A hosted zone in the simulated account.

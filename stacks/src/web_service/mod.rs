@@ -28,7 +28,7 @@ mod params;
 pub mod release;
 mod resources;
 
-pub use params::{from_params, to_params, ParamError, KIND, PARAM};
+pub use params::{from_params, is_sensitive, to_params, ParamError, KIND, PARAM};
 pub use release::{Color, Release};
 pub use resources::Addresses;
 
