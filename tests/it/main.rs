@@ -17,6 +17,7 @@ mod engine_regions;
 mod fuzz;
 mod layering;
 mod lookups;
+mod managed_password;
 mod provider_names;
 mod refactor;
 mod rollout;

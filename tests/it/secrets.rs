@@ -54,7 +54,7 @@ fn shows(out: &str, name: &str, shown: &str) -> bool {
 }
 
 /// Whether `err` holds `words` in order, whatever line wrapping miette did.
-fn says(err: &str, words: &str) -> bool {
+pub fn says(err: &str, words: &str) -> bool {
     let flat: String = err
         .split_whitespace()
         .filter(|w| *w != "│")

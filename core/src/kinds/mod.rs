@@ -12,6 +12,7 @@ mod elbv2;
 mod family;
 pub mod metric_math;
 mod rds;
+mod rds_password;
 mod reference;
 pub mod typed;
 mod validate;

@@ -731,6 +731,7 @@ fn check_cross(schema: &KindSchema, attrs: &Attrs, out: &mut Vec<AttrProblem>) {
                     Some("add `username = \"app\"` (and a `password`)".into()),
                 ));
             }
+            super::rds_password::check(attrs, out);
             if !boolean("storage_encrypted").unwrap_or(true) && attrs.contains_key("kms_key_id") {
                 out.push(AttrProblem::new(
                     Some("kms_key_id"),

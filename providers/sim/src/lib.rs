@@ -106,6 +106,7 @@ pub mod provider;
 mod rds;
 mod rds_modify;
 mod rds_ops;
+mod rds_secret;
 mod regions;
 mod secrets;
 mod snapshots;

@@ -79,8 +79,15 @@ pub struct WebService {
     pub db_allocated_storage: i64,
     /// Read replicas (at most `azs - 1`, each in its own AZ).
     pub db_replicas: usize,
-    /// Master password (never stored in state).
+    /// Master password (never stored in state): clear text or a
+    /// [`Secret`](strata_core::secret::Secret) (`Secret::env(..).into()`).
+    /// Unused with [`db_managed_password`](Self::db_managed_password).
     pub db_password: Sensitive,
+    /// Let RDS generate the master password and keep it in Secrets Manager
+    /// (`manage_master_user_password`; its ARN is the output
+    /// `NAME.db_password_secret_arn`) instead of `db_password`. Turning it
+    /// on for a running service modifies the primary in place.
+    pub db_managed_password: bool,
     /// Refuse deletes of the DB instances.
     pub deletion_protection: bool,
     /// Days of automated backups.
@@ -127,6 +134,7 @@ impl WebService {
             db_allocated_storage: 50,
             db_replicas: 2,
             db_password: Sensitive::new("change-me-in-a-vault"),
+            db_managed_password: false,
             deletion_protection: true,
             backup_retention_days: 7,
             cache_node_type: "cache.t4g.small".into(),

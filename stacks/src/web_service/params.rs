@@ -68,6 +68,7 @@ const PARAMS: &[(&str, &str)] = &[
     ("db_allocated_storage", "an integer"),
     ("db_replicas", "an integer"),
     ("db_password", SECRET),
+    ("db_managed_password", "a boolean"),
     ("deletion_protection", "a boolean"),
     ("backup_retention_days", "an integer"),
     ("cache_node_type", "a string"),
@@ -157,6 +158,7 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
                 web.db_password = Sensitive::try_from(value.clone()).unwrap_or_default()
             }
             "deletion_protection" => web.deletion_protection = value.as_bool().unwrap_or(true),
+            "db_managed_password" => web.db_managed_password = value.as_bool().unwrap_or(false),
             "backup_retention_days" => web.backup_retention_days = i,
             "cache_node_type" => web.cache_node_type = s,
             "cache_replicas" => web.cache_replicas = count,
@@ -176,6 +178,14 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
                 "use a positive number",
             ));
         }
+    }
+    if web.db_managed_password && params.contains_key("db_password") {
+        errors.push(ParamError::new(
+            "db_password",
+            "`db_password` and `db_managed_password = true` both give the DB password",
+            "remove `db_password` (RDS generates the password and keeps it in Secrets Manager), \
+             or set `db_managed_password = false`",
+        ));
     }
     for required in ["name", "ami"] {
         if !params.contains_key(required) {
@@ -387,6 +397,7 @@ pub fn to_params(web: &WebService) -> IndexMap<String, Value> {
     set("db_allocated_storage", Value::Int(web.db_allocated_storage));
     set("db_replicas", Value::Int(web.db_replicas as i64));
     set("db_password", web.db_password.clone().into());
+    set("db_managed_password", Value::Bool(web.db_managed_password));
     set("deletion_protection", Value::Bool(web.deletion_protection));
     set(
         "backup_retention_days",
