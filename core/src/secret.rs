@@ -336,8 +336,10 @@ pub fn json_field(secret: &str, key: &str) -> Result<String, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::value::Value;
 
     #[test]
     fn files_lose_one_trailing_newline() {
@@ -369,6 +371,49 @@ mod tests {
             .unwrap_err()
             .contains("no `password`"));
         assert!(json_field("plain", "password").is_err());
+    }
+
+    fn db_with(password: Secret) -> crate::config::Config {
+        use crate::kinds::typed::{DbInstance, Stack};
+        let mut s = Stack::new("t");
+        s.add(
+            "db",
+            DbInstance {
+                identifier: "t-db".into(),
+                instance_class: "db.t4g.micro".into(),
+                username: Some("app".into()),
+                password: Some(password.into()),
+                ..Default::default()
+            },
+        );
+        s.into_config()
+    }
+
+    #[test]
+    fn the_rust_api_reads_env_and_file_secrets_when_the_graph_is_built() {
+        use crate::graph::Graph;
+        let err = Graph::build(db_with(Secret::env("STRATA_TEST_SECRET_UNSET_7D1"))).unwrap_err();
+        assert_eq!(err.problems.len(), 1, "{err:?}");
+        assert_eq!(err.problems[0].code, ENV_UNSET);
+        assert!(err.problems[0]
+            .message
+            .contains("`STRATA_TEST_SECRET_UNSET_7D1`"));
+        assert!(err.problems[0].message.contains("`password` of db"));
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pw.txt");
+        std::fs::write(&path, "from-a-file\n").unwrap();
+        let graph = Graph::build(db_with(Secret::file(path.display().to_string()))).unwrap();
+        let Value::Secret(s) = &graph.config.resources[0].attrs["password"] else {
+            panic!("the password is not a secret");
+        };
+        assert_eq!(s.value(), Some("from-a-file"));
+        assert_eq!(s.source(), &SecretSource::File(path.display().to_string()));
+        // What a provider is sent: the value.
+        assert_eq!(
+            graph.config.resources[0].attrs["password"].revealed(),
+            Value::from("from-a-file")
+        );
     }
 
     #[test]

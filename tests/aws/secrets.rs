@@ -85,3 +85,36 @@ async fn a_password_from_secrets_manager_and_ssm_is_read_while_planning() {
     assert!(!state.contains("moto-canary-7a") && !state.contains("moto-rotated-7b"));
     p.ok(&["destroy", "--yes"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rds_keeps_a_managed_master_password_in_secrets_manager() {
+    use strata_aws::sdk::rds;
+    let _moto = moto();
+    let cfg = sdk().await;
+    let p = Project::new(&manifest(r#"{ env = "SHOP_DB_PASSWORD" }"#));
+    p.ok(&["apply", "--yes"]);
+    // Switched to a managed password: an in-place ModifyDBInstance.
+    p.edit(|t| {
+        t.replace(
+            r#"password = { env = "SHOP_DB_PASSWORD" }"#,
+            "manage_master_user_password = true",
+        )
+    });
+    let out = p.ok(&["plan"]);
+    assert!(out.contains("1 to change, 0 to destroy"), "{out}");
+    p.ok(&["apply", "--yes"]);
+    let db = rds::Client::new(&cfg)
+        .describe_db_instances()
+        .db_instance_identifier("secrets-db")
+        .send()
+        .await
+        .unwrap();
+    let secret = db.db_instances()[0]
+        .master_user_secret()
+        .and_then(|s| s.secret_arn())
+        .map(str::to_string);
+    let arn = secret.expect("RDS reports the managed secret");
+    assert!(arn.contains(":secretsmanager:"), "{arn}");
+    p.assert_no_changes();
+    p.ok(&["destroy", "--yes"]);
+}

@@ -45,7 +45,7 @@ pub(crate) fn sync(c: &mut Cloud, attrs: &Attrs, have: Option<&str>) -> Option<S
                 "username": str_of(attrs, "username").unwrap_or("postgres"),
                 "password": ids::hex(32),
             });
-            let stored = crate::secrets::StoredSecret {
+            let stored = crate::objects::StoredSecret {
                 arn: arn.clone(),
                 stages: [("AWSCURRENT".to_string(), secret.to_string())].into(),
             };

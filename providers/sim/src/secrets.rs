@@ -6,31 +6,11 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use strata_core::provider::{ProviderError, SecretRequest, Secrets};
 
 use crate::ids;
+use crate::objects::StoredSecret;
 use crate::provider::SimProvider;
-
-/// A Secrets Manager secret in the simulated account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredSecret {
-    /// Its ARN.
-    pub arn: String,
-    /// Its value by version stage (`AWSCURRENT`, `AWSPREVIOUS`, ...).
-    pub stages: BTreeMap<String, String>,
-}
-
-/// The secret stores of the simulated account.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct SecretStores {
-    /// Secrets Manager secrets by name.
-    #[serde(default)]
-    pub secrets: BTreeMap<String, StoredSecret>,
-    /// SSM parameters by name.
-    #[serde(default)]
-    pub parameters: BTreeMap<String, String>,
-}
 
 const CURRENT: &str = "AWSCURRENT";
 const PREVIOUS: &str = "AWSPREVIOUS";
