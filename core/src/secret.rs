@@ -212,23 +212,23 @@ impl Secret {
 
     /// Reads an env or file secret (`base`: the directory relative paths
     /// start from). A remote source is left for the provider: `Ok(None)`.
-    pub fn read_local(&self, base: Option<&Path>) -> Result<Option<String>, Problem> {
+    pub fn read_local(&self, base: Option<&Path>) -> Result<Option<String>, Box<Problem>> {
         match &self.source {
             SecretSource::Env(name) => match std::env::var(name) {
                 Ok(v) => Ok(Some(v)),
-                Err(std::env::VarError::NotPresent) => Err(Problem::new(
+                Err(std::env::VarError::NotPresent) => Err(Box::new(Problem::new(
                     ENV_UNSET,
                     format!("the environment variable `{name}` is not set"),
                     Some(format!(
                         "export {name} with the secret before running Strata (e.g. from your \
                          password manager or CI secrets); nothing was applied"
                     )),
-                )),
-                Err(std::env::VarError::NotUnicode(_)) => Err(Problem::new(
+                ))),
+                Err(std::env::VarError::NotUnicode(_)) => Err(Box::new(Problem::new(
                     ENV_UNSET,
                     format!("the environment variable `{name}` is not valid UTF-8"),
                     Some(format!("set {name} to a UTF-8 string")),
-                )),
+                ))),
             },
             SecretSource::File(path) => {
                 let full = match base {
@@ -237,7 +237,7 @@ impl Secret {
                 };
                 match std::fs::read_to_string(&full) {
                     Ok(text) => Ok(Some(trim_newline(text))),
-                    Err(e) => Err(Problem::new(
+                    Err(e) => Err(Box::new(Problem::new(
                         FILE_UNREADABLE,
                         format!("cannot read the secret file `{}`: {e}", full.display()),
                         Some(
@@ -245,7 +245,7 @@ impl Secret {
                              at the manifest's directory); nothing was applied"
                                 .into(),
                         ),
-                    )),
+                    ))),
                 }
             }
             SecretSource::SecretsManager { .. } | SecretSource::Ssm(_) => Ok(None),
@@ -291,7 +291,7 @@ pub(crate) fn read_local_secrets(config: &mut crate::config::Config) -> Vec<Prob
                     Err(p) => {
                         let span = spans.attrs.get(name.as_str()).copied().or(spans.header);
                         let message = format!("`{name}` of {address}: {}", p.message);
-                        problems.push(Problem { message, ..p }.at(
+                        problems.push(Problem { message, ..*p }.at(
                             source.as_ref(),
                             span,
                             "this secret",

@@ -47,7 +47,7 @@ pub(super) fn secret_value(ctx: &mut Ctx, what: &str, item: &Item, report: bool)
         Ok(None) => {}
         Err(problem) => {
             if report {
-                push(ctx, problem, span, "this secret");
+                push(ctx, *problem, span, "this secret");
             }
         }
     }

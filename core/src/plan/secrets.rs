@@ -42,7 +42,7 @@ pub(super) async fn read_all(
     }
     let source = config.source.as_ref();
     let mut out = graph.clone();
-    let mut read: BTreeMap<(Option<String>, SecretSource), Result<String, Problem>> =
+    let mut read: BTreeMap<(Option<String>, SecretSource), Result<String, Box<Problem>>> =
         BTreeMap::new();
     let mut problems = Vec::new();
     for (i, name) in wanted {
@@ -66,14 +66,14 @@ pub(super) async fn read_all(
             if !read.contains_key(&key) {
                 let got = match providers.get(instance.as_deref()) {
                     Ok(p) => read_remote(p.as_ref(), &src).await,
-                    Err(e) => Err(Problem::new(
+                    Err(e) => Err(Box::new(Problem::new(
                         secret::NOT_FOUND,
                         format!("cannot read {src}: {e}"),
                         Some(format!(
                             "configure the provider instance `{}`",
                             instance_name(instance.as_deref())
                         )),
-                    )),
+                    ))),
                 };
                 read.insert(key.clone(), got);
             }
@@ -86,9 +86,11 @@ pub(super) async fn read_all(
                         }
                     });
                 }
-                Err(p) => {
-                    problems.push(p.clone().at(source, span, format!("`{name}` of {address}")))
-                }
+                Err(p) => problems.push((**p).clone().at(
+                    source,
+                    span,
+                    format!("`{name}` of {address}"),
+                )),
             }
         }
     }
@@ -116,7 +118,10 @@ fn unread_remote(v: &Value) -> bool {
 
 /// Reads a Secrets Manager or SSM secret through `provider`, picking the
 /// JSON field a `key` names; a problem names the secret.
-pub async fn read_remote(provider: &dyn Provider, src: &SecretSource) -> Result<String, Problem> {
+pub async fn read_remote(
+    provider: &dyn Provider,
+    src: &SecretSource,
+) -> Result<String, Box<Problem>> {
     let (req, key) = match src {
         SecretSource::SecretsManager {
             secret_id,
@@ -142,40 +147,40 @@ pub async fn read_remote(provider: &dyn Provider, src: &SecretSource) -> Result<
             crate::provider::Capability::Secrets,
             &format!("read {src}"),
         );
-        return Err(Problem::new(
+        return Err(Box::new(Problem::new(
             secret::NOT_FOUND,
             missing.to_string(),
             Some("use a provider that offers Secrets Manager and SSM, or take the value from `{ env = ... }` or `{ file = ... }`".into()),
-        ));
+        )));
     };
     let got = with_retries(RetryPolicy::default(), || secrets.secret_value(req.clone())).await;
     let text = match got {
         Ok(text) => text,
         Err(ProviderError::NotFound { .. }) => {
-            return Err(Problem::new(
+            return Err(Box::new(Problem::new(
                 secret::NOT_FOUND,
                 format!("the secret {src} does not exist"),
                 Some(match src {
                     SecretSource::Ssm(_) => "create the parameter (a SecureString) in SSM Parameter Store in the provider's region and account, or fix its name".into(),
                     _ => "create the secret in Secrets Manager in the provider's region and account, or fix its name or ARN (and version stage)".into(),
                 }),
-            ))
+            )))
         }
         Err(e) => {
-            return Err(Problem::new(
+            return Err(Box::new(Problem::new(
                 secret::NOT_FOUND,
                 format!("cannot read the secret {src}: {e}"),
                 Some("check the provider's credentials: reading needs secretsmanager:GetSecretValue / ssm:GetParameter (and kms:Decrypt)".into()),
-            ))
+            )))
         }
     };
     match key {
         Some(key) => secret::json_field(&text, key).map_err(|why| {
-            Problem::new(
+            Box::new(Problem::new(
                 secret::KEY,
                 format!("{why} (in {src})"),
                 Some("store the secret as a JSON object holding that field, or drop `key` to use the whole string".into()),
-            )
+            ))
         }),
         None => Ok(text),
     }
@@ -193,7 +198,7 @@ impl Plan {
         base: Option<&Path>,
     ) -> Result<(), Problems> {
         let mut problems = Vec::new();
-        let mut read: BTreeMap<(Option<String>, SecretSource), Result<String, Problem>> =
+        let mut read: BTreeMap<(Option<String>, SecretSource), Result<String, Box<Problem>>> =
             BTreeMap::new();
         for change in &mut self.changes {
             let instance = change.provider.clone();
@@ -216,7 +221,11 @@ impl Plan {
                         let got = if src.is_remote() {
                             match providers.get(instance.as_deref()) {
                                 Ok(p) => read_remote(p.as_ref(), &src).await,
-                                Err(e) => Err(Problem::new(secret::NOT_FOUND, e.to_string(), None)),
+                                Err(e) => Err(Box::new(Problem::new(
+                                    secret::NOT_FOUND,
+                                    e.to_string(),
+                                    None,
+                                ))),
                             }
                         } else {
                             crate::secret::Secret::from_source(src.clone())
@@ -244,7 +253,7 @@ impl Plan {
                                 ));
                             }
                         }
-                        Err(p) => problems.push(p.clone()),
+                        Err(p) => problems.push((**p).clone()),
                     }
                 }
             }
