@@ -264,6 +264,10 @@ pub struct Config {
     /// Problems found while building the configuration (e.g. duplicate
     /// addresses added through the Rust API); reported by graph validation.
     pub pending_problems: Vec<crate::diag::Problem>,
+    /// Things that work but deserve attention (a sensitive attribute or
+    /// parameter written in clear text): the application shows them as
+    /// warnings ([`Warning`](crate::diag::Warning)); they stop nothing.
+    pub warnings: Vec<crate::diag::Problem>,
     /// Reusable stacks to instantiate (`[module.NAME]` in a manifest), as
     /// written: the engine does not expand them; the facade does (through
     /// `strata-stacks`) before building the graph.

@@ -121,3 +121,31 @@ impl Diagnostic for Problems {
         Some(Box::new(self.problems.iter().map(|p| p as &dyn Diagnostic)))
     }
 }
+
+/// A [`Problem`] that stops nothing, reported with miette's warning
+/// severity (e.g. a password written in clear text in a manifest).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(transparent)]
+pub struct Warning(pub Problem);
+
+impl Diagnostic for Warning {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0.code()
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Warning)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0.help()
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.0.source_code()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.0.labels()
+    }
+}

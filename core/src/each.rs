@@ -184,6 +184,7 @@ fn type_name(v: &Value) -> &'static str {
         Value::Map(_) => "a map",
         Value::Ref(_) => "a reference (only known values can be keys)",
         Value::Unknown => "a value known only after apply",
+        Value::Secret(_) => "a secret (only known values can be keys)",
     }
 }
 

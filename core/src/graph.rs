@@ -39,6 +39,8 @@ impl Graph {
         let source = config.source.clone();
         // The region of each provider instance (a few), not of each resource.
         let regions = instances::regions(&config);
+        // Env and file secrets a configuration built in Rust holds unread.
+        problems.extend(crate::secret::read_local_secrets(&mut config));
 
         // Kinds and attributes.
         for r in config.resources.values_mut() {

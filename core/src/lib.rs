@@ -36,6 +36,7 @@ pub mod provider;
 pub mod recover;
 pub mod retry;
 pub mod schema;
+pub mod secret;
 pub mod session;
 pub mod state;
 pub mod tags;

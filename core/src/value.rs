@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::addr::Address;
+use crate::secret::Secret;
 
 /// A reference to an attribute of another resource: `vpc.id`, `db.primary.endpoint`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -78,6 +79,10 @@ pub enum Value {
     Ref(Box<Reference>),
     /// A value only known after apply.
     Unknown,
+    /// A sensitive value given by where it comes from (an environment
+    /// variable, a file, Secrets Manager, SSM), with its value once read.
+    /// It shows and serializes as its source, never its value.
+    Secret(Box<Secret>),
 }
 
 impl Value {
@@ -121,6 +126,11 @@ impl Value {
                     if map.contains_key("$unknown") {
                         return Value::Unknown;
                     }
+                    if let Some(secret) = map.get("$secret") {
+                        if let Ok(s) = serde_json::from_value::<Secret>(secret.clone()) {
+                            return Value::Secret(Box::new(s));
+                        }
+                    }
                 }
                 Value::Map(
                     map.iter()
@@ -148,6 +158,7 @@ impl Value {
             ),
             Value::Ref(r) => serde_json::json!({ "$ref": r.to_string() }),
             Value::Unknown => serde_json::json!({ "$unknown": true }),
+            Value::Secret(secret) => serde_json::json!({ "$secret": secret }),
         }
     }
 
@@ -172,6 +183,8 @@ impl Value {
                     .collect::<Option<_>>()?,
             ),
             Value::Ref(_) | Value::Unknown => return None,
+            // Its source, never its value.
+            Value::Secret(secret) => serde_json::json!({ "$secret": secret }),
         })
     }
 
@@ -179,6 +192,7 @@ impl Value {
     pub fn is_known(&self) -> bool {
         match self {
             Value::Ref(_) | Value::Unknown => false,
+            Value::Secret(secret) => secret.value().is_some(),
             Value::List(items) => items.iter().all(Value::is_known),
             Value::Map(map) => map.values().all(Value::is_known),
             _ => true,
@@ -213,6 +227,43 @@ impl Value {
                     .collect(),
             ),
             other => other.clone(),
+        }
+    }
+
+    /// The value with every secret that was read replaced by its value
+    /// (what a provider is sent, and what a digest is taken of); a secret
+    /// not read yet stays as it is.
+    pub fn revealed(&self) -> Value {
+        match self {
+            Value::Secret(s) => match s.value() {
+                Some(v) => Value::String(v.into()),
+                None => self.clone(),
+            },
+            Value::List(items) => Value::List(items.iter().map(Value::revealed).collect()),
+            Value::Map(map) => {
+                Value::Map(map.iter().map(|(k, v)| (k.clone(), v.revealed())).collect())
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// Whether a secret is held anywhere in the value.
+    pub fn holds_secret(&self) -> bool {
+        match self {
+            Value::Secret(_) => true,
+            Value::List(items) => items.iter().any(Value::holds_secret),
+            Value::Map(map) => map.values().any(Value::holds_secret),
+            _ => false,
+        }
+    }
+
+    /// Calls `f` on every secret held in the value.
+    pub fn for_each_secret_mut(&mut self, f: &mut impl FnMut(&mut Secret)) {
+        match self {
+            Value::Secret(s) => f(s),
+            Value::List(items) => items.iter_mut().for_each(|v| v.for_each_secret_mut(f)),
+            Value::Map(map) => map.iter_mut().for_each(|(_, v)| v.for_each_secret_mut(f)),
+            _ => {}
         }
     }
 
@@ -324,6 +375,7 @@ impl fmt::Display for Value {
             }
             Value::Ref(r) => write!(f, "${{{r}}}"),
             Value::Unknown => f.write_str("(known after apply)"),
+            Value::Secret(secret) => write!(f, "{secret}"),
         }
     }
 }
@@ -361,6 +413,11 @@ impl Serialize for Value {
             Value::Unknown => {
                 let mut m = s.serialize_map(Some(1))?;
                 m.serialize_entry("$unknown", &true)?;
+                m.end()
+            }
+            Value::Secret(secret) => {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("$secret", secret)?;
                 m.end()
             }
         }
@@ -422,6 +479,12 @@ impl<'de> serde::de::Visitor<'de> for ValueVisitor {
                     }
                 }
                 ("$unknown", _) => return Ok(Value::Unknown),
+                ("$secret", v) => {
+                    let json = v.to_tagged_json();
+                    if let Ok(secret) = serde_json::from_value::<Secret>(json) {
+                        return Ok(Value::Secret(Box::new(secret)));
+                    }
+                }
                 _ => {}
             }
         }

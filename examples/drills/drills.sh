@@ -4,6 +4,7 @@
 # to $REPORTS; the script fails (non-zero) if a drill fails, including when
 # its RTO or RPO exceeds the thresholds.
 #
+#   export SHOP_DB_PASSWORD=...   # the example's DB password (see README)
 #   strata -f examples/web_service.toml apply --yes
 #   examples/drills/drills.sh examples/web_service.toml
 #   MAX_RTO=15m MAX_RPO=1h AZ=us-east-1b examples/drills/drills.sh strata.toml

@@ -128,6 +128,17 @@ impl Run {
                 )
                 .await?;
                 session.adopt_lineage(&plan);
+                // A saved plan holds its secrets by source only: read
+                // them again, the same values as planned or none.
+                let mut plan = plan;
+                let base = source.base_dir();
+                if let Err(problems) = plan
+                    .read_secrets(session.providers(), base.as_deref())
+                    .await
+                {
+                    let _ = session.close().await;
+                    return Err(problems.into());
+                }
                 (session, plan)
             }
             None => {

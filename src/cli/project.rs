@@ -55,11 +55,21 @@ impl ConfigSource {
         }
     }
 
+    /// The directory relative secret files start from: the manifest's
+    /// (the current one for a configuration built in Rust).
+    pub fn base_dir(&self) -> Option<PathBuf> {
+        match self {
+            ConfigSource::Manifest(path) => path.parent().map(Path::to_path_buf),
+            ConfigSource::Built(_) => None,
+        }
+    }
+
     /// The configuration with its modules expanded, each with the release
     /// record `state` holds for it (none without a state).
     pub fn expanded(&self, state: Option<&State>) -> Result<Config> {
         let mut config = self.raw_config()?;
         expand(&mut config, state)?;
+        warn(&config);
         Ok(config)
     }
 
@@ -72,6 +82,7 @@ impl ConfigSource {
             let state = backend(self, &config)?.load().await?;
             expand(&mut config, state.as_ref())?;
         }
+        warn(&config);
         Ok(config)
     }
 
@@ -107,6 +118,24 @@ impl ConfigSource {
     /// The validated graph (modules expanded against the stored state).
     pub async fn graph(&self) -> Result<Graph> {
         Ok(Graph::build(self.config().await?)?)
+    }
+}
+
+/// Prints the configuration's warnings on stderr, each once per run (a
+/// command may read the configuration more than once).
+fn warn(config: &Config) {
+    static SHOWN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let Ok(mut shown) = SHOWN.lock() else { return };
+    for w in &config.warnings {
+        let key = format!("{}|{:?}", w.message, w.location());
+        if shown.contains(&key) {
+            continue;
+        }
+        shown.push(key);
+        eprintln!(
+            "{:?}",
+            miette::Report::new(strata_core::diag::Warning(w.clone()))
+        );
     }
 }
 

@@ -19,6 +19,7 @@ use strata_core::config::{Config, ModuleConfig};
 use strata_core::diag::{Problem, Problems};
 use strata_core::kinds::typed::Stack;
 use strata_core::state::State;
+use strata_core::value::Value;
 
 use crate::web_service::{self, release::output_name, Release, WebService};
 
@@ -34,6 +35,38 @@ pub fn release_of(state: &State, name: &str) -> Option<Release> {
         .outputs
         .get(&output_name(name))
         .and_then(|o| Release::from_json(&o.value))
+}
+
+/// Warnings for the module's sensitive parameters written in clear text in
+/// a manifest (a configuration built in Rust has no manifest to warn about).
+fn clear_text_warnings(config: &Config, module: &ModuleConfig) -> Vec<Problem> {
+    let Some(source) = config.source.as_ref() else {
+        return Vec::new();
+    };
+    module
+        .params
+        .iter()
+        .filter(|(k, v)| web_service::is_sensitive(k) && matches!(v, Value::String(_)))
+        .map(|(k, _)| {
+            Problem::new(
+                strata_core::secret::PLAINTEXT,
+                format!(
+                    "parameter `{k}` of module `{}` is sensitive but written in clear text",
+                    module.name
+                ),
+                Some(format!(
+                    "keep secrets out of files under version control: write \
+                     `{k} = {{ env = \"SHOP_DB_PASSWORD\" }}` (or `{{ file = \"...\" }}`, \
+                     `{{ secretsmanager = \"...\" }}`, `{{ ssm = \"...\" }}`)"
+                )),
+            )
+            .at(
+                Some(source),
+                module.spans.params.get(k).copied().or(module.spans.header),
+                "clear-text secret",
+            )
+        })
+        .collect()
 }
 
 /// Reads a web-service module's parameters, every problem pointing at the
@@ -97,6 +130,7 @@ pub fn expand_with(
         }
         match web_service_of(config, module) {
             Ok(web) => {
+                config.warnings.extend(clear_text_warnings(config, module));
                 // A module is made in its provider instance (its region's AZs).
                 let provider = config
                     .provider_config(module.provider.as_deref())

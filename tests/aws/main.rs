@@ -26,5 +26,6 @@ mod refresh_cost;
 mod regions;
 mod rollout;
 mod s3_state;
+mod secrets;
 mod support;
 mod web_service_changes;

@@ -144,6 +144,7 @@ async fn a_rollout_moves_the_listener_weights_step_by_step_on_moto() {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("strata"))
         .current_dir(p.path())
         .env("NO_COLOR", "1")
+        .env("SHOP_DB_PASSWORD", crate::support::DB_PASSWORD)
         .args([
             "rollout",
             "--json",

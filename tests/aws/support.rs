@@ -9,6 +9,10 @@ use assert_cmd::Command;
 mod moto_server;
 pub use moto_server::{endpoint, forward, moto, read_request, sdk, start_proxy, upstream, Counts};
 
+/// The DB password `examples/web_service.toml` reads from the environment
+/// (`{ env = "SHOP_DB_PASSWORD" }`), given to every command a test runs.
+pub const DB_PASSWORD: &str = "moto-db-password-3c9a";
+
 /// A temporary project directory holding `strata.toml`.
 pub struct Project {
     pub dir: tempfile::TempDir,
@@ -40,7 +44,10 @@ impl Project {
     /// A `strata` command in the project.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::cargo_bin("strata").unwrap();
-        c.current_dir(self.path()).env("NO_COLOR", "1").args(args);
+        c.current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .env("SHOP_DB_PASSWORD", DB_PASSWORD)
+            .args(args);
         c
     }
 

@@ -8,6 +8,11 @@ use assert_cmd::Command;
 /// How fast the simulated cloud runs in tests (a DB takes 600 s at speed 1).
 pub const SPEED: &str = "20000";
 
+/// The database password `examples/web_service.toml` reads from the
+/// environment (`{ env = "SHOP_DB_PASSWORD" }`), which every command run by
+/// a [`Project`] is given.
+pub const DB_PASSWORD: &str = "canary-db-password-5f1e";
+
 /// A temporary project directory holding `strata.toml`.
 pub struct Project {
     pub dir: tempfile::TempDir,
@@ -52,6 +57,7 @@ impl Project {
         c.current_dir(self.path())
             .env("STRATA_SIM_SPEED", SPEED)
             .env_remove("STRATA_SIM_FAULT")
+            .env("SHOP_DB_PASSWORD", DB_PASSWORD)
             .env("NO_COLOR", "1")
             .args(args);
         c
@@ -63,6 +69,7 @@ impl Project {
         c.current_dir(self.path())
             .env("STRATA_SIM_SPEED", SPEED)
             .env_remove("STRATA_SIM_FAULT")
+            .env("SHOP_DB_PASSWORD", DB_PASSWORD)
             .env("NO_COLOR", "1")
             .args(args);
         c

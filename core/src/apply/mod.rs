@@ -128,6 +128,19 @@ pub enum ApplyError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     State(#[from] StateError),
+    /// A secret of the plan was not read (a saved plan holds secrets by
+    /// source only: [`Plan::read_secrets`] reads them).
+    #[error("the secret from {source_name} of {address} was not read")]
+    #[diagnostic(
+        code(strata::apply::unread_secret),
+        help("read the plan's secrets before applying it (`Plan::read_secrets`; the CLI does this for a saved plan)")
+    )]
+    UnreadSecret {
+        /// The resource.
+        address: Address,
+        /// Where the secret comes from.
+        source_name: String,
+    },
 }
 
 impl Plan {
@@ -149,7 +162,27 @@ impl Plan {
         let mut allowed = allow_replace.to_vec();
         allowed.extend(self.replace.iter().cloned());
         self.check_data_replacements(&allowed)?;
+        for change in self.changes.iter().filter(|c| c.action.changes_cloud()) {
+            for v in change.config.values() {
+                if let Some(source_name) = unread_secret(v) {
+                    return Err(ApplyError::UnreadSecret {
+                        address: change.address.clone(),
+                        source_name,
+                    });
+                }
+            }
+        }
         Ok(())
+    }
+}
+
+/// The source of a secret in `v` that was not read, if any.
+fn unread_secret(v: &Value) -> Option<String> {
+    match v {
+        Value::Secret(s) if s.value().is_none() => Some(s.source().to_string()),
+        Value::List(items) => items.iter().find_map(unread_secret),
+        Value::Map(map) => map.values().find_map(unread_secret),
+        _ => None,
     }
 }
 
@@ -591,6 +624,13 @@ fn resolve(config: &Attrs, state: &State) -> Result<Attrs, String> {
                     Value::Null
                 }
             });
+            // Providers are sent a secret's value (read while planning, or
+            // again for a saved plan), never its source.
+            let resolved = if resolved.holds_secret() {
+                resolved.revealed()
+            } else {
+                resolved
+            };
             (k.clone(), resolved)
         })
         .collect();

@@ -14,6 +14,7 @@ mod family;
 pub mod metric_math;
 mod parameter_groups;
 mod rds;
+mod rds_password;
 mod reference;
 pub mod typed;
 mod validate;

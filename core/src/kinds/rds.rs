@@ -161,6 +161,22 @@ pub(super) static DB_INSTANCE: KindSchema = KindSchema {
         .member("MasterUserPassword")
         .sensitive(),
         A::optional(
+            "manage_master_user_password",
+            T::Bool,
+            "Let RDS generate the master password and keep it in Secrets Manager (its ARN is \
+             `master_user_secret_arn`); excludes `password`. Turning it on for an existing \
+             instance is an in-place ModifyDBInstance.",
+        )
+        .member("ManageMasterUserPassword"),
+        A::optional(
+            "master_user_secret_kms_key_id",
+            T::String,
+            "KMS key that encrypts the managed master-user secret (default: the \
+             `aws/secretsmanager` key); only with `manage_master_user_password`.",
+        )
+        .member("MasterUserSecretKmsKeyId")
+        .compare(Compare::KmsKey),
+        A::optional(
             "replicate_source_db",
             T::String,
             "Identifier of the primary this instance replicates (its ARN when the primary is in \
@@ -285,6 +301,13 @@ pub(super) static DB_INSTANCE: KindSchema = KindSchema {
         A::computed("address", T::String, "Host name."),
         A::computed("port", T::Int, "Port."),
         A::computed("status", T::String, "creating, available, ...").member("DBInstanceStatus"),
+        A::computed(
+            "master_user_secret_arn",
+            T::String,
+            "ARN of the Secrets Manager secret RDS keeps the master password in (with \
+             `manage_master_user_password`).",
+        )
+        .member("SecretArn"),
     ],
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(3600),

@@ -64,6 +64,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::addr::Address;
+use crate::secret::Secret;
 use crate::value::{Attrs, Reference, Value};
 
 pub use alarm::{MetricAlarm, MetricQuery, MetricStat};
@@ -332,26 +333,84 @@ impl<T> From<&Handle<T>> for Address {
     }
 }
 
-/// A secret such as a DB password: converted into the configuration, but
+/// A sensitive value such as a DB password: the text itself, or a
+/// [`Secret`] saying where to read it (`Secret::env("SHOP_DB_PASSWORD")`,
+/// a file, Secrets Manager, SSM). Converted into the configuration, but
 /// never shown by `Debug`.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct Sensitive(String);
+///
+/// ```
+/// use strata_core::kinds::typed::Sensitive;
+/// use strata_core::secret::Secret;
+///
+/// let plain = Sensitive::new("hunter22");
+/// assert_eq!(plain.expose(), Some("hunter22"));
+/// let from_env: Sensitive = Secret::env("SHOP_DB_PASSWORD").into();
+/// assert_eq!(from_env.secret().map(|s| s.source().to_string()).as_deref(), Some("env SHOP_DB_PASSWORD"));
+/// assert_eq!(format!("{from_env:?}"), "Sensitive(env SHOP_DB_PASSWORD)");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sensitive(SensitiveValue);
+
+#[derive(Clone, PartialEq, Eq)]
+enum SensitiveValue {
+    Text(String),
+    Secret(Box<Secret>),
+}
+
+impl Default for Sensitive {
+    fn default() -> Self {
+        Self::new("")
+    }
+}
 
 impl Sensitive {
-    /// Wraps a secret.
+    /// Wraps a secret written in clear text.
     pub fn new(secret: impl Into<String>) -> Self {
-        Self(secret.into())
+        Self(SensitiveValue::Text(secret.into()))
     }
 
-    /// The secret itself.
-    pub fn expose(&self) -> &str {
-        &self.0
+    /// The text, when given in clear or once read from its source.
+    pub fn expose(&self) -> Option<&str> {
+        match &self.0 {
+            SensitiveValue::Text(t) => Some(t),
+            SensitiveValue::Secret(s) => s.value(),
+        }
+    }
+
+    /// Where it is read from, when it is not clear text.
+    pub fn secret(&self) -> Option<&Secret> {
+        match &self.0 {
+            SensitiveValue::Text(_) => None,
+            SensitiveValue::Secret(s) => Some(s),
+        }
     }
 }
 
 impl fmt::Debug for Sensitive {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Sensitive(***)")
+        match &self.0 {
+            SensitiveValue::Text(_) => f.write_str("Sensitive(***)"),
+            SensitiveValue::Secret(s) => write!(f, "Sensitive({})", s.source()),
+        }
+    }
+}
+
+impl From<Secret> for Sensitive {
+    fn from(s: Secret) -> Self {
+        Self(SensitiveValue::Secret(Box::new(s)))
+    }
+}
+
+impl TryFrom<Value> for Sensitive {
+    type Error = Value;
+
+    /// A string or a [`Value::Secret`]; anything else is given back.
+    fn try_from(v: Value) -> Result<Self, Value> {
+        match v {
+            Value::String(s) => Ok(Self::new(s.to_string())),
+            Value::Secret(s) => Ok(Self(SensitiveValue::Secret(s))),
+            other => Err(other),
+        }
     }
 }
 
@@ -363,13 +422,16 @@ impl From<&str> for Sensitive {
 
 impl From<String> for Sensitive {
     fn from(s: String) -> Self {
-        Self(s)
+        Self::new(s)
     }
 }
 
 impl From<Sensitive> for Value {
     fn from(s: Sensitive) -> Self {
-        Value::String(s.0.into())
+        match s.0 {
+            SensitiveValue::Text(t) => Value::String(t.into()),
+            SensitiveValue::Secret(s) => Value::Secret(s),
+        }
     }
 }
 

@@ -48,6 +48,9 @@ pub fn check_attr(attr: &AttrSchema, value: &mut Value, region: &str) -> Vec<Att
 pub(crate) fn check_type(path: &str, ty: &AttrType, value: &mut Value, out: &mut Vec<AttrProblem>) {
     let ok = match (ty, &mut *value) {
         (_, Value::Ref(_) | Value::Unknown) => true,
+        // A secret is a string when read (the manifest takes one only in a
+        // sensitive attribute).
+        (AttrType::String, Value::Secret(_)) => true,
         (AttrType::String, Value::String(_))
         | (AttrType::Int, Value::Int(_))
         | (AttrType::Bool, Value::Bool(_))
@@ -120,6 +123,7 @@ fn kind_name(v: &Value) -> &'static str {
         Value::Map(_) => "a table",
         Value::Ref(_) => "a reference",
         Value::Unknown => "an unknown value",
+        Value::Secret(_) => "a secret",
     }
 }
 
@@ -729,6 +733,7 @@ fn check_cross(schema: &KindSchema, attrs: &Attrs, out: &mut Vec<AttrProblem>) {
                     Some("add `username = \"app\"` (and a `password`)".into()),
                 ));
             }
+            super::rds_password::check(attrs, out);
             if !boolean("storage_encrypted").unwrap_or(true) && attrs.contains_key("kms_key_id") {
                 out.push(AttrProblem::new(
                     Some("kms_key_id"),

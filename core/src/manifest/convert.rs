@@ -117,6 +117,17 @@ impl<'c> Convert<'c> {
         self
     }
 
+    /// The context problems and warnings go to.
+    pub(super) fn ctx_mut(&mut self) -> &mut Ctx {
+        self.ctx
+    }
+
+    /// Whether problems are reported (the first instance of a counted
+    /// resource reports them).
+    pub(super) fn reports(&self) -> bool {
+        self.report
+    }
+
     /// Whether a sensitive variable went into a value converted since the
     /// last call.
     pub(super) fn take_sensitive(&mut self) -> bool {

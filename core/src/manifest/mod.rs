@@ -49,6 +49,7 @@ mod module;
 mod providers;
 mod refactor;
 mod resource;
+mod secret;
 mod var_decl;
 mod variables;
 
@@ -230,6 +231,7 @@ pub fn parse_manifest_with(
     }
 
     if ctx.problems.is_empty() {
+        config.warnings = ctx.warnings;
         Ok(config)
     } else {
         Err(Problems::new(name, ctx.problems))
@@ -240,6 +242,8 @@ pub fn parse_manifest_with(
 pub(crate) struct Ctx {
     source: SourceFile,
     problems: Vec<Problem>,
+    /// Warnings (they stop nothing): [`Config::warnings`].
+    warnings: Vec<Problem>,
     /// The provider kinds accepted ([`ManifestOptions::provider_kinds`]).
     provider_kinds: Option<Vec<String>>,
     /// The variables' values (`var.NAME` in expressions).
@@ -252,6 +256,7 @@ impl Ctx {
         Self {
             source,
             problems: Vec::new(),
+            warnings: Vec::new(),
             provider_kinds: None,
             vars: Resolved::default(),
         }

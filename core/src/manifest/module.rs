@@ -141,6 +141,15 @@ fn instance(
         if key == "for_each" {
             continue;
         }
+        if super::secret::is_secret_table(value) {
+            let what = format!("parameter `{key}` of module `{name}`");
+            let v = super::secret::secret_value(ctx, &what, value, true);
+            if let Some(span) = value.span().or_else(|| key_span(table, key)) {
+                out.spans.params.insert(key.to_string(), Span::from(span));
+            }
+            out.params.insert(key.to_string(), v);
+            continue;
+        }
         let mut convert = Convert::new(ctx).with_each(each);
         let v = convert.item(value);
         if convert.take_sensitive() {

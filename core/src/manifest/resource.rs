@@ -268,7 +268,24 @@ fn convert_attrs(
     let mut convert = Convert::for_instance(ctx, instance, report).with_each(each);
     let mut attrs = Attrs::new();
     let mut spans = indexmap::IndexMap::new();
+    let schema = kind.and_then(crate::kinds::schema_of);
     for (name, item) in items {
+        let sensitive = schema
+            .and_then(|s| s.attr(name))
+            .is_some_and(|a| a.sensitive);
+        if sensitive && super::secret::is_secret_table(item) {
+            let report = convert.reports();
+            let value =
+                super::secret::secret_value(convert.ctx_mut(), &format!("`{name}`"), item, report);
+            attrs.insert_tight((*name).into(), value);
+            if let Some(span) = item.span() {
+                spans.insert(name.to_string(), Span::from(span));
+            }
+            continue;
+        }
+        if sensitive && report && super::secret::is_clear_text(item) {
+            super::secret::plaintext(convert.ctx_mut(), &format!("`{name}`"), item.span());
+        }
         let (value, span) = convert.attribute(name, item);
         if convert.take_sensitive() && report {
             convert.sensitive_attribute(kind, name, span.clone());

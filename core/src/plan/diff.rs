@@ -111,10 +111,25 @@ pub async fn plan(
     } else {
         refresh_in_order(state, providers).await?
     };
-    let Some(read) = read else {
-        return diff(graph, state, &found, opts);
+    // Secrets from Secrets Manager and SSM are read for the diff (a
+    // destroy plan sends no attributes).
+    let with_secrets = if opts.destroy {
+        None
+    } else {
+        let base = read
+            .as_ref()
+            .and_then(|r| r.graph.as_ref())
+            .unwrap_or(graph);
+        super::secrets::read_all(base, providers).await?
     };
-    let mut plan = diff(read.graph.as_ref().unwrap_or(graph), state, &found, opts)?;
+    let Some(read) = read else {
+        return diff(with_secrets.as_ref().unwrap_or(graph), state, &found, opts);
+    };
+    let base = with_secrets
+        .as_ref()
+        .or(read.graph.as_ref())
+        .unwrap_or(graph);
+    let mut plan = diff(base, state, &found, opts)?;
     plan.changes.splice(0..0, read.changes);
     Ok(plan)
 }

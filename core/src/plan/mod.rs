@@ -13,6 +13,7 @@ mod refresh;
 pub mod render;
 #[cfg(test)]
 mod safety_tests;
+mod secrets;
 
 use std::collections::BTreeMap;
 
@@ -28,6 +29,7 @@ use crate::value::{Attrs, Value};
 pub use diff::{plan, PlanOptions};
 pub use moves::{Forget, PlannedMove};
 pub use refresh::{refresh, Live, Refreshed};
+pub use secrets::read_remote;
 
 /// The saved plan format this build writes and reads.
 pub const PLAN_FORMAT_VERSION: u32 = 1;
@@ -390,6 +392,10 @@ pub enum PlanError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Lookups(Problems),
+    /// A secret from Secrets Manager or SSM cannot be read.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Secrets(Problems),
     /// The plan would break a lifecycle rule (e.g. `prevent_destroy`).
     #[error(transparent)]
     #[diagnostic(transparent)]

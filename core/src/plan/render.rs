@@ -10,8 +10,11 @@ use crate::value::Value;
 
 const SENSITIVE: &str = "(sensitive value)";
 
+/// A value as a plan shows it: a secret by its source
+/// (`(sensitive, from env NAME)`), other sensitive values masked.
 fn show(v: &Option<Value>, sensitive: bool) -> String {
     match v {
+        Some(Value::Secret(s)) => s.to_string(),
         _ if sensitive => SENSITIVE.into(),
         None => "null".into(),
         Some(v) => v.to_string(),
@@ -303,6 +306,7 @@ pub fn counts(plan: &Plan) -> (usize, usize, usize) {
 
 fn masked_json(v: &Option<Value>, sensitive: bool) -> serde_json::Value {
     match v {
+        Some(Value::Secret(s)) => json!(s.to_string()),
         _ if sensitive => json!(SENSITIVE),
         None => serde_json::Value::Null,
         Some(v) => v.to_tagged_json(),
@@ -336,6 +340,10 @@ pub fn json(plan: &Plan) -> serde_json::Value {
                     "replace_reason": a.forces_replacement.then(|| replace_reason(&c.kind, &a.name)).flatten(),
                     "in_maintenance_window": waits_for_window(c, &a.name),
                     "sensitive": a.sensitive,
+                    "secret_source": match &a.after {
+                        Some(Value::Secret(s)) => json!(s.source().to_string()),
+                        _ => serde_json::Value::Null,
+                    },
                 })).collect::<Vec<_>>(),
                 "dependencies": c.dependencies,
                 "moved_from": plan.moved_from(&c.address),

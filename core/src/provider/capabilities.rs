@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use super::{DrillOps, Lookups, Signals, ZoneOutage};
+use super::{DrillOps, Lookups, Secrets, Signals, ZoneOutage};
 
 /// What a provider can do besides plan and apply, and the facts about its
 /// cloud that drills and rollouts depend on. [`Capabilities::none`] (the
@@ -25,6 +25,8 @@ use super::{DrillOps, Lookups, Signals, ZoneOutage};
 pub struct Capabilities<'a> {
     /// Reading existing objects for `[data.NAME]` lookups.
     pub lookups: Option<&'a dyn Lookups>,
+    /// Reading secrets from Secrets Manager and SSM Parameter Store.
+    pub secrets: Option<&'a dyn Secrets>,
     /// Target health, target-group traffic and alarm states (release gates).
     pub signals: Option<&'a dyn Signals>,
     /// Snapshots, restores, failovers and the levers of AZ drills.
@@ -45,6 +47,7 @@ impl<'a> Capabilities<'a> {
     pub fn none() -> Self {
         Self {
             lookups: None,
+            secrets: None,
             signals: None,
             drill_ops: None,
             zone_outage: None,
@@ -56,6 +59,12 @@ impl<'a> Capabilities<'a> {
     /// With lookups for data sources.
     pub fn with_lookups(mut self, lookups: &'a dyn Lookups) -> Self {
         self.lookups = Some(lookups);
+        self
+    }
+
+    /// With secrets from Secrets Manager and SSM.
+    pub fn with_secrets(mut self, secrets: &'a dyn Secrets) -> Self {
+        self.secrets = Some(secrets);
         self
     }
 
@@ -138,6 +147,7 @@ impl fmt::Debug for Capabilities<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Capabilities")
             .field("lookups", &self.lookups.is_some())
+            .field("secrets", &self.secrets.is_some())
             .field("signals", &self.signals.is_some())
             .field("drill_ops", &self.drill_ops.is_some())
             .field("zone_outage", &self.zone_outage.is_some())
@@ -154,6 +164,8 @@ pub enum Capability {
     Lookups,
     /// [`Signals`].
     Signals,
+    /// [`Secrets`].
+    Secrets,
     /// [`DrillOps`].
     DrillOps,
     /// [`ZoneOutage`].
@@ -164,6 +176,7 @@ impl fmt::Display for Capability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Lookups => "lookups (`[data.NAME]` blocks)",
+            Self::Secrets => "secrets (Secrets Manager and SSM Parameter Store)",
             Self::Signals => "release-gate signals (target health, target metrics, alarm states)",
             Self::DrillOps => {
                 "drill operations (DB snapshots and restores, failovers, target \

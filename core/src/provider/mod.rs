@@ -6,7 +6,8 @@
 //!
 //! [`Provider`] is all plan and apply need. What else a cloud can do is
 //! reached through [`Provider::capabilities`]: [`Lookups`] for data
-//! sources, release-gate [`Signals`], [`DrillOps`] and, on a simulated
+//! sources, [`Secrets`] for secrets kept in Secrets Manager or SSM,
+//! release-gate [`Signals`], [`DrillOps`] and, on a simulated
 //! cloud, [`ZoneOutage`]. A caller that
 //! needs a capability the provider lacks reports [`Missing`].
 
@@ -16,6 +17,7 @@ mod error;
 mod instances;
 mod lookups;
 mod request;
+mod secrets;
 mod signals;
 
 use async_trait::async_trait;
@@ -32,6 +34,7 @@ pub use request::{
     CreateRequest, DeleteRequest, OpStatus, Operation, PollRequest, ReadRequest, ReadResponse,
     ReadTarget, UpdateRequest,
 };
+pub use secrets::{SecretRequest, Secrets};
 pub use signals::{MetricsRequest, Signals, TargetHealth, TargetMetrics};
 
 /// A cloud the engine can manage resources in.

@@ -212,7 +212,7 @@ pub fn sensitive_digest(lineage: &str, address: &Address, attr: &str, value: &Va
     h.update([0]);
     h.update(attr.as_bytes());
     h.update([0]);
-    h.update(value.to_tagged_json().to_string().as_bytes());
+    h.update(value.revealed().to_tagged_json().to_string().as_bytes());
     let digest = h.finalize();
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")

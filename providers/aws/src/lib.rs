@@ -63,6 +63,7 @@ mod lookups;
 mod network;
 mod parameter_groups;
 mod rds;
+mod secrets;
 mod security_group;
 mod util;
 
@@ -93,5 +94,7 @@ pub mod sdk {
     pub use aws_sdk_rds as rds;
     pub use aws_sdk_route53 as route53;
     pub use aws_sdk_s3 as s3;
+    pub use aws_sdk_secretsmanager as secretsmanager;
+    pub use aws_sdk_ssm as ssm;
     pub use aws_sdk_sts as sts;
 }

@@ -201,6 +201,7 @@ impl Provider for AwsProvider {
     fn capabilities(&self) -> Capabilities<'_> {
         Capabilities::none()
             .with_lookups(self)
+            .with_secrets(self)
             .with_signals(self)
             .with_drill_ops(self)
     }

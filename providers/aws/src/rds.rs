@@ -161,6 +161,11 @@ pub(crate) async fn create(
             .set_db_name(opt("db_name"))
             .set_master_username(opt("username"))
             .set_master_user_password(opt("password"))
+            .set_manage_master_user_password(
+                a.get("manage_master_user_password")
+                    .and_then(|v| v.as_bool()),
+            )
+            .set_master_user_secret_kms_key_id(opt("master_user_secret_kms_key_id"))
             .backup_retention_period(i32_of(a, "backup_retention_period").unwrap_or(7))
             .deletion_protection(bool_or(a, "deletion_protection", false))
             .set_preferred_maintenance_window(opt("maintenance_window"))
@@ -234,6 +239,8 @@ struct Modify {
     allocated_storage: Option<i32>,
     vpc_security_group_ids: Option<Vec<String>>,
     password: Option<String>,
+    manage_master_user_password: Option<bool>,
+    master_user_secret_kms_key_id: Option<String>,
     db_subnet_group_name: Option<String>,
     tuning: tuning::Tuning,
 }
@@ -269,6 +276,8 @@ impl Modify {
             vpc_security_group_ids: has("vpc_security_group_ids")
                 .then(|| strings(a, "vpc_security_group_ids")),
             password: text("password"),
+            manage_master_user_password: flag("manage_master_user_password", false),
+            master_user_secret_kms_key_id: text("master_user_secret_kms_key_id"),
             db_subnet_group_name: text("db_subnet_group_name"),
             tuning: tuning::Tuning::of(req),
         }
@@ -366,6 +375,8 @@ async fn modify(
         .set_allocated_storage(m.allocated_storage)
         .set_vpc_security_group_ids(m.vpc_security_group_ids)
         .set_master_user_password(m.password)
+        .set_manage_master_user_password(m.manage_master_user_password)
+        .set_master_user_secret_kms_key_id(m.master_user_secret_kms_key_id)
         .set_db_subnet_group_name(m.db_subnet_group_name);
     let call = m.tuning.apply(call);
     let start = Instant::now();

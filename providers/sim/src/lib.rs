@@ -39,7 +39,11 @@
 //! [`clock`], [`faults`], [`options`], `ids`, and one module per service
 //! family: `network` and `ec2`, `elbv2`, `autoscaling`, `rds`,
 //! `rds_modify` and `snapshots`, `elasticache`, `cloudwatch`; `versions`
-//! (the engine versions the sim offers); [`traffic`] (simulated requests,
+//! (the engine versions the sim offers); `secrets` (the account's Secrets
+//! Manager secrets and SSM parameters, read while planning and seeded with
+//! [`SimProvider::put_secret`] and [`SimProvider::put_parameter`]; a DB
+//! instance's managed master password lives there, `rds_secret`);
+//! [`traffic`] (simulated requests,
 //! 5xx and latency per target group, for release gates); [`drills`] is the
 //! sim's own API, and `rds_ops` the RDS drill operations (the others live
 //! with their service).
@@ -108,7 +112,9 @@ pub mod provider;
 mod rds;
 mod rds_modify;
 mod rds_ops;
+mod rds_secret;
 mod regions;
+mod secrets;
 mod snapshots;
 mod store;
 pub mod traffic;

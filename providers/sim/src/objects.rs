@@ -1,6 +1,7 @@
 //! The cloud's objects that are not resource records: cache nodes and
 //! snapshots, DB snapshots, the weight history of listeners, and what the
-//! account holds outside Strata (hosted zones, certificates). Part of
+//! account holds outside Strata (hosted zones, certificates, Secrets
+//! Manager secrets and SSM parameters). Part of
 //! the world model's ground floor with [`crate::cloud`]: they import
 //! nothing from the services above.
 
@@ -108,6 +109,9 @@ pub struct Account {
     /// ACM certificates.
     #[serde(default)]
     pub certificates: Vec<Certificate>,
+    /// Secrets Manager secrets and SSM parameters.
+    #[serde(default)]
+    pub secret_stores: SecretStores,
 }
 
 /// A hosted zone in the simulated account.
@@ -130,4 +134,24 @@ pub struct Certificate {
     pub domain: String,
     /// Its status (`ISSUED`, `PENDING_VALIDATION`, `EXPIRED`, …).
     pub status: String,
+}
+
+/// A Secrets Manager secret in the simulated account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredSecret {
+    /// Its ARN.
+    pub arn: String,
+    /// Its value by version stage (`AWSCURRENT`, `AWSPREVIOUS`, ...).
+    pub stages: BTreeMap<String, String>,
+}
+
+/// The secret stores of the simulated account.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SecretStores {
+    /// Secrets Manager secrets by name.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, StoredSecret>,
+    /// SSM parameters by name.
+    #[serde(default)]
+    pub parameters: BTreeMap<String, String>,
 }

@@ -351,6 +351,7 @@ impl Provider for SimProvider {
     fn capabilities(&self) -> Capabilities<'_> {
         Capabilities::none()
             .with_lookups(self)
+            .with_secrets(self)
             .with_signals(self)
             .with_drill_ops(self)
             .with_zone_outage(self)

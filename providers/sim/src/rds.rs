@@ -110,6 +110,7 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
     if c.get(kinds::DB_INSTANCE, &id).is_some() {
         return Err(api("DBInstanceAlreadyExists", "DB instance already exists"));
     }
+    crate::rds_secret::check(&new.attrs)?;
     let mut attrs = new.attrs.clone();
     let engine = str_of(&attrs, "engine").unwrap_or("postgres");
     if engine != "postgres" {
@@ -217,7 +218,9 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
         }
     };
     let address = format!("{id}.c9akciq32.{region}.rds.amazonaws.com");
+    let secret = crate::rds_secret::sync(c, &attrs, None);
     let mut rec = new.record(c, id.clone());
+    crate::rds_secret::set(&mut rec, secret);
     rec.attrs = attrs;
     rec.retag();
     rec.computed.insert(

@@ -172,6 +172,12 @@ pub fn modify(c: &mut Cloud, req: &UpdateRequest, mut attrs: Attrs) -> Result<()
             .or_else(|| azs.first().cloned())
             .unwrap_or(az)
     });
+    crate::rds_secret::check(&attrs)?;
+    let have_secret = rec
+        .computed
+        .get(crate::rds_secret::SECRET_ARN)
+        .and_then(Value::as_str);
+    let secret = crate::rds_secret::sync(c, &attrs, have_secret);
     let heavy = moved || req.changed.iter().any(|k| HEAVY.contains(&k.as_str()));
     let phases = if promote {
         c.timeline(&[
@@ -189,6 +195,7 @@ pub fn modify(c: &mut Cloud, req: &UpdateRequest, mut attrs: Attrs) -> Result<()
     if let Some(r) = c.get_mut(&req.kind, &req.id) {
         r.attrs = attrs;
         r.retag();
+        crate::rds_secret::set(r, secret);
         if let Some(az) = new_az {
             r.computed
                 .insert("availability_zone".into(), Value::String(az.into()));

@@ -29,7 +29,7 @@ mod params;
 pub mod release;
 mod resources;
 
-pub use params::{from_params, to_params, ParamError, KIND, PARAM};
+pub use params::{from_params, is_sensitive, to_params, ParamError, KIND, PARAM};
 pub use release::{Color, Release};
 pub use resources::Addresses;
 
@@ -80,8 +80,15 @@ pub struct WebService {
     pub db_allocated_storage: i64,
     /// Read replicas (at most `azs - 1`, each in its own AZ).
     pub db_replicas: usize,
-    /// Master password (never stored in state).
+    /// Master password (never stored in state): clear text or a
+    /// [`Secret`](strata_core::secret::Secret) (`Secret::env(..).into()`).
+    /// Unused with [`db_managed_password`](Self::db_managed_password).
     pub db_password: Sensitive,
+    /// Let RDS generate the master password and keep it in Secrets Manager
+    /// (`manage_master_user_password`; its ARN is the output
+    /// `NAME.db_password_secret_arn`) instead of `db_password`. Turning it
+    /// on for a running service modifies the primary in place.
+    pub db_managed_password: bool,
     /// Refuse deletes of the DB instances.
     pub deletion_protection: bool,
     /// Days of automated backups.
@@ -157,6 +164,7 @@ impl WebService {
             db_allocated_storage: 50,
             db_replicas: 2,
             db_password: Sensitive::new("change-me-in-a-vault"),
+            db_managed_password: false,
             deletion_protection: true,
             backup_retention_days: 7,
             db_storage_type: "gp3".into(),

@@ -34,6 +34,17 @@ impl ParamError {
     }
 }
 
+/// What a sensitive parameter holds: a string, or a secret table
+/// (`{ env = "NAME" }`, `{ file = ... }`, `{ secretsmanager = ... }`,
+/// `{ ssm = ... }`). Such a parameter written in clear text is a warning.
+const SECRET: &str = "a string or a secret (`{ env = \"NAME\" }`, `{ file = \"path\" }`, `{ secretsmanager = \"...\" }`, `{ ssm = \"...\" }`)";
+
+/// Whether the parameter `name` is sensitive (a password, a token): it
+/// takes a secret table, and clear text in a manifest is a warning.
+pub fn is_sensitive(name: &str) -> bool {
+    PARAMS.iter().any(|(k, what)| *k == name && *what == SECRET)
+}
+
 /// Every parameter a manifest may set, with what it holds.
 const PARAMS: &[(&str, &str)] = &[
     ("name", "a string"),
@@ -56,7 +67,8 @@ const PARAMS: &[(&str, &str)] = &[
     ("db_engine_version", "a string"),
     ("db_allocated_storage", "an integer"),
     ("db_replicas", "an integer"),
-    ("db_password", "a string"),
+    ("db_password", SECRET),
+    ("db_managed_password", "a boolean"),
     ("deletion_protection", "a boolean"),
     ("backup_retention_days", "an integer"),
     ("cache_node_type", "a string"),
@@ -114,6 +126,7 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
         let float = value.as_f64().or_else(|| int.map(|i| i as f64));
         let ok = match *what {
             "a string" => text.is_some(),
+            SECRET => text.is_some() || matches!(value, Value::Secret(_)),
             "an integer" => int.is_some(),
             "a number" => float.is_some(),
             _ => value.as_bool().is_some(),
@@ -153,8 +166,11 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
             "db_engine_version" => web.db_engine_version = s,
             "db_allocated_storage" => web.db_allocated_storage = i,
             "db_replicas" => web.db_replicas = count,
-            "db_password" => web.db_password = Sensitive::new(s),
+            "db_password" => {
+                web.db_password = Sensitive::try_from(value.clone()).unwrap_or_default()
+            }
             "deletion_protection" => web.deletion_protection = value.as_bool().unwrap_or(true),
+            "db_managed_password" => web.db_managed_password = value.as_bool().unwrap_or(false),
             "backup_retention_days" => web.backup_retention_days = i,
             "cache_node_type" => web.cache_node_type = s,
             "cache_replicas" => web.cache_replicas = count,
@@ -188,6 +204,14 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
                 "use a positive number",
             ));
         }
+    }
+    if web.db_managed_password && params.contains_key("db_password") {
+        errors.push(ParamError::new(
+            "db_password",
+            "`db_password` and `db_managed_password = true` both give the DB password",
+            "remove `db_password` (RDS generates the password and keeps it in Secrets Manager), \
+             or set `db_managed_password = false`",
+        ));
     }
     for required in ["name", "ami"] {
         if !params.contains_key(required) {
@@ -399,7 +423,8 @@ pub fn to_params(web: &WebService) -> IndexMap<String, Value> {
     set("db_engine_version", web.db_engine_version.clone().into());
     set("db_allocated_storage", Value::Int(web.db_allocated_storage));
     set("db_replicas", Value::Int(web.db_replicas as i64));
-    set("db_password", web.db_password.expose().into());
+    set("db_password", web.db_password.clone().into());
+    set("db_managed_password", Value::Bool(web.db_managed_password));
     set("deletion_protection", Value::Bool(web.deletion_protection));
     set(
         "backup_retention_days",

@@ -429,7 +429,9 @@ pub(super) fn declare(
                 vpc_security_group_ids: vec![db_sg.id()],
                 db_name: Some("app".into()),
                 username: Some("app".into()),
-                password: Some(web.db_password.clone()),
+                // RDS keeps a generated password in Secrets Manager, or ours.
+                password: (!web.db_managed_password).then(|| web.db_password.clone()),
+                manage_master_user_password: web.db_managed_password.then_some(true),
                 backup_retention_period: Some(web.backup_retention_days),
                 deletion_protection: Some(web.deletion_protection),
                 skip_final_snapshot: Some(false),
@@ -569,6 +571,9 @@ pub(super) fn declare(
     drop(s);
     stack.output(out("alb_dns"), alb.dns_name());
     stack.output(out("db_writer_endpoint"), db.endpoint());
+    if web.db_managed_password {
+        stack.output(out("db_password_secret_arn"), db.master_user_secret_arn());
+    }
     stack.output(out("db_reader_endpoints"), Value::List(readers));
     stack.output(out("redis_primary_endpoint"), redis.primary_endpoint());
     stack.output(out("live_color"), live.as_str());

@@ -78,8 +78,14 @@ pub struct DbInstance {
     pub db_name: Option<String>,
     /// Master user name.
     pub username: Option<String>,
-    /// Master password: never stored in state or printed.
+    /// Master password: never stored in state or printed (clear text, or
+    /// a [`Secret`](crate::secret::Secret): `Some(Secret::env("X").into())`).
     pub password: Option<Sensitive>,
+    /// Let RDS generate the master password and keep it in Secrets Manager
+    /// (instead of `password`).
+    pub manage_master_user_password: Option<bool>,
+    /// The KMS key of the managed master-user secret.
+    pub master_user_secret_kms_key_id: Option<Input<String>>,
     /// The primary this instance replicates.
     pub replicate_source_db: Option<Input<DbIdentifier>>,
     /// Days automated backups are kept (default 7).
@@ -161,6 +167,14 @@ impl ResourceSpec for DbInstance {
             .opt("db_name", self.db_name)
             .opt("username", self.username)
             .opt("password", self.password)
+            .opt(
+                "manage_master_user_password",
+                self.manage_master_user_password,
+            )
+            .opt(
+                "master_user_secret_kms_key_id",
+                self.master_user_secret_kms_key_id,
+            )
             .opt("replicate_source_db", self.replicate_source_db)
             .opt("backup_retention_period", self.backup_retention_period)
             .opt("deletion_protection", self.deletion_protection)
@@ -223,6 +237,11 @@ impl Handle<DbInstance> {
     /// The instance's ARN.
     pub fn arn(&self) -> Input<String> {
         self.attr("arn")
+    }
+    /// The ARN of the Secrets Manager secret RDS keeps the master password
+    /// in (with `manage_master_user_password`).
+    pub fn master_user_secret_arn(&self) -> Input<String> {
+        self.attr("master_user_secret_arn")
     }
 }
 

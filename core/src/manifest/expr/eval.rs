@@ -36,6 +36,7 @@ pub(super) fn type_name(v: &Value) -> &'static str {
         Value::Map(_) => "a map",
         Value::Ref(_) => "a reference",
         Value::Unknown => "an unknown value",
+        Value::Secret(_) => "a secret",
     }
 }
 

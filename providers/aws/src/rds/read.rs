@@ -106,6 +106,22 @@ pub(super) fn instance_attrs(d: &DbInstance) -> Option<(String, Attrs)> {
     );
     put(&mut a, "deletion_protection", d.deletion_protection());
     super::tuning::read(d, &mut a);
+    // A managed master password: the secret RDS keeps it in.
+    let secret = d.master_user_secret();
+    a.insert(
+        "manage_master_user_password".into(),
+        Value::Bool(secret.is_some()),
+    );
+    put(
+        &mut a,
+        "master_user_secret_arn",
+        secret.and_then(|s| s.secret_arn()),
+    );
+    put(
+        &mut a,
+        "master_user_secret_kms_key_id",
+        secret.and_then(|s| s.kms_key_id()),
+    );
     // Strata's own settings, unless a tag says otherwise (as configured).
     a.insert("skip_final_snapshot".into(), Value::Bool(false));
     a.insert("apply_immediately".into(), Value::Bool(false));
