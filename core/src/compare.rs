@@ -33,6 +33,9 @@ pub fn same(
         (Compare::Rules, Value::List(w), Value::List(h)) => {
             same_set(&permissions(w), &permissions(h), eq)
         }
+        (Compare::Policy, Value::String(w), Value::String(h)) => {
+            crate::kinds::policy::same_policy(w, h)
+        }
         (Compare::ReplicaSource, Value::String(_), Value::Null) => true,
         (Compare::ReplicaSource, Value::String(w), Value::String(h))
             if crate::kinds::same_replica_source(w, h) =>

@@ -178,6 +178,10 @@ pub enum Compare {
     /// A replica's source: a replica promoted outside Strata (live value
     /// unset) is adopted as it is, not recreated.
     ReplicaSource,
+    /// A JSON policy document (IAM, KMS, SNS filter policies): equal as
+    /// documents, whatever the white space, key order, or a single value
+    /// written for a one-element list ([`crate::kinds::policy`]).
+    Policy,
 }
 
 /// The AWS API member an attribute stands for.

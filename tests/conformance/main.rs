@@ -43,6 +43,13 @@ macro_rules! checks {
                 lifecycle_cache_subnet_group: CACHE_SUBNET_GROUP,
                 lifecycle_replication_group: REPLICATION_GROUP,
                 lifecycle_metric_alarm: METRIC_ALARM,
+                lifecycle_iam_role: IAM_ROLE,
+                lifecycle_iam_role_policy: IAM_ROLE_POLICY,
+                lifecycle_instance_profile: INSTANCE_PROFILE,
+                lifecycle_kms_key: KMS_KEY,
+                lifecycle_kms_alias: KMS_ALIAS,
+                lifecycle_sns_topic: SNS_TOPIC,
+                lifecycle_sns_topic_subscription: SNS_TOPIC_SUBSCRIPTION,
             }
             others {
                 idempotency_tokens: resources::tokens,

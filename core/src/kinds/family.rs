@@ -7,6 +7,10 @@ use super::{
     INTERNET_GATEWAY, LAUNCH_TEMPLATE, LISTENER, LOAD_BALANCER, METRIC_ALARM, REPLICATION_GROUP,
     ROUTE_TABLE, SCALING_POLICY, SECURITY_GROUP, SUBNET, TARGET_GROUP, VPC,
 };
+use super::{
+    IAM_ROLE, IAM_ROLE_POLICY, INSTANCE_PROFILE, KMS_ALIAS, KMS_KEY, SNS_TOPIC,
+    SNS_TOPIC_SUBSCRIPTION,
+};
 
 /// A group of kinds served by one AWS API (EC2's networking kinds are a
 /// family of their own).
@@ -34,6 +38,12 @@ pub enum Family {
     Elasticache,
     /// Metric alarms.
     Cloudwatch,
+    /// IAM roles, inline role policies, instance profiles (global).
+    Iam,
+    /// KMS keys and aliases.
+    Kms,
+    /// SNS topics and subscriptions.
+    Sns,
 }
 
 impl Family {
@@ -47,6 +57,9 @@ impl Family {
             DB_SUBNET_GROUP | DB_INSTANCE => Family::Rds,
             CACHE_SUBNET_GROUP | REPLICATION_GROUP => Family::Elasticache,
             METRIC_ALARM => Family::Cloudwatch,
+            IAM_ROLE | IAM_ROLE_POLICY | INSTANCE_PROFILE => Family::Iam,
+            KMS_KEY | KMS_ALIAS => Family::Kms,
+            SNS_TOPIC | SNS_TOPIC_SUBSCRIPTION => Family::Sns,
             _ => return None,
         })
     }
@@ -61,6 +74,9 @@ impl Family {
             Family::Rds => "rds",
             Family::Elasticache => "elasticache",
             Family::Cloudwatch => "monitoring",
+            Family::Iam => "iam",
+            Family::Kms => "kms",
+            Family::Sns => "sns",
         }
     }
 }

@@ -50,6 +50,7 @@ pub fn replacement_reference() -> String {
                     Compare::Set => "as a set",
                     Compare::Rules => "as a set of single permissions",
                     Compare::ReplicaSource => "as a replica source",
+                    Compare::Policy => "as a JSON policy document",
                 };
                 Some(format!("`{}` {how}", a.name))
             })
@@ -101,6 +102,7 @@ pub fn attribute_table(kind: &crate::schema::KindSchema) -> String {
             Compare::Set => notes.push("a set".into()),
             Compare::Rules => notes.push("a set of permissions".into()),
             Compare::ReplicaSource => notes.push("a promoted replica is adopted".into()),
+            Compare::Policy => notes.push("compared as a JSON document".into()),
         }
         if a.deferred {
             notes.push("maintenance window".into());

@@ -52,6 +52,7 @@ mod alarm;
 mod compute;
 mod data;
 mod elb;
+mod identity;
 mod network;
 mod stack;
 
@@ -73,6 +74,9 @@ pub use compute::{
 pub use data::{CacheSubnetGroup, DbInstance, DbSubnetGroup, ReplicationGroup};
 pub use elb::{
     AccessLogs, HealthCheck, Listener, LoadBalancer, Stickiness, TargetGroup, WeightedTarget,
+};
+pub use identity::{
+    IamRole, IamRolePolicy, InstanceProfile, KmsAlias, KmsKey, SnsTopic, SnsTopicSubscription,
 };
 pub use network::{InternetGateway, Route, RouteTable, Rule, SecurityGroup, Subnet, Vpc};
 pub use stack::{Scope, Stack};
@@ -264,6 +268,10 @@ ids! {
     DbIdentifier;
     /// A cache subnet group name.
     CacheSubnetGroupName;
+    /// An IAM role name.
+    RoleName;
+    /// An SNS topic ARN.
+    TopicArn;
 }
 
 /// A handle to a resource added to a [`Stack`]: its address, and typed

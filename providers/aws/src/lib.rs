@@ -57,11 +57,14 @@ mod ec2;
 mod elasticache;
 mod elb_attributes;
 mod elbv2;
+mod iam;
+mod kms;
 mod launch_template_data;
 mod lookups;
 mod network;
 mod rds;
 mod security_group;
+mod sns;
 mod util;
 
 pub use config::{AwsSettings, CallCounter, RetryMode};
@@ -88,7 +91,10 @@ pub mod sdk {
     pub use aws_sdk_ec2 as ec2;
     pub use aws_sdk_elasticache as elasticache;
     pub use aws_sdk_elasticloadbalancingv2 as elbv2;
+    pub use aws_sdk_iam as iam;
+    pub use aws_sdk_kms as kms;
     pub use aws_sdk_rds as rds;
+    pub use aws_sdk_sns as sns;
     pub use aws_sdk_route53 as route53;
     pub use aws_sdk_s3 as s3;
     pub use aws_sdk_sts as sts;
