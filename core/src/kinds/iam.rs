@@ -125,7 +125,7 @@ pub(super) static INSTANCE_PROFILE: KindSchema = KindSchema {
         service: "iam",
         create: &["CreateInstanceProfile", "AddRoleToInstanceProfile"],
         update: &["AddRoleToInstanceProfile", "RemoveRoleFromInstanceProfile"],
-        read: &["GetInstanceProfile", "ListInstanceProfileTags"],
+        read: &["GetInstanceProfile"],
         delete: &["RemoveRoleFromInstanceProfile", "DeleteInstanceProfile"],
     },
 };
