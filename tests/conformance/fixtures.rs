@@ -128,7 +128,9 @@ impl Deps {
             ),
             "role" | "role2" => (
                 kinds::IAM_ROLE,
-                attrs(json!({"name": format!("conf-{name}"), "assume_role_policy": trust_policy()})),
+                attrs(
+                    json!({"name": format!("conf-{name}"), "assume_role_policy": trust_policy()}),
+                ),
             ),
             "key" | "key2" => (
                 kinds::KMS_KEY,
@@ -320,7 +322,10 @@ pub async fn fixture(h: &Harness, kind: &str, deps: &mut Deps) -> Fixture {
                 "endpoint": "ops@example.com",
                 "filter_policy": r#"{"severity": ["high"]}"#,
             }),
-            ("filter_policy", json!(r#"{"severity": ["high", "critical"]}"#)),
+            (
+                "filter_policy",
+                json!(r#"{"severity": ["high", "critical"]}"#),
+            ),
         ),
         other => panic!("no fixture for {other}"),
     };

@@ -104,7 +104,11 @@ pub(super) static METRIC_ALARM: KindSchema = KindSchema {
             T::Int,
             "Of the evaluated periods, how many must breach (M of N; unset: all of them).",
         ),
-        A::optional("alarm_description", T::String, "What the alarm means, shown in notifications."),
+        A::optional(
+            "alarm_description",
+            T::String,
+            "What the alarm means, shown in notifications.",
+        ),
         TAGS,
         A::computed("arn", T::String, "ARN.").member("AlarmArn"),
         A::computed("state_value", T::String, "OK, ALARM or INSUFFICIENT_DATA.").status(),

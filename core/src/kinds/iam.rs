@@ -14,9 +14,13 @@ pub(super) static ROLE: KindSchema = KindSchema {
     kind: super::IAM_ROLE,
     doc: "An IAM role: who may assume it, and the managed policies attached to it.",
     attrs: &[
-        A::required("name", T::String, "Role name (unique in the account: IAM is global).")
-            .member("RoleName")
-            .force_new("UpdateRole takes RoleName only to find the role: IAM cannot rename a role."),
+        A::required(
+            "name",
+            T::String,
+            "Role name (unique in the account: IAM is global).",
+        )
+        .member("RoleName")
+        .force_new("UpdateRole takes RoleName only to find the role: IAM cannot rename a role."),
         A::optional("path", T::String, "Path, e.g. `/` or `/app/`.")
             .force_new("IAM cannot move a role to another path: no update call takes Path.")
             .default(D::Str("/")),

@@ -147,8 +147,7 @@ pub(super) fn check(kind: &str, attrs: &Attrs, out: &mut Vec<AttrProblem>) {
 fn iam_name(n: &str, max: usize) -> bool {
     !n.is_empty()
         && n.len() <= max
-        && n
-            .chars()
+        && n.chars()
             .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
 }
 
@@ -191,7 +190,10 @@ mod tests {
             ],
         );
         assert_eq!(p.len(), 4, "{p:?}");
-        assert!(p[0].starts_with("`assume_role_policy` is not a JSON document"), "{p:?}");
+        assert!(
+            p[0].starts_with("`assume_role_policy` is not a JSON document"),
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -75,7 +75,9 @@ pub(super) static ALIAS: KindSchema = KindSchema {
     attrs: &[
         A::required("name", T::String, "`alias/` and a name, e.g. `alias/shop`.")
             .member("AliasName")
-            .force_new("UpdateAlias takes AliasName only to find the alias: KMS cannot rename an alias."),
+            .force_new(
+                "UpdateAlias takes AliasName only to find the alias: KMS cannot rename an alias.",
+            ),
         A::required(
             "target_key_id",
             T::String,

@@ -12,8 +12,12 @@ pub(super) static TOPIC: KindSchema = KindSchema {
     kind: super::SNS_TOPIC,
     doc: "An SNS topic (its id is its ARN), e.g. where alarms send notifications.",
     attrs: &[
-        A::required("name", T::String, "Topic name (letters, digits, `-` and `_`).")
-            .force_new("SNS cannot rename a topic: its ARN holds its name."),
+        A::required(
+            "name",
+            T::String,
+            "Topic name (letters, digits, `-` and `_`).",
+        )
+        .force_new("SNS cannot rename a topic: its ARN holds its name."),
         A::optional(
             "kms_master_key_id",
             T::String,

@@ -102,7 +102,11 @@ async fn read_role(c: &Clients, name: &str) -> Result<Option<Attrs>, ProviderErr
         role.assume_role_policy_document().map(decode_document),
     );
     put(&mut a, "description", role.description());
-    put(&mut a, "max_session_duration", role.max_session_duration().map(i64::from));
+    put(
+        &mut a,
+        "max_session_duration",
+        role.max_session_duration().map(i64::from),
+    );
     put(&mut a, "arn", Some(role.arn()));
     put(&mut a, "unique_id", Some(role.role_id()));
     let pages = c
@@ -149,7 +153,11 @@ async fn read_policy(c: &Clients, id: &str) -> Result<Option<Attrs>, ProviderErr
     let mut a = Attrs::new();
     put(&mut a, "role", Some(resp.role_name()));
     put(&mut a, "name", Some(resp.policy_name()));
-    put(&mut a, "policy", Some(decode_document(resp.policy_document())));
+    put(
+        &mut a,
+        "policy",
+        Some(decode_document(resp.policy_document())),
+    );
     Ok(Some(a))
 }
 
@@ -470,7 +478,11 @@ async fn delete_profile(c: &Clients, name: &str) -> Result<(), ProviderError> {
         .await
         .map_err(map);
     if let Some(resp) = found(r)? {
-        for role in resp.instance_profile().map(|p| p.roles()).unwrap_or_default() {
+        for role in resp
+            .instance_profile()
+            .map(|p| p.roles())
+            .unwrap_or_default()
+        {
             let r = c
                 .iam
                 .remove_role_from_instance_profile()

@@ -262,7 +262,14 @@ pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), Provi
         id: req.id.clone(),
     };
     if req.kind == kinds::KMS_ALIAS {
-        return match c.kms.delete_alias().alias_name(&req.id).send().await.map_err(map) {
+        return match c
+            .kms
+            .delete_alias()
+            .alias_name(&req.id)
+            .send()
+            .await
+            .map_err(map)
+        {
             Ok(_) => Ok(()),
             Err(e) if missing(&e) => Err(gone()),
             Err(e) => Err(e),
@@ -289,4 +296,3 @@ pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), Provi
         Err(e) => Err(e),
     }
 }
-

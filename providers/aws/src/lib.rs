@@ -94,8 +94,8 @@ pub mod sdk {
     pub use aws_sdk_iam as iam;
     pub use aws_sdk_kms as kms;
     pub use aws_sdk_rds as rds;
-    pub use aws_sdk_sns as sns;
     pub use aws_sdk_route53 as route53;
     pub use aws_sdk_s3 as s3;
+    pub use aws_sdk_sns as sns;
     pub use aws_sdk_sts as sts;
 }

@@ -74,7 +74,10 @@ async fn read_topic(c: &Clients, arn: &str) -> Result<Option<Attrs>, ProviderErr
     put(
         &mut a,
         "kms_master_key_id",
-        attrs.get("KmsMasterKeyId").filter(|k| !k.is_empty()).cloned(),
+        attrs
+            .get("KmsMasterKeyId")
+            .filter(|k| !k.is_empty())
+            .cloned(),
     );
     put(&mut a, "arn", Some(arn));
     let tags = c

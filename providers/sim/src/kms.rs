@@ -122,4 +122,3 @@ pub fn delete(c: &mut Cloud, req: &DeleteRequest) -> Result<(), ProviderError> {
 
 /// A read as KMS answers it (nothing beyond what the record holds).
 pub fn live(_c: &Cloud, _rec: &Record, _out: &mut Attrs) {}
-

@@ -437,9 +437,9 @@ impl Provider for SimProvider {
                 Some(Family::Rds) => rds::update(c, &req, attrs)?,
                 Some(Family::Elasticache) => elasticache::update(c, &req, attrs)?,
                 Some(Family::Cloudwatch) => cloudwatch::update(c, &req, attrs)?,
-            Some(Family::Iam) => iam::update(c, &req, attrs)?,
-            Some(Family::Kms) => kms::update(c, &req, attrs)?,
-            Some(Family::Sns) => sns::update(c, &req, attrs)?,
+                Some(Family::Iam) => iam::update(c, &req, attrs)?,
+                Some(Family::Kms) => kms::update(c, &req, attrs)?,
+                Some(Family::Sns) => sns::update(c, &req, attrs)?,
                 None => return Err(unsupported(&req.kind)),
             }
             status_of(c, &req.kind, &req.id)
@@ -467,9 +467,9 @@ impl Provider for SimProvider {
                 Some(Family::Rds) => rds::delete(c, &req)?,
                 Some(Family::Elasticache) => elasticache::delete(c, &req)?,
                 Some(Family::Cloudwatch) => cloudwatch::delete(c, &req)?,
-            Some(Family::Iam) => iam::delete(c, &req)?,
-            Some(Family::Kms) => kms::delete(c, &req)?,
-            Some(Family::Sns) => sns::delete(c, &req)?,
+                Some(Family::Iam) => iam::delete(c, &req)?,
+                Some(Family::Kms) => kms::delete(c, &req)?,
+                Some(Family::Sns) => sns::delete(c, &req)?,
                 None => return Err(unsupported(&req.kind)),
             }
             Ok(delete_status(c, &req.kind, &req.id))

@@ -149,3 +149,130 @@ pub(super) fn root_volume(web: &WebService, key: &Input<String>) -> BlockDevice 
 pub(super) fn db_uses_stack_key(web: &WebService, release: &Release) -> bool {
     web.db_use_stack_key.unwrap_or(release.db_stack_key)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use strata_core::config::Config;
+    use strata_core::kinds::typed::Stack;
+    use strata_core::value::Value;
+
+    use super::super::{Release, WebService};
+
+    fn declared(web: &WebService, release: &Release) -> Config {
+        let mut stack = Stack::new("shop");
+        web.declare(&mut stack, "web", release);
+        stack.into_config()
+    }
+
+    fn attr<'c>(c: &'c Config, address: &str, name: &str) -> Option<&'c Value> {
+        c.resources
+            .iter()
+            .find(|(a, _)| a.as_str() == address)
+            .unwrap_or_else(|| panic!("no {address}"))
+            .1
+            .attrs
+            .get(name)
+    }
+
+    /// A release record written before the stack had a KMS key.
+    fn old_record(web: &WebService) -> Release {
+        let mut v = serde_json::to_value(Release::initial(web)).unwrap();
+        v.as_object_mut().unwrap().remove("db_stack_key");
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn a_new_database_takes_the_stack_key_and_an_existing_one_keeps_its_own() {
+        let web = WebService::new("shop", "ami-0123456789abcdef0");
+        let new = declared(&web, &Release::initial(&web));
+        assert_eq!(
+            attr(&new, "web.db", "kms_key_id").map(ToString::to_string),
+            Some("${web.kms_key.arn}".to_string())
+        );
+        // Upgrading a stack whose database predates the key: no replacement.
+        let upgraded = declared(&web, &old_record(&web));
+        assert_eq!(attr(&upgraded, "web.db", "kms_key_id"), None);
+        // Unless asked (apply then refuses it without --allow-replace).
+        let asked = WebService {
+            db_use_stack_key: Some(true),
+            ..web.clone()
+        };
+        assert!(attr(&declared(&asked, &old_record(&web)), "web.db", "kms_key_id").is_some());
+        let kept = WebService {
+            db_use_stack_key: Some(false),
+            ..web.clone()
+        };
+        assert_eq!(
+            attr(
+                &declared(&kept, &Release::initial(&web)),
+                "web.db",
+                "kms_key_id"
+            ),
+            None
+        );
+        // The root volumes use the key either way.
+        let lt = attr(&upgraded, "web.lt_blue", "block_device_mappings").unwrap();
+        assert!(lt.to_string().contains("web.kms_key.arn"), "{lt}");
+    }
+
+    #[test]
+    fn instances_run_with_a_profile_whose_policy_grants_no_wildcard_action() {
+        let web = WebService::new("shop", "ami-0123456789abcdef0");
+        let c = declared(&web, &Release::initial(&web));
+        for color in ["blue", "green"] {
+            assert_eq!(
+                attr(&c, &format!("web.lt_{color}"), "iam_instance_profile")
+                    .map(ToString::to_string),
+                Some("${web.app_profile.name}".to_string())
+            );
+        }
+        let policy = attr(&c, "web.app_policy", "policy").unwrap();
+        let doc: serde_json::Value = serde_json::from_str(policy.as_str().unwrap()).unwrap();
+        for statement in doc["Statement"].as_array().unwrap() {
+            let actions = match &statement["Action"] {
+                serde_json::Value::String(a) => vec![a.clone()],
+                other => other
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_string())
+                    .collect(),
+            };
+            for a in actions {
+                assert!(!a.contains('*'), "a wildcard action: {a}");
+            }
+            if statement["Resource"] == "*" {
+                assert!(statement["Condition"].is_object(), "{statement}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_alarm_notifies_the_topic_and_an_email_subscribes() {
+        let web = WebService {
+            alarm_email: Some("ops@example.com".into()),
+            ..WebService::new("shop", "ami-0123456789abcdef0")
+        };
+        let c = declared(&web, &Release::initial(&web));
+        let alarms: Vec<_> = c
+            .resources
+            .iter()
+            .filter(|(_, r)| r.kind == strata_core::kinds::METRIC_ALARM)
+            .collect();
+        assert_eq!(alarms.len(), 4);
+        for (address, a) in alarms {
+            for key in ["alarm_actions", "ok_actions"] {
+                assert_eq!(
+                    a.attrs.get(key).map(ToString::to_string).as_deref(),
+                    Some("[${web.alarm_topic.arn}]"),
+                    "{address} {key}"
+                );
+            }
+        }
+        assert_eq!(
+            attr(&c, "web.alarm_email", "endpoint"),
+            Some(&Value::from("ops@example.com"))
+        );
+    }
+}

@@ -397,9 +397,7 @@ pub(super) fn declare(
                 treat_missing_data: Some("notBreaching".into()),
                 alarm_actions: notified(),
                 ok_actions: notified(),
-                alarm_description: Some(format!(
-                    "{n}: a {color} target failed its health check"
-                )),
+                alarm_description: Some(format!("{n}: a {color} target failed its health check")),
                 tags: color_tags,
                 ..Default::default()
             },
