@@ -34,6 +34,9 @@ pub fn same(
             same_set(&permissions(w), &permissions(h), eq)
         }
         (Compare::AtLeast, Value::Int(w), Value::Int(h)) if h >= w => true,
+        (Compare::Policy, Value::String(w), Value::String(h)) => {
+            crate::kinds::policy::same_policy(w, h)
+        }
         (Compare::ReplicaSource, Value::String(_), Value::Null) => true,
         (Compare::ReplicaSource, Value::String(w), Value::String(h))
             if crate::kinds::same_replica_source(w, h) =>

@@ -181,6 +181,10 @@ pub enum Compare {
     /// A number AWS only grows (storage that storage autoscaling grew):
     /// a live value at or above the configured one is not a change.
     AtLeast,
+    /// A JSON policy document (IAM, KMS, SNS filter policies): equal as
+    /// documents, whatever the white space, key order, or a single value
+    /// written for a one-element list ([`crate::kinds::policy`]).
+    Policy,
 }
 
 /// The AWS API member an attribute stands for.

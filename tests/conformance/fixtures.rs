@@ -126,6 +126,17 @@ impl Deps {
                 kinds::CACHE_SUBNET_GROUP,
                 attrs(json!({"name": "conf-cache", "subnet_ids": [self.id("a"), self.id("b")]})),
             ),
+            "role" | "role2" => (
+                kinds::IAM_ROLE,
+                attrs(
+                    json!({"name": format!("conf-{name}"), "assume_role_policy": trust_policy()}),
+                ),
+            ),
+            "key" | "key2" => (
+                kinds::KMS_KEY,
+                attrs(json!({"description": format!("conf {name}"), "deletion_window_in_days": 7})),
+            ),
+            "topic" => (kinds::SNS_TOPIC, attrs(json!({"name": "conf-topic"}))),
             other => panic!("no dependency named {other}"),
         }
     }
@@ -148,6 +159,11 @@ pub async fn fixture(h: &Harness, kind: &str, deps: &mut Deps) -> Fixture {
         kinds::DB_SUBNET_GROUP | kinds::CACHE_SUBNET_GROUP => &["vpc", "a", "b"],
         kinds::DB_INSTANCE => &["vpc", "a", "b", "dbnet"],
         kinds::REPLICATION_GROUP => &["vpc", "a", "b", "cachenet"],
+        kinds::IAM_ROLE | kinds::KMS_KEY | kinds::SNS_TOPIC => &[],
+        kinds::IAM_ROLE_POLICY => &["role"],
+        kinds::INSTANCE_PROFILE => &["role", "role2"],
+        kinds::KMS_ALIAS => &["key", "key2"],
+        kinds::SNS_TOPIC_SUBSCRIPTION => &["topic"],
         other => panic!("no fixture for {other}: add one to tests/conformance/fixtures.rs"),
     };
     deps.make(h, needs).await;
@@ -301,6 +317,42 @@ pub async fn fixture(h: &Harness, kind: &str, deps: &mut Deps) -> Fixture {
                 json!([{"name": "maxmemory-policy", "value": "volatile-lru"}]),
             ),
         ),
+        kinds::IAM_ROLE => (
+            json!({"name": "conf-subject", "assume_role_policy": trust_policy(), "description": "one"}),
+            ("description", json!("two")),
+        ),
+        kinds::IAM_ROLE_POLICY => (
+            json!({"role": d.attr("role", "name"), "name": "conf-subject", "policy": metrics_policy("cloudwatch:PutMetricData")}),
+            ("policy", json!(metrics_policy("logs:PutLogEvents"))),
+        ),
+        kinds::INSTANCE_PROFILE => (
+            json!({"name": "conf-subject", "role": d.attr("role", "name")}),
+            ("role", json!(d.attr("role2", "name"))),
+        ),
+        kinds::KMS_KEY => (
+            json!({"description": "one", "deletion_window_in_days": 7, "tags": {"Name": "conf"}}),
+            ("description", json!("two")),
+        ),
+        kinds::KMS_ALIAS => (
+            json!({"name": "alias/conf-subject", "target_key_id": d.id("key")}),
+            ("target_key_id", json!(d.id("key2"))),
+        ),
+        kinds::SNS_TOPIC => (
+            json!({"name": "conf-subject", "tags": {"Name": "conf"}}),
+            ("tags", json!({"Name": "conf", "Team": "web"})),
+        ),
+        kinds::SNS_TOPIC_SUBSCRIPTION => (
+            json!({
+                "topic_arn": d.attr("topic", "arn"),
+                "protocol": "email",
+                "endpoint": "ops@example.com",
+                "filter_policy": r#"{"severity": ["high"]}"#,
+            }),
+            (
+                "filter_policy",
+                json!(r#"{"severity": ["high", "critical"]}"#),
+            ),
+        ),
         other => panic!("no fixture for {other}"),
     };
     Fixture {
@@ -321,4 +373,26 @@ pub fn alarm(name: &str) -> serde_json::Value {
         "threshold": 10.0,
         "comparison_operator": "GreaterThanThreshold",
     })
+}
+
+/// A trust policy letting EC2 assume a role.
+pub fn trust_policy() -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }],
+    })
+    .to_string()
+}
+
+/// A permission policy allowing one action on every resource.
+pub fn metrics_policy(action: &str) -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
+    })
+    .to_string()
 }

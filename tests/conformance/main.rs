@@ -45,6 +45,13 @@ macro_rules! checks {
                 lifecycle_metric_alarm: METRIC_ALARM,
                 lifecycle_db_parameter_group: DB_PARAMETER_GROUP,
                 lifecycle_cache_parameter_group: CACHE_PARAMETER_GROUP,
+                lifecycle_iam_role: IAM_ROLE,
+                lifecycle_iam_role_policy: IAM_ROLE_POLICY,
+                lifecycle_instance_profile: INSTANCE_PROFILE,
+                lifecycle_kms_key: KMS_KEY,
+                lifecycle_kms_alias: KMS_ALIAS,
+                lifecycle_sns_topic: SNS_TOPIC,
+                lifecycle_sns_topic_subscription: SNS_TOPIC_SUBSCRIPTION,
             }
             others {
                 idempotency_tokens: resources::tokens,

@@ -195,9 +195,16 @@ fn the_example_declares_every_part_and_plans_clean_after_apply() {
         assert_eq!(m["dimensions"]["LoadBalancer"], lb_suffix);
     }
 
-    // Tags on everything the stack made (AWS scaling policies cannot be tagged).
+    // Tags on everything the stack made (AWS scaling policies, inline role
+    // policies, KMS aliases and SNS subscriptions cannot be tagged).
+    let untaggable = [
+        "aws.autoscaling.policy",
+        "aws.iam.role_policy",
+        "aws.kms.alias",
+        "aws.sns.topic_subscription",
+    ];
     for (address, r) in state["resources"].as_object().unwrap() {
-        if r["kind"] == "aws.autoscaling.policy" {
+        if untaggable.iter().any(|k| r["kind"] == *k) {
             continue;
         }
         let tags = &r["attrs"]["tags"];

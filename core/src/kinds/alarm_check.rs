@@ -35,6 +35,17 @@ pub(super) fn normalize(attrs: &mut Attrs) {
 
 /// All problems of an alarm's metric settings.
 pub(super) fn check_alarm(attrs: &Attrs, out: &mut Vec<AttrProblem>) {
+    let int = |k: &str| attrs.get(k).and_then(crate::value::Value::as_i64);
+    if let (Some(m), Some(n)) = (int("datapoints_to_alarm"), int("evaluation_periods")) {
+        if !(1..=n).contains(&m) {
+            problem(
+                out,
+                Some("datapoints_to_alarm"),
+                format!("datapoints_to_alarm {m} is not between 1 and evaluation_periods ({n})"),
+                "an alarm fires when M of the last N periods breach: 1 <= M <= N",
+            );
+        }
+    }
     let single: Vec<&str> = SINGLE_METRIC_ATTRS
         .iter()
         .copied()

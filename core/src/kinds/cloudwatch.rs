@@ -88,6 +88,27 @@ pub(super) static METRIC_ALARM: KindSchema = KindSchema {
             T::List(&T::String),
             "ARNs notified on ALARM.",
         ),
+        A::optional(
+            "ok_actions",
+            T::List(&T::String),
+            "ARNs notified on OK (e.g. an SNS topic, to say the alarm is over).",
+        )
+        .member("OKActions"),
+        A::optional(
+            "insufficient_data_actions",
+            T::List(&T::String),
+            "ARNs notified on INSUFFICIENT_DATA.",
+        ),
+        A::optional(
+            "datapoints_to_alarm",
+            T::Int,
+            "Of the evaluated periods, how many must breach (M of N; unset: all of them).",
+        ),
+        A::optional(
+            "alarm_description",
+            T::String,
+            "What the alarm means, shown in notifications.",
+        ),
         TAGS,
         A::computed("arn", T::String, "ARN.").member("AlarmArn"),
         A::computed("state_value", T::String, "OK, ALARM or INSUFFICIENT_DATA.").status(),

@@ -8,6 +8,10 @@ use super::{
     ROUTE_TABLE, SCALING_POLICY, SECURITY_GROUP, SUBNET, TARGET_GROUP, VPC,
 };
 use super::{CACHE_PARAMETER_GROUP, DB_PARAMETER_GROUP};
+use super::{
+    IAM_ROLE, IAM_ROLE_POLICY, INSTANCE_PROFILE, KMS_ALIAS, KMS_KEY, SNS_TOPIC,
+    SNS_TOPIC_SUBSCRIPTION,
+};
 
 /// A group of kinds served by one AWS API (EC2's networking kinds are a
 /// family of their own).
@@ -35,6 +39,12 @@ pub enum Family {
     Elasticache,
     /// Metric alarms.
     Cloudwatch,
+    /// IAM roles, inline role policies, instance profiles (global).
+    Iam,
+    /// KMS keys and aliases.
+    Kms,
+    /// SNS topics and subscriptions.
+    Sns,
 }
 
 impl Family {
@@ -50,6 +60,9 @@ impl Family {
             METRIC_ALARM => Family::Cloudwatch,
             DB_PARAMETER_GROUP => Family::Rds,
             CACHE_PARAMETER_GROUP => Family::Elasticache,
+            IAM_ROLE | IAM_ROLE_POLICY | INSTANCE_PROFILE => Family::Iam,
+            KMS_KEY | KMS_ALIAS => Family::Kms,
+            SNS_TOPIC | SNS_TOPIC_SUBSCRIPTION => Family::Sns,
             _ => return None,
         })
     }
@@ -64,6 +77,9 @@ impl Family {
             Family::Rds => "rds",
             Family::Elasticache => "elasticache",
             Family::Cloudwatch => "monitoring",
+            Family::Iam => "iam",
+            Family::Kms => "kms",
+            Family::Sns => "sns",
         }
     }
 }

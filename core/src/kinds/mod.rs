@@ -11,11 +11,16 @@ mod ec2;
 mod elasticache;
 mod elbv2;
 mod family;
+mod iam;
+mod identity_check;
+mod kms;
 pub mod metric_math;
 mod parameter_groups;
+pub mod policy;
 mod rds;
 mod rds_password;
 mod reference;
+mod sns;
 pub mod typed;
 mod validate;
 
@@ -64,6 +69,20 @@ pub const METRIC_ALARM: &str = "aws.cloudwatch.metric_alarm";
 pub const DB_PARAMETER_GROUP: &str = "aws.rds.parameter_group";
 /// `aws.elasticache.parameter_group`
 pub const CACHE_PARAMETER_GROUP: &str = "aws.elasticache.parameter_group";
+/// `aws.iam.role`
+pub const IAM_ROLE: &str = "aws.iam.role";
+/// `aws.iam.role_policy`
+pub const IAM_ROLE_POLICY: &str = "aws.iam.role_policy";
+/// `aws.iam.instance_profile`
+pub const INSTANCE_PROFILE: &str = "aws.iam.instance_profile";
+/// `aws.kms.key`
+pub const KMS_KEY: &str = "aws.kms.key";
+/// `aws.kms.alias`
+pub const KMS_ALIAS: &str = "aws.kms.alias";
+/// `aws.sns.topic`
+pub const SNS_TOPIC: &str = "aws.sns.topic";
+/// `aws.sns.topic_subscription`
+pub const SNS_TOPIC_SUBSCRIPTION: &str = "aws.sns.topic_subscription";
 
 /// Every kind, in the order the docs list them.
 pub static ALL: &[&KindSchema] = &[
@@ -86,6 +105,13 @@ pub static ALL: &[&KindSchema] = &[
     &cloudwatch::METRIC_ALARM,
     &parameter_groups::DB_PARAMETER_GROUP,
     &parameter_groups::CACHE_PARAMETER_GROUP,
+    &iam::ROLE,
+    &iam::ROLE_POLICY,
+    &iam::INSTANCE_PROFILE,
+    &kms::KEY,
+    &kms::ALIAS,
+    &sns::TOPIC,
+    &sns::TOPIC_SUBSCRIPTION,
 ];
 
 /// The schema of a kind, if Strata knows it.
@@ -187,8 +213,15 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), ALL.len());
         for s in ALL {
-            // AWS scaling policies cannot be tagged.
-            let taggable = s.kind != SCALING_POLICY;
+            // AWS scaling policies, inline policies, aliases and
+            // subscriptions cannot be tagged.
+            let untaggable = [
+                SCALING_POLICY,
+                IAM_ROLE_POLICY,
+                KMS_ALIAS,
+                SNS_TOPIC_SUBSCRIPTION,
+            ];
+            let taggable = !untaggable.contains(&s.kind);
             assert_eq!(s.attr("tags").is_some(), taggable, "{} tags", s.kind);
         }
     }

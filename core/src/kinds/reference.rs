@@ -51,6 +51,7 @@ pub fn replacement_reference() -> String {
                     Compare::Rules => "as a set of single permissions",
                     Compare::ReplicaSource => "as a replica source",
                     Compare::AtLeast => "as a lower bound (AWS may grow it)",
+                    Compare::Policy => "as a JSON policy document",
                 };
                 Some(format!("`{}` {how}", a.name))
             })
@@ -103,6 +104,7 @@ pub fn attribute_table(kind: &crate::schema::KindSchema) -> String {
             Compare::Rules => notes.push("a set of permissions".into()),
             Compare::ReplicaSource => notes.push("a promoted replica is adopted".into()),
             Compare::AtLeast => notes.push("more is not a change".into()),
+            Compare::Policy => notes.push("compared as a JSON document".into()),
         }
         if a.deferred {
             notes.push("maintenance window".into());

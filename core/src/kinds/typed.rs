@@ -52,6 +52,7 @@ mod alarm;
 mod compute;
 mod data;
 mod elb;
+mod identity;
 mod network;
 mod parameter_groups;
 mod stack;
@@ -75,6 +76,9 @@ pub use compute::{
 pub use data::{CacheSubnetGroup, DbInstance, DbSubnetGroup, ReplicationGroup};
 pub use elb::{
     AccessLogs, HealthCheck, Listener, LoadBalancer, Stickiness, TargetGroup, WeightedTarget,
+};
+pub use identity::{
+    IamRole, IamRolePolicy, InstanceProfile, KmsAlias, KmsKey, SnsTopic, SnsTopicSubscription,
 };
 pub use network::{InternetGateway, Route, RouteTable, Rule, SecurityGroup, Subnet, Vpc};
 pub use parameter_groups::{CacheParameterGroup, DbParameter, DbParameterGroup};
@@ -271,6 +275,10 @@ ids! {
     DbParameterGroupName;
     /// A cache parameter group name.
     CacheParameterGroupName;
+    /// An IAM role name.
+    RoleName;
+    /// An SNS topic ARN.
+    TopicArn;
 }
 
 /// A handle to a resource added to a [`Stack`]: its address, and typed

@@ -724,6 +724,13 @@ fn check_cross(schema: &KindSchema, attrs: &Attrs, out: &mut Vec<AttrProblem>) {
             }
         }
         super::METRIC_ALARM => super::alarm_check::check_alarm(attrs, out),
+        super::IAM_ROLE
+        | super::IAM_ROLE_POLICY
+        | super::INSTANCE_PROFILE
+        | super::KMS_KEY
+        | super::KMS_ALIAS
+        | super::SNS_TOPIC
+        | super::SNS_TOPIC_SUBSCRIPTION => super::identity_check::check(schema.kind, attrs, out),
         super::DB_INSTANCE => {
             let replica = attrs.contains_key("replicate_source_db");
             if !replica && attrs.get("username").is_none() {

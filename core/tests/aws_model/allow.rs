@@ -75,6 +75,22 @@ pub const VIA: &[Via] = &[
               EnabledCloudwatchLogsExports; ModifyDBInstance takes the difference as \
               CloudwatchLogsExportConfiguration (EnableLogTypes, DisableLogTypes)",
     },
+    Via {
+        kind: "aws.iam.role",
+        attr: "assume_role_policy",
+        op: "UpdateAssumeRolePolicy",
+        member: "PolicyDocument",
+        why: "CreateRole takes the trust policy as AssumeRolePolicyDocument, \
+              UpdateAssumeRolePolicy as PolicyDocument; GetRole reports it as AssumeRolePolicyDocument",
+    },
+    Via {
+        kind: "aws.kms.key",
+        attr: "enable_key_rotation",
+        op: "EnableKeyRotation",
+        member: "KeyId",
+        why: "rotation is turned on by EnableKeyRotation and off by DisableKeyRotation, which \
+              take only the key; GetKeyRotationStatus reports it as KeyRotationEnabled",
+    },
 ];
 
 /// Each service's call that adds or replaces tags (its request's `Tags`);
@@ -87,6 +103,9 @@ pub const TAGGING: &[(&str, &str)] = &[
     ("rds", "AddTagsToResource"),
     ("elasticache", "AddTagsToResource"),
     ("monitoring", "TagResource"),
+    ("iam", "TagRole"),
+    ("kms", "TagResource"),
+    ("sns", "TagResource"),
 ];
 
 /// A mismatch found and reported, not fixed yet: printed on every run, not

@@ -68,6 +68,16 @@ pub(crate) async fn read(
                     list(actions.iter().map(String::as_str)),
                 );
             }
+            for (name, actions) in [
+                ("ok_actions", m.ok_actions()),
+                ("insufficient_data_actions", m.insufficient_data_actions()),
+            ] {
+                if !actions.is_empty() {
+                    a.insert(name.into(), list(actions.iter().map(String::as_str)));
+                }
+            }
+            put(&mut a, "datapoints_to_alarm", int(m.datapoints_to_alarm()));
+            put(&mut a, "alarm_description", m.alarm_description());
             put(&mut a, "arn", m.alarm_arn());
             put(&mut a, "state_value", m.state_value().map(|s| s.as_str()));
             // DescribeAlarms does not return tags: one call per alarm.
@@ -202,11 +212,19 @@ async fn put_alarm(
         )?))
         .set_treat_missing_data(str_of(a, "treat_missing_data").map(str::to_string))
         .set_alarm_actions((!actions.is_empty()).then_some(actions))
+        .set_ok_actions(non_empty(strings(a, "ok_actions")))
+        .set_insufficient_data_actions(non_empty(strings(a, "insufficient_data_actions")))
+        .set_datapoints_to_alarm(i32_of(a, "datapoints_to_alarm"))
+        .set_alarm_description(str_of(a, "alarm_description").map(str::to_string))
         .set_tags(tags.map(cw_tags).transpose()?)
         .send()
         .await
         .map_err(map)?;
     Ok(name.to_string())
+}
+
+fn non_empty(items: Vec<String>) -> Option<Vec<String>> {
+    (!items.is_empty()).then_some(items)
 }
 
 pub(crate) async fn create(

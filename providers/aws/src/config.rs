@@ -250,6 +250,9 @@ pub(crate) struct Clients {
     pub sts: aws_sdk_sts::Client,
     pub secretsmanager: aws_sdk_secretsmanager::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub kms: aws_sdk_kms::Client,
+    pub sns: aws_sdk_sns::Client,
 }
 
 impl Clients {
@@ -308,6 +311,23 @@ impl Clients {
             ),
             ssm: aws_sdk_ssm::Client::from_conf(
                 aws_sdk_ssm::config::Builder::from(config)
+                    .interceptor(c.clone())
+                    .build(),
+            ),
+            // IAM is global: the SDK sends its calls to IAM's one endpoint
+            // (or AWS_ENDPOINT_URL) whatever the provider's region.
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(config)
+                    .interceptor(c.clone())
+                    .build(),
+            ),
+            kms: aws_sdk_kms::Client::from_conf(
+                aws_sdk_kms::config::Builder::from(config)
+                    .interceptor(c.clone())
+                    .build(),
+            ),
+            sns: aws_sdk_sns::Client::from_conf(
+                aws_sdk_sns::config::Builder::from(config)
                     .interceptor(c)
                     .build(),
             ),

@@ -58,6 +58,8 @@ mod ec2;
 mod elasticache;
 mod elb_attributes;
 mod elbv2;
+mod iam;
+mod kms;
 mod launch_template_data;
 mod lookups;
 mod network;
@@ -65,6 +67,7 @@ mod parameter_groups;
 mod rds;
 mod secrets;
 mod security_group;
+mod sns;
 mod util;
 
 pub use config::{AwsSettings, CallCounter, RetryMode};
@@ -91,10 +94,13 @@ pub mod sdk {
     pub use aws_sdk_ec2 as ec2;
     pub use aws_sdk_elasticache as elasticache;
     pub use aws_sdk_elasticloadbalancingv2 as elbv2;
+    pub use aws_sdk_iam as iam;
+    pub use aws_sdk_kms as kms;
     pub use aws_sdk_rds as rds;
     pub use aws_sdk_route53 as route53;
     pub use aws_sdk_s3 as s3;
     pub use aws_sdk_secretsmanager as secretsmanager;
     pub use aws_sdk_ssm as ssm;
+    pub use aws_sdk_sns as sns;
     pub use aws_sdk_sts as sts;
 }

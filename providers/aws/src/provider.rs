@@ -16,6 +16,7 @@ use tokio::sync::OnceCell;
 
 use crate::config::{AwsSettings, CallCounter, Clients};
 use crate::{autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds, tags};
+use crate::{iam, kms, sns};
 
 /// Strata's AWS provider. Cheap to share behind an `Arc`; the SDK clients
 /// are built (and credentials checked) on first use or by [`AwsProvider::connect`].
@@ -220,6 +221,9 @@ impl Provider for AwsProvider {
             Some(Family::Rds) => rds::read(c, &req.kind, &ids).await?,
             Some(Family::Elasticache) => elasticache::read(c, &req.kind, &ids).await?,
             Some(Family::Cloudwatch) => cloudwatch::read(c, &ids).await?,
+            Some(Family::Iam) => iam::read(c, &req.kind, &ids).await?,
+            Some(Family::Kms) => kms::read(c, &req.kind, &ids).await?,
+            Some(Family::Sns) => sns::read(c, &req.kind, &ids).await?,
             None => return Err(unsupported(&req.kind)),
         };
         Ok(ReadResponse { found })
@@ -236,6 +240,9 @@ impl Provider for AwsProvider {
             Some(Family::Rds) => rds::create(c, &req, &tags).await?,
             Some(Family::Elasticache) => elasticache::create(c, &req, &tags).await?,
             Some(Family::Cloudwatch) => cloudwatch::create(c, &req, &tags).await?,
+            Some(Family::Iam) => iam::create(c, &req, &tags).await?,
+            Some(Family::Kms) => kms::create(c, &req, &tags).await?,
+            Some(Family::Sns) => sns::create(c, &req, &tags).await?,
             None => return Err(unsupported(&req.kind)),
         };
         self.ready(&req.kind, &id).await
@@ -257,6 +264,9 @@ impl Provider for AwsProvider {
             Some(Family::Rds) => rds::update(c, &req, t).await?,
             Some(Family::Elasticache) => elasticache::update(c, &req, t).await?,
             Some(Family::Cloudwatch) => cloudwatch::update(c, &req, t).await?,
+            Some(Family::Iam) => iam::update(c, &req, t).await?,
+            Some(Family::Kms) => kms::update(c, &req, t).await?,
+            Some(Family::Sns) => sns::update(c, &req, t).await?,
             None => return Err(unsupported(&req.kind)),
         }
         self.ready(&req.kind, &req.id).await
@@ -272,6 +282,9 @@ impl Provider for AwsProvider {
             Some(Family::Rds) => rds::delete(c, &req).await,
             Some(Family::Elasticache) => elasticache::delete(c, &req).await,
             Some(Family::Cloudwatch) => cloudwatch::delete(c, &req).await,
+            Some(Family::Iam) => iam::delete(c, &req).await,
+            Some(Family::Kms) => kms::delete(c, &req).await,
+            Some(Family::Sns) => sns::delete(c, &req).await,
             None => return Err(unsupported(&req.kind)),
         };
         match result {

@@ -37,6 +37,7 @@ fn echoed(kind: &str, _attrs: &Attrs) -> &'static [&'static str] {
         kinds::REPLICATION_GROUP => &["final_snapshot_identifier", "auth_token_update_strategy"],
         kinds::INSTANCE => &["user_data_replace_on_change"],
         kinds::AUTOSCALING_GROUP => &["force_delete"],
+        kinds::KMS_KEY => &["deletion_window_in_days"],
         _ => &[],
     }
 }

@@ -195,6 +195,12 @@ impl SimProvider {
     pub fn set_alarm_state(&self, alarm_name: &str, state: &str) -> Result<(), ProviderError> {
         self.with_cloud(true, |c, _| cloudwatch::set_state(c, alarm_name, state))
     }
+
+    /// Confirms an SNS subscription (by ARN), as the owner of its email
+    /// address or URL would: it is no longer `pending_confirmation`.
+    pub fn confirm_subscription(&self, arn: &str) -> Result<(), ProviderError> {
+        self.with_cloud(true, |c, _| crate::sns::confirm(c, arn))
+    }
 }
 
 fn objects(c: &Cloud) -> Vec<SimObject> {

@@ -23,6 +23,7 @@ use crate::options::SimOptions;
 use crate::regions::SimRegions;
 use crate::store::Store;
 use crate::{autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds};
+use crate::{iam, kms, sns};
 
 /// The simulated AWS cloud, Strata's default provider. Cheap to clone: clones
 /// share the same cloud.
@@ -279,6 +280,9 @@ pub(crate) fn render(c: &Cloud, rec: &Record) -> Attrs {
         Some(Family::Rds) => rds::live(c, rec, &mut out),
         Some(Family::Elasticache) => elasticache::live(c, rec, &mut out),
         Some(Family::Cloudwatch) => cloudwatch::live(c, rec, &mut out),
+        Some(Family::Iam) => iam::live(c, rec, &mut out),
+        Some(Family::Kms) => kms::live(c, rec, &mut out),
+        Some(Family::Sns) => sns::live(c, rec, &mut out),
         None => {}
     }
     out
@@ -407,6 +411,9 @@ impl Provider for SimProvider {
                 Some(Family::Rds) => rds::create(c, new)?,
                 Some(Family::Elasticache) => elasticache::create(c, new)?,
                 Some(Family::Cloudwatch) => cloudwatch::create(c, new)?,
+            Some(Family::Iam) => iam::create(c, new)?,
+            Some(Family::Kms) => kms::create(c, new)?,
+            Some(Family::Sns) => sns::create(c, new)?,
                 None => return Err(unsupported(&req.kind)),
             };
             status_of(c, &req.kind, &id)
@@ -431,6 +438,9 @@ impl Provider for SimProvider {
                 Some(Family::Rds) => rds::update(c, &req, attrs)?,
                 Some(Family::Elasticache) => elasticache::update(c, &req, attrs)?,
                 Some(Family::Cloudwatch) => cloudwatch::update(c, &req, attrs)?,
+                Some(Family::Iam) => iam::update(c, &req, attrs)?,
+                Some(Family::Kms) => kms::update(c, &req, attrs)?,
+                Some(Family::Sns) => sns::update(c, &req, attrs)?,
                 None => return Err(unsupported(&req.kind)),
             }
             status_of(c, &req.kind, &req.id)
@@ -458,6 +468,9 @@ impl Provider for SimProvider {
                 Some(Family::Rds) => rds::delete(c, &req)?,
                 Some(Family::Elasticache) => elasticache::delete(c, &req)?,
                 Some(Family::Cloudwatch) => cloudwatch::delete(c, &req)?,
+                Some(Family::Iam) => iam::delete(c, &req)?,
+                Some(Family::Kms) => kms::delete(c, &req)?,
+                Some(Family::Sns) => sns::delete(c, &req)?,
                 None => return Err(unsupported(&req.kind)),
             }
             Ok(delete_status(c, &req.kind, &req.id))

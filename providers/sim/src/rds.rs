@@ -153,9 +153,11 @@ pub fn create(c: &mut Cloud, new: NewResource<'_>) -> Result<String, ProviderErr
             "storage_encrypted",
             "db_name",
             "username",
+            // A replica in its source's region is encrypted with its key.
+            "kms_key_id",
         ] {
-            // Another region's subnet group is not this region's.
-            let here = !(foreign && key == "db_subnet_group_name");
+            // Another region's subnet group (or KMS key) is not this region's.
+            let here = !(foreign && matches!(key, "db_subnet_group_name" | "kms_key_id"));
             if here && !new.req.attrs.contains_key(key) {
                 if let Some(v) = primary.attrs.get(key) {
                     attrs.insert(key.into(), v.clone());

@@ -25,6 +25,8 @@
 //! ```
 
 mod data_tuning;
+mod identity;
+mod notify;
 mod params;
 pub mod release;
 mod resources;
@@ -134,6 +136,16 @@ pub struct WebService {
     pub slo_p95_ms: f64,
     /// Minutes the latency SLO may be breached before the alarm fires.
     pub slo_p95_minutes: i64,
+    /// An address the alarms' SNS topic emails (the subscription stays
+    /// pending until the link SNS sends there is clicked).
+    pub alarm_email: Option<String>,
+    /// Whether the primary database is encrypted with the stack's KMS key.
+    /// `None` (the default): yes for a database the stack creates, no for
+    /// one that existed before the stack had a key (moving an instance to
+    /// another key replaces it). `Some(true)` asks for the move anyway —
+    /// `apply` refuses it without `--allow-replace`; `Some(false)` keeps
+    /// the AWS managed key.
+    pub db_use_stack_key: Option<bool>,
 }
 
 impl WebService {
@@ -185,6 +197,8 @@ impl WebService {
             slo_5xx_minutes: 5,
             slo_p95_ms: 300.0,
             slo_p95_minutes: 10,
+            alarm_email: None,
+            db_use_stack_key: None,
         }
     }
 

@@ -89,6 +89,8 @@ const PARAMS: &[(&str, &str)] = &[
     ("slo_5xx_minutes", "an integer"),
     ("slo_p95_ms", "a number"),
     ("slo_p95_minutes", "an integer"),
+    ("alarm_email", "a string"),
+    ("db_use_stack_key", "a boolean"),
 ];
 
 /// Parameters earlier versions had, and why they are gone.
@@ -191,6 +193,8 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
             "slo_5xx_rate" => web.slo_5xx_rate = f,
             "slo_5xx_minutes" => web.slo_5xx_minutes = i,
             "slo_p95_ms" => web.slo_p95_ms = f,
+            "alarm_email" => web.alarm_email = Some(s),
+            "db_use_stack_key" => web.db_use_stack_key = value.as_bool(),
             _ => web.slo_p95_minutes = i,
         }
         if matches!(
@@ -391,6 +395,14 @@ pub fn validate(web: &WebService) -> Vec<ParamError> {
         format!("{} is not a CPU percentage", web.cpu_target),
         "e.g. 50",
     );
+    if let Some(email) = &web.alarm_email {
+        check(
+            email.contains('@') && !email.contains(char::is_whitespace),
+            "alarm_email",
+            format!("`{email}` is not an email address"),
+            "e.g. \"ops@example.com\"",
+        );
+    }
     e
 }
 
@@ -475,5 +487,11 @@ pub fn to_params(web: &WebService) -> IndexMap<String, Value> {
     set("slo_5xx_minutes", Value::Int(web.slo_5xx_minutes));
     set("slo_p95_ms", Value::Float(web.slo_p95_ms));
     set("slo_p95_minutes", Value::Int(web.slo_p95_minutes));
+    if let Some(email) = &web.alarm_email {
+        set("alarm_email", email.clone().into());
+    }
+    if let Some(b) = web.db_use_stack_key {
+        set("db_use_stack_key", Value::Bool(b));
+    }
     p
 }

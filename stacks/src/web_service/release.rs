@@ -133,6 +133,12 @@ pub struct Release {
     /// The last rollout that finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last: Option<Outcome>,
+    /// Whether the primary database was created encrypted with the stack's
+    /// KMS key: true for every stack created since the stack has one; a
+    /// record written before (without the field) says false, so upgrading
+    /// a stack never replaces its database.
+    #[serde(default)]
+    pub db_stack_key: bool,
 }
 
 impl Release {
@@ -152,6 +158,7 @@ impl Release {
             green_weight: 0,
             rollout: None,
             last: None,
+            db_stack_key: true,
         }
     }
 

@@ -8,7 +8,7 @@ use strata_core::value::Value;
 
 use super::data_tuning;
 use super::release::{output_name, Color, Release};
-use super::WebService;
+use super::{identity, notify, WebService};
 
 /// The addresses of a web service's parts, from its prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -302,6 +302,11 @@ pub(super) fn declare(
         },
     );
 
+    // The instances' role and profile, the stack's key, the alarm topic.
+    let id = identity::declare(web, &mut s, &region, &tagged(&[]));
+    let topic = notify::declare(web, &mut s, &tagged(&[]));
+    let notified = || vec![topic.clone()];
+
     // One fleet per color.
     for color in Color::BOTH {
         let fleet = release.fleet(color);
@@ -320,11 +325,9 @@ pub(super) fn declare(
                 // IMDSv2 only, one hop: the app's processes reach the
                 // metadata service, containers behind a bridge do not.
                 metadata_options: Some(MetadataOptions::imdsv2(1)),
-                block_device_mappings: vec![BlockDevice::encrypted_gp3(
-                    web.root_device_name.clone(),
-                    web.root_volume_gb,
-                )],
+                block_device_mappings: vec![identity::root_volume(web, &id.key)],
                 monitoring: Some(web.detailed_monitoring),
+                iam_instance_profile: Some(id.profile.clone()),
                 tags: color_tags.clone(),
                 ..Default::default()
             },
@@ -393,6 +396,9 @@ pub(super) fn declare(
                 threshold: 0.0,
                 comparison_operator: "GreaterThanThreshold".into(),
                 treat_missing_data: Some("notBreaching".into()),
+                alarm_actions: notified(),
+                ok_actions: notified(),
+                alarm_description: Some(format!("{n}: a {color} target failed its health check")),
                 tags: color_tags,
                 ..Default::default()
             },
@@ -424,6 +430,7 @@ pub(super) fn declare(
                 engine_version: Some(web.db_engine_version.clone()),
                 allocated_storage: Some(web.db_allocated_storage),
                 storage_encrypted: Some(true),
+                kms_key_id: identity::db_uses_stack_key(web, release).then(|| id.key.clone()),
                 multi_az: Some(true),
                 db_subnet_group_name: Some(db_subnets.name()),
                 vpc_security_group_ids: vec![db_sg.id()],
@@ -544,6 +551,13 @@ pub(super) fn declare(
             threshold: web.slo_5xx_rate * 100.0,
             comparison_operator: "GreaterThanThreshold".into(),
             treat_missing_data: Some("notBreaching".into()),
+            alarm_actions: notified(),
+            ok_actions: notified(),
+            alarm_description: Some(format!(
+                "{n}: more than {}% of requests answered 5xx for {} minutes",
+                web.slo_5xx_rate * 100.0,
+                web.slo_5xx_minutes
+            )),
             tags: tagged(&[("slo", "5xx")]),
             ..Default::default()
         },
@@ -561,6 +575,12 @@ pub(super) fn declare(
             threshold: web.slo_p95_ms / 1000.0,
             comparison_operator: "GreaterThanThreshold".into(),
             treat_missing_data: Some("notBreaching".into()),
+            alarm_actions: notified(),
+            ok_actions: notified(),
+            alarm_description: Some(format!(
+                "{n}: p95 response time above {} ms for {} minutes",
+                web.slo_p95_ms, web.slo_p95_minutes
+            )),
             tags: tagged(&[("slo", "p95")]),
             ..Default::default()
         },

@@ -38,6 +38,14 @@ pub struct MetricAlarm {
     pub treat_missing_data: Option<String>,
     /// ARNs notified on ALARM (e.g. a scaling policy's `arn()`).
     pub alarm_actions: Vec<Input<String>>,
+    /// ARNs notified on OK (e.g. an SNS topic).
+    pub ok_actions: Vec<Input<String>>,
+    /// ARNs notified on INSUFFICIENT_DATA.
+    pub insufficient_data_actions: Vec<Input<String>>,
+    /// Of the evaluated periods, how many must breach (`None`: all).
+    pub datapoints_to_alarm: Option<i64>,
+    /// What the alarm means, shown in notifications.
+    pub alarm_description: Option<String>,
     /// Tags.
     pub tags: BTreeMap<String, String>,
 }
@@ -59,6 +67,10 @@ impl ResourceSpec for MetricAlarm {
             .set("comparison_operator", self.comparison_operator)
             .opt("treat_missing_data", self.treat_missing_data)
             .list("alarm_actions", self.alarm_actions)
+            .list("ok_actions", self.ok_actions)
+            .list("insufficient_data_actions", self.insufficient_data_actions)
+            .opt("datapoints_to_alarm", self.datapoints_to_alarm)
+            .opt("alarm_description", self.alarm_description)
             .tags(self.tags)
             .build()
     }
