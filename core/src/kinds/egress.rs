@@ -11,9 +11,13 @@ pub(super) static EIP: KindSchema = KindSchema {
     kind: super::EIP,
     doc: "An Elastic IP address (a static public IPv4 address), e.g. for a NAT gateway.",
     attrs: &[
-        A::optional("domain", T::String, "`vpc` (the only domain left: EC2-Classic is retired).")
-            .force_new("An address is allocated in its domain: AWS cannot move it to another.")
-            .default(D::Str("vpc")),
+        A::optional(
+            "domain",
+            T::String,
+            "`vpc` (the only domain left: EC2-Classic is retired).",
+        )
+        .force_new("An address is allocated in its domain: AWS cannot move it to another.")
+        .default(D::Str("vpc")),
         TAGS,
         A::computed("public_ip", T::String, "The public IPv4 address."),
         A::computed(
@@ -63,8 +67,16 @@ pub(super) static NAT_GATEWAY: KindSchema = KindSchema {
             T::String,
             "pending, available, deleting, deleted or failed.",
         ),
-        A::computed("public_ip", T::String, "Its public IPv4 address (public gateways)."),
-        A::computed("private_ip", T::String, "Its private IPv4 address in the subnet."),
+        A::computed(
+            "public_ip",
+            T::String,
+            "Its public IPv4 address (public gateways).",
+        ),
+        A::computed(
+            "private_ip",
+            T::String,
+            "Its private IPv4 address in the subnet.",
+        ),
     ],
     create_before_destroy: false,
     ready_timeout: Duration::from_secs(900),

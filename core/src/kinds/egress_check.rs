@@ -126,7 +126,10 @@ mod tests {
             NAT_GATEWAY,
             serde_json::json!({"subnet_id": "subnet-1", "connectivity_type": "hybrid"}),
         );
-        assert_eq!(odd[0], "connectivity_type: `hybrid` is not a connectivity type");
+        assert_eq!(
+            odd[0],
+            "connectivity_type: `hybrid` is not a connectivity type"
+        );
     }
 
     #[test]

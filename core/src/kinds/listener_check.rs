@@ -38,7 +38,10 @@ pub(super) fn check_listener(attrs: &Attrs, out: &mut Vec<AttrProblem>) {
         [first, rest @ ..] => problem(
             out,
             rest.first().copied().unwrap_or(first),
-            format!("a listener has one default action, not {}", actions.join(" and ")),
+            format!(
+                "a listener has one default action, not {}",
+                actions.join(" and ")
+            ),
             "keep one of `forward`, `redirect` and `fixed_response`",
         ),
     }
