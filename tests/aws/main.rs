@@ -15,7 +15,9 @@
 #![allow(clippy::await_holding_lock)]
 
 mod drill;
+mod egress;
 mod faults;
+mod https;
 mod in_place;
 mod kinds;
 mod lookups;

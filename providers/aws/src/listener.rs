@@ -70,7 +70,10 @@ fn live(l: &Listener, arn: &str) -> Attrs {
         "certificate_arn",
         l.certificates().first().and_then(|c| c.certificate_arn()),
     );
-    put(&mut a, "ssl_policy", l.ssl_policy());
+    // moto reports a policy on HTTP listeners too; AWS only on HTTPS ones.
+    if l.protocol() == Some(&ProtocolEnum::Https) {
+        put(&mut a, "ssl_policy", l.ssl_policy());
+    }
     if let Some(action) = l.default_actions().first() {
         read_action(action, &mut a);
     }
