@@ -16,7 +16,9 @@
 
 mod data_stores;
 mod drill;
+mod egress;
 mod faults;
+mod https;
 mod in_place;
 mod kinds;
 mod lookups;

@@ -80,6 +80,7 @@ impl Deps {
                     "availability_zone": format!("us-east-1{name}"),
                 })),
             ),
+            "eip" => (kinds::EIP, attrs(json!({"tags": {"Name": "conf-nat"}}))),
             "sg" => (
                 kinds::SECURITY_GROUP,
                 attrs(json!({"name": "conf-app", "vpc_id": self.id("vpc")})),
@@ -149,6 +150,8 @@ pub async fn fixture(h: &Harness, kind: &str, deps: &mut Deps) -> Fixture {
         kinds::DB_PARAMETER_GROUP | kinds::CACHE_PARAMETER_GROUP => &[],
         kinds::SUBNET | kinds::INTERNET_GATEWAY | kinds::SECURITY_GROUP => &["vpc"],
         kinds::ROUTE_TABLE => &["vpc", "igw", "a", "b"],
+        kinds::EIP => &[],
+        kinds::NAT_GATEWAY => &["vpc", "igw", "a", "eip"],
         kinds::LAUNCH_TEMPLATE => &["vpc", "sg"],
         kinds::INSTANCE => &["vpc", "a", "sg"],
         kinds::LOAD_BALANCER => &["vpc", "a", "b", "sg"],
@@ -188,6 +191,18 @@ pub async fn fixture(h: &Harness, kind: &str, deps: &mut Deps) -> Fixture {
                 "subnet_ids": [d.id("a"), d.id("b")],
             }),
             ("subnet_ids", json!([d.id("a")])),
+        ),
+        kinds::EIP => (
+            json!({"tags": {"Name": "conf"}}),
+            ("tags", json!({"Name": "conf", "Team": "web"})),
+        ),
+        kinds::NAT_GATEWAY => (
+            json!({
+                "subnet_id": d.id("a"),
+                "allocation_id": d.id("eip"),
+                "tags": {"Name": "conf"},
+            }),
+            ("tags", json!({"Name": "conf-2"})),
         ),
         kinds::SECURITY_GROUP => (
             json!({

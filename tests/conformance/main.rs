@@ -30,6 +30,8 @@ macro_rules! checks {
                 lifecycle_subnet: SUBNET,
                 lifecycle_internet_gateway: INTERNET_GATEWAY,
                 lifecycle_route_table: ROUTE_TABLE,
+                lifecycle_eip: EIP,
+                lifecycle_nat_gateway: NAT_GATEWAY,
                 lifecycle_security_group: SECURITY_GROUP,
                 lifecycle_launch_template: LAUNCH_TEMPLATE,
                 lifecycle_instance: INSTANCE,

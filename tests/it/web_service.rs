@@ -39,7 +39,6 @@ fn the_example_declares_every_part_and_plans_clean_after_apply() {
         "web.vpc",
         "web.igw",
         "web.public_rt",
-        "web.private_rt",
         "web.alb_sg",
         "web.app_sg",
         "web.db_sg",
@@ -65,13 +64,33 @@ fn the_example_declares_every_part_and_plans_clean_after_apply() {
     ] {
         resource(&state, a);
     }
-    // One public and one private subnet per AZ, keyed by the AZ.
+    // One public and one private subnet per AZ, keyed by the AZ; a NAT
+    // gateway with its own address in each public subnet, and each private
+    // subnet's table sending 0.0.0.0/0 through its own AZ's gateway.
     for az in ["us-east-1a", "us-east-1b", "us-east-1c"] {
         let public = attrs(&state, &format!("web.public[\"{az}\"]"));
         let private = attrs(&state, &format!("web.private[\"{az}\"]"));
         assert_eq!(public["availability_zone"], az);
         assert_eq!(private["availability_zone"], az);
+        let nat = resource(&state, &format!("web.nat[\"{az}\"]"));
+        let id = |a: &str| resource(&state, a)["id"].clone();
+        assert_eq!(nat["attrs"]["subnet_id"], id(&format!("web.public[\"{az}\"]")));
+        assert_eq!(nat["attrs"]["state"], "available");
+        assert_eq!(
+            nat["attrs"]["allocation_id"],
+            id(&format!("web.nat_eip[\"{az}\"]"))
+        );
+        let table = attrs(&state, &format!("web.private_rt_az[\"{az}\"]"));
+        assert_eq!(
+            table["routes"],
+            serde_json::json!([{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat["id"]}])
+        );
+        assert_eq!(
+            table["subnet_ids"],
+            serde_json::json!([id(&format!("web.private[\"{az}\"]"))])
+        );
     }
+    assert!(state["resources"]["web.private_rt"].is_null());
 
     // Health checks on /health, blue live at weight 100.
     for c in ["blue", "green"] {

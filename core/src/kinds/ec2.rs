@@ -148,8 +148,10 @@ pub(super) static ROUTE_TABLE: KindSchema = KindSchema {
             T::List(&T::Object(&[
                 F::req("cidr_block", T::String),
                 F::opt("gateway_id", T::String),
+                F::opt("nat_gateway_id", T::String),
             ])),
-            "Routes: destination CIDR and target gateway.",
+            "Routes: destination CIDR and one target: an internet gateway (`gateway_id`) or a \
+             NAT gateway (`nat_gateway_id`).",
         ),
         A::optional("subnet_ids", STRINGS, "Subnets associated with the table.").member("SubnetId"),
         TAGS,

@@ -201,21 +201,65 @@ pub(super) const FORWARD: T = T::Object(&[
     F::or("weight", T::Int, D::Int(1)),
 ]);
 
+/// A listener's redirect action; every field but the status code keeps
+/// the request's value by default (AWS's `#{...}` placeholders).
+const REDIRECT: T = T::Object(&[
+    F::or("protocol", T::String, D::Str("#{protocol}")),
+    F::or("port", T::String, D::Str("#{port}")),
+    F::or("host", T::String, D::Str("#{host}")),
+    F::or("path", T::String, D::Str("/#{path}")),
+    F::or("query", T::String, D::Str("#{query}")),
+    F::req("status_code", T::String),
+]);
+
+/// A listener's fixed-response action.
+const FIXED_RESPONSE: T = T::Object(&[
+    F::req("status_code", T::String),
+    F::opt("content_type", T::String),
+    F::opt("message_body", T::String),
+]);
+
 pub(super) static LISTENER: KindSchema = KindSchema {
     kind: super::LISTENER,
-    doc: "A listener forwarding to one or more weighted target groups.",
+    doc: "A listener whose default action forwards to weighted target groups, redirects, \
+          or answers with a fixed response.",
     attrs: &[
         A::required("load_balancer_arn", T::String, "The load balancer.")
             .force_new("A listener belongs to one load balancer for its life."),
         A::required("port", T::Int, "Listening port."),
         A::optional("protocol", T::String, "HTTP or HTTPS.").default(D::Str("HTTP")),
-        A::optional("certificate_arn", T::String, "Certificate for HTTPS."),
-        A::required(
+        A::optional(
+            "certificate_arn",
+            T::String,
+            "The default certificate of an HTTPS listener (an ACM certificate ARN).",
+        ),
+        A::optional(
+            "ssl_policy",
+            T::String,
+            "TLS negotiation policy of an HTTPS listener, e.g. \
+             `ELBSecurityPolicy-TLS13-1-2-2021-06` (unset: AWS's default).",
+        ),
+        A::optional(
             "forward",
             T::List(&FORWARD),
-            "Weighted target groups (weights change in place: the blue/green flip; weight defaults to 1).",
+            "Default action: weighted target groups (weights change in place: the blue/green \
+             flip; weight defaults to 1). One of `forward`, `redirect`, `fixed_response`.",
         )
         .member("DefaultActions"),
+        A::optional(
+            "redirect",
+            REDIRECT,
+            "Default action: redirect (`status_code` `HTTP_301` or `HTTP_302`; `protocol`, \
+             `port`, `host`, `path`, `query` keep the request's by default), e.g. HTTP to HTTPS.",
+        )
+        .member("RedirectConfig"),
+        A::optional(
+            "fixed_response",
+            FIXED_RESPONSE,
+            "Default action: a fixed response (`status_code` such as `404` or `503`, \
+             `content_type`, `message_body` up to 1024 characters).",
+        )
+        .member("FixedResponseConfig"),
         TAGS,
         A::computed("arn", T::String, "ARN.").member("ListenerArn"),
     ],

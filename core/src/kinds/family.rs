@@ -3,9 +3,9 @@
 //! its service in one place.
 
 use super::{
-    AUTOSCALING_GROUP, CACHE_SUBNET_GROUP, DB_INSTANCE, DB_SUBNET_GROUP, INSTANCE,
-    INTERNET_GATEWAY, LAUNCH_TEMPLATE, LISTENER, LOAD_BALANCER, METRIC_ALARM, REPLICATION_GROUP,
-    ROUTE_TABLE, SCALING_POLICY, SECURITY_GROUP, SUBNET, TARGET_GROUP, VPC,
+    AUTOSCALING_GROUP, CACHE_SUBNET_GROUP, DB_INSTANCE, DB_SUBNET_GROUP, EIP, INSTANCE,
+    INTERNET_GATEWAY, LAUNCH_TEMPLATE, LISTENER, LOAD_BALANCER, METRIC_ALARM, NAT_GATEWAY,
+    REPLICATION_GROUP, ROUTE_TABLE, SCALING_POLICY, SECURITY_GROUP, SUBNET, TARGET_GROUP, VPC,
 };
 use super::{CACHE_PARAMETER_GROUP, DB_PARAMETER_GROUP};
 use super::{
@@ -29,6 +29,8 @@ pub enum Family {
     Network,
     /// Launch templates and instances.
     Ec2,
+    /// Elastic IPs and NAT gateways (private subnets' way out).
+    Egress,
     /// Load balancers, target groups, listeners.
     Elbv2,
     /// Autoscaling groups and scaling policies.
@@ -53,6 +55,7 @@ impl Family {
         Some(match kind {
             VPC | SUBNET | INTERNET_GATEWAY | ROUTE_TABLE | SECURITY_GROUP => Family::Network,
             LAUNCH_TEMPLATE | INSTANCE => Family::Ec2,
+            EIP | NAT_GATEWAY => Family::Egress,
             LOAD_BALANCER | TARGET_GROUP | LISTENER => Family::Elbv2,
             AUTOSCALING_GROUP | SCALING_POLICY => Family::Autoscaling,
             DB_SUBNET_GROUP | DB_INSTANCE => Family::Rds,
@@ -71,7 +74,7 @@ impl Family {
     /// [`Api::service`](crate::schema::Api::service).
     pub fn service(self) -> &'static str {
         match self {
-            Family::Network | Family::Ec2 => "ec2",
+            Family::Network | Family::Ec2 | Family::Egress => "ec2",
             Family::Elbv2 => "elbv2",
             Family::Autoscaling => "autoscaling",
             Family::Rds => "rds",

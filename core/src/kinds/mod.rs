@@ -8,12 +8,15 @@ mod cloudwatch;
 pub mod data;
 mod data_checks;
 mod ec2;
+mod egress;
+mod egress_check;
 mod elasticache;
 mod elbv2;
 mod family;
 mod iam;
 mod identity_check;
 mod kms;
+mod listener_check;
 pub mod metric_math;
 mod parameter_groups;
 pub mod policy;
@@ -39,6 +42,10 @@ pub const SUBNET: &str = "aws.ec2.subnet";
 pub const INTERNET_GATEWAY: &str = "aws.ec2.internet_gateway";
 /// `aws.ec2.route_table`
 pub const ROUTE_TABLE: &str = "aws.ec2.route_table";
+/// `aws.ec2.eip`
+pub const EIP: &str = "aws.ec2.eip";
+/// `aws.ec2.nat_gateway`
+pub const NAT_GATEWAY: &str = "aws.ec2.nat_gateway";
 /// `aws.ec2.security_group`
 pub const SECURITY_GROUP: &str = "aws.ec2.security_group";
 /// `aws.ec2.launch_template`
@@ -90,6 +97,8 @@ pub static ALL: &[&KindSchema] = &[
     &ec2::SUBNET,
     &ec2::INTERNET_GATEWAY,
     &ec2::ROUTE_TABLE,
+    &egress::EIP,
+    &egress::NAT_GATEWAY,
     &ec2::SECURITY_GROUP,
     &ec2::LAUNCH_TEMPLATE,
     &ec2::INSTANCE,

@@ -51,6 +51,7 @@
 mod alarm;
 mod compute;
 mod data;
+mod egress;
 mod elb;
 mod identity;
 mod network;
@@ -74,8 +75,10 @@ pub use compute::{
     PredefinedMetric, ScalingPolicy,
 };
 pub use data::{CacheSubnetGroup, DbInstance, DbSubnetGroup, ReplicationGroup};
+pub use egress::{Eip, NatGateway};
 pub use elb::{
-    AccessLogs, HealthCheck, Listener, LoadBalancer, Stickiness, TargetGroup, WeightedTarget,
+    AccessLogs, FixedResponse, HealthCheck, Listener, LoadBalancer, Redirect, Stickiness,
+    TargetGroup, WeightedTarget,
 };
 pub use identity::{
     IamRole, IamRolePolicy, InstanceProfile, KmsAlias, KmsKey, SnsTopic, SnsTopicSubscription,
@@ -251,6 +254,10 @@ ids! {
     InternetGatewayId;
     /// A route table id (`rtb-...`).
     RouteTableId;
+    /// An Elastic IP's allocation id (`eipalloc-...`).
+    AllocationId;
+    /// A NAT gateway id (`nat-...`).
+    NatGatewayId;
     /// A security group id (`sg-...`).
     SecurityGroupId;
     /// A launch template id (`lt-...`).

@@ -731,6 +731,10 @@ fn check_cross(schema: &KindSchema, attrs: &Attrs, out: &mut Vec<AttrProblem>) {
         | super::KMS_ALIAS
         | super::SNS_TOPIC
         | super::SNS_TOPIC_SUBSCRIPTION => super::identity_check::check(schema.kind, attrs, out),
+        super::LISTENER => super::listener_check::check_listener(attrs, out),
+        super::EIP => super::egress_check::check_eip(attrs, out),
+        super::NAT_GATEWAY => super::egress_check::check_nat_gateway(attrs, out),
+        super::ROUTE_TABLE => super::egress_check::check_routes(attrs, out),
         super::DB_INSTANCE => {
             let replica = attrs.contains_key("replicate_source_db");
             if !replica && attrs.get("username").is_none() {

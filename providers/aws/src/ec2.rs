@@ -35,7 +35,7 @@ fn decode(s: &str) -> String {
 }
 
 /// An EC2 client token (at most 64 ASCII characters) for an engine token.
-fn client_token(token: &str) -> String {
+pub(crate) fn client_token(token: &str) -> String {
     let t: String = token.chars().filter(char::is_ascii_alphanumeric).collect();
     let chars: Vec<char> = t.chars().collect();
     chars[chars.len().saturating_sub(64)..].iter().collect()

@@ -1,12 +1,11 @@
 //! Elastic Load Balancing v2: application load balancers, target groups and
-//! weighted forward listeners (weights change in place: the blue/green flip).
+//! listeners (their actions and certificates: `listener`).
 
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, Certificate, ForwardActionConfig, LoadBalancerAttribute,
-    LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher, ProtocolEnum, Tag, TargetDescription,
-    TargetGroup, TargetGroupAttribute, TargetGroupTuple, TargetTypeEnum,
+    LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher, ProtocolEnum,
+    Tag, TargetDescription, TargetGroup, TargetGroupAttribute, TargetTypeEnum,
 };
 use strata_core::kinds;
 use strata_core::provider::{CreateRequest, DeleteRequest, ProviderError, UpdateRequest};
@@ -88,7 +87,7 @@ pub(crate) async fn read(
     let mut out = match kind {
         kinds::LOAD_BALANCER => read_lbs(c, ids).await?,
         kinds::TARGET_GROUP => read_tgs(c, ids).await?,
-        _ => read_listeners(c, ids).await?,
+        _ => crate::listener::read(c, ids).await?,
     };
     let arns: Vec<String> = out.keys().cloned().collect();
     let tags = tags_of(c, &arns).await?;
@@ -316,110 +315,6 @@ async fn drop_asg_members(
     Ok(())
 }
 
-/// The load balancer ARN a listener ARN belongs to.
-fn lb_of(listener: &str) -> Option<String> {
-    let (head, _) = listener.rsplit_once('/')?;
-    Some(head.replacen(":listener/", ":loadbalancer/", 1))
-}
-
-async fn read_listeners(
-    c: &Clients,
-    ids: &[String],
-) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-    let mut lbs: Vec<String> = ids.iter().filter_map(|i| lb_of(i)).collect();
-    lbs.sort();
-    lbs.dedup();
-    let mut out = BTreeMap::new();
-    // One DescribeListeners per load balancer: the API takes one LB at a time.
-    for lb in lbs {
-        let pages = c
-            .elb
-            .describe_listeners()
-            .load_balancer_arn(&lb)
-            .into_paginator()
-            .send()
-            .try_collect()
-            .await;
-        let pages = match pages.map_err(map) {
-            Ok(p) => p,
-            Err(e) if crate::errors::is_not_found(&e) => continue,
-            Err(e) => return Err(e),
-        };
-        for l in pages.iter().flat_map(|p| p.listeners()) {
-            let Some(arn) = l.listener_arn() else {
-                continue;
-            };
-            if !ids.iter().any(|i| i == arn) {
-                continue;
-            }
-            let mut a = Attrs::new();
-            put(&mut a, "load_balancer_arn", l.load_balancer_arn());
-            put(&mut a, "port", int(l.port()));
-            put(&mut a, "protocol", l.protocol().map(ProtocolEnum::as_str));
-            put(
-                &mut a,
-                "certificate_arn",
-                l.certificates().first().and_then(|c| c.certificate_arn()),
-            );
-            let mut forward = Vec::new();
-            if let Some(action) = l.default_actions().first() {
-                let tuples = action
-                    .forward_config()
-                    .map(|f| f.target_groups())
-                    .unwrap_or_default();
-                if tuples.is_empty() {
-                    if let Some(tg) = action.target_group_arn() {
-                        forward.push(fwd(tg, 1));
-                    }
-                }
-                for t in tuples {
-                    if let Some(tg) = t.target_group_arn() {
-                        forward.push(fwd(tg, i64::from(t.weight().unwrap_or(1))));
-                    }
-                }
-            }
-            a.insert("forward".into(), Value::List(forward));
-            put(&mut a, "arn", Some(arn));
-            out.insert(arn.to_string(), a);
-        }
-    }
-    Ok(out)
-}
-
-fn fwd(tg: &str, weight: i64) -> Value {
-    let mut m = Attrs::new();
-    m.insert("target_group_arn".into(), Value::from(tg));
-    m.insert("weight".into(), Value::Int(weight));
-    Value::Map(m)
-}
-
-fn forward_action(a: &Attrs) -> Result<Action, ProviderError> {
-    let mut cfg = ForwardActionConfig::builder();
-    for f in a
-        .get("forward")
-        .and_then(Value::as_list)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(Value::as_map)
-    {
-        cfg = cfg.target_groups(
-            TargetGroupTuple::builder()
-                .target_group_arn(required(f, "target_group_arn")?)
-                .set_weight(i32_of(f, "weight"))
-                .build(),
-        );
-    }
-    Ok(Action::builder()
-        .r#type(ActionTypeEnum::Forward)
-        .forward_config(cfg.build())
-        .build())
-}
-
-fn certificates(a: &Attrs) -> Option<Vec<Certificate>> {
-    str_of(a, "certificate_arn")
-        .map(|arn| vec![Certificate::builder().certificate_arn(arn).build()])
-}
-
 fn targets(ids: &[String]) -> Result<Vec<TargetDescription>, ProviderError> {
     Ok(ids
         .iter()
@@ -579,26 +474,7 @@ pub(crate) async fn create(
             sync_targets(c, &arn, &[], &strings(a, "target_ids")).await?;
             Ok(arn)
         }
-        _ => {
-            let out = c
-                .elb
-                .create_listener()
-                .load_balancer_arn(required(a, "load_balancer_arn")?)
-                .port(i32_of(a, "port").unwrap_or(80))
-                .protocol(ProtocolEnum::from(str_of(a, "protocol").unwrap_or("HTTP")))
-                .set_certificates(certificates(a))
-                .default_actions(forward_action(a)?)
-                .set_tags(Some(elb_tags(tags)?))
-                .send()
-                .await
-                .map_err(map)?;
-            Ok(out
-                .listeners()
-                .first()
-                .and_then(|l| l.listener_arn())
-                .unwrap_or_default()
-                .to_string())
-        }
+        _ => crate::listener::create(c, a, elb_tags(tags)?).await,
     }
 }
 
@@ -662,19 +538,7 @@ pub(crate) async fn update(
                 sync_targets(c, id, &old, &strings(a, "target_ids")).await?;
             }
         }
-        _ => {
-            // Port, protocol, certificate and weights all change in place.
-            c.elb
-                .modify_listener()
-                .listener_arn(id)
-                .set_port(i32_of(a, "port"))
-                .protocol(ProtocolEnum::from(str_of(a, "protocol").unwrap_or("HTTP")))
-                .set_certificates(certificates(a))
-                .default_actions(forward_action(a)?)
-                .send()
-                .await
-                .map_err(map)?;
-        }
+        _ => crate::listener::modify(c, id, a).await?,
     }
     sync_tags(c, id, t).await
 }

@@ -264,6 +264,9 @@ async fn read_route_tables(
                 if let Some(g) = r.gateway_id() {
                     m.insert("gateway_id".into(), Value::from(g));
                 }
+                if let Some(n) = r.nat_gateway_id() {
+                    m.insert("nat_gateway_id".into(), Value::from(n));
+                }
                 Some(Value::Map(m))
             })
             .collect();
@@ -399,7 +402,8 @@ async fn set_public_ip(c: &Clients, id: &str, on: bool) -> Result<(), ProviderEr
 
 /// Replaces a route table's routes and associations with the desired ones.
 async fn sync_routes(c: &Clients, id: &str, prior: &Attrs, a: &Attrs) -> Result<(), ProviderError> {
-    let routes = |attrs: &Attrs| -> Vec<(String, Option<String>)> {
+    type Route = (String, Option<String>, Option<String>);
+    let routes = |attrs: &Attrs| -> Vec<Route> {
         attrs
             .get("routes")
             .and_then(Value::as_list)
@@ -410,12 +414,13 @@ async fn sync_routes(c: &Clients, id: &str, prior: &Attrs, a: &Attrs) -> Result<
                 Some((
                     str_of(m, "cidr_block")?.to_string(),
                     str_of(m, "gateway_id").map(str::to_string),
+                    str_of(m, "nat_gateway_id").map(str::to_string),
                 ))
             })
             .collect()
     };
     let (old, new) = (routes(prior), routes(a));
-    for (cidr, _) in old.iter().filter(|r| !new.contains(r)) {
+    for (cidr, _, _) in old.iter().filter(|r| !new.contains(r)) {
         c.ec2
             .delete_route()
             .route_table_id(id)
@@ -424,12 +429,13 @@ async fn sync_routes(c: &Clients, id: &str, prior: &Attrs, a: &Attrs) -> Result<
             .await
             .map_err(map)?;
     }
-    for (cidr, gw) in new.iter().filter(|r| !old.contains(r)) {
+    for (cidr, gw, nat) in new.iter().filter(|r| !old.contains(r)) {
         c.ec2
             .create_route()
             .route_table_id(id)
             .destination_cidr_block(cidr)
             .set_gateway_id(gw.clone())
+            .set_nat_gateway_id(nat.clone())
             .send()
             .await
             .map_err(map)?;

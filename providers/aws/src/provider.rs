@@ -15,7 +15,7 @@ use strata_core::value::{Attrs, Value};
 use tokio::sync::OnceCell;
 
 use crate::config::{AwsSettings, CallCounter, Clients};
-use crate::{autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds, tags};
+use crate::{autoscaling, cloudwatch, ec2, egress, elasticache, elbv2, network, rds, tags};
 use crate::{iam, kms, sns};
 
 /// Strata's AWS provider. Cheap to share behind an `Arc`; the SDK clients
@@ -104,6 +104,16 @@ impl AwsProvider {
                 kind: kind.to_string(),
                 id: id.to_string(),
             })?;
+        if kind == kinds::NAT_GATEWAY
+            && attrs.get("state").and_then(Value::as_str) == Some("failed")
+        {
+            let c = self.clients().await?;
+            let why = egress::failure(c, id).await?;
+            return Err(ProviderError::api(
+                "NatGatewayFailed",
+                why.unwrap_or_else(|| format!("NAT gateway {id} failed")),
+            ));
+        }
         Ok(match pending_status(kind, &attrs) {
             None => OpStatus::Done {
                 id: id.to_string(),
@@ -157,7 +167,7 @@ impl AwsProvider {
 fn wait_for(kind: &str) -> Duration {
     match kind {
         kinds::DB_INSTANCE | kinds::REPLICATION_GROUP => Duration::from_secs(10),
-        kinds::LOAD_BALANCER => Duration::from_secs(5),
+        kinds::LOAD_BALANCER | kinds::NAT_GATEWAY => Duration::from_secs(5),
         _ => Duration::from_secs(2),
     }
 }
@@ -168,6 +178,7 @@ fn pending_status(kind: &str, attrs: &Attrs) -> Option<(String, Duration)> {
         kinds::INSTANCE => ("state", &["running"]),
         kinds::DB_INSTANCE | kinds::REPLICATION_GROUP => ("status", &["available"]),
         kinds::LOAD_BALANCER => ("state", &["active"]),
+        kinds::NAT_GATEWAY => ("state", &["available"]),
         _ => return None,
     };
     let status = attrs.get(key).and_then(Value::as_str)?;
@@ -216,6 +227,7 @@ impl Provider for AwsProvider {
         let found = match Family::of(&req.kind) {
             Some(Family::Network) => network::read(c, &req.kind, &ids).await?,
             Some(Family::Ec2) => ec2::read(c, &req.kind, &ids).await?,
+            Some(Family::Egress) => egress::read(c, &req.kind, &ids).await?,
             Some(Family::Elbv2) => elbv2::read(c, &req.kind, &ids).await?,
             Some(Family::Autoscaling) => autoscaling::read(c, &req.kind, &ids).await?,
             Some(Family::Rds) => rds::read(c, &req.kind, &ids).await?,
@@ -235,6 +247,7 @@ impl Provider for AwsProvider {
         let id = match Family::of(&req.kind) {
             Some(Family::Network) => network::create(c, &req, &tags).await?,
             Some(Family::Ec2) => ec2::create(c, &req, &tags).await?,
+            Some(Family::Egress) => egress::create(c, &req, &tags).await?,
             Some(Family::Elbv2) => elbv2::create(c, &req, &tags).await?,
             Some(Family::Autoscaling) => autoscaling::create(c, &req, &tags).await?,
             Some(Family::Rds) => rds::create(c, &req, &tags).await?,
@@ -259,6 +272,7 @@ impl Provider for AwsProvider {
         match Family::of(&req.kind) {
             Some(Family::Network) => network::update(c, &req, t).await?,
             Some(Family::Ec2) => ec2::update(c, &req, t).await?,
+            Some(Family::Egress) => egress::update(c, &req, t).await?,
             Some(Family::Elbv2) => elbv2::update(c, &req, t).await?,
             Some(Family::Autoscaling) => autoscaling::update(c, &req, t).await?,
             Some(Family::Rds) => rds::update(c, &req, t).await?,
@@ -277,6 +291,7 @@ impl Provider for AwsProvider {
         let result = match Family::of(&req.kind) {
             Some(Family::Network) => network::delete(c, &req).await,
             Some(Family::Ec2) => ec2::delete(c, &req).await,
+            Some(Family::Egress) => egress::delete(c, &req).await,
             Some(Family::Elbv2) => elbv2::delete(c, &req).await,
             Some(Family::Autoscaling) => autoscaling::delete(c, &req).await,
             Some(Family::Rds) => rds::delete(c, &req).await,

@@ -84,10 +84,18 @@ fn check(c: &Cloud, kind: &str, attrs: &Attrs, id: Option<&str>) -> Result<(), P
                 ));
             }
             let arns = forward_arns(attrs);
-            if arns.is_empty() {
-                return Err(api(
+            let actions = usize::from(!arns.is_empty())
+                + usize::from(attrs.get("redirect").is_some_and(|v| v.as_map().is_some()))
+                + usize::from(
+                    attrs
+                        .get("fixed_response")
+                        .is_some_and(|v| v.as_map().is_some()),
+                );
+            if actions != 1 {
+                return Err(api_help(
                     "ValidationError",
-                    "A listener must forward to at least one target group",
+                    "A listener must have exactly one default action",
+                    "forward to target groups, redirect, or answer with a fixed response",
                 ));
             }
             for tg in arns {
@@ -98,15 +106,7 @@ fn check(c: &Cloud, kind: &str, attrs: &Attrs, id: Option<&str>) -> Result<(), P
                     ));
                 }
             }
-            if str_of(attrs, "protocol") == Some("HTTPS")
-                && str_of(attrs, "certificate_arn").is_none()
-            {
-                return Err(api_help(
-                    "ValidationError",
-                    "A certificate must be specified for HTTPS listeners",
-                    "set certificate_arn on the listener",
-                ));
-            }
+            check_tls(attrs)?;
             let port = int_of(attrs, "port");
             let clash = c.live_records(kinds::LISTENER).any(|l| {
                 l.str("load_balancer_arn") == Some(lb)
@@ -121,6 +121,32 @@ fn check(c: &Cloud, kind: &str, attrs: &Attrs, id: Option<&str>) -> Result<(), P
             }
             Ok(())
         }
+    }
+}
+
+/// An HTTPS listener has a certificate (an ACM or IAM certificate ARN);
+/// an HTTP one has no TLS settings.
+fn check_tls(attrs: &Attrs) -> Result<(), ProviderError> {
+    let https = str_of(attrs, "protocol") == Some("HTTPS");
+    match str_of(attrs, "certificate_arn") {
+        None if https => Err(api_help(
+            "ValidationError",
+            "A certificate must be specified for HTTPS listeners",
+            "set certificate_arn on the listener",
+        )),
+        Some(cert)
+            if https && !(cert.starts_with("arn:aws:acm:") || cert.starts_with("arn:aws:iam:")) =>
+        {
+            Err(api(
+                "CertificateNotFound",
+                format!("Certificate '{cert}' not found"),
+            ))
+        }
+        Some(_) | None if !https && attrs.contains_key("ssl_policy") => Err(api(
+            "ValidationError",
+            "An SSL policy can only be set on HTTPS and TLS listeners",
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -98,6 +98,7 @@ mod cloud;
 mod cloudwatch;
 pub mod drills;
 mod ec2;
+mod egress;
 mod elasticache;
 mod elbv2;
 mod error;

@@ -102,6 +102,15 @@ fn check_refs(c: &Cloud, kind: &str, attrs: &Attrs, id: Option<&str>) -> Result<
                         )?;
                     }
                 }
+                if let Some(nat) = str_of(route, "nat_gateway_id") {
+                    need(
+                        c,
+                        kinds::NAT_GATEWAY,
+                        nat,
+                        "InvalidNatGatewayID.NotFound",
+                        "NAT gateway",
+                    )?;
+                }
             }
         }
         kinds::SECURITY_GROUP => {
@@ -329,6 +338,10 @@ pub fn delete(c: &mut Cloud, req: &DeleteRequest) -> Result<(), ProviderError> {
             .chain(
                 c.live_records(kinds::LOAD_BALANCER)
                     .filter(|r| strings(&r.attrs, "subnet_ids").iter().any(|s| s == id)),
+            )
+            .chain(
+                c.records(kinds::NAT_GATEWAY)
+                    .filter(|r| r.str("subnet_id") == Some(id)),
             )
             .collect(),
         kinds::SECURITY_GROUP => {

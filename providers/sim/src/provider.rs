@@ -22,7 +22,7 @@ use crate::faults::FaultConfig;
 use crate::options::SimOptions;
 use crate::regions::SimRegions;
 use crate::store::Store;
-use crate::{autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds};
+use crate::{autoscaling, cloudwatch, ec2, egress, elasticache, elbv2, network, rds};
 use crate::{iam, kms, sns};
 
 /// The simulated AWS cloud, Strata's default provider. Cheap to clone: clones
@@ -275,6 +275,7 @@ pub(crate) fn render(c: &Cloud, rec: &Record) -> Attrs {
     match Family::of(&rec.kind) {
         Some(Family::Network) => network::live(c, rec, &mut out),
         Some(Family::Ec2) => ec2::live(c, rec, &mut out),
+        Some(Family::Egress) => egress::live(c, rec, &mut out),
         Some(Family::Elbv2) => elbv2::live(c, rec, &mut out),
         Some(Family::Autoscaling) => autoscaling::live(c, rec, &mut out),
         Some(Family::Rds) => rds::live(c, rec, &mut out),
@@ -406,6 +407,7 @@ impl Provider for SimProvider {
             let id = match Family::of(&req.kind) {
                 Some(Family::Network) => network::create(c, new)?,
                 Some(Family::Ec2) => ec2::create(c, new)?,
+                Some(Family::Egress) => egress::create(c, new)?,
                 Some(Family::Elbv2) => elbv2::create(c, new)?,
                 Some(Family::Autoscaling) => autoscaling::create(c, new)?,
                 Some(Family::Rds) => rds::create(c, new)?,
@@ -433,6 +435,7 @@ impl Provider for SimProvider {
             match Family::of(&req.kind) {
                 Some(Family::Network) => network::update(c, &req, attrs)?,
                 Some(Family::Ec2) => ec2::update(c, &req, attrs)?,
+                Some(Family::Egress) => egress::update(c, &req, attrs)?,
                 Some(Family::Elbv2) => elbv2::update(c, &req, attrs)?,
                 Some(Family::Autoscaling) => autoscaling::update(c, &req, attrs)?,
                 Some(Family::Rds) => rds::update(c, &req, attrs)?,
@@ -463,6 +466,7 @@ impl Provider for SimProvider {
             match Family::of(&req.kind) {
                 Some(Family::Network) => network::delete(c, &req)?,
                 Some(Family::Ec2) => ec2::delete(c, &req)?,
+                Some(Family::Egress) => egress::delete(c, &req)?,
                 Some(Family::Elbv2) => elbv2::delete(c, &req)?,
                 Some(Family::Autoscaling) => autoscaling::delete(c, &req)?,
                 Some(Family::Rds) => rds::delete(c, &req)?,

@@ -2,9 +2,11 @@
 //! practice, as one reusable stack.
 //!
 //! From a few parameters it declares a VPC with public and private subnets
-//! in each AZ, least-privilege security groups (only the ALB reaches the app
-//! port, only the app reaches Postgres 5432 and Redis 6379), an ALB with a
-//! weighted listener and `blue`/`green` target groups checking `/health`,
+//! in each AZ, a NAT gateway per AZ for the private subnets' way out,
+//! least-privilege security groups (only the ALB reaches the app port, only
+//! the app reaches Postgres 5432 and Redis 6379), an ALB with a weighted
+//! listener (HTTPS on 443 with a certificate, port 80 redirecting to it)
+//! and `blue`/`green` target groups checking `/health`,
 //! one autoscaling group and launch template per color with target
 //! tracking, a multi-AZ encrypted PostgreSQL primary with read replicas in
 //! distinct AZs, a Redis replication group across AZs, the SLO alarms, and
@@ -27,10 +29,14 @@
 mod data_tuning;
 mod identity;
 mod notify;
+mod edge;
+mod egress;
 mod params;
 pub mod release;
 mod resources;
 
+pub use edge::SSL_POLICY;
+pub use egress::Nat;
 pub use params::{from_params, is_sensitive, to_params, ParamError, KIND, PARAM};
 pub use release::{Color, Release};
 pub use resources::Addresses;
@@ -51,6 +57,12 @@ pub struct WebService {
     pub azs: usize,
     /// The VPC's CIDR block, a `/16` such as `10.0.0.0/16`.
     pub cidr_block: String,
+    /// NAT gateways for the private subnets' way out: one per AZ (the
+    /// default), a single one, or none.
+    pub nat: Nat,
+    /// The certificate (an ACM ARN) of the HTTPS listener on 443; port 80
+    /// then redirects to HTTPS. `None`: HTTP on port 80 only.
+    pub certificate_arn: Option<String>,
     /// The application image.
     pub ami: String,
     /// User data; `{version}` is replaced by the color's version.
@@ -160,6 +172,8 @@ impl WebService {
             version: "v1".into(),
             azs: 3,
             cidr_block: "10.0.0.0/16".into(),
+            nat: Nat::PerAz,
+            certificate_arn: None,
             ami: ami.into(),
             user_data: None,
             instance_type: "t3.small".into(),

@@ -52,6 +52,8 @@ const PARAMS: &[(&str, &str)] = &[
     ("version", "a string"),
     ("azs", "an integer"),
     ("cidr_block", "a string"),
+    ("nat", "a string"),
+    ("certificate_arn", "a string"),
     ("ami", "a string"),
     ("user_data", "a string"),
     ("instance_type", "a string"),
@@ -153,6 +155,15 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
             "version" => web.version = s,
             "azs" => web.azs = count,
             "cidr_block" => web.cidr_block = s,
+            "nat" => match s.parse() {
+                Ok(nat) => web.nat = nat,
+                Err(message) => errors.push(ParamError::new(
+                    key,
+                    message,
+                    "use `per_az` (a NAT gateway per AZ), `single` or `none`",
+                )),
+            },
+            "certificate_arn" => web.certificate_arn = Some(s),
             "ami" => web.ami = s,
             "user_data" => web.user_data = Some(s),
             "instance_type" => web.instance_type = s,
@@ -313,6 +324,14 @@ pub fn validate(web: &WebService) -> Vec<ParamError> {
         format!("`{}` is not a /16 network", web.cidr_block),
         "use a /16 such as `10.0.0.0/16` (subnets are carved as /24s from it)",
     );
+    if let Some(cert) = &web.certificate_arn {
+        check(
+            cert.starts_with("arn:") && (cert.contains(":acm:") || cert.contains(":iam:")),
+            "certificate_arn",
+            format!("`{cert}` is not a certificate ARN"),
+            "give an ACM certificate's ARN, e.g. `arn:aws:acm:us-east-1:123456789012:certificate/...`",
+        );
+    }
     check(
         web.app_port > 0,
         "app_port",
@@ -418,6 +437,10 @@ pub fn to_params(web: &WebService) -> IndexMap<String, Value> {
     set("version", web.version.clone().into());
     set("azs", Value::Int(web.azs as i64));
     set("cidr_block", web.cidr_block.clone().into());
+    set("nat", web.nat.as_str().into());
+    if let Some(cert) = &web.certificate_arn {
+        set("certificate_arn", cert.clone().into());
+    }
     set("ami", web.ami.clone().into());
     if let Some(u) = &web.user_data {
         set("user_data", u.clone().into());

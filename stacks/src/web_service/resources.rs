@@ -7,8 +7,9 @@ use strata_core::kinds::typed::*;
 use strata_core::value::Value;
 
 use super::data_tuning;
+use super::egress::{self, Nat, Zone};
 use super::release::{output_name, Color, Release};
-use super::{identity, notify, WebService};
+use super::{edge, identity, notify, WebService};
 
 /// The addresses of a web service's parts, from its prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,9 +34,14 @@ impl Addresses {
     pub fn alb(&self) -> String {
         self.at("alb")
     }
-    /// The weighted listener.
+    /// The weighted listener the blue/green flip acts on: HTTPS on 443
+    /// when the service has a certificate, else HTTP on 80.
     pub fn listener(&self) -> String {
         self.at("listener")
+    }
+    /// The HTTP listener redirecting to HTTPS (only with a certificate).
+    pub fn http_redirect(&self) -> String {
+        self.at("http")
     }
     /// A color's target group.
     pub fn target_group(&self, color: Color) -> String {
@@ -172,15 +178,16 @@ pub(super) fn declare(
             tags: tagged(&[("tier", "public")]),
         },
     );
-    s.add(
-        "private_rt",
-        RouteTable {
-            vpc_id: vpc.id(),
-            subnet_ids: private_ids.clone(),
-            tags: tagged(&[("tier", "private")]),
-            ..Default::default()
-        },
-    );
+    let zones: Vec<Zone<'_>> = azs
+        .iter()
+        .zip(public.iter().zip(&private))
+        .map(|(az, (public, private))| Zone {
+            az,
+            public,
+            private,
+        })
+        .collect();
+    egress::declare(&mut s, web.nat, &vpc, &zones, &tagged);
 
     // Security groups: internet → ALB → app → Postgres / Redis, nothing else.
     let app_port = web.app_port;
@@ -190,7 +197,7 @@ pub(super) fn declare(
             name: format!("{n}-alb"),
             description: Some("HTTP from the internet to the load balancer".into()),
             vpc_id: vpc.id(),
-            ingress: vec![Rule::tcp(80).from_cidr("0.0.0.0/0").describe("HTTP")],
+            ingress: edge::ingress(web.certificate_arn.is_some()),
             egress: vec![Rule::tcp(app_port)
                 .to_cidr(web.cidr_block.clone())
                 .describe("to the app")],
@@ -204,6 +211,10 @@ pub(super) fn declare(
             rule = rule.to_cidr(c.clone());
         }
         to_data.push(rule);
+    }
+    if web.nat != Nat::None {
+        // Through the NAT gateways: package mirrors and AWS APIs, HTTPS only.
+        to_data.push(Rule::tcp(443).to_cidr("0.0.0.0/0").describe("HTTPS out"));
     }
     let app_sg = s.add(
         "app_sg",
@@ -291,16 +302,9 @@ pub(super) fn declare(
                 .map(|tg| WeightedTarget::new(tg.arn(), release.weight(*c)))
         })
         .collect();
-    s.add(
-        "listener",
-        Listener {
-            load_balancer_arn: alb.arn(),
-            port: 80,
-            forward,
-            tags: tagged(&[]),
-            ..Default::default()
-        },
-    );
+    // The certificate is an input: the `certificate_arn` parameter's ARN.
+    let certificate = web.certificate_arn.clone().map(Input::Known);
+    edge::declare(&mut s, &alb, forward, certificate, tagged(&[]));
 
     // The instances' role and profile, the stack's key, the alarm topic.
     let id = identity::declare(web, &mut s, &region, &tagged(&[]));

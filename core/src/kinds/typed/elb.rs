@@ -1,5 +1,6 @@
 //! Typed specs of the Elastic Load Balancing v2 kinds: application load
-//! balancers, target groups and weighted listeners (the blue/green flip).
+//! balancers, target groups and listeners (weighted forwards: the blue/green
+//! flip; redirects; fixed responses).
 
 use std::collections::BTreeMap;
 
@@ -257,7 +258,76 @@ impl From<WeightedTarget> for Value {
     }
 }
 
-/// `aws.elbv2.listener`: a listener forwarding to weighted target groups.
+/// A listener's redirect: every part left `None` keeps the request's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Redirect {
+    /// `HTTP`, `HTTPS` (default: the request's).
+    pub protocol: Option<String>,
+    /// The port as text, e.g. `"443"` (default: the request's).
+    pub port: Option<String>,
+    /// The host (default: the request's).
+    pub host: Option<String>,
+    /// The path, starting with `/` (default: the request's).
+    pub path: Option<String>,
+    /// The query, without `?` (default: the request's).
+    pub query: Option<String>,
+    /// `HTTP_301` (permanent) or `HTTP_302`.
+    pub status_code: String,
+}
+
+impl Redirect {
+    /// The permanent redirect of every request to HTTPS on port 443.
+    pub fn to_https() -> Self {
+        Self {
+            protocol: Some("HTTPS".into()),
+            port: Some("443".into()),
+            status_code: "HTTP_301".into(),
+            ..Self::default()
+        }
+    }
+}
+
+impl From<Redirect> for Value {
+    fn from(r: Redirect) -> Self {
+        Value::Map(
+            AttrsBuilder::new()
+                .opt("protocol", r.protocol)
+                .opt("port", r.port)
+                .opt("host", r.host)
+                .opt("path", r.path)
+                .opt("query", r.query)
+                .set("status_code", r.status_code)
+                .build(),
+        )
+    }
+}
+
+/// A listener's fixed response.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FixedResponse {
+    /// A 2XX, 4XX or 5XX code as text, e.g. `"503"`.
+    pub status_code: String,
+    /// `text/plain`, `text/html`, `application/json`, ...
+    pub content_type: Option<String>,
+    /// The body, up to 1024 characters.
+    pub message_body: Option<String>,
+}
+
+impl From<FixedResponse> for Value {
+    fn from(f: FixedResponse) -> Self {
+        Value::Map(
+            AttrsBuilder::new()
+                .set("status_code", f.status_code)
+                .opt("content_type", f.content_type)
+                .opt("message_body", f.message_body)
+                .build(),
+        )
+    }
+}
+
+/// `aws.elbv2.listener`: a listener whose default action forwards to
+/// weighted target groups, redirects, or answers with a fixed response
+/// (exactly one of `forward`, `redirect`, `fixed_response`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Listener {
     /// The load balancer.
@@ -266,10 +336,17 @@ pub struct Listener {
     pub port: i64,
     /// `HTTP` (default) or `HTTPS`.
     pub protocol: Option<String>,
-    /// Certificate for HTTPS.
+    /// The default certificate of an HTTPS listener: a known ARN or a
+    /// reference to a certificate resource's.
     pub certificate_arn: Option<Input<String>>,
+    /// TLS policy of an HTTPS listener (default: AWS's).
+    pub ssl_policy: Option<String>,
     /// Weighted target groups (weights change in place: the blue/green flip).
     pub forward: Vec<WeightedTarget>,
+    /// Or a redirect.
+    pub redirect: Option<Redirect>,
+    /// Or a fixed response.
+    pub fixed_response: Option<FixedResponse>,
     /// Tags.
     pub tags: BTreeMap<String, String>,
 }
@@ -282,7 +359,10 @@ impl ResourceSpec for Listener {
             .set("port", self.port)
             .opt("protocol", self.protocol)
             .opt("certificate_arn", self.certificate_arn)
-            .set("forward", self.forward)
+            .opt("ssl_policy", self.ssl_policy)
+            .list("forward", self.forward)
+            .opt("redirect", self.redirect)
+            .opt("fixed_response", self.fixed_response)
             .tags(self.tags)
             .build()
     }

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    AttrsBuilder, Handle, Input, InternetGatewayId, ResourceSpec, RouteTableId, SecurityGroupId,
-    SubnetId, VpcId,
+    AttrsBuilder, Handle, Input, InternetGatewayId, NatGatewayId, ResourceSpec, RouteTableId,
+    SecurityGroupId, SubnetId, VpcId,
 };
 use crate::kinds;
 use crate::value::{Attrs, Value};
@@ -118,6 +118,8 @@ pub struct Route {
     pub cidr_block: String,
     /// The internet gateway traffic goes to.
     pub gateway_id: Option<Input<InternetGatewayId>>,
+    /// Or the NAT gateway traffic goes to.
+    pub nat_gateway_id: Option<Input<NatGatewayId>>,
 }
 
 impl Route {
@@ -131,6 +133,17 @@ impl Route {
         Self {
             cidr_block: cidr_block.into(),
             gateway_id: Some(gateway),
+            nat_gateway_id: None,
+        }
+    }
+
+    /// The default route (`0.0.0.0/0`) through a NAT gateway: a private
+    /// subnet's way out.
+    pub fn default_via_nat(nat: Input<NatGatewayId>) -> Self {
+        Self {
+            cidr_block: "0.0.0.0/0".into(),
+            gateway_id: None,
+            nat_gateway_id: Some(nat),
         }
     }
 }
@@ -141,6 +154,7 @@ impl From<Route> for Value {
             AttrsBuilder::new()
                 .set("cidr_block", r.cidr_block)
                 .opt("gateway_id", r.gateway_id)
+                .opt("nat_gateway_id", r.nat_gateway_id)
                 .build(),
         )
     }
