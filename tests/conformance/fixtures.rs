@@ -126,6 +126,24 @@ impl Deps {
                 kinds::CACHE_SUBNET_GROUP,
                 attrs(json!({"name": "conf-cache", "subnet_ids": [self.id("a"), self.id("b")]})),
             ),
+            "zone" => (
+                kinds::ROUTE53_ZONE,
+                attrs(json!({"name": "conformance.example.com", "force_destroy": true})),
+            ),
+            "cert" => (
+                kinds::ACM_CERTIFICATE,
+                attrs(json!({"domain_name": "www.conformance.example.com"})),
+            ),
+            "certrecord" => (
+                kinds::ROUTE53_RECORD,
+                attrs(json!({
+                    "zone_id": self.id("zone"),
+                    "name": self.attr("cert", "validation_record_name"),
+                    "type": "CNAME",
+                    "ttl": 300,
+                    "records": [self.attr("cert", "validation_record_value")],
+                })),
+            ),
             other => panic!("no dependency named {other}"),
         }
     }
@@ -147,6 +165,9 @@ pub async fn fixture(h: &Harness, kind: &str, deps: &mut Deps) -> Fixture {
         kinds::DB_SUBNET_GROUP | kinds::CACHE_SUBNET_GROUP => &["vpc", "a", "b"],
         kinds::DB_INSTANCE => &["vpc", "a", "b", "dbnet"],
         kinds::REPLICATION_GROUP => &["vpc", "a", "b", "cachenet"],
+        kinds::ROUTE53_ZONE | kinds::ACM_CERTIFICATE => &[],
+        kinds::ROUTE53_RECORD => &["zone"],
+        kinds::ACM_CERTIFICATE_VALIDATION => &["zone", "cert", "certrecord"],
         other => panic!("no fixture for {other}: add one to tests/conformance/fixtures.rs"),
     };
     deps.make(h, needs).await;
@@ -275,6 +296,31 @@ pub async fn fixture(h: &Harness, kind: &str, deps: &mut Deps) -> Fixture {
             ("node_type", json!("cache.t4g.medium")),
         ),
         kinds::METRIC_ALARM => (alarm("conf-subject"), ("threshold", json!(20.0))),
+        kinds::ROUTE53_ZONE => (
+            json!({"name": "conf-subject.example.org", "comment": "one"}),
+            ("comment", json!("two")),
+        ),
+        kinds::ROUTE53_RECORD => (
+            json!({
+                "zone_id": d.id("zone"),
+                "name": "api.conformance.example.com",
+                "type": "A",
+                "ttl": 300,
+                "records": ["192.0.2.10"],
+            }),
+            ("ttl", json!(60)),
+        ),
+        kinds::ACM_CERTIFICATE => (
+            json!({"domain_name": "conf-subject.example.org", "tags": {"Team": "web"}}),
+            ("tags", json!({"Team": "edge"})),
+        ),
+        kinds::ACM_CERTIFICATE_VALIDATION => (
+            json!({
+                "certificate_arn": d.attr("cert", "arn"),
+                "validation_record_fqdns": [d.attr("certrecord", "fqdn")],
+            }),
+            ("validation_record_fqdns", json!([])),
+        ),
         other => panic!("no fixture for {other}"),
     };
     Fixture {

@@ -43,6 +43,10 @@ macro_rules! checks {
                 lifecycle_cache_subnet_group: CACHE_SUBNET_GROUP,
                 lifecycle_replication_group: REPLICATION_GROUP,
                 lifecycle_metric_alarm: METRIC_ALARM,
+                lifecycle_route53_zone: ROUTE53_ZONE,
+                lifecycle_route53_record: ROUTE53_RECORD,
+                lifecycle_acm_certificate: ACM_CERTIFICATE,
+                lifecycle_acm_certificate_validation: ACM_CERTIFICATE_VALIDATION,
             }
             others {
                 idempotency_tokens: resources::tokens,

@@ -2,6 +2,7 @@
 //! module per family and dispatch on [`Family::of`], so a kind is mapped to
 //! its service in one place.
 
+use super::{ACM_CERTIFICATE, ACM_CERTIFICATE_VALIDATION, ROUTE53_RECORD, ROUTE53_ZONE};
 use super::{
     AUTOSCALING_GROUP, CACHE_SUBNET_GROUP, DB_INSTANCE, DB_SUBNET_GROUP, INSTANCE,
     INTERNET_GATEWAY, LAUNCH_TEMPLATE, LISTENER, LOAD_BALANCER, METRIC_ALARM, REPLICATION_GROUP,
@@ -34,6 +35,10 @@ pub enum Family {
     Elasticache,
     /// Metric alarms.
     Cloudwatch,
+    /// Hosted zones and record sets.
+    Route53,
+    /// Certificates and their validation.
+    Acm,
 }
 
 impl Family {
@@ -47,6 +52,8 @@ impl Family {
             DB_SUBNET_GROUP | DB_INSTANCE => Family::Rds,
             CACHE_SUBNET_GROUP | REPLICATION_GROUP => Family::Elasticache,
             METRIC_ALARM => Family::Cloudwatch,
+            ROUTE53_ZONE | ROUTE53_RECORD => Family::Route53,
+            ACM_CERTIFICATE | ACM_CERTIFICATE_VALIDATION => Family::Acm,
             _ => return None,
         })
     }
@@ -61,6 +68,8 @@ impl Family {
             Family::Rds => "rds",
             Family::Elasticache => "elasticache",
             Family::Cloudwatch => "monitoring",
+            Family::Route53 => "route53",
+            Family::Acm => "acm",
         }
     }
 }

@@ -2,10 +2,12 @@
 //! schemas ([`schema_of`]), value checks ([`check_attr`]) and typed Rust specs
 //! ([`typed`]).
 
+mod acm;
 mod alarm_check;
 mod autoscaling;
 mod cloudwatch;
 pub mod data;
+mod dns_check;
 mod ec2;
 mod elasticache;
 mod elbv2;
@@ -13,6 +15,7 @@ mod family;
 pub mod metric_math;
 mod rds;
 mod reference;
+mod route53;
 pub mod typed;
 mod validate;
 
@@ -20,6 +23,7 @@ use crate::schema::KindSchema;
 
 pub use family::Family;
 pub use reference::{attribute_table, replacement_reference};
+pub use route53::{fqdn, record_id, split_record_id};
 pub(crate) use validate::check_type;
 pub use validate::{check_attr, check_az, check_cidr, check_resource, AttrProblem, AZ_LETTERS};
 
@@ -57,6 +61,14 @@ pub const CACHE_SUBNET_GROUP: &str = "aws.elasticache.subnet_group";
 pub const REPLICATION_GROUP: &str = "aws.elasticache.replication_group";
 /// `aws.cloudwatch.metric_alarm`
 pub const METRIC_ALARM: &str = "aws.cloudwatch.metric_alarm";
+/// `aws.route53.zone`
+pub const ROUTE53_ZONE: &str = "aws.route53.zone";
+/// `aws.route53.record`
+pub const ROUTE53_RECORD: &str = "aws.route53.record";
+/// `aws.acm.certificate`
+pub const ACM_CERTIFICATE: &str = "aws.acm.certificate";
+/// `aws.acm.certificate_validation`
+pub const ACM_CERTIFICATE_VALIDATION: &str = "aws.acm.certificate_validation";
 
 /// Every kind, in the order the docs list them.
 pub static ALL: &[&KindSchema] = &[
@@ -77,6 +89,10 @@ pub static ALL: &[&KindSchema] = &[
     &elasticache::SUBNET_GROUP,
     &elasticache::REPLICATION_GROUP,
     &cloudwatch::METRIC_ALARM,
+    &route53::ZONE,
+    &route53::RECORD,
+    &acm::CERTIFICATE,
+    &acm::CERTIFICATE_VALIDATION,
 ];
 
 /// The schema of a kind, if Strata knows it.
@@ -156,6 +172,12 @@ pub fn holds_data(kind: &str, live: &crate::value::Attrs) -> bool {
     schema_of(kind).is_some_and(|s| s.stateful) && !replica
 }
 
+/// The help of a timeout waiting for a resource of `kind` to be ready, when
+/// the kind has more to say than "it may finish later".
+pub fn timeout_help(kind: &str) -> Option<&'static str> {
+    (kind == ACM_CERTIFICATE_VALIDATION).then_some(acm::VALIDATION_TIMEOUT_HELP)
+}
+
 /// Computed attributes whose value changes when the resource is updated in
 /// place (so references to them are unknown until the update is applied).
 pub fn recomputed_on_update(kind: &str) -> &'static [&'static str] {
@@ -178,8 +200,10 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), ALL.len());
         for s in ALL {
-            // AWS scaling policies cannot be tagged.
-            let taggable = s.kind != SCALING_POLICY;
+            // AWS scaling policies and Route 53 record sets cannot be
+            // tagged; a certificate validation is no AWS object.
+            let taggable =
+                ![SCALING_POLICY, ROUTE53_RECORD, ACM_CERTIFICATE_VALIDATION].contains(&s.kind);
             assert_eq!(s.attr("tags").is_some(), taggable, "{} tags", s.kind);
         }
     }

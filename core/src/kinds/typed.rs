@@ -51,6 +51,7 @@
 mod alarm;
 mod compute;
 mod data;
+mod dns;
 mod elb;
 mod network;
 mod stack;
@@ -71,6 +72,7 @@ pub use compute::{
     PredefinedMetric, ScalingPolicy,
 };
 pub use data::{CacheSubnetGroup, DbInstance, DbSubnetGroup, ReplicationGroup};
+pub use dns::{Alias, Certificate, CertificateValidation, HostedZone, Record};
 pub use elb::{
     AccessLogs, HealthCheck, Listener, LoadBalancer, Stickiness, TargetGroup, WeightedTarget,
 };
@@ -264,6 +266,8 @@ ids! {
     DbIdentifier;
     /// A cache subnet group name.
     CacheSubnetGroupName;
+    /// A Route 53 hosted zone id (`Z...`).
+    HostedZoneId;
 }
 
 /// A handle to a resource added to a [`Stack`]: its address, and typed

@@ -85,6 +85,7 @@
 //! - A persisted sim rewrites its whole file after each change: fine for a
 //!   CLI run, use [`SimProvider::in_memory`] for benchmarks.
 
+mod acm;
 mod attrs;
 mod autoscaling;
 mod capabilities;
@@ -107,6 +108,7 @@ mod rds;
 mod rds_modify;
 mod rds_ops;
 mod regions;
+mod route53;
 mod snapshots;
 mod store;
 pub mod traffic;

@@ -22,7 +22,7 @@ use crate::faults::FaultConfig;
 use crate::options::SimOptions;
 use crate::regions::SimRegions;
 use crate::store::Store;
-use crate::{autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds};
+use crate::{acm, autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds, route53};
 
 /// The simulated AWS cloud, Strata's default provider. Cheap to clone: clones
 /// share the same cloud.
@@ -279,6 +279,8 @@ pub(crate) fn render(c: &Cloud, rec: &Record) -> Attrs {
         Some(Family::Rds) => rds::live(c, rec, &mut out),
         Some(Family::Elasticache) => elasticache::live(c, rec, &mut out),
         Some(Family::Cloudwatch) => cloudwatch::live(c, rec, &mut out),
+        Some(Family::Route53) => route53::live(c, rec, &mut out),
+        Some(Family::Acm) => acm::live(c, rec, &mut out),
         None => {}
     }
     out
@@ -294,6 +296,7 @@ fn unsupported(kind: &str) -> ProviderError {
 fn ready_at(c: &Cloud, rec: &Record) -> u64 {
     match Family::of(&rec.kind) {
         Some(Family::Autoscaling) => autoscaling::ready_at(c, rec),
+        Some(Family::Acm) => acm::ready_at(c, rec),
         _ => rec.ready_at(),
     }
 }
@@ -322,7 +325,10 @@ fn pending(c: &Cloud, rec: &Record, ready: u64, attrs: Attrs) -> OpStatus {
         id: rec.id.clone(),
         attrs,
         retry_after: Duration::from_millis(wait),
-        status: rec.status(c.now).to_string(),
+        status: match Family::of(&rec.kind) {
+            Some(Family::Acm) if !rec.is_deleting() => acm::status(c, rec),
+            _ => rec.status(c.now).to_string(),
+        },
     }
 }
 
@@ -406,6 +412,8 @@ impl Provider for SimProvider {
                 Some(Family::Rds) => rds::create(c, new)?,
                 Some(Family::Elasticache) => elasticache::create(c, new)?,
                 Some(Family::Cloudwatch) => cloudwatch::create(c, new)?,
+                Some(Family::Route53) => route53::create(c, new)?,
+                Some(Family::Acm) => acm::create(c, new)?,
                 None => return Err(unsupported(&req.kind)),
             };
             status_of(c, &req.kind, &id)
@@ -430,6 +438,8 @@ impl Provider for SimProvider {
                 Some(Family::Rds) => rds::update(c, &req, attrs)?,
                 Some(Family::Elasticache) => elasticache::update(c, &req, attrs)?,
                 Some(Family::Cloudwatch) => cloudwatch::update(c, &req, attrs)?,
+                Some(Family::Route53) => route53::update(c, &req, attrs)?,
+                Some(Family::Acm) => acm::update(c, &req, attrs)?,
                 None => return Err(unsupported(&req.kind)),
             }
             status_of(c, &req.kind, &req.id)
@@ -457,6 +467,8 @@ impl Provider for SimProvider {
                 Some(Family::Rds) => rds::delete(c, &req)?,
                 Some(Family::Elasticache) => elasticache::delete(c, &req)?,
                 Some(Family::Cloudwatch) => cloudwatch::delete(c, &req)?,
+                Some(Family::Route53) => route53::delete(c, &req)?,
+                Some(Family::Acm) => acm::delete(c, &req)?,
                 None => return Err(unsupported(&req.kind)),
             }
             Ok(delete_status(c, &req.kind, &req.id))
