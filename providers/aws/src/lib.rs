@@ -48,6 +48,7 @@ pub mod s3_backend;
 pub mod signals;
 pub mod tags;
 
+mod acm;
 mod autoscaling;
 mod cache_nodes;
 mod capabilities;
@@ -61,6 +62,7 @@ mod launch_template_data;
 mod lookups;
 mod network;
 mod rds;
+mod route53;
 mod security_group;
 mod util;
 

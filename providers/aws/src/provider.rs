@@ -15,7 +15,7 @@ use strata_core::value::{Attrs, Value};
 use tokio::sync::OnceCell;
 
 use crate::config::{AwsSettings, CallCounter, Clients};
-use crate::{autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds, tags};
+use crate::{acm, autoscaling, cloudwatch, ec2, elasticache, elbv2, network, rds, route53, tags};
 
 /// Strata's AWS provider. Cheap to share behind an `Arc`; the SDK clients
 /// are built (and credentials checked) on first use or by [`AwsProvider::connect`].
@@ -103,7 +103,11 @@ impl AwsProvider {
                 kind: kind.to_string(),
                 id: id.to_string(),
             })?;
-        Ok(match pending_status(kind, &attrs) {
+        let pending = match Family::of(kind) {
+            Some(Family::Acm) => acm::pending(kind, id, &attrs)?,
+            _ => pending_status(kind, &attrs),
+        };
+        Ok(match pending {
             None => OpStatus::Done {
                 id: id.to_string(),
                 attrs,
@@ -219,6 +223,8 @@ impl Provider for AwsProvider {
             Some(Family::Rds) => rds::read(c, &req.kind, &ids).await?,
             Some(Family::Elasticache) => elasticache::read(c, &req.kind, &ids).await?,
             Some(Family::Cloudwatch) => cloudwatch::read(c, &ids).await?,
+            Some(Family::Route53) => route53::read(c, &req.kind, &ids).await?,
+            Some(Family::Acm) => acm::read(c, &req.kind, &ids).await?,
             None => return Err(unsupported(&req.kind)),
         };
         Ok(ReadResponse { found })
@@ -235,6 +241,8 @@ impl Provider for AwsProvider {
             Some(Family::Rds) => rds::create(c, &req, &tags).await?,
             Some(Family::Elasticache) => elasticache::create(c, &req, &tags).await?,
             Some(Family::Cloudwatch) => cloudwatch::create(c, &req, &tags).await?,
+            Some(Family::Route53) => route53::create(c, &req, &tags).await?,
+            Some(Family::Acm) => acm::create(c, &req, &tags).await?,
             None => return Err(unsupported(&req.kind)),
         };
         self.ready(&req.kind, &id).await
@@ -256,6 +264,8 @@ impl Provider for AwsProvider {
             Some(Family::Rds) => rds::update(c, &req, t).await?,
             Some(Family::Elasticache) => elasticache::update(c, &req, t).await?,
             Some(Family::Cloudwatch) => cloudwatch::update(c, &req, t).await?,
+            Some(Family::Route53) => route53::update(c, &req, t).await?,
+            Some(Family::Acm) => acm::update(c, &req, t).await?,
             None => return Err(unsupported(&req.kind)),
         }
         self.ready(&req.kind, &req.id).await
@@ -271,6 +281,8 @@ impl Provider for AwsProvider {
             Some(Family::Rds) => rds::delete(c, &req).await,
             Some(Family::Elasticache) => elasticache::delete(c, &req).await,
             Some(Family::Cloudwatch) => cloudwatch::delete(c, &req).await,
+            Some(Family::Route53) => route53::delete(c, &req).await,
+            Some(Family::Acm) => acm::delete(c, &req).await,
             None => return Err(unsupported(&req.kind)),
         };
         match result {
@@ -282,6 +294,13 @@ impl Provider for AwsProvider {
                 })
             }
             Err(e) => return Err(e),
+        }
+        if req.kind == kinds::ACM_CERTIFICATE_VALIDATION {
+            // A wait that has ended: nothing in AWS goes with it.
+            return Ok(OpStatus::Done {
+                id: req.id.clone(),
+                attrs: Attrs::new(),
+            });
         }
         self.gone(&req.kind, &req.id).await
     }

@@ -37,6 +37,7 @@ fn echoed(kind: &str, _attrs: &Attrs) -> &'static [&'static str] {
         kinds::REPLICATION_GROUP => &["final_snapshot_identifier"],
         kinds::INSTANCE => &["user_data_replace_on_change"],
         kinds::AUTOSCALING_GROUP => &["force_delete"],
+        kinds::ROUTE53_ZONE => &["force_destroy"],
         _ => &[],
     }
 }
