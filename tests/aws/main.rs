@@ -14,6 +14,7 @@
 // Tests hold a lock on the one moto server for their whole run, on purpose.
 #![allow(clippy::await_holding_lock)]
 
+mod dns;
 mod drill;
 mod faults;
 mod in_place;
