@@ -7,7 +7,7 @@
 //! `force_destroy`. Read back through the SDK.
 //!
 //! moto gaps (book/src/aws.md): a certificate is issued a fixed time after
-//! it was requested (2 s under scripts/moto.sh) whatever its DNS records;
+//! it was requested (15 s under scripts/moto.sh) whatever its DNS records;
 //! the sim models the records.
 
 use strata_aws::sdk::acm;

@@ -11,6 +11,7 @@ mod cli_errors;
 mod cli_regions;
 mod cli_tools;
 mod crash;
+mod dns;
 mod drill;
 mod engine;
 mod engine_regions;

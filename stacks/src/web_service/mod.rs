@@ -24,10 +24,12 @@
 //! assert!(config.outputs.contains_key("web.live_color"));
 //! ```
 
+mod dns;
 mod params;
 pub mod release;
 mod resources;
 
+pub use dns::Tls;
 pub use params::{from_params, to_params, ParamError, KIND, PARAM};
 pub use release::{Color, Release};
 pub use resources::Addresses;
@@ -97,6 +99,19 @@ pub struct WebService {
     pub slo_p95_ms: f64,
     /// Minutes the latency SLO may be breached before the alarm fires.
     pub slo_p95_minutes: i64,
+    /// The name the service answers on (`shop.example.com`): the stack
+    /// issues a DNS-validated certificate for it (unless
+    /// [`certificate_arn`](Self::certificate_arn) is given) and points an
+    /// alias record at the load balancer. Needs `zone_id` or `zone_name`.
+    pub domain: Option<String>,
+    /// An existing public hosted zone for the domain's records (`Z…`).
+    pub zone_id: Option<String>,
+    /// Instead of `zone_id`: the stack creates a public hosted zone of this
+    /// name (the domain or a parent of it); delegate to its name servers.
+    pub zone_name: Option<String>,
+    /// An existing ACM certificate (in the stack's region) for the HTTPS
+    /// listener, instead of one the stack issues.
+    pub certificate_arn: Option<String>,
 }
 
 impl WebService {
@@ -135,6 +150,10 @@ impl WebService {
             slo_5xx_minutes: 5,
             slo_p95_ms: 300.0,
             slo_p95_minutes: 10,
+            domain: None,
+            zone_id: None,
+            zone_name: None,
+            certificate_arn: None,
         }
     }
 

@@ -65,6 +65,10 @@ const PARAMS: &[(&str, &str)] = &[
     ("slo_5xx_minutes", "an integer"),
     ("slo_p95_ms", "a number"),
     ("slo_p95_minutes", "an integer"),
+    ("domain", "a string"),
+    ("zone_id", "a string"),
+    ("zone_name", "a string"),
+    ("certificate_arn", "a string"),
 ];
 
 /// Parameters earlier versions had, and why they are gone.
@@ -149,6 +153,10 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
             "slo_5xx_rate" => web.slo_5xx_rate = f,
             "slo_5xx_minutes" => web.slo_5xx_minutes = i,
             "slo_p95_ms" => web.slo_p95_ms = f,
+            "domain" => web.domain = Some(s),
+            "zone_id" => web.zone_id = Some(s),
+            "zone_name" => web.zone_name = Some(s),
+            "certificate_arn" => web.certificate_arn = Some(s),
             _ => web.slo_p95_minutes = i,
         }
         if matches!(
@@ -340,6 +348,7 @@ pub fn validate(web: &WebService) -> Vec<ParamError> {
         format!("{} is not a CPU percentage", web.cpu_target),
         "e.g. 50",
     );
+    e.extend(super::dns::validate(web));
     e
 }
 
@@ -384,5 +393,15 @@ pub fn to_params(web: &WebService) -> IndexMap<String, Value> {
     set("slo_5xx_minutes", Value::Int(web.slo_5xx_minutes));
     set("slo_p95_ms", Value::Float(web.slo_p95_ms));
     set("slo_p95_minutes", Value::Int(web.slo_p95_minutes));
+    for (k, v) in [
+        ("domain", &web.domain),
+        ("zone_id", &web.zone_id),
+        ("zone_name", &web.zone_name),
+        ("certificate_arn", &web.certificate_arn),
+    ] {
+        if let Some(v) = v {
+            set(k, v.clone().into());
+        }
+    }
     p
 }
