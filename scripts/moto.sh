@@ -32,7 +32,11 @@ fi
 
 PORT="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 LOG="$(mktemp -t moto.XXXXXX.log)"
-"$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 &
+# moto issues an ACM certificate a fixed time after it was requested,
+# whatever its DNS records (60 s by default): 15 s keeps certificate
+# validations short, and a certificate just requested still pending for
+# the lookup tests. The sim models the records (book/src/aws.md).
+MOTO_ACM_VALIDATION_WAIT="${MOTO_ACM_VALIDATION_WAIT:-15}" "$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 &
 MOTO_PID=$!
 stop() {
     kill "$MOTO_PID" 2>/dev/null || true

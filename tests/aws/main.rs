@@ -15,6 +15,7 @@
 #![allow(clippy::await_holding_lock)]
 
 mod data_stores;
+mod dns;
 mod drill;
 mod egress;
 mod faults;

@@ -138,6 +138,24 @@ impl Deps {
                 attrs(json!({"description": format!("conf {name}"), "deletion_window_in_days": 7})),
             ),
             "topic" => (kinds::SNS_TOPIC, attrs(json!({"name": "conf-topic"}))),
+            "zone" => (
+                kinds::ROUTE53_ZONE,
+                attrs(json!({"name": "conformance.example.com", "force_destroy": true})),
+            ),
+            "cert" => (
+                kinds::ACM_CERTIFICATE,
+                attrs(json!({"domain_name": "www.conformance.example.com"})),
+            ),
+            "certrecord" => (
+                kinds::ROUTE53_RECORD,
+                attrs(json!({
+                    "zone_id": self.id("zone"),
+                    "name": self.attr("cert", "validation_record_name"),
+                    "type": "CNAME",
+                    "ttl": 300,
+                    "records": [self.attr("cert", "validation_record_value")],
+                })),
+            ),
             other => panic!("no dependency named {other}"),
         }
     }
@@ -167,6 +185,9 @@ pub async fn fixture(h: &Harness, kind: &str, deps: &mut Deps) -> Fixture {
         kinds::INSTANCE_PROFILE => &["role", "role2"],
         kinds::KMS_ALIAS => &["key", "key2"],
         kinds::SNS_TOPIC_SUBSCRIPTION => &["topic"],
+        kinds::ROUTE53_ZONE | kinds::ACM_CERTIFICATE => &[],
+        kinds::ROUTE53_RECORD => &["zone"],
+        kinds::ACM_CERTIFICATE_VALIDATION => &["zone", "cert", "certrecord"],
         other => panic!("no fixture for {other}: add one to tests/conformance/fixtures.rs"),
     };
     deps.make(h, needs).await;
@@ -367,6 +388,32 @@ pub async fn fixture(h: &Harness, kind: &str, deps: &mut Deps) -> Fixture {
                 "filter_policy",
                 json!(r#"{"severity": ["high", "critical"]}"#),
             ),
+            ),
+        ),
+        kinds::ROUTE53_ZONE => (
+            json!({"name": "conf-subject.example.org", "comment": "one"}),
+            ("comment", json!("two")),
+        ),
+        kinds::ROUTE53_RECORD => (
+            json!({
+                "zone_id": d.id("zone"),
+                "name": "api.conformance.example.com",
+                "type": "A",
+                "ttl": 300,
+                "records": ["192.0.2.10"],
+            }),
+            ("ttl", json!(60)),
+        ),
+        kinds::ACM_CERTIFICATE => (
+            json!({"domain_name": "conf-subject.example.org", "tags": {"Team": "web"}}),
+            ("tags", json!({"Team": "edge"})),
+        ),
+        kinds::ACM_CERTIFICATE_VALIDATION => (
+            json!({
+                "certificate_arn": d.attr("cert", "arn"),
+                "validation_record_fqdns": [d.attr("certrecord", "fqdn")],
+            }),
+            ("validation_record_fqdns", json!([])),
         ),
         other => panic!("no fixture for {other}"),
     };

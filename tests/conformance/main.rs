@@ -54,6 +54,10 @@ macro_rules! checks {
                 lifecycle_kms_alias: KMS_ALIAS,
                 lifecycle_sns_topic: SNS_TOPIC,
                 lifecycle_sns_topic_subscription: SNS_TOPIC_SUBSCRIPTION,
+                lifecycle_route53_zone: ROUTE53_ZONE,
+                lifecycle_route53_record: ROUTE53_RECORD,
+                lifecycle_acm_certificate: ACM_CERTIFICATE,
+                lifecycle_acm_certificate_validation: ACM_CERTIFICATE_VALIDATION,
             }
             others {
                 idempotency_tokens: resources::tokens,

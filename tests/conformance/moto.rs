@@ -21,6 +21,16 @@ const BUCKET: &str = "conformance-state";
 /// listed in the book (`book/src/aws.md`, moto's gaps).
 const GAPS: &[Gap] = &[
     Gap {
+        kind: kinds::ACM_CERTIFICATE_VALIDATION,
+        step: Step::Update,
+        why: "a certificate validation is a wait: it has no setting to change in place",
+    },
+    Gap {
+        kind: kinds::ACM_CERTIFICATE_VALIDATION,
+        step: Step::Gone,
+        why: "deleting a certificate validation deletes nothing in AWS: its certificate still reads as issued",
+    },
+    Gap {
         kind: kinds::DB_SUBNET_GROUP,
         step: Step::Update,
         why: "moto loses a DB subnet group on ModifyDBSubnetGroup",

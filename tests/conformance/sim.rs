@@ -7,7 +7,7 @@ use std::sync::Arc;
 use strata::core::state::local::LocalBackend;
 use strata::sim::{FaultConfig, SimOptions, SimProvider};
 
-use crate::harness::{Harness, Throttled};
+use crate::harness::{Gap, Harness, Step, Throttled};
 
 /// 20,000 times faster than AWS: still pending at first, so polling is
 /// exercised, and never slow.
@@ -38,7 +38,11 @@ async fn setup() -> Harness {
             .map(|s| s.kind)
             .collect::<Vec<_>>()
             .leak(),
-        gaps: &[],
+        gaps: &[Gap {
+            kind: strata::core::kinds::ACM_CERTIFICATE_VALIDATION,
+            step: Step::Update,
+            why: "a certificate validation is a wait: it has no setting to change in place",
+        }],
         throttled: Throttled {
             provider: Arc::new(SimProvider::in_memory(throttling)),
             injected_below: Box::new(|| 0),

@@ -12,6 +12,7 @@ mod cli_regions;
 mod cli_tools;
 mod crash;
 mod data_stores;
+mod dns;
 mod drill;
 mod engine;
 mod engine_regions;

@@ -215,12 +215,15 @@ fn the_example_declares_every_part_and_plans_clean_after_apply() {
     }
 
     // Tags on everything the stack made (AWS scaling policies, inline role
-    // policies, KMS aliases and SNS subscriptions cannot be tagged).
+    // policies, KMS aliases, SNS subscriptions and Route 53 records cannot
+    // be tagged; a certificate validation is no AWS object).
     let untaggable = [
         "aws.autoscaling.policy",
         "aws.iam.role_policy",
         "aws.kms.alias",
         "aws.sns.topic_subscription",
+        "aws.route53.record",
+        "aws.acm.certificate_validation",
     ];
     for (address, r) in state["resources"].as_object().unwrap() {
         if untaggable.iter().any(|k| r["kind"] == *k) {

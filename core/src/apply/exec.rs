@@ -163,7 +163,11 @@ async fn run(input: &OpInput) -> Result<(String, Attrs), ProviderError> {
                             input.kind, input.timeout
                         ),
                         help: Some(
-                            "it may finish later: run `strata plan` to see where it stands".into(),
+                            crate::kinds::timeout_help(&input.kind)
+                                .unwrap_or(
+                                    "it may finish later: run `strata plan` to see where it stands",
+                                )
+                                .into(),
                         ),
                     });
                 }

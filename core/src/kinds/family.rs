@@ -2,6 +2,7 @@
 //! module per family and dispatch on [`Family::of`], so a kind is mapped to
 //! its service in one place.
 
+use super::{ACM_CERTIFICATE, ACM_CERTIFICATE_VALIDATION, ROUTE53_RECORD, ROUTE53_ZONE};
 use super::{
     AUTOSCALING_GROUP, CACHE_SUBNET_GROUP, DB_INSTANCE, DB_SUBNET_GROUP, EIP, INSTANCE,
     INTERNET_GATEWAY, LAUNCH_TEMPLATE, LISTENER, LOAD_BALANCER, METRIC_ALARM, NAT_GATEWAY,
@@ -47,6 +48,10 @@ pub enum Family {
     Kms,
     /// SNS topics and subscriptions.
     Sns,
+    /// Hosted zones and record sets.
+    Route53,
+    /// Certificates and their validation.
+    Acm,
 }
 
 impl Family {
@@ -66,6 +71,8 @@ impl Family {
             IAM_ROLE | IAM_ROLE_POLICY | INSTANCE_PROFILE => Family::Iam,
             KMS_KEY | KMS_ALIAS => Family::Kms,
             SNS_TOPIC | SNS_TOPIC_SUBSCRIPTION => Family::Sns,
+            ROUTE53_ZONE | ROUTE53_RECORD => Family::Route53,
+            ACM_CERTIFICATE | ACM_CERTIFICATE_VALIDATION => Family::Acm,
             _ => return None,
         })
     }
@@ -83,6 +90,8 @@ impl Family {
             Family::Iam => "iam",
             Family::Kms => "kms",
             Family::Sns => "sns",
+            Family::Route53 => "route53",
+            Family::Acm => "acm",
         }
     }
 }

@@ -2,11 +2,13 @@
 //! schemas ([`schema_of`]), value checks ([`check_attr`]) and typed Rust specs
 //! ([`typed`]).
 
+mod acm;
 mod alarm_check;
 mod autoscaling;
 mod cloudwatch;
 pub mod data;
 mod data_checks;
+mod dns_check;
 mod ec2;
 mod egress;
 mod egress_check;
@@ -24,6 +26,7 @@ mod rds;
 mod rds_password;
 mod reference;
 mod sns;
+mod route53;
 pub mod typed;
 mod validate;
 
@@ -31,6 +34,7 @@ use crate::schema::KindSchema;
 
 pub use family::Family;
 pub use reference::{attribute_table, replacement_reference};
+pub use route53::{fqdn, record_id, split_record_id};
 pub(crate) use validate::check_type;
 pub use validate::{check_attr, check_az, check_cidr, check_resource, AttrProblem, AZ_LETTERS};
 
@@ -90,6 +94,14 @@ pub const KMS_ALIAS: &str = "aws.kms.alias";
 pub const SNS_TOPIC: &str = "aws.sns.topic";
 /// `aws.sns.topic_subscription`
 pub const SNS_TOPIC_SUBSCRIPTION: &str = "aws.sns.topic_subscription";
+/// `aws.route53.zone`
+pub const ROUTE53_ZONE: &str = "aws.route53.zone";
+/// `aws.route53.record`
+pub const ROUTE53_RECORD: &str = "aws.route53.record";
+/// `aws.acm.certificate`
+pub const ACM_CERTIFICATE: &str = "aws.acm.certificate";
+/// `aws.acm.certificate_validation`
+pub const ACM_CERTIFICATE_VALIDATION: &str = "aws.acm.certificate_validation";
 
 /// Every kind, in the order the docs list them.
 pub static ALL: &[&KindSchema] = &[
@@ -121,6 +133,10 @@ pub static ALL: &[&KindSchema] = &[
     &kms::ALIAS,
     &sns::TOPIC,
     &sns::TOPIC_SUBSCRIPTION,
+    &route53::ZONE,
+    &route53::RECORD,
+    &acm::CERTIFICATE,
+    &acm::CERTIFICATE_VALIDATION,
 ];
 
 /// The schema of a kind, if Strata knows it.
@@ -200,6 +216,12 @@ pub fn holds_data(kind: &str, live: &crate::value::Attrs) -> bool {
     schema_of(kind).is_some_and(|s| s.stateful) && !replica
 }
 
+/// The help of a timeout waiting for a resource of `kind` to be ready, when
+/// the kind has more to say than "it may finish later".
+pub fn timeout_help(kind: &str) -> Option<&'static str> {
+    (kind == ACM_CERTIFICATE_VALIDATION).then_some(acm::VALIDATION_TIMEOUT_HELP)
+}
+
 /// Computed attributes whose value changes when the resource is updated in
 /// place (so references to them are unknown until the update is applied).
 pub fn recomputed_on_update(kind: &str) -> &'static [&'static str] {
@@ -222,13 +244,16 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), ALL.len());
         for s in ALL {
-            // AWS scaling policies, inline policies, aliases and
-            // subscriptions cannot be tagged.
+            // AWS scaling policies, inline policies, aliases, subscriptions
+            // and Route 53 record sets cannot be tagged; a certificate
+            // validation is no AWS object.
             let untaggable = [
                 SCALING_POLICY,
                 IAM_ROLE_POLICY,
                 KMS_ALIAS,
                 SNS_TOPIC_SUBSCRIPTION,
+                ROUTE53_RECORD,
+                ACM_CERTIFICATE_VALIDATION,
             ];
             let taggable = !untaggable.contains(&s.kind);
             assert_eq!(s.attr("tags").is_some(), taggable, "{} tags", s.kind);

@@ -52,6 +52,7 @@ mod alarm;
 mod compute;
 mod data;
 mod egress;
+mod dns;
 mod elb;
 mod identity;
 mod network;
@@ -76,6 +77,7 @@ pub use compute::{
 };
 pub use data::{CacheSubnetGroup, DbInstance, DbSubnetGroup, ReplicationGroup};
 pub use egress::{Eip, NatGateway};
+pub use dns::{Alias, Certificate, CertificateValidation, HostedZone, Record};
 pub use elb::{
     AccessLogs, FixedResponse, HealthCheck, Listener, LoadBalancer, Redirect, Stickiness,
     TargetGroup, WeightedTarget,
@@ -286,6 +288,8 @@ ids! {
     RoleName;
     /// An SNS topic ARN.
     TopicArn;
+    /// A Route 53 hosted zone id (`Z...`).
+    HostedZoneId;
 }
 
 /// A handle to a resource added to a [`Stack`]: its address, and typed

@@ -128,6 +128,9 @@ fn kind_name(v: &Value) -> &'static str {
 }
 
 fn check_value(name: &str, value: &Value, region: &str, out: &mut Vec<AttrProblem>) {
+    if super::dns_check::check_value(name, value, out) {
+        return;
+    }
     let mut bad = |msg: String, help: &str| {
         out.push(AttrProblem::new(Some(name), msg, Some(help.to_string())));
     };
@@ -474,6 +477,14 @@ fn normalize(kind: &str, name: &str, value: &mut Value) {
                 upper(p);
             }
         }
+        (super::ROUTE53_ZONE | super::ROUTE53_RECORD, "name") => {
+            if let Value::String(s) = value {
+                if s.ends_with('.') || s.chars().any(|c| c.is_ascii_uppercase()) {
+                    *s = super::fqdn(s).into();
+                }
+            }
+        }
+        (super::ROUTE53_RECORD, "type") => upper(value),
         (super::SECURITY_GROUP, "ingress" | "egress") => {
             let Value::List(rules) = value else { return };
             for rule in rules.iter_mut() {
@@ -735,6 +746,7 @@ fn check_cross(schema: &KindSchema, attrs: &Attrs, out: &mut Vec<AttrProblem>) {
         super::EIP => super::egress_check::check_eip(attrs, out),
         super::NAT_GATEWAY => super::egress_check::check_nat_gateway(attrs, out),
         super::ROUTE_TABLE => super::egress_check::check_routes(attrs, out),
+        super::ROUTE53_RECORD => super::dns_check::check_record(attrs, out),
         super::DB_INSTANCE => {
             let replica = attrs.contains_key("replicate_source_db");
             if !replica && attrs.get("username").is_none() {

@@ -93,7 +93,8 @@ pub const VIA: &[Via] = &[
     },
 ];
 
-/// Each service's call that adds or replaces tags (its request's `Tags`);
+/// Each service's call that adds or replaces tags (its request's `Tags`,
+/// Route 53's `AddTags`);
 /// the provider's tag sync calls it, and its removal counterpart, after any
 /// other update.
 pub const TAGGING: &[(&str, &str)] = &[
@@ -106,6 +107,8 @@ pub const TAGGING: &[(&str, &str)] = &[
     ("iam", "TagRole"),
     ("kms", "TagResource"),
     ("sns", "TagResource"),
+    ("route53", "ChangeTagsForResource"),
+    ("acm", "AddTagsToCertificate"),
 ];
 
 /// A mismatch found and reported, not fixed yet: printed on every run, not

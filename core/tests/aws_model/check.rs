@@ -127,7 +127,11 @@ pub fn check_kind(kind: &KindSchema, models: &BTreeMap<String, Model>, report: &
         ("read", api.read),
         ("delete", api.delete),
     ] {
-        if ops.is_empty() && role != "update" {
+        // A certificate validation is a wait, not an AWS object: there is
+        // nothing to delete.
+        let nothing_to_delete =
+            role == "delete" && kind.kind == strata_core::kinds::ACM_CERTIFICATE_VALIDATION;
+        if ops.is_empty() && role != "update" && !nothing_to_delete {
             report.mismatch(kind.kind, format!("names no {role} operation"));
         }
         for op in ops {
@@ -292,7 +296,8 @@ fn in_place_without_update(
             report.mismatch(k, format!("no tagging call known for {}", kind.api.service));
             return;
         };
-        if model.find(op, Side::Input, &["Tags"]).is_empty() {
+        // Route 53's ChangeTagsForResource calls them AddTags.
+        if model.find(op, Side::Input, &["Tags", "AddTags"]).is_empty() {
             report.mismatch(
                 k,
                 format!("tags: {op} takes no Tags in {}'s model", model.service),

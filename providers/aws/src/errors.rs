@@ -34,6 +34,8 @@ const TRANSIENT: &[&str] = &[
     // Eventual consistency: a dependency is still being torn down.
     "DependencyViolation",
     "ResourceInUse",
+    // ACM: a listener let go of a certificate a moment ago.
+    "ResourceInUseException",
     "CacheSubnetGroupInUse",
     "InvalidDBSubnetGroupStateFault",
     "InvalidCacheSubnetGroupState",

@@ -48,6 +48,7 @@ pub mod s3_backend;
 pub mod signals;
 pub mod tags;
 
+mod acm;
 mod autoscaling;
 mod cache_auth;
 mod cache_nodes;
@@ -68,6 +69,7 @@ mod network;
 mod parameter_groups;
 mod rds;
 mod secrets;
+mod route53;
 mod security_group;
 mod sns;
 mod util;

@@ -15,7 +15,7 @@ use strata_core::value::{Attrs, Value};
 use tokio::sync::OnceCell;
 
 use crate::config::{AwsSettings, CallCounter, Clients};
-use crate::{autoscaling, cloudwatch, ec2, egress, elasticache, elbv2, network, rds, tags};
+use crate::{acm, autoscaling, cloudwatch, ec2, egress, elasticache, elbv2, network, rds, route53, tags};
 use crate::{iam, kms, sns};
 
 /// Strata's AWS provider. Cheap to share behind an `Arc`; the SDK clients
@@ -114,7 +114,11 @@ impl AwsProvider {
                 why.unwrap_or_else(|| format!("NAT gateway {id} failed")),
             ));
         }
-        Ok(match pending_status(kind, &attrs) {
+        let pending = match Family::of(kind) {
+            Some(Family::Acm) => acm::pending(kind, id, &attrs)?,
+            _ => pending_status(kind, &attrs),
+        };
+        Ok(match pending {
             None => OpStatus::Done {
                 id: id.to_string(),
                 attrs,
@@ -236,6 +240,8 @@ impl Provider for AwsProvider {
             Some(Family::Iam) => iam::read(c, &req.kind, &ids).await?,
             Some(Family::Kms) => kms::read(c, &req.kind, &ids).await?,
             Some(Family::Sns) => sns::read(c, &req.kind, &ids).await?,
+            Some(Family::Route53) => route53::read(c, &req.kind, &ids).await?,
+            Some(Family::Acm) => acm::read(c, &req.kind, &ids).await?,
             None => return Err(unsupported(&req.kind)),
         };
         Ok(ReadResponse { found })
@@ -256,6 +262,8 @@ impl Provider for AwsProvider {
             Some(Family::Iam) => iam::create(c, &req, &tags).await?,
             Some(Family::Kms) => kms::create(c, &req, &tags).await?,
             Some(Family::Sns) => sns::create(c, &req, &tags).await?,
+            Some(Family::Route53) => route53::create(c, &req, &tags).await?,
+            Some(Family::Acm) => acm::create(c, &req, &tags).await?,
             None => return Err(unsupported(&req.kind)),
         };
         self.ready(&req.kind, &id).await
@@ -281,6 +289,8 @@ impl Provider for AwsProvider {
             Some(Family::Iam) => iam::update(c, &req, t).await?,
             Some(Family::Kms) => kms::update(c, &req, t).await?,
             Some(Family::Sns) => sns::update(c, &req, t).await?,
+            Some(Family::Route53) => route53::update(c, &req, t).await?,
+            Some(Family::Acm) => acm::update(c, &req, t).await?,
             None => return Err(unsupported(&req.kind)),
         }
         self.ready(&req.kind, &req.id).await
@@ -300,6 +310,8 @@ impl Provider for AwsProvider {
             Some(Family::Iam) => iam::delete(c, &req).await,
             Some(Family::Kms) => kms::delete(c, &req).await,
             Some(Family::Sns) => sns::delete(c, &req).await,
+            Some(Family::Route53) => route53::delete(c, &req).await,
+            Some(Family::Acm) => acm::delete(c, &req).await,
             None => return Err(unsupported(&req.kind)),
         };
         match result {
@@ -311,6 +323,13 @@ impl Provider for AwsProvider {
                 })
             }
             Err(e) => return Err(e),
+        }
+        if req.kind == kinds::ACM_CERTIFICATE_VALIDATION {
+            // A wait that has ended: nothing in AWS goes with it.
+            return Ok(OpStatus::Done {
+                id: req.id.clone(),
+                attrs: Attrs::new(),
+            });
         }
         self.gone(&req.kind, &req.id).await
     }

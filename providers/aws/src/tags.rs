@@ -38,6 +38,7 @@ fn echoed(kind: &str, _attrs: &Attrs) -> &'static [&'static str] {
         kinds::INSTANCE => &["user_data_replace_on_change"],
         kinds::AUTOSCALING_GROUP => &["force_delete"],
         kinds::KMS_KEY => &["deletion_window_in_days"],
+        kinds::ROUTE53_ZONE => &["force_destroy"],
         _ => &[],
     }
 }

@@ -89,6 +89,7 @@
 //! - A persisted sim rewrites its whole file after each change: fine for a
 //!   CLI run, use [`SimProvider::in_memory`] for benchmarks.
 
+mod acm;
 mod attrs;
 mod autoscaling;
 mod cache_auth;
@@ -118,6 +119,7 @@ mod rds_ops;
 mod rds_secret;
 mod regions;
 mod secrets;
+mod route53;
 mod snapshots;
 mod sns;
 mod store;

@@ -22,7 +22,7 @@ use crate::faults::FaultConfig;
 use crate::options::SimOptions;
 use crate::regions::SimRegions;
 use crate::store::Store;
-use crate::{autoscaling, cloudwatch, ec2, egress, elasticache, elbv2, network, rds};
+use crate::{acm, autoscaling, cloudwatch, ec2, egress, elasticache, elbv2, network, rds, route53};
 use crate::{iam, kms, sns};
 
 /// The simulated AWS cloud, Strata's default provider. Cheap to clone: clones
@@ -284,6 +284,8 @@ pub(crate) fn render(c: &Cloud, rec: &Record) -> Attrs {
         Some(Family::Iam) => iam::live(c, rec, &mut out),
         Some(Family::Kms) => kms::live(c, rec, &mut out),
         Some(Family::Sns) => sns::live(c, rec, &mut out),
+        Some(Family::Route53) => route53::live(c, rec, &mut out),
+        Some(Family::Acm) => acm::live(c, rec, &mut out),
         None => {}
     }
     out
@@ -299,6 +301,7 @@ fn unsupported(kind: &str) -> ProviderError {
 fn ready_at(c: &Cloud, rec: &Record) -> u64 {
     match Family::of(&rec.kind) {
         Some(Family::Autoscaling) => autoscaling::ready_at(c, rec),
+        Some(Family::Acm) => acm::ready_at(c, rec),
         _ => rec.ready_at(),
     }
 }
@@ -327,7 +330,10 @@ fn pending(c: &Cloud, rec: &Record, ready: u64, attrs: Attrs) -> OpStatus {
         id: rec.id.clone(),
         attrs,
         retry_after: Duration::from_millis(wait),
-        status: rec.status(c.now).to_string(),
+        status: match Family::of(&rec.kind) {
+            Some(Family::Acm) if !rec.is_deleting() => acm::status(c, rec),
+            _ => rec.status(c.now).to_string(),
+        },
     }
 }
 
@@ -416,6 +422,8 @@ impl Provider for SimProvider {
             Some(Family::Iam) => iam::create(c, new)?,
             Some(Family::Kms) => kms::create(c, new)?,
             Some(Family::Sns) => sns::create(c, new)?,
+                Some(Family::Route53) => route53::create(c, new)?,
+                Some(Family::Acm) => acm::create(c, new)?,
                 None => return Err(unsupported(&req.kind)),
             };
             status_of(c, &req.kind, &id)
@@ -444,6 +452,8 @@ impl Provider for SimProvider {
                 Some(Family::Iam) => iam::update(c, &req, attrs)?,
                 Some(Family::Kms) => kms::update(c, &req, attrs)?,
                 Some(Family::Sns) => sns::update(c, &req, attrs)?,
+                Some(Family::Route53) => route53::update(c, &req, attrs)?,
+                Some(Family::Acm) => acm::update(c, &req, attrs)?,
                 None => return Err(unsupported(&req.kind)),
             }
             status_of(c, &req.kind, &req.id)
@@ -475,6 +485,8 @@ impl Provider for SimProvider {
                 Some(Family::Iam) => iam::delete(c, &req)?,
                 Some(Family::Kms) => kms::delete(c, &req)?,
                 Some(Family::Sns) => sns::delete(c, &req)?,
+                Some(Family::Route53) => route53::delete(c, &req)?,
+                Some(Family::Acm) => acm::delete(c, &req)?,
                 None => return Err(unsupported(&req.kind)),
             }
             Ok(delete_status(c, &req.kind, &req.id))

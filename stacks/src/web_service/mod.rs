@@ -31,10 +31,12 @@ mod identity;
 mod notify;
 mod edge;
 mod egress;
+mod dns;
 mod params;
 pub mod release;
 mod resources;
 
+pub use dns::Tls;
 pub use edge::SSL_POLICY;
 pub use egress::Nat;
 pub use params::{from_params, is_sensitive, to_params, ParamError, KIND, PARAM};
@@ -158,6 +160,19 @@ pub struct WebService {
     /// `apply` refuses it without `--allow-replace`; `Some(false)` keeps
     /// the AWS managed key.
     pub db_use_stack_key: Option<bool>,
+    /// The name the service answers on (`shop.example.com`): the stack
+    /// issues a DNS-validated certificate for it (unless
+    /// [`certificate_arn`](Self::certificate_arn) is given) and points an
+    /// alias record at the load balancer. Needs `zone_id` or `zone_name`.
+    pub domain: Option<String>,
+    /// An existing public hosted zone for the domain's records (`Z…`).
+    pub zone_id: Option<String>,
+    /// Instead of `zone_id`: the stack creates a public hosted zone of this
+    /// name (the domain or a parent of it); delegate to its name servers.
+    pub zone_name: Option<String>,
+    /// An existing ACM certificate (in the stack's region) for the HTTPS
+    /// listener, instead of one the stack issues.
+    pub certificate_arn: Option<String>,
 }
 
 impl WebService {
@@ -213,6 +228,10 @@ impl WebService {
             slo_p95_minutes: 10,
             alarm_email: None,
             db_use_stack_key: None,
+            domain: None,
+            zone_id: None,
+            zone_name: None,
+            certificate_arn: None,
         }
     }
 

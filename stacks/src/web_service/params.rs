@@ -93,6 +93,10 @@ const PARAMS: &[(&str, &str)] = &[
     ("slo_p95_minutes", "an integer"),
     ("alarm_email", "a string"),
     ("db_use_stack_key", "a boolean"),
+    ("domain", "a string"),
+    ("zone_id", "a string"),
+    ("zone_name", "a string"),
+    ("certificate_arn", "a string"),
 ];
 
 /// Parameters earlier versions had, and why they are gone.
@@ -206,6 +210,10 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
             "slo_p95_ms" => web.slo_p95_ms = f,
             "alarm_email" => web.alarm_email = Some(s),
             "db_use_stack_key" => web.db_use_stack_key = value.as_bool(),
+            "domain" => web.domain = Some(s),
+            "zone_id" => web.zone_id = Some(s),
+            "zone_name" => web.zone_name = Some(s),
+            "certificate_arn" => web.certificate_arn = Some(s),
             _ => web.slo_p95_minutes = i,
         }
         if matches!(
@@ -422,6 +430,7 @@ pub fn validate(web: &WebService) -> Vec<ParamError> {
             "e.g. \"ops@example.com\"",
         );
     }
+    e.extend(super::dns::validate(web));
     e
 }
 
@@ -515,6 +524,16 @@ pub fn to_params(web: &WebService) -> IndexMap<String, Value> {
     }
     if let Some(b) = web.db_use_stack_key {
         set("db_use_stack_key", Value::Bool(b));
+    }
+    for (k, v) in [
+        ("domain", &web.domain),
+        ("zone_id", &web.zone_id),
+        ("zone_name", &web.zone_name),
+        ("certificate_arn", &web.certificate_arn),
+    ] {
+        if let Some(v) = v {
+            set(k, v.clone().into());
+        }
     }
     p
 }

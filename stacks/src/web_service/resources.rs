@@ -8,6 +8,7 @@ use strata_core::value::Value;
 
 use super::data_tuning;
 use super::egress::{self, Nat, Zone};
+use super::dns;
 use super::release::{output_name, Color, Release};
 use super::{edge, identity, notify, WebService};
 
@@ -256,6 +257,9 @@ pub(super) fn declare(
         },
     );
 
+    // Certificate (and zone) for the HTTPS listener; `dns.tls` holds its ARN.
+    let dns = dns::certificate(web, &mut s, &tagged(&[]));
+
     // Load balancer, target groups, weighted listener.
     let alb = s.add(
         "alb",
@@ -271,6 +275,7 @@ pub(super) fn declare(
             ..Default::default()
         },
     );
+    dns::alias(web, &mut s, &dns, &alb);
     let mut tgs = BTreeMap::new();
     for color in Color::BOTH {
         let fleet = release.fleet(color);
@@ -603,5 +608,6 @@ pub(super) fn declare(
     stack.output(out("live_color"), live.as_str());
     stack.output(out("live_version"), release.fleet(live).version.clone());
     stack.output(output_name(prefix), release.to_value());
+    dns::outputs(web, stack, prefix, &dns);
     Addresses::new(prefix)
 }
