@@ -388,7 +388,6 @@ pub async fn fixture(h: &Harness, kind: &str, deps: &mut Deps) -> Fixture {
                 "filter_policy",
                 json!(r#"{"severity": ["high", "critical"]}"#),
             ),
-            ),
         ),
         kinds::ROUTE53_ZONE => (
             json!({"name": "conf-subject.example.org", "comment": "one"}),

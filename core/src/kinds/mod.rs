@@ -25,8 +25,8 @@ pub mod policy;
 mod rds;
 mod rds_password;
 mod reference;
-mod sns;
 mod route53;
+mod sns;
 pub mod typed;
 mod validate;
 

@@ -51,8 +51,8 @@
 mod alarm;
 mod compute;
 mod data;
-mod egress;
 mod dns;
+mod egress;
 mod elb;
 mod identity;
 mod network;
@@ -76,8 +76,8 @@ pub use compute::{
     PredefinedMetric, ScalingPolicy,
 };
 pub use data::{CacheSubnetGroup, DbInstance, DbSubnetGroup, ReplicationGroup};
-pub use egress::{Eip, NatGateway};
 pub use dns::{Alias, Certificate, CertificateValidation, HostedZone, Record};
+pub use egress::{Eip, NatGateway};
 pub use elb::{
     AccessLogs, FixedResponse, HealthCheck, Listener, LoadBalancer, Redirect, Stickiness,
     TargetGroup, WeightedTarget,

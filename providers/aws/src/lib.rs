@@ -68,8 +68,8 @@ mod lookups;
 mod network;
 mod parameter_groups;
 mod rds;
-mod secrets;
 mod route53;
+mod secrets;
 mod security_group;
 mod sns;
 mod util;
@@ -104,7 +104,7 @@ pub mod sdk {
     pub use aws_sdk_route53 as route53;
     pub use aws_sdk_s3 as s3;
     pub use aws_sdk_secretsmanager as secretsmanager;
-    pub use aws_sdk_ssm as ssm;
     pub use aws_sdk_sns as sns;
+    pub use aws_sdk_ssm as ssm;
     pub use aws_sdk_sts as sts;
 }

@@ -15,7 +15,9 @@ use strata_core::value::{Attrs, Value};
 use tokio::sync::OnceCell;
 
 use crate::config::{AwsSettings, CallCounter, Clients};
-use crate::{acm, autoscaling, cloudwatch, ec2, egress, elasticache, elbv2, network, rds, route53, tags};
+use crate::{
+    acm, autoscaling, cloudwatch, ec2, egress, elasticache, elbv2, network, rds, route53, tags,
+};
 use crate::{iam, kms, sns};
 
 /// Strata's AWS provider. Cheap to share behind an `Arc`; the SDK clients

@@ -126,19 +126,22 @@ pub(super) fn validate(web: &WebService, check: &mut impl FnMut(bool, &str, Stri
         ),
         "make db_max_allocated_storage larger than db_allocated_storage",
     );
-    let token = web.cache_auth_token.expose();
-    check(
-        (16..=128).contains(&token.chars().count())
-            && token
-                .chars()
-                .all(|c| c.is_ascii_graphic() && !"/\"@".contains(c)),
-        "cache_auth_token",
-        format!(
-            "the Redis AUTH token ({} characters) is not one AWS accepts",
-            token.chars().count()
-        ),
-        "use 16 to 128 printable characters without spaces, `/`, `\"` or `@`",
-    );
+    // A token written in the manifest; one from outside it (env, file, a
+    // secret store) is not known while the parameters are checked.
+    if let Some(token) = web.cache_auth_token.expose() {
+        check(
+            (16..=128).contains(&token.chars().count())
+                && token
+                    .chars()
+                    .all(|c| c.is_ascii_graphic() && !"/\"@".contains(c)),
+            "cache_auth_token",
+            format!(
+                "the Redis AUTH token ({} characters) is not one AWS accepts",
+                token.chars().count()
+            ),
+            "use 16 to 128 printable characters without spaces, `/`, `\"` or `@`",
+        );
+    }
     check(
         (0..=35).contains(&web.cache_snapshot_retention_days),
         "cache_snapshot_retention_days",

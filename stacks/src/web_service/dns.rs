@@ -227,14 +227,12 @@ pub(super) fn validate(web: &WebService) -> Vec<ParamError> {
             }
         }
     }
-    if let Some(arn) = &web.certificate_arn {
-        if !arn.starts_with("arn:") || !arn.contains(":acm:") {
-            e.push(p(
-                "certificate_arn",
-                format!("`{arn}` is not an ACM certificate ARN"),
-                "e.g. `arn:aws:acm:us-east-1:123456789012:certificate/…`, in the stack's region",
-            ));
-        }
-    }
     e
+}
+
+/// Whether the service serves HTTPS: it has a certificate, given or issued
+/// for its domain in a zone.
+pub(super) fn serves_https(web: &WebService) -> bool {
+    web.certificate_arn.is_some()
+        || (web.domain.is_some() && (web.zone_id.is_some() || web.zone_name.is_some()))
 }

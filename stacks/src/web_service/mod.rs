@@ -27,11 +27,11 @@
 //! ```
 
 mod data_tuning;
-mod identity;
-mod notify;
+mod dns;
 mod edge;
 mod egress;
-mod dns;
+mod identity;
+mod notify;
 mod params;
 pub mod release;
 mod resources;
@@ -62,8 +62,10 @@ pub struct WebService {
     /// NAT gateways for the private subnets' way out: one per AZ (the
     /// default), a single one, or none.
     pub nat: Nat,
-    /// The certificate (an ACM ARN) of the HTTPS listener on 443; port 80
-    /// then redirects to HTTPS. `None`: HTTP on port 80 only.
+    /// An existing ACM certificate (in the stack's region) for the HTTPS
+    /// listener on 443, instead of one the stack issues for
+    /// [`domain`](Self::domain); port 80 then redirects to HTTPS. With
+    /// neither, HTTP on port 80 only.
     pub certificate_arn: Option<String>,
     /// The application image.
     pub ami: String,
@@ -170,9 +172,6 @@ pub struct WebService {
     /// Instead of `zone_id`: the stack creates a public hosted zone of this
     /// name (the domain or a parent of it); delegate to its name servers.
     pub zone_name: Option<String>,
-    /// An existing ACM certificate (in the stack's region) for the HTTPS
-    /// listener, instead of one the stack issues.
-    pub certificate_arn: Option<String>,
 }
 
 impl WebService {
@@ -231,7 +230,6 @@ impl WebService {
             domain: None,
             zone_id: None,
             zone_name: None,
-            certificate_arn: None,
         }
     }
 

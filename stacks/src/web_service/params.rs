@@ -81,7 +81,7 @@ const PARAMS: &[(&str, &str)] = &[
     ("db_backup_window", "a string"),
     ("db_performance_insights", "a boolean"),
     ("db_log_min_duration_ms", "an integer"),
-    ("cache_auth_token", "a string"),
+    ("cache_auth_token", SECRET),
     ("cache_snapshot_retention_days", "an integer"),
     ("cache_snapshot_window", "a string"),
     ("cache_maintenance_window", "a string"),
@@ -96,7 +96,6 @@ const PARAMS: &[(&str, &str)] = &[
     ("domain", "a string"),
     ("zone_id", "a string"),
     ("zone_name", "a string"),
-    ("certificate_arn", "a string"),
 ];
 
 /// Parameters earlier versions had, and why they are gone.
@@ -199,7 +198,9 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
                 web.db_performance_insights = value.as_bool().unwrap_or(true)
             }
             "db_log_min_duration_ms" => web.db_log_min_duration_ms = i,
-            "cache_auth_token" => web.cache_auth_token = Sensitive::new(s),
+            "cache_auth_token" => {
+                web.cache_auth_token = Sensitive::try_from(value.clone()).unwrap_or_default()
+            }
             "cache_snapshot_retention_days" => web.cache_snapshot_retention_days = i,
             "cache_snapshot_window" => web.cache_snapshot_window = s,
             "cache_maintenance_window" => web.cache_maintenance_window = s,
@@ -213,7 +214,6 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
             "domain" => web.domain = Some(s),
             "zone_id" => web.zone_id = Some(s),
             "zone_name" => web.zone_name = Some(s),
-            "certificate_arn" => web.certificate_arn = Some(s),
             _ => web.slo_p95_minutes = i,
         }
         if matches!(
@@ -494,7 +494,7 @@ pub fn to_params(web: &WebService) -> IndexMap<String, Value> {
         "db_log_min_duration_ms",
         Value::Int(web.db_log_min_duration_ms),
     );
-    set("cache_auth_token", web.cache_auth_token.expose().into());
+    set("cache_auth_token", web.cache_auth_token.clone().into());
     set(
         "cache_snapshot_retention_days",
         Value::Int(web.cache_snapshot_retention_days),
@@ -529,7 +529,6 @@ pub fn to_params(web: &WebService) -> IndexMap<String, Value> {
         ("domain", &web.domain),
         ("zone_id", &web.zone_id),
         ("zone_name", &web.zone_name),
-        ("certificate_arn", &web.certificate_arn),
     ] {
         if let Some(v) = v {
             set(k, v.clone().into());

@@ -7,8 +7,8 @@ use strata_core::kinds::typed::*;
 use strata_core::value::Value;
 
 use super::data_tuning;
-use super::egress::{self, Nat, Zone};
 use super::dns;
+use super::egress::{self, Nat, Zone};
 use super::release::{output_name, Color, Release};
 use super::{edge, identity, notify, WebService};
 
@@ -198,7 +198,7 @@ pub(super) fn declare(
             name: format!("{n}-alb"),
             description: Some("HTTP from the internet to the load balancer".into()),
             vpc_id: vpc.id(),
-            ingress: edge::ingress(web.certificate_arn.is_some()),
+            ingress: edge::ingress(dns::serves_https(web)),
             egress: vec![Rule::tcp(app_port)
                 .to_cidr(web.cidr_block.clone())
                 .describe("to the app")],
@@ -307,8 +307,9 @@ pub(super) fn declare(
                 .map(|tg| WeightedTarget::new(tg.arn(), release.weight(*c)))
         })
         .collect();
-    // The certificate is an input: the `certificate_arn` parameter's ARN.
-    let certificate = web.certificate_arn.clone().map(Input::Known);
+    // The certificate: the `certificate_arn` parameter's, or the one issued
+    // for the domain (known once validated).
+    let certificate = dns.tls.as_ref().map(|t| t.certificate_arn.clone());
     edge::declare(&mut s, &alb, forward, certificate, tagged(&[]));
 
     // The instances' role and profile, the stack's key, the alarm topic.
