@@ -421,3 +421,24 @@ async fn auth_is_turned_off_with_the_delete_strategy_and_needs_tls() {
     assert!(err.contains("AUTH needs transit encryption"), "{err}");
     assert!(Graph::build(redis(Some(TOKEN), Some("DELETE"))).is_err());
 }
+
+#[test]
+fn tuning_parameters_aws_would_refuse_are_diagnosed_without_showing_the_token() {
+    use strata::core::value::Value as V;
+    let mut params = strata::stacks::web_service::to_params(&web());
+    params.insert("cache_auth_token".into(), V::from("short@token"));
+    params.insert("db_max_allocated_storage".into(), V::Int(40));
+    params.insert("cache_snapshot_retention_days".into(), V::Int(60));
+    let (_, errors) = strata::stacks::web_service::from_params(&params);
+    let named: Vec<&str> = errors.iter().filter_map(|e| e.param.as_deref()).collect();
+    assert_eq!(
+        named,
+        [
+            "db_max_allocated_storage",
+            "cache_auth_token",
+            "cache_snapshot_retention_days"
+        ],
+        "{errors:?}"
+    );
+    assert!(errors.iter().all(|e| !e.message.contains("short@token")));
+}

@@ -131,13 +131,13 @@ pub(super) fn validate(web: &WebService, check: &mut impl FnMut(bool, &str, Stri
         (16..=128).contains(&token.chars().count())
             && token
                 .chars()
-                .all(|c| c.is_ascii_graphic() && !"/\"@".contains(c)),
+                .all(|c| (c.is_ascii_graphic() || c == ' ') && !"/\"@".contains(c)),
         "cache_auth_token",
         format!(
             "the Redis AUTH token ({} characters) is not one AWS accepts",
             token.chars().count()
         ),
-        "use 16 to 128 printable characters without spaces, `/`, `\"` or `@`",
+        "use 16 to 128 printable ASCII characters without `/`, `\"` or `@`",
     );
     check(
         (0..=35).contains(&web.cache_snapshot_retention_days),
