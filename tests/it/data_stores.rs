@@ -145,7 +145,7 @@ fn untuned(web: &WebService) -> Config {
             _ => &[],
         };
         for name in gone {
-            r.attrs.remove(*name);
+            r.attrs.remove(name);
         }
     }
     c
