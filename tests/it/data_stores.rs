@@ -228,6 +228,10 @@ async fn an_applied_web_service_takes_its_tuned_data_stores_in_place() {
         replica["parameter_group_name"],
         Value::from("shop-postgres16")
     );
+    assert_eq!(
+        replica["maintenance_window"],
+        Value::from("sun:07:00-sun:08:00")
+    );
     let params = env.live(kinds::DB_PARAMETER_GROUP, "shop-postgres16").await;
     let force_ssl = params["parameters"]
         .as_list()
