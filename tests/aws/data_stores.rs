@@ -1,6 +1,7 @@
 //! Tuned data stores on moto: a DB parameter group and a PostgreSQL
 //! instance with gp3 storage, autoscaling, windows, Performance Insights,
-//! log exports and tags on snapshots; a Redis group with AUTH, snapshots,
+//! log exports and tags on snapshots, and its replica with a maintenance
+//! window of its own; a Redis group with AUTH, snapshots,
 //! a maintenance window and its own KMS key. Created, read back through the
 //! SDK, changed in place, the group replaced (before the old one goes),
 //! imported, deleted — and after each apply the plan is empty.
@@ -69,6 +70,15 @@ copy_tags_to_snapshot = true
 enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
 skip_final_snapshot = true
 
+[resource.replica]
+kind = "aws.rds.db_instance"
+identifier = "tuned-db-replica"
+instance_class = "db.t4g.medium"
+replicate_source_db = "${db.identifier}"
+parameter_group_name = "${params.name}"
+maintenance_window = "sun:07:00-sun:08:00"
+skip_final_snapshot = true
+
 [resource.cachenet]
 kind = "aws.elasticache.subnet_group"
 name = "tuned-cache"
@@ -119,6 +129,17 @@ async fn tuned_data_stores_are_created_changed_replaced_imported_and_deleted() {
     assert_eq!(
         d.enabled_cloudwatch_logs_exports(),
         ["postgresql".to_string(), "upgrade".to_string()]
+    );
+    // A replica's window is set after CreateDBInstanceReadReplica.
+    let replica = db_client
+        .describe_db_instances()
+        .db_instance_identifier("tuned-db-replica")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        replica.db_instances()[0].preferred_maintenance_window(),
+        Some("sun:07:00-sun:08:00")
     );
     let params = db_client
         .describe_db_parameters()

@@ -145,7 +145,7 @@ fn untuned(web: &WebService) -> Config {
             _ => &[],
         };
         for name in gone {
-            r.attrs.remove(*name);
+            r.attrs.remove(name);
         }
     }
     c
@@ -227,6 +227,10 @@ async fn an_applied_web_service_takes_its_tuned_data_stores_in_place() {
     assert_eq!(
         replica["parameter_group_name"],
         Value::from("shop-postgres16")
+    );
+    assert_eq!(
+        replica["maintenance_window"],
+        Value::from("sun:07:00-sun:08:00")
     );
     let params = env.live(kinds::DB_PARAMETER_GROUP, "shop-postgres16").await;
     let force_ssl = params["parameters"]
@@ -420,4 +424,25 @@ async fn auth_is_turned_off_with_the_delete_strategy_and_needs_tls() {
     let err = format!("{:?}", Graph::build(plain).unwrap_err());
     assert!(err.contains("AUTH needs transit encryption"), "{err}");
     assert!(Graph::build(redis(Some(TOKEN), Some("DELETE"))).is_err());
+}
+
+#[test]
+fn tuning_parameters_aws_would_refuse_are_diagnosed_without_showing_the_token() {
+    use strata::core::value::Value as V;
+    let mut params = strata::stacks::web_service::to_params(&web());
+    params.insert("cache_auth_token".into(), V::from("short@token"));
+    params.insert("db_max_allocated_storage".into(), V::Int(40));
+    params.insert("cache_snapshot_retention_days".into(), V::Int(60));
+    let (_, errors) = strata::stacks::web_service::from_params(&params);
+    let named: Vec<&str> = errors.iter().filter_map(|e| e.param.as_deref()).collect();
+    assert_eq!(
+        named,
+        [
+            "db_max_allocated_storage",
+            "cache_auth_token",
+            "cache_snapshot_retention_days"
+        ],
+        "{errors:?}"
+    );
+    assert!(errors.iter().all(|e| !e.message.contains("short@token")));
 }

@@ -137,11 +137,20 @@ pub(crate) async fn create(
             .auto_minor_version_upgrade(bool_or(a, "auto_minor_version_upgrade", true))
             .deletion_protection(bool_or(a, "deletion_protection", false))
             .set_tags(Some(rds_tags(tags)));
-        tuned!(call, a)
+        let created = tuned!(call, a)
             .send()
             .await
-            .map_err(|e| source::with_help(map(e), source))?
-            .db_instance
+            .map_err(|e| source::with_help(map(e), source))?;
+        // CreateDBInstanceReadReplica takes no maintenance window: it is
+        // set once AWS takes modifications of the new replica.
+        if let Some(window) = opt("maintenance_window") {
+            let m = Modify {
+                tuning: tuning::Tuning::maintenance(window),
+                ..Modify::default()
+            };
+            modify(c, id, true, m, true).await?;
+        }
+        created.db_instance
     } else {
         let call = c
             .rds
@@ -351,8 +360,9 @@ pub(crate) async fn update(
     .await
 }
 
-/// Sends ModifyDBInstance. After a promotion AWS is busy with the instance
-/// for a while: the call is repeated until AWS takes it.
+/// Sends ModifyDBInstance. After a promotion (or a replica's creation) AWS
+/// is busy with the instance for a while: the call is repeated until AWS
+/// takes it.
 async fn modify(
     c: &Clients,
     id: &str,

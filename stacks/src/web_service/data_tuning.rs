@@ -78,11 +78,14 @@ pub(super) fn primary(web: &WebService, groups: &ParameterGroups, db: DbInstance
     }
 }
 
-/// A replica's tuning, over `db`. CreateDBInstanceReadReplica takes no
-/// windows: a replica keeps the ones AWS gives it, and has no backups of
-/// its own.
+/// A replica's tuning, over `db`: its maintenance after the primary's, so
+/// readers stay up while the primary is patched (a replica has no backups
+/// of its own).
 pub(super) fn replica(web: &WebService, groups: &ParameterGroups, db: DbInstance) -> DbInstance {
-    instance(web, groups, db)
+    DbInstance {
+        maintenance_window: Some(web.db_replica_maintenance_window.clone()),
+        ..instance(web, groups, db)
+    }
 }
 
 fn instance(web: &WebService, groups: &ParameterGroups, db: DbInstance) -> DbInstance {
@@ -133,13 +136,13 @@ pub(super) fn validate(web: &WebService, check: &mut impl FnMut(bool, &str, Stri
             (16..=128).contains(&token.chars().count())
                 && token
                     .chars()
-                    .all(|c| c.is_ascii_graphic() && !"/\"@".contains(c)),
+                    .all(|c| (c.is_ascii_graphic() || c == ' ') && !"/\"@".contains(c)),
             "cache_auth_token",
             format!(
                 "the Redis AUTH token ({} characters) is not one AWS accepts",
                 token.chars().count()
             ),
-            "use 16 to 128 printable characters without spaces, `/`, `\"` or `@`",
+            "use 16 to 128 printable ASCII characters without `/`, `\"` or `@`",
         );
     }
     check(

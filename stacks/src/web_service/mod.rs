@@ -121,6 +121,9 @@ pub struct WebService {
     /// Daily DB backup window, `hh24:mi-hh24:mi` (UTC), outside the
     /// maintenance window.
     pub db_backup_window: String,
+    /// Weekly maintenance window of the read replicas (after the
+    /// primary's, so readers stay up while it is patched).
+    pub db_replica_maintenance_window: String,
     /// Performance Insights on the DB instances (7 days, the free tier).
     pub db_performance_insights: bool,
     /// PostgreSQL logs statements slower than this many milliseconds
@@ -211,6 +214,7 @@ impl WebService {
             db_max_allocated_storage: 200,
             db_maintenance_window: "sun:05:00-sun:06:00".into(),
             db_backup_window: "03:00-04:00".into(),
+            db_replica_maintenance_window: "sun:07:00-sun:08:00".into(),
             db_performance_insights: true,
             db_log_min_duration_ms: 500,
             cache_node_type: "cache.t4g.small".into(),

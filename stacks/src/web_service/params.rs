@@ -79,6 +79,7 @@ const PARAMS: &[(&str, &str)] = &[
     ("db_max_allocated_storage", "an integer"),
     ("db_maintenance_window", "a string"),
     ("db_backup_window", "a string"),
+    ("db_replica_maintenance_window", "a string"),
     ("db_performance_insights", "a boolean"),
     ("db_log_min_duration_ms", "an integer"),
     ("cache_auth_token", SECRET),
@@ -194,6 +195,7 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
             "db_max_allocated_storage" => web.db_max_allocated_storage = i,
             "db_maintenance_window" => web.db_maintenance_window = s,
             "db_backup_window" => web.db_backup_window = s,
+            "db_replica_maintenance_window" => web.db_replica_maintenance_window = s,
             "db_performance_insights" => {
                 web.db_performance_insights = value.as_bool().unwrap_or(true)
             }
@@ -486,6 +488,10 @@ pub fn to_params(web: &WebService) -> IndexMap<String, Value> {
         web.db_maintenance_window.clone().into(),
     );
     set("db_backup_window", web.db_backup_window.clone().into());
+    set(
+        "db_replica_maintenance_window",
+        web.db_replica_maintenance_window.clone().into(),
+    );
     set(
         "db_performance_insights",
         Value::Bool(web.db_performance_insights),

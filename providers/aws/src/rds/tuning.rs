@@ -106,6 +106,14 @@ impl Tuning {
         }
     }
 
+    /// Only a maintenance window (a new replica's).
+    pub(super) fn maintenance(window: String) -> Self {
+        Self {
+            maintenance_window: Some(window),
+            ..Self::default()
+        }
+    }
+
     /// Sets the members on a ModifyDBInstance call.
     pub(super) fn apply(
         self,
