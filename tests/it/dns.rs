@@ -157,6 +157,12 @@ impl Env {
         }
     }
 
+    /// A certificate's status, read from the sim.
+    async fn status(&self, arn: &str) -> Value {
+        let live = self.sim.import(kinds::ACM_CERTIFICATE, arn).await.unwrap();
+        live["status"].clone()
+    }
+
     async fn apply(&self, config: Config, destroy: bool) -> ApplyReport {
         let provider: Arc<dyn Provider> = self.sim.clone();
         let mut session = Session::open(self.backend.clone(), provider, "dns", Locking::Caller)
@@ -206,12 +212,7 @@ async fn a_certificate_is_issued_only_once_its_validation_record_is_in_a_zone() 
     assert!(report.succeeded(), "{report:?}");
     let state = env.backend.load().await.unwrap().unwrap();
     let cert = &state.resources[&a("cert")];
-    let live = env
-        .sim
-        .import(kinds::ACM_CERTIFICATE, &cert.id)
-        .await
-        .unwrap();
-    assert_eq!(live["status"], Value::from("ISSUED"));
+    assert_eq!(env.status(&cert.id).await, Value::from("ISSUED"));
 
     // Its records going does not take the certificate back.
     let mut only_cert = Config::new("dns");
@@ -221,12 +222,7 @@ async fn a_certificate_is_issued_only_once_its_validation_record_is_in_a_zone() 
             .with("domain_name", "www.example.net"),
     );
     assert!(env.apply(only_cert, false).await.succeeded());
-    let live = env
-        .sim
-        .import(kinds::ACM_CERTIFICATE, &cert.id)
-        .await
-        .unwrap();
-    assert_eq!(live["status"], Value::from("ISSUED"));
+    assert_eq!(env.status(&cert.id).await, Value::from("ISSUED"));
 }
 
 #[tokio::test]
