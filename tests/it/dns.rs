@@ -304,3 +304,43 @@ async fn a_zone_holding_records_is_deleted_only_with_force_destroy() {
         "the zone is still there"
     );
 }
+
+#[tokio::test]
+async fn a_zone_lookup_and_a_zone_resource_share_the_kind_name() {
+    let env = Env::new();
+    let parent = env.sim.add_hosted_zone("example.org", false).unwrap();
+    // Delegating a subdomain: the parent zone is looked up (`[data]`), the
+    // child zone is managed (`[resource]`), both `aws.route53.zone`.
+    let text = r#"
+stack = "dns"
+
+[data.parent]
+kind = "aws.route53.zone"
+name = "example.org"
+
+[resource.sub]
+kind = "aws.route53.zone"
+name = "sub.example.org"
+
+[resource.delegation]
+kind = "aws.route53.record"
+zone_id = "${data.parent.id}"
+name = "sub.example.org"
+type = "NS"
+ttl = 172800
+records = "${sub.name_servers}"
+"#;
+    let config = strata::core::manifest::parse_manifest("dns.toml", text).unwrap();
+    let report = env.apply(config, false).await;
+    assert!(report.succeeded(), "{report:?}");
+    let state = env.backend.load().await.unwrap().unwrap();
+    let sub = &state.resources[&a("sub")];
+    let delegation = &state.resources[&a("delegation")];
+    assert_eq!(sub.kind, kinds::ROUTE53_ZONE);
+    assert_eq!(delegation.id, format!("{parent}_sub.example.org_NS"));
+    assert_eq!(delegation.attrs["records"], sub.attrs["name_servers"]);
+    assert!(!state
+        .resources
+        .keys()
+        .any(|k| k.as_str().starts_with("data.")));
+}
