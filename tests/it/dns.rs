@@ -2,8 +2,9 @@
 //! DNS-validated certificate for its domain and points the domain at its
 //! load balancer; a certificate stays PENDING_VALIDATION until its
 //! validation CNAME is in a hosted zone (a validation without it times out
-//! with a diagnostic that says so), and a zone holding records is deleted
-//! only with `force_destroy`.
+//! with a diagnostic that says so), a new domain replaces the certificate
+//! making the new one first, a zone holding records is deleted only with
+//! `force_destroy`, and a zone lookup and a zone resource live side by side.
 
 use std::sync::Arc;
 
@@ -343,4 +344,46 @@ records = "${sub.name_servers}"
         .resources
         .keys()
         .any(|k| k.as_str().starts_with("data.")));
+}
+
+#[tokio::test]
+async fn a_new_domain_replaces_the_certificate_making_the_new_one_first() {
+    let env = Env::new();
+    assert!(env.apply(certificate_config(true), false).await.succeeded());
+    let before = env.backend.load().await.unwrap().unwrap();
+    let old = before.resources[&a("cert")].id.clone();
+
+    let mut renamed = certificate_config(true);
+    if let Some(cert) = renamed.resources.get_mut(&a("cert")) {
+        cert.attrs
+            .insert("domain_name".into(), Value::from("api.example.net"));
+    }
+    let graph = Graph::build(renamed.clone()).unwrap();
+    let provider: Arc<dyn Provider> = env.sim.clone();
+    let session = Session::open(env.backend.clone(), provider, "dns", Locking::Caller)
+        .await
+        .unwrap();
+    let plan = session.plan(&graph, &PlanOptions::default()).await.unwrap();
+    let cert = plan.change(&a("cert")).unwrap();
+    assert_eq!(cert.action, strata::core::plan::Action::Replace);
+    assert_eq!(
+        cert.replace_order,
+        Some(strata::core::plan::ReplaceOrder::CreateThenDelete)
+    );
+    session.close().await.unwrap();
+
+    let report = env.apply(renamed, false).await;
+    assert!(report.succeeded(), "{report:?}");
+    let after = env.backend.load().await.unwrap().unwrap();
+    let new = after.resources[&a("cert")].id.clone();
+    assert_ne!(new, old);
+    assert_eq!(env.status(&new).await, Value::from("ISSUED"));
+    assert_eq!(after.resources[&a("cert_valid")].id, new);
+    assert!(
+        matches!(
+            env.sim.import(kinds::ACM_CERTIFICATE, &old).await,
+            Err(ProviderError::NotFound { .. })
+        ),
+        "the old certificate is deleted"
+    );
 }
