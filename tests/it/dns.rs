@@ -2,8 +2,9 @@
 //! DNS-validated certificate for its domain and points the domain at its
 //! load balancer; a certificate stays PENDING_VALIDATION until its
 //! validation CNAME is in a hosted zone (a validation without it times out
-//! with a diagnostic that says so), and a zone holding records is deleted
-//! only with `force_destroy`.
+//! with a diagnostic that says so), a new domain replaces the certificate
+//! making the new one first, a zone holding records is deleted only with
+//! `force_destroy`, and a zone lookup and a zone resource live side by side.
 
 use std::sync::Arc;
 
@@ -157,6 +158,12 @@ impl Env {
         }
     }
 
+    /// A certificate's status, read from the sim.
+    async fn status(&self, arn: &str) -> Value {
+        let live = self.sim.import(kinds::ACM_CERTIFICATE, arn).await.unwrap();
+        live["status"].clone()
+    }
+
     async fn apply(&self, config: Config, destroy: bool) -> ApplyReport {
         let provider: Arc<dyn Provider> = self.sim.clone();
         let mut session = Session::open(self.backend.clone(), provider, "dns", Locking::Caller)
@@ -206,12 +213,7 @@ async fn a_certificate_is_issued_only_once_its_validation_record_is_in_a_zone() 
     assert!(report.succeeded(), "{report:?}");
     let state = env.backend.load().await.unwrap().unwrap();
     let cert = &state.resources[&a("cert")];
-    let live = env
-        .sim
-        .import(kinds::ACM_CERTIFICATE, &cert.id)
-        .await
-        .unwrap();
-    assert_eq!(live["status"], Value::from("ISSUED"));
+    assert_eq!(env.status(&cert.id).await, Value::from("ISSUED"));
 
     // Its records going does not take the certificate back.
     let mut only_cert = Config::new("dns");
@@ -221,12 +223,7 @@ async fn a_certificate_is_issued_only_once_its_validation_record_is_in_a_zone() 
             .with("domain_name", "www.example.net"),
     );
     assert!(env.apply(only_cert, false).await.succeeded());
-    let live = env
-        .sim
-        .import(kinds::ACM_CERTIFICATE, &cert.id)
-        .await
-        .unwrap();
-    assert_eq!(live["status"], Value::from("ISSUED"));
+    assert_eq!(env.status(&cert.id).await, Value::from("ISSUED"));
 }
 
 #[tokio::test]
@@ -306,5 +303,87 @@ async fn a_zone_holding_records_is_deleted_only_with_force_destroy() {
             Err(ProviderError::NotFound { .. })
         ),
         "the zone is still there"
+    );
+}
+
+#[tokio::test]
+async fn a_zone_lookup_and_a_zone_resource_share_the_kind_name() {
+    let env = Env::new();
+    let parent = env.sim.add_hosted_zone("example.org", false).unwrap();
+    // Delegating a subdomain: the parent zone is looked up (`[data]`), the
+    // child zone is managed (`[resource]`), both `aws.route53.zone`.
+    let text = r#"
+stack = "dns"
+
+[data.parent]
+kind = "aws.route53.zone"
+name = "example.org"
+
+[resource.sub]
+kind = "aws.route53.zone"
+name = "sub.example.org"
+
+[resource.delegation]
+kind = "aws.route53.record"
+zone_id = "${data.parent.id}"
+name = "sub.example.org"
+type = "NS"
+ttl = 172800
+records = "${sub.name_servers}"
+"#;
+    let config = strata::core::manifest::parse_manifest("dns.toml", text).unwrap();
+    let report = env.apply(config, false).await;
+    assert!(report.succeeded(), "{report:?}");
+    let state = env.backend.load().await.unwrap().unwrap();
+    let sub = &state.resources[&a("sub")];
+    let delegation = &state.resources[&a("delegation")];
+    assert_eq!(sub.kind, kinds::ROUTE53_ZONE);
+    assert_eq!(delegation.id, format!("{parent}_sub.example.org_NS"));
+    assert_eq!(delegation.attrs["records"], sub.attrs["name_servers"]);
+    assert!(!state
+        .resources
+        .keys()
+        .any(|k| k.as_str().starts_with("data.")));
+}
+
+#[tokio::test]
+async fn a_new_domain_replaces_the_certificate_making_the_new_one_first() {
+    let env = Env::new();
+    assert!(env.apply(certificate_config(true), false).await.succeeded());
+    let before = env.backend.load().await.unwrap().unwrap();
+    let old = before.resources[&a("cert")].id.clone();
+
+    let mut renamed = certificate_config(true);
+    if let Some(cert) = renamed.resources.get_mut(&a("cert")) {
+        cert.attrs
+            .insert("domain_name".into(), Value::from("api.example.net"));
+    }
+    let graph = Graph::build(renamed.clone()).unwrap();
+    let provider: Arc<dyn Provider> = env.sim.clone();
+    let session = Session::open(env.backend.clone(), provider, "dns", Locking::Caller)
+        .await
+        .unwrap();
+    let plan = session.plan(&graph, &PlanOptions::default()).await.unwrap();
+    let cert = plan.change(&a("cert")).unwrap();
+    assert_eq!(cert.action, strata::core::plan::Action::Replace);
+    assert_eq!(
+        cert.replace_order,
+        Some(strata::core::plan::ReplaceOrder::CreateThenDelete)
+    );
+    session.close().await.unwrap();
+
+    let report = env.apply(renamed, false).await;
+    assert!(report.succeeded(), "{report:?}");
+    let after = env.backend.load().await.unwrap().unwrap();
+    let new = after.resources[&a("cert")].id.clone();
+    assert_ne!(new, old);
+    assert_eq!(env.status(&new).await, Value::from("ISSUED"));
+    assert_eq!(after.resources[&a("cert_valid")].id, new);
+    assert!(
+        matches!(
+            env.sim.import(kinds::ACM_CERTIFICATE, &old).await,
+            Err(ProviderError::NotFound { .. })
+        ),
+        "the old certificate is deleted"
     );
 }
