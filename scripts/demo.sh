@@ -6,11 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 manifest="${1:-examples/web_service.toml}"
 # The example reads the DB password from the environment. On a fresh
-# machine there is none: make one up (and say so) so the demo runs.
+# machine there is none: make one up (and say so) so the demo runs, kept
+# beside the demo's state (owner-only) so the next run uses the same one.
 if [ -z "${SHOP_DB_PASSWORD:-}" ]; then
-  SHOP_DB_PASSWORD="$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')"
+  kept="$(dirname "$manifest")/.strata/demo-db-password"
+  if [ ! -s "$kept" ]; then
+    mkdir -p "$(dirname "$kept")"
+    (umask 077; od -An -N18 -tx1 /dev/urandom | tr -d ' \n' > "$kept")
+  fi
+  SHOP_DB_PASSWORD="$(cat "$kept")"
   export SHOP_DB_PASSWORD
-  echo "SHOP_DB_PASSWORD was not set: using a generated password for this demo." >&2
+  echo "SHOP_DB_PASSWORD was not set: using the demo's generated password (kept in $kept)." >&2
 fi
 cargo build --release --quiet --bin strata
 strata=target/release/strata

@@ -122,6 +122,14 @@ async fn a_no_op_plan_of_the_web_service_reads_in_fewer_calls_than_one_per_resou
     let p = Project::new(&web_service_on_aws());
     p.ok(&["apply", "--yes"]);
     p.assert_no_changes();
+    // Planned in this process, which has no SHOP_DB_PASSWORD: the same
+    // password, in the text.
+    p.edit(|t| {
+        t.replace(
+            r#"{ env = "SHOP_DB_PASSWORD" }"#,
+            &format!("{:?}", crate::support::DB_PASSWORD),
+        )
+    });
     let state = LocalBackend::new(p.path().join(".strata"))
         .load()
         .await

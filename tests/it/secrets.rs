@@ -206,6 +206,13 @@ fn an_env_secret_shows_its_source_and_never_its_value() {
         ),
         "{shown}"
     );
+    // Applied with JSON events: the new value is in none of them, nor on disk.
+    let out = p.run_expect(&["apply", "--json", "--yes"], 0);
+    let events = text(&out.stdout) + &text(&out.stderr);
+    assert!(events.contains("\"type\""), "{events}");
+    assert!(!events.contains("another-pw"), "{events}");
+    assert!(!everything_on_disk(&p).contains("another-pw"));
+    p.run_expect(&["plan", "--detailed-exitcode"], 0);
 }
 
 #[test]
