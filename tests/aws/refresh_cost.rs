@@ -122,12 +122,16 @@ async fn a_no_op_plan_of_the_web_service_reads_in_fewer_calls_than_one_per_resou
     let p = Project::new(&web_service_on_aws());
     p.ok(&["apply", "--yes"]);
     p.assert_no_changes();
-    // Planned in this process, which has no SHOP_DB_PASSWORD: the same
-    // password, in the text.
+    // Planned in this process, which has no SHOP_DB_PASSWORD or
+    // SHOP_CACHE_AUTH_TOKEN: the same secrets, in the text.
     p.edit(|t| {
         t.replace(
             r#"{ env = "SHOP_DB_PASSWORD" }"#,
             &format!("{:?}", crate::support::DB_PASSWORD),
+        )
+        .replace(
+            r#"{ env = "SHOP_CACHE_AUTH_TOKEN" }"#,
+            &format!("{:?}", crate::support::CACHE_AUTH_TOKEN),
         )
     });
     let state = LocalBackend::new(p.path().join(".strata"))

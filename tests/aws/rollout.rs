@@ -145,6 +145,7 @@ async fn a_rollout_moves_the_listener_weights_step_by_step_on_moto() {
         .current_dir(p.path())
         .env("NO_COLOR", "1")
         .env("SHOP_DB_PASSWORD", crate::support::DB_PASSWORD)
+        .env("SHOP_CACHE_AUTH_TOKEN", crate::support::CACHE_AUTH_TOKEN)
         .args([
             "rollout",
             "--json",

@@ -13,6 +13,10 @@ pub use moto_server::{endpoint, forward, moto, read_request, sdk, start_proxy, u
 /// (`{ env = "SHOP_DB_PASSWORD" }`), given to every command a test runs.
 pub const DB_PASSWORD: &str = "moto-db-password-3c9a";
 
+/// The Redis AUTH token the example reads from the environment
+/// (`{ env = "SHOP_CACHE_AUTH_TOKEN" }`), given like [`DB_PASSWORD`].
+pub const CACHE_AUTH_TOKEN: &str = "moto-cache-auth-token-7e41";
+
 /// A temporary project directory holding `strata.toml`.
 pub struct Project {
     pub dir: tempfile::TempDir,
@@ -47,6 +51,7 @@ impl Project {
         c.current_dir(self.path())
             .env("NO_COLOR", "1")
             .env("SHOP_DB_PASSWORD", DB_PASSWORD)
+            .env("SHOP_CACHE_AUTH_TOKEN", CACHE_AUTH_TOKEN)
             .args(args);
         c
     }

@@ -490,12 +490,18 @@ impl strata::core::provider::Provider for Limited {
 /// A drill on the applied stack `p` through a [`Limited`] sim.
 fn limited_drill(p: &Project, drills: bool) -> Drill {
     let dir = p.path().join(".strata");
-    // Parsed here, in a process without the example's SHOP_DB_PASSWORD:
-    // the same password, in the text.
-    let text = std::fs::read_to_string(p.manifest()).unwrap().replace(
-        r#"{ env = "SHOP_DB_PASSWORD" }"#,
-        &format!("{:?}", crate::support::DB_PASSWORD),
-    );
+    // Parsed here, in a process without the example's SHOP_DB_PASSWORD and
+    // SHOP_CACHE_AUTH_TOKEN: the same secrets, in the text.
+    let text = std::fs::read_to_string(p.manifest())
+        .unwrap()
+        .replace(
+            r#"{ env = "SHOP_DB_PASSWORD" }"#,
+            &format!("{:?}", crate::support::DB_PASSWORD),
+        )
+        .replace(
+            r#"{ env = "SHOP_CACHE_AUTH_TOKEN" }"#,
+            &format!("{:?}", crate::support::CACHE_AUTH_TOKEN),
+        );
     let config = strata::core::manifest::parse_manifest("strata.toml", &text).unwrap();
     let options = SimOptions {
         speed: 2000.0,

@@ -43,6 +43,7 @@ fn example(name: &str) -> String {
     )
     .unwrap()
     .replace(r#"{ env = "SHOP_DB_PASSWORD" }"#, r#""fuzz-db-password""#)
+    .replace(r#"{ env = "SHOP_CACHE_AUTH_TOKEN" }"#, r#""fuzz-cache-auth-token""#)
 }
 
 /// One edit of a text: cut a range, insert text, duplicate or drop a line,

@@ -13,6 +13,10 @@ pub const SPEED: &str = "20000";
 /// a [`Project`] is given.
 pub const DB_PASSWORD: &str = "canary-db-password-5f1e";
 
+/// The Redis AUTH token the example reads from the environment
+/// (`{ env = "SHOP_CACHE_AUTH_TOKEN" }`), given like [`DB_PASSWORD`].
+pub const CACHE_AUTH_TOKEN: &str = "canary-cache-auth-token-8d2b";
+
 /// A temporary project directory holding `strata.toml`.
 pub struct Project {
     pub dir: tempfile::TempDir,
@@ -58,6 +62,7 @@ impl Project {
             .env("STRATA_SIM_SPEED", SPEED)
             .env_remove("STRATA_SIM_FAULT")
             .env("SHOP_DB_PASSWORD", DB_PASSWORD)
+            .env("SHOP_CACHE_AUTH_TOKEN", CACHE_AUTH_TOKEN)
             .env("NO_COLOR", "1")
             .args(args);
         c
@@ -70,6 +75,7 @@ impl Project {
             .env("STRATA_SIM_SPEED", SPEED)
             .env_remove("STRATA_SIM_FAULT")
             .env("SHOP_DB_PASSWORD", DB_PASSWORD)
+            .env("SHOP_CACHE_AUTH_TOKEN", CACHE_AUTH_TOKEN)
             .env("NO_COLOR", "1")
             .args(args);
         c
