@@ -22,3 +22,4 @@ mod refactor;
 mod rollout;
 mod support;
 mod web_service;
+mod web_service_edge;

@@ -74,7 +74,10 @@ fn the_example_declares_every_part_and_plans_clean_after_apply() {
         assert_eq!(private["availability_zone"], az);
         let nat = resource(&state, &format!("web.nat[\"{az}\"]"));
         let id = |a: &str| resource(&state, a)["id"].clone();
-        assert_eq!(nat["attrs"]["subnet_id"], id(&format!("web.public[\"{az}\"]")));
+        assert_eq!(
+            nat["attrs"]["subnet_id"],
+            id(&format!("web.public[\"{az}\"]"))
+        );
         assert_eq!(nat["attrs"]["state"], "available");
         assert_eq!(
             nat["attrs"]["allocation_id"],

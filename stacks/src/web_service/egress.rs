@@ -7,9 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use strata_core::config::Lifecycle;
-use strata_core::kinds::typed::{
-    Eip, Handle, NatGateway, Route, RouteTable, Scope, Subnet, Vpc,
-};
+use strata_core::kinds::typed::{Eip, Handle, NatGateway, Route, RouteTable, Scope, Subnet, Vpc};
 
 /// The private route tables of a service with NAT gateways, one per AZ
 /// (`private_rt_az["us-east-1a"]`).

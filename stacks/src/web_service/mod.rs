@@ -152,6 +152,12 @@ impl WebService {
         }
     }
 
+    /// Whether the service answers HTTPS on 443 (it has a certificate):
+    /// its weighted listener is then `https`, and port 80 redirects.
+    pub fn serves_https(&self) -> bool {
+        self.certificate_arn.is_some()
+    }
+
     /// Everything wrong with the parameters, as (parameter, message, help).
     pub fn validate(&self) -> Vec<ParamError> {
         params::validate(self)
