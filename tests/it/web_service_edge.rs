@@ -11,11 +11,21 @@ use crate::web_service::{applied, example_text};
 /// A certificate the sim accepts.
 pub const CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/shop";
 
-/// Adds `line` to the web service's module block.
+/// Sets a parameter of the web service's module block: `line` replaces
+/// the example's `nat` line, or is added after `cidr_block`.
 fn with_param(text: &str, line: &str) -> String {
-    let at = "cidr_block = \"10.0.0.0/16\"\n";
-    assert!(text.contains(at));
-    text.replacen(at, &format!("{at}{line}\n"), 1)
+    let nat = text
+        .lines()
+        .find(|l| l.starts_with("nat = "))
+        .map(|l| format!("{l}\n"));
+    match nat {
+        Some(old) if line.starts_with("nat = ") => text.replacen(&old, &format!("{line}\n"), 1),
+        _ => {
+            let at = "cidr_block = \"10.0.0.0/16\"\n";
+            assert!(text.contains(at));
+            text.replacen(at, &format!("{at}{line}\n"), 1)
+        }
+    }
 }
 
 /// The web-service example with a certificate, applied.
