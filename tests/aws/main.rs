@@ -29,3 +29,4 @@ mod rollout;
 mod s3_state;
 mod support;
 mod web_service_changes;
+mod web_service_edge;
