@@ -32,3 +32,4 @@ mod s3_state;
 mod secrets;
 mod support;
 mod web_service_changes;
+mod web_service_edge;

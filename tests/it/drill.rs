@@ -22,6 +22,7 @@ use strata::sim::{SimOptions, SimProvider};
 
 use crate::support::{text, Project};
 use crate::web_service::applied;
+use crate::web_service_edge::applied_https;
 
 /// Drills run at this speed: fast, yet slow enough that each poll (50 ms,
 /// i.e. 100 s of cloud time) sees the cloud's phases.
@@ -639,5 +640,16 @@ async fn cleanup_gives_the_primary_its_name_back_when_a_promote_died_between_the
         "{printed}"
     );
     assert!(db_ids(&p).contains(&"shop-db".to_string()));
+    clean_plan(&p);
+}
+
+#[test]
+fn with_https_a_db_failover_probes_the_https_listeners_target_groups() {
+    let p = applied_https();
+    let (report, _) = drill(&p, &["failover", "--db"], 0);
+    assert_eq!(report["passed"], true, "{report:#}");
+    kept_serving(&report);
+    // Blue is live behind the HTTPS listener; the redirect forwards nowhere.
+    assert_eq!(report["probe"]["target_groups"], 1, "{report:#}");
     clean_plan(&p);
 }

@@ -26,3 +26,4 @@ mod rollout;
 mod secrets;
 mod support;
 mod web_service;
+mod web_service_edge;

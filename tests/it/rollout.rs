@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::support::{text, Project};
 use crate::web_service::applied;
+use crate::web_service_edge::applied_https;
 
 const FAST: &[&str] = &[
     "--bake",
@@ -51,9 +52,14 @@ fn of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
 
 /// (blue, green) listener weights in state, and whether state matches the cloud.
 fn weights(p: &Project) -> (i64, i64) {
+    weights_of(p, "web.listener")
+}
+
+/// (blue, green) weights of `listener` in state.
+fn weights_of(p: &Project, listener: &str) -> (i64, i64) {
     let state = p.state();
     let id = |a: &str| state["resources"][a]["id"].clone();
-    let forward = state["resources"]["web.listener"]["attrs"]["forward"]
+    let forward = state["resources"][listener]["attrs"]["forward"]
         .as_array()
         .unwrap()
         .clone();
@@ -369,4 +375,28 @@ fn a_killed_rollout_aborts_to_the_old_color() {
     );
     clean_plan(&p);
     p.run_expect(&["rollout", "--resume"], 1);
+}
+
+#[test]
+fn with_https_the_rollout_flips_the_https_listener_and_port_80_keeps_redirecting() {
+    let p = applied_https();
+    let redirect = p.state()["resources"]["web.listener"]["attrs"].clone();
+    assert_eq!(redirect["redirect"]["status_code"], "HTTP_301");
+    let mut args = vec!["--version", "v2"];
+    args.extend_from_slice(FAST);
+    let events = rollout(&p, &args, None, 0);
+    let steps: Vec<(i64, i64)> = of(&events, "weights")
+        .iter()
+        .map(|e| (e["blue"].as_i64().unwrap(), e["green"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(steps, vec![(99, 1), (90, 10), (50, 50), (0, 100)]);
+    assert_eq!(of(&events, "finished")[0]["result"], "promoted");
+    assert_eq!(weights_of(&p, "web.https"), (0, 100));
+    assert_eq!(live_color(&p), "green");
+    assert_eq!(
+        p.state()["resources"]["web.listener"]["attrs"],
+        redirect,
+        "the redirect is untouched"
+    );
+    clean_plan(&p);
 }

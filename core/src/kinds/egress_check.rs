@@ -64,7 +64,7 @@ pub(super) fn check_routes(attrs: &Attrs, out: &mut Vec<AttrProblem>) {
         let targets: Vec<&str> = ROUTE_TARGETS
             .iter()
             .copied()
-            .filter(|t| route.get(*t).is_some_and(|v| *v != Value::Null))
+            .filter(|t| route.get(t).is_some_and(|v| *v != Value::Null))
             .collect();
         if targets.len() != 1 {
             problem(

@@ -64,8 +64,8 @@ pub(super) async fn run(r: &Rollout, command: Command) -> Result<Outcome, Rollou
     let mut run = Run {
         ctx,
         signals,
+        at: Addresses::of(&web, r.module.clone()),
         web,
-        at: Addresses::new(r.module.clone()),
         record,
     };
     match command {

@@ -229,10 +229,3 @@ pub(super) fn validate(web: &WebService) -> Vec<ParamError> {
     }
     e
 }
-
-/// Whether the service serves HTTPS: it has a certificate, given or issued
-/// for its domain in a zone.
-pub(super) fn serves_https(web: &WebService) -> bool {
-    web.certificate_arn.is_some()
-        || (web.domain.is_some() && (web.zone_id.is_some() || web.zone_name.is_some()))
-}

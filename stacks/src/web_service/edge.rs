@@ -1,7 +1,8 @@
 //! A web service's edge: the listeners of its load balancer and what the
 //! load balancer's security group lets in. With a certificate the service
-//! answers HTTPS on 443 (the weighted listener the blue/green flip acts
-//! on) and port 80 redirects to it; without one it answers HTTP on 80.
+//! answers HTTPS on 443 (`https`: the weighted listener the blue/green flip
+//! acts on) and port 80 (`listener`) redirects to it; without one
+//! `listener` answers HTTP on 80 and is the weighted one.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +11,11 @@ use strata_core::config::Lifecycle;
 use strata_core::kinds::typed::{
     Handle, Input, Listener, LoadBalancer, Redirect, Rule, Scope, WeightedTarget,
 };
+
+/// The port-80 listener's name: it forwards, or redirects to HTTPS.
+pub(super) const HTTP: &str = "listener";
+/// The HTTPS listener's name (with a certificate).
+pub(super) const HTTPS: &str = "https";
 
 /// The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 only.
 pub const SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -24,10 +30,12 @@ pub(super) fn ingress(https: bool) -> Vec<Rule> {
     rules
 }
 
-/// Declares the listeners: `listener` forwards to the weighted target
-/// groups (HTTPS on 443 with `certificate`, else HTTP on 80), and with a
-/// certificate `http` redirects port 80 to HTTPS (301). `certificate` is
-/// an input: a known ARN, or a reference to a certificate resource's ARN.
+/// Declares the listeners. Without a certificate, `listener` answers HTTP
+/// on 80 and forwards to the weighted target groups. With `certificate`,
+/// `https` answers on 443 and forwards, and `listener` (still port 80)
+/// redirects to HTTPS (301): a stack that served HTTP changes its port-80
+/// listener in place, after the HTTPS one exists. `certificate` is an
+/// input: a known ARN, or a reference to a certificate resource's ARN.
 pub(super) fn declare(
     s: &mut Scope<'_>,
     alb: &Handle<LoadBalancer>,
@@ -35,35 +43,43 @@ pub(super) fn declare(
     certificate: Option<Input<String>>,
     tags: BTreeMap<String, String>,
 ) {
-    let https = certificate.is_some();
-    let listener = s.add(
-        "listener",
+    let Some(certificate) = certificate else {
+        s.add(
+            HTTP,
+            Listener {
+                load_balancer_arn: alb.arn(),
+                port: 80,
+                forward,
+                tags,
+                ..Default::default()
+            },
+        );
+        return;
+    };
+    let https = s.add(
+        HTTPS,
         Listener {
             load_balancer_arn: alb.arn(),
-            port: if https { 443 } else { 80 },
-            protocol: https.then(|| "HTTPS".to_string()),
-            ssl_policy: https.then(|| SSL_POLICY.to_string()),
-            certificate_arn: certificate,
+            port: 443,
+            protocol: Some("HTTPS".into()),
+            ssl_policy: Some(SSL_POLICY.into()),
+            certificate_arn: Some(certificate),
             forward,
             tags: tags.clone(),
             ..Default::default()
         },
     );
-    if https {
-        // Created after the weighted listener has left port 80 (a stack
-        // that served HTTP moves its listener to 443 in place).
-        let after: Address = listener.address().clone();
-        s.add_with(
-            "http",
-            Listener {
-                load_balancer_arn: alb.arn(),
-                port: 80,
-                redirect: Some(Redirect::to_https()),
-                tags,
-                ..Default::default()
-            },
-            Lifecycle::default(),
-            [after],
-        );
-    }
+    let after: Address = https.address().clone();
+    s.add_with(
+        HTTP,
+        Listener {
+            load_balancer_arn: alb.arn(),
+            port: 80,
+            redirect: Some(Redirect::to_https()),
+            tags,
+            ..Default::default()
+        },
+        Lifecycle::default(),
+        [after],
+    );
 }

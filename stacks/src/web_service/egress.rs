@@ -58,6 +58,9 @@ impl FromStr for Nat {
     }
 }
 
+/// Makes a resource's tags: the stack's, plus the pairs given.
+pub(super) type Tagger<'a> = dyn Fn(&[(&str, &str)]) -> BTreeMap<String, String> + 'a;
+
 /// The subnets of one AZ.
 pub(super) struct Zone<'a> {
     pub az: &'a str,
@@ -75,7 +78,7 @@ pub(super) fn declare(
     nat: Nat,
     vpc: &Handle<Vpc>,
     zones: &[Zone<'_>],
-    tags: &dyn Fn(&[(&str, &str)]) -> BTreeMap<String, String>,
+    tags: &Tagger<'_>,
 ) {
     if nat == Nat::None {
         if let Some(zone) = zones.first() {

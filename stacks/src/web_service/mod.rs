@@ -237,6 +237,14 @@ impl WebService {
         }
     }
 
+    /// Whether the service answers HTTPS on 443 (it has a certificate:
+    /// `certificate_arn`, or one issued for `domain` in its zone): its
+    /// weighted listener is then `https`, and port 80 redirects.
+    pub fn serves_https(&self) -> bool {
+        self.certificate_arn.is_some()
+            || (self.domain.is_some() && (self.zone_id.is_some() || self.zone_name.is_some()))
+    }
+
     /// Everything wrong with the parameters, as (parameter, message, help).
     pub fn validate(&self) -> Vec<ParamError> {
         params::validate(self)

@@ -17,13 +17,24 @@ use super::{edge, identity, notify, WebService};
 pub struct Addresses {
     /// The prefix (`web`).
     pub prefix: String,
+    /// Whether the service serves HTTPS (its weighted listener is `https`).
+    pub https: bool,
 }
 
 impl Addresses {
-    /// The addresses under `prefix`.
+    /// The addresses under `prefix` of a service serving HTTP only.
     pub fn new(prefix: impl Into<String>) -> Self {
         Self {
             prefix: prefix.into(),
+            https: false,
+        }
+    }
+
+    /// The addresses of `web`'s parts under `prefix`.
+    pub fn of(web: &WebService, prefix: impl Into<String>) -> Self {
+        Self {
+            prefix: prefix.into(),
+            https: web.serves_https(),
         }
     }
 
@@ -35,14 +46,14 @@ impl Addresses {
     pub fn alb(&self) -> String {
         self.at("alb")
     }
-    /// The weighted listener the blue/green flip acts on: HTTPS on 443
-    /// when the service has a certificate, else HTTP on 80.
+    /// The weighted listener the blue/green flip acts on: `https` (443)
+    /// when the service serves HTTPS, else `listener` (HTTP on 80).
     pub fn listener(&self) -> String {
-        self.at("listener")
+        self.at(if self.https { edge::HTTPS } else { edge::HTTP })
     }
-    /// The HTTP listener redirecting to HTTPS (only with a certificate).
-    pub fn http_redirect(&self) -> String {
-        self.at("http")
+    /// The port-80 listener: the weighted one, or with HTTPS the redirect.
+    pub fn http_listener(&self) -> String {
+        self.at(edge::HTTP)
     }
     /// A color's target group.
     pub fn target_group(&self, color: Color) -> String {
@@ -198,7 +209,7 @@ pub(super) fn declare(
             name: format!("{n}-alb"),
             description: Some("HTTP from the internet to the load balancer".into()),
             vpc_id: vpc.id(),
-            ingress: edge::ingress(dns::serves_https(web)),
+            ingress: edge::ingress(web.serves_https()),
             egress: vec![Rule::tcp(app_port)
                 .to_cidr(web.cidr_block.clone())
                 .describe("to the app")],
@@ -610,5 +621,5 @@ pub(super) fn declare(
     stack.output(out("live_version"), release.fleet(live).version.clone());
     stack.output(output_name(prefix), release.to_value());
     dns::outputs(web, stack, prefix, &dns);
-    Addresses::new(prefix)
+    Addresses::of(web, prefix)
 }

@@ -7,6 +7,7 @@ mod cache_modify;
 mod compute;
 mod data;
 mod drill_ops;
+mod egress;
 mod ground_floor;
 mod network;
 mod persistence;
