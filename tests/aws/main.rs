@@ -16,6 +16,7 @@
 
 mod drill;
 mod faults;
+mod identity;
 mod in_place;
 mod kinds;
 mod lookups;
