@@ -8,6 +8,7 @@ mod compute;
 mod data;
 mod drill_ops;
 mod ground_floor;
+mod identity;
 mod network;
 mod persistence;
 mod rds_modify;
