@@ -143,7 +143,7 @@ async fn identity_keys_and_notifications_on_moto() {
     let alarm = &alarms.metric_alarms()[0];
     let topic = alarm.alarm_actions()[0].clone();
     assert!(topic.ends_with(":ident-alarms"), "{topic}");
-    assert_eq!(alarm.ok_actions(), [topic.clone()]);
+    assert_eq!(alarm.ok_actions(), std::slice::from_ref(&topic));
     assert_eq!(alarm.datapoints_to_alarm(), Some(3));
     let subs = sns::Client::new(&cfg)
         .list_subscriptions_by_topic()
