@@ -21,4 +21,5 @@ mod provider_names;
 mod refactor;
 mod rollout;
 mod support;
+mod web_identity;
 mod web_service;
