@@ -20,6 +20,7 @@ mod drill;
 mod egress;
 mod faults;
 mod https;
+mod identity;
 mod in_place;
 mod kinds;
 mod lookups;

@@ -25,5 +25,6 @@ mod refactor;
 mod rollout;
 mod secrets;
 mod support;
+mod web_identity;
 mod web_service;
 mod web_service_edge;

@@ -202,10 +202,13 @@ pub(crate) fn code_of(err: &ProviderError) -> Option<&str> {
     }
 }
 
-/// Whether an error says the resource is gone (any of AWS's not-found codes).
+/// Whether an error says the resource is gone (any of AWS's not-found
+/// codes; IAM's is `NoSuchEntity`).
 pub(crate) fn is_not_found(err: &ProviderError) -> bool {
     matches!(err, ProviderError::NotFound { .. })
-        || code_of(err).is_some_and(|c| c.contains("NotFound") || c.contains("NotFoundFault"))
+        || code_of(err).is_some_and(|c| {
+            c.contains("NotFound") || c.contains("NotFoundFault") || c == "NoSuchEntity"
+        })
 }
 
 #[cfg(test)]

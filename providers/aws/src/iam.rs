@@ -15,19 +15,16 @@ use strata_core::provider::{CreateRequest, DeleteRequest, ProviderError, UpdateR
 use strata_core::value::Attrs;
 
 use crate::config::Clients;
-use crate::errors::{code_of, map};
+use crate::errors::{is_not_found, map};
 use crate::tags::finish;
 use crate::util::{changed, i32_of, invalid, list, put, required, str_of, strings};
 use crate::Tagging;
 
-/// IAM's code for something that does not exist.
-const NO_SUCH_ENTITY: &str = "NoSuchEntity";
-
-/// `Ok(None)` for an entity that does not exist.
+/// `Ok(None)` for an entity that does not exist (`NoSuchEntity`).
 fn found<T>(r: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
     match r {
         Ok(v) => Ok(Some(v)),
-        Err(e) if code_of(&e) == Some(NO_SUCH_ENTITY) => Ok(None),
+        Err(e) if is_not_found(&e) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -376,20 +373,10 @@ pub(crate) async fn update(
     Ok(())
 }
 
-/// A missing entity is reported as `NotFound`, as the engine expects.
-fn not_found(req: &DeleteRequest, e: ProviderError) -> ProviderError {
-    if code_of(&e) == Some(NO_SUCH_ENTITY) {
-        ProviderError::NotFound {
-            kind: req.kind.clone(),
-            id: req.id.clone(),
-        }
-    } else {
-        e
-    }
-}
-
+/// Deletes a role (with what hangs off it), an inline policy or a profile;
+/// `NoSuchEntity` is the provider's `NotFound`.
 pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), ProviderError> {
-    let result = match req.kind.as_str() {
+    match req.kind.as_str() {
         kinds::IAM_ROLE => delete_role(c, &req.id).await,
         kinds::IAM_ROLE_POLICY => {
             let (role, name) = split_policy_id(&req.id)?;
@@ -403,8 +390,7 @@ pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), Provi
                 .map_err(map)
         }
         _ => delete_profile(c, &req.id).await,
-    };
-    result.map_err(|e| not_found(req, e))
+    }
 }
 
 async fn delete_role(c: &Clients, name: &str) -> Result<(), ProviderError> {

@@ -13,7 +13,7 @@ use strata_core::provider::{CreateRequest, DeleteRequest, ProviderError, UpdateR
 use strata_core::value::Attrs;
 
 use crate::config::Clients;
-use crate::errors::{code_of, map};
+use crate::errors::{is_not_found, map};
 use crate::tags::finish;
 use crate::util::{bool_or, changed, int_of, invalid, put, required, str_of};
 use crate::Tagging;
@@ -31,10 +31,6 @@ fn kms_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> 
                 .map_err(|e| invalid(format!("tag {k}: {e}")))
         })
         .collect()
-}
-
-fn missing(e: &ProviderError) -> bool {
-    code_of(e) == Some("NotFoundException")
 }
 
 pub(crate) async fn read(
@@ -57,7 +53,7 @@ pub(crate) async fn read(
 async fn read_key(c: &Clients, id: &str) -> Result<Option<Attrs>, ProviderError> {
     let resp = match c.kms.describe_key().key_id(id).send().await.map_err(map) {
         Ok(r) => r,
-        Err(e) if missing(&e) => return Ok(None),
+        Err(e) if is_not_found(&e) => return Ok(None),
         Err(e) => return Err(e),
     };
     let Some(m) = resp.key_metadata() else {
@@ -256,43 +252,33 @@ pub(crate) async fn update(
     Ok(())
 }
 
+/// Deletes an alias, or schedules a key's deletion (a key already pending
+/// deletion is gone); KMS's `NotFoundException` is the provider's `NotFound`.
 pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), ProviderError> {
-    let gone = || ProviderError::NotFound {
-        kind: req.kind.clone(),
-        id: req.id.clone(),
-    };
     if req.kind == kinds::KMS_ALIAS {
-        return match c
-            .kms
+        c.kms
             .delete_alias()
             .alias_name(&req.id)
             .send()
             .await
-            .map_err(map)
-        {
-            Ok(_) => Ok(()),
-            Err(e) if missing(&e) => Err(gone()),
-            Err(e) => Err(e),
-        };
+            .map_err(map)?;
+        return Ok(());
     }
-    // A key already pending deletion is as good as gone.
     if read_key(c, &req.id).await?.is_none() {
-        return Err(gone());
+        return Err(ProviderError::NotFound {
+            kind: req.kind.clone(),
+            id: req.id.clone(),
+        });
     }
     let window = int_of(&req.prior, "deletion_window_in_days")
         .and_then(|d| i32::try_from(d).ok())
         .unwrap_or(30);
-    match c
-        .kms
+    c.kms
         .schedule_key_deletion()
         .key_id(&req.id)
         .pending_window_in_days(window)
         .send()
         .await
-        .map_err(map)
-    {
-        Ok(_) => Ok(()),
-        Err(e) if missing(&e) => Err(gone()),
-        Err(e) => Err(e),
-    }
+        .map_err(map)?;
+    Ok(())
 }

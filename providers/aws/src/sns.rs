@@ -15,7 +15,7 @@ use strata_core::provider::{CreateRequest, DeleteRequest, ProviderError, UpdateR
 use strata_core::value::{Attrs, Value};
 
 use crate::config::Clients;
-use crate::errors::{code_of, map};
+use crate::errors::{is_not_found, map};
 use crate::tags::finish;
 use crate::util::{changed, invalid, put, required, str_of};
 use crate::Tagging;
@@ -30,10 +30,6 @@ fn sns_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> 
                 .map_err(|e| invalid(format!("tag {k}: {e}")))
         })
         .collect()
-}
-
-fn missing(e: &ProviderError) -> bool {
-    matches!(code_of(e), Some("NotFound" | "NotFoundException"))
 }
 
 pub(crate) async fn read(
@@ -65,7 +61,7 @@ async fn read_topic(c: &Clients, arn: &str) -> Result<Option<Attrs>, ProviderErr
         .map_err(map)
     {
         Ok(r) => r,
-        Err(e) if missing(&e) => return Ok(None),
+        Err(e) if is_not_found(&e) => return Ok(None),
         Err(e) => return Err(e),
     };
     let attrs = resp.attributes().cloned().unwrap_or_default();
@@ -109,7 +105,7 @@ async fn subscription_attributes(
         .map_err(map)
     {
         Ok(r) => Ok(Some(r.attributes().cloned().unwrap_or_default())),
-        Err(e) if missing(&e) => Ok(None),
+        Err(e) if is_not_found(&e) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -258,7 +254,6 @@ pub(crate) async fn delete(c: &Clients, req: &DeleteRequest) -> Result<(), Provi
         .map_err(map)
     {
         Ok(_) => Ok(()),
-        Err(e) if missing(&e) => Err(gone()),
         Err(e) if attrs.get("PendingConfirmation").map(String::as_str) == Some("true") => {
             tracing::warn!(
                 subscription = %req.id,

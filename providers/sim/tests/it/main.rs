@@ -9,6 +9,7 @@ mod data;
 mod drill_ops;
 mod egress;
 mod ground_floor;
+mod identity;
 mod network;
 mod persistence;
 mod rds_modify;
