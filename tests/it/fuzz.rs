@@ -43,7 +43,10 @@ fn example(name: &str) -> String {
     )
     .unwrap()
     .replace(r#"{ env = "SHOP_DB_PASSWORD" }"#, r#""fuzz-db-password""#)
-    .replace(r#"{ env = "SHOP_CACHE_AUTH_TOKEN" }"#, r#""fuzz-cache-auth-token""#)
+    .replace(
+        r#"{ env = "SHOP_CACHE_AUTH_TOKEN" }"#,
+        r#""fuzz-cache-auth-token""#,
+    )
 }
 
 /// One edit of a text: cut a range, insert text, duplicate or drop a line,

@@ -150,6 +150,12 @@ pub(super) fn db_uses_stack_key(web: &WebService, release: &Release) -> bool {
     web.db_use_stack_key.unwrap_or(release.db_stack_key)
 }
 
+/// Whether Redis is encrypted at rest with the stack's key, by the same
+/// rule as the database (its own parameter and release-record field).
+pub(super) fn cache_uses_stack_key(web: &WebService, release: &Release) -> bool {
+    web.cache_use_stack_key.unwrap_or(release.cache_stack_key)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -179,6 +185,7 @@ mod tests {
     fn old_record(web: &WebService) -> Release {
         let mut v = serde_json::to_value(Release::initial(web)).unwrap();
         v.as_object_mut().unwrap().remove("db_stack_key");
+        v.as_object_mut().unwrap().remove("cache_stack_key");
         serde_json::from_value(v).unwrap()
     }
 
@@ -211,6 +218,22 @@ mod tests {
             ),
             None
         );
+        // Redis follows the same rule.
+        assert_eq!(
+            attr(&new, "web.redis", "kms_key_id").map(ToString::to_string),
+            Some("${web.kms_key.arn}".to_string())
+        );
+        assert_eq!(attr(&upgraded, "web.redis", "kms_key_id"), None);
+        let asked = WebService {
+            cache_use_stack_key: Some(true),
+            ..web.clone()
+        };
+        assert!(attr(
+            &declared(&asked, &old_record(&web)),
+            "web.redis",
+            "kms_key_id"
+        )
+        .is_some());
         // The root volumes use the key either way.
         let lt = attr(&upgraded, "web.lt_blue", "block_device_mappings").unwrap();
         assert!(lt.to_string().contains("web.kms_key.arn"), "{lt}");

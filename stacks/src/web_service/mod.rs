@@ -165,6 +165,11 @@ pub struct WebService {
     /// `apply` refuses it without `--allow-replace`; `Some(false)` keeps
     /// the AWS managed key.
     pub db_use_stack_key: Option<bool>,
+    /// Whether Redis is encrypted at rest with the stack's KMS key, as
+    /// [`db_use_stack_key`](Self::db_use_stack_key) is for the database:
+    /// `None`, yes for a cache the stack creates, no for one made before
+    /// (ElastiCache cannot change the key of a replication group).
+    pub cache_use_stack_key: Option<bool>,
     /// The name the service answers on (`shop.example.com`): the stack
     /// issues a DNS-validated certificate for it (unless
     /// [`certificate_arn`](Self::certificate_arn) is given) and points an
@@ -231,6 +236,7 @@ impl WebService {
             slo_p95_minutes: 10,
             alarm_email: None,
             db_use_stack_key: None,
+            cache_use_stack_key: None,
             domain: None,
             zone_id: None,
             zone_name: None,

@@ -94,6 +94,7 @@ const PARAMS: &[(&str, &str)] = &[
     ("slo_p95_minutes", "an integer"),
     ("alarm_email", "a string"),
     ("db_use_stack_key", "a boolean"),
+    ("cache_use_stack_key", "a boolean"),
     ("domain", "a string"),
     ("zone_id", "a string"),
     ("zone_name", "a string"),
@@ -213,6 +214,7 @@ pub fn from_params(params: &IndexMap<String, Value>) -> (WebService, Vec<ParamEr
             "slo_p95_ms" => web.slo_p95_ms = f,
             "alarm_email" => web.alarm_email = Some(s),
             "db_use_stack_key" => web.db_use_stack_key = value.as_bool(),
+            "cache_use_stack_key" => web.cache_use_stack_key = value.as_bool(),
             "domain" => web.domain = Some(s),
             "zone_id" => web.zone_id = Some(s),
             "zone_name" => web.zone_name = Some(s),
@@ -530,6 +532,9 @@ pub fn to_params(web: &WebService) -> IndexMap<String, Value> {
     }
     if let Some(b) = web.db_use_stack_key {
         set("db_use_stack_key", Value::Bool(b));
+    }
+    if let Some(b) = web.cache_use_stack_key {
+        set("cache_use_stack_key", Value::Bool(b));
     }
     for (k, v) in [
         ("domain", &web.domain),

@@ -139,6 +139,11 @@ pub struct Release {
     /// a stack never replaces its database.
     #[serde(default)]
     pub db_stack_key: bool,
+    /// Whether Redis was created encrypted at rest with the stack's KMS
+    /// key: true for every stack created since Redis takes it; a record
+    /// written before says false, so upgrading never replaces the cache.
+    #[serde(default)]
+    pub cache_stack_key: bool,
 }
 
 impl Release {
@@ -159,6 +164,7 @@ impl Release {
             rollout: None,
             last: None,
             db_stack_key: true,
+            cache_stack_key: true,
         }
     }
 

@@ -521,6 +521,7 @@ pub(super) fn declare(
                 multi_az_enabled: Some(true),
                 at_rest_encryption_enabled: Some(true),
                 transit_encryption_enabled: Some(true),
+                kms_key_id: identity::cache_uses_stack_key(web, release).then(|| id.key.clone()),
                 subnet_group_name: Some(cache_subnets.name()),
                 security_group_ids: vec![cache_sg.id()],
                 preferred_cache_cluster_azs: (0..=web.cache_replicas)
