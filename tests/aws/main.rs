@@ -33,4 +33,4 @@ mod s3_state;
 mod secrets;
 mod support;
 mod web_service_changes;
-mod web_service_edge;
+mod web_service_production;

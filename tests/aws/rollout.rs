@@ -67,7 +67,7 @@ pub fn web_service_on_aws() -> String {
 
 /// The (blue, green) weights of the listener's forward action, from moto.
 async fn listener_weights(p: &Project, lb: &elbv2::Client) -> (i32, i32) {
-    let listener = id_of(p, "web.listener");
+    let listener = id_of(p, "web.https");
     let resp = lb
         .describe_listeners()
         .listener_arns(&listener)

@@ -50,9 +50,10 @@ fn of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["event"] == kind).collect()
 }
 
-/// (blue, green) listener weights in state, and whether state matches the cloud.
+/// (blue, green) weights of the example's weighted listener (`web.https`:
+/// the example serves HTTPS) in state.
 fn weights(p: &Project) -> (i64, i64) {
-    weights_of(p, "web.listener")
+    weights_of(p, "web.https")
 }
 
 /// (blue, green) weights of `listener` in state.

@@ -14,6 +14,19 @@ pub fn example_text() -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
+/// The web-service example without its domain: no certificate, so it
+/// serves plain HTTP on port 80.
+pub fn example_http_text() -> String {
+    let text = example_text();
+    let http: String = text
+        .lines()
+        .filter(|l| !l.starts_with("domain = ") && !l.starts_with("zone_name = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(text.lines().count(), http.lines().count() + 2, "{text}");
+    http
+}
+
 /// A project holding the web-service example, applied.
 pub fn applied() -> Project {
     let p = Project::new(&example_text());
@@ -45,6 +58,7 @@ fn the_example_declares_every_part_and_plans_clean_after_apply() {
         "web.cache_sg",
         "web.alb",
         "web.listener",
+        "web.https",
         "web.tg_blue",
         "web.tg_green",
         "web.lt_blue",
@@ -111,7 +125,7 @@ fn the_example_declares_every_part_and_plans_clean_after_apply() {
             "/health"
         );
     }
-    let forward = attrs(&state, "web.listener")["forward"]
+    let forward = attrs(&state, "web.https")["forward"]
         .as_array()
         .unwrap()
         .clone();
@@ -413,7 +427,7 @@ fn a_weight_changed_outside_strata_is_drift() {
     };
     change_outside_strata(
         &p,
-        "web.listener",
+        "web.https",
         |a| {
             a.insert(
                 "forward".into(),
@@ -423,7 +437,7 @@ fn a_weight_changed_outside_strata_is_drift() {
         "forward",
     );
     let plan = p.plan_json();
-    assert_eq!(action_of(&plan, "web.listener"), "update", "{plan}");
+    assert_eq!(action_of(&plan, "web.https"), "update", "{plan}");
     p.run_expect(&["apply", "--yes"], 0);
     p.run_expect(&["plan", "--detailed-exitcode"], 0);
 }

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::support::{action_of, Project};
-use crate::web_service::{applied, example_text};
+use crate::web_service::{example_http_text, example_text};
 
 /// A certificate the sim accepts.
 pub const CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/shop";
@@ -63,7 +63,8 @@ fn alb_ports(state: &Value) -> Vec<i64> {
 
 #[test]
 fn an_http_service_moves_to_https_and_port_80_redirects() {
-    let p = applied();
+    let p = Project::new(&example_http_text());
+    p.run_expect(&["apply", "--yes"], 0);
     let before = p.state();
     let listener = before["resources"]["web.listener"]["id"].clone();
     assert_eq!(attrs(&before, "web.listener")["port"], 80);
