@@ -102,8 +102,17 @@ pub(crate) async fn refresh_in_order(
     state: &State,
     providers: &Providers,
 ) -> Result<InOrder, PlanError> {
-    // Batched per provider instance, then per kind.
-    let mut by_kind: BTreeMap<(Option<&str>, &str), Vec<Target<'_>>> = BTreeMap::new();
+    // Batched per provider instance, then per kind, each kind's targets in
+    // a vector of exactly their number (counted first: a large state's
+    // vectors would otherwise end with up to twice the room they need).
+    let mut counts: BTreeMap<(Option<&str>, &str), usize> = BTreeMap::new();
+    for r in state.resources.values() {
+        *counts.entry((r.provider.as_deref(), &r.kind)).or_default() += 1;
+    }
+    let mut by_kind: BTreeMap<(Option<&str>, &str), Vec<Target<'_>>> = counts
+        .into_iter()
+        .map(|(key, n)| (key, Vec::with_capacity(n)))
+        .collect();
     for (i, (address, r)) in state.resources.iter().enumerate() {
         by_kind
             .entry((r.provider.as_deref(), &r.kind))
