@@ -280,7 +280,12 @@ pub(crate) fn read_local_secrets(config: &mut crate::config::Config) -> Vec<Prob
     for r in config.resources.values_mut() {
         let spans = &r.spans;
         let address = &r.address;
-        for (name, value) in r.attrs.iter_mut() {
+        // Only a sensitive attribute may hold a secret (validation refuses
+        // one anywhere else).
+        for &name in crate::kinds::sensitive_attrs(&r.kind) {
+            let Some(value) = r.attrs.get_mut(name) else {
+                continue;
+            };
             value.for_each_secret_mut(&mut |s| {
                 if s.value().is_some() || s.source().is_remote() {
                     return;
@@ -289,7 +294,7 @@ pub(crate) fn read_local_secrets(config: &mut crate::config::Config) -> Vec<Prob
                     Ok(Some(v)) => s.set_value(v),
                     Ok(None) => {}
                     Err(p) => {
-                        let span = spans.attrs.get(name.as_str()).copied().or(spans.header);
+                        let span = spans.attrs.get(name).copied().or(spans.header);
                         let message = format!("`{name}` of {address}: {}", p.message);
                         problems.push(Problem { message, ..*p }.at(
                             source.as_ref(),

@@ -144,6 +144,32 @@ pub fn schema_of(kind: &str) -> Option<&'static KindSchema> {
     ALL.iter().copied().find(|s| s.kind == kind)
 }
 
+/// The sensitive attributes of a kind: the only ones a secret may go into
+/// ([`check_attr`] refuses one anywhere else), so the only ones the passes
+/// that read secrets look at. Few kinds have any: the answer is found
+/// among those, without a search of every schema.
+pub fn sensitive_attrs(kind: &str) -> &'static [&'static str] {
+    static TABLE: std::sync::OnceLock<Vec<(&'static str, Vec<&'static str>)>> =
+        std::sync::OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            ALL.iter()
+                .filter_map(|s| {
+                    let names: Vec<_> = s
+                        .attrs
+                        .iter()
+                        .filter(|a| a.sensitive)
+                        .map(|a| a.name)
+                        .collect();
+                    (!names.is_empty()).then_some((s.kind, names))
+                })
+                .collect()
+        })
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(&[], |(_, names)| names.as_slice())
+}
+
 /// The closest known kind name to a mistyped one, for "did you mean" help.
 pub fn suggest_kind(kind: &str) -> Option<&'static str> {
     ALL.iter()

@@ -38,7 +38,28 @@ pub const AZ_LETTERS: &[char] = &['a', 'b', 'c', 'd', 'e', 'f'];
 /// integers given for numbers. References and unknowns are checked once known.
 pub fn check_attr(attr: &AttrSchema, value: &mut Value, region: &str) -> Vec<AttrProblem> {
     let mut out = Vec::new();
-    check_type(attr.name, &attr.ty, value, &mut out);
+    if let Value::Secret(s) = value {
+        // A secret is a string when read, and goes only into a sensitive
+        // attribute: state keeps those as a digest, any other in clear.
+        if !attr.sensitive || attr.ty != AttrType::String {
+            out.push(AttrProblem::new(
+                Some(attr.name),
+                format!(
+                    "`{}` is not a sensitive attribute: it cannot take a secret ({})",
+                    attr.name,
+                    s.source()
+                ),
+                Some(
+                    "give its value in the manifest; secrets go only into sensitive \
+                     attributes, which state keeps as a digest"
+                        .into(),
+                ),
+            ));
+            return out;
+        }
+    } else {
+        check_type(attr.name, &attr.ty, value, &mut out);
+    }
     if out.is_empty() {
         check_value(attr.name, value, region, &mut out);
     }
@@ -48,9 +69,6 @@ pub fn check_attr(attr: &AttrSchema, value: &mut Value, region: &str) -> Vec<Att
 pub(crate) fn check_type(path: &str, ty: &AttrType, value: &mut Value, out: &mut Vec<AttrProblem>) {
     let ok = match (ty, &mut *value) {
         (_, Value::Ref(_) | Value::Unknown) => true,
-        // A secret is a string when read (the manifest takes one only in a
-        // sensitive attribute).
-        (AttrType::String, Value::Secret(_)) => true,
         (AttrType::String, Value::String(_))
         | (AttrType::Int, Value::Int(_))
         | (AttrType::Bool, Value::Bool(_))
@@ -791,6 +809,35 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect()
+    }
+
+    #[test]
+    fn a_secret_goes_only_into_a_sensitive_attribute() {
+        let secret = || Value::Secret(Box::new(crate::secret::Secret::env("SHOP_DB_PASSWORD")));
+        let db = schema_of(DB_INSTANCE).unwrap();
+        // The password is sensitive: state keeps a digest of it.
+        assert!(check_attr(db.attr("password").unwrap(), &mut secret(), "us-east-1").is_empty());
+        assert_eq!(crate::kinds::sensitive_attrs(DB_INSTANCE), ["password"]);
+        // Anywhere else state would keep it in clear: refused, naming the
+        // attribute and where the secret comes from.
+        let problems = check_attr(db.attr("db_name").unwrap(), &mut secret(), "us-east-1");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0]
+                .message
+                .contains("`db_name` is not a sensitive attribute")
+                && problems[0].message.contains("env SHOP_DB_PASSWORD"),
+            "{problems:?}"
+        );
+        // Inside a list it is a type error.
+        let mut list = Value::List(vec![secret()]);
+        let problems = check_attr(
+            db.attr("vpc_security_group_ids").unwrap(),
+            &mut list,
+            "us-east-1",
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(crate::kinds::sensitive_attrs(SUBNET).is_empty());
     }
 
     #[test]

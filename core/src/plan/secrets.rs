@@ -31,10 +31,11 @@ pub(super) async fn read_all(
         .values()
         .enumerate()
         .flat_map(|(i, r)| {
-            r.attrs
+            // Only a sensitive attribute may hold a secret.
+            crate::kinds::sensitive_attrs(&r.kind)
                 .iter()
-                .filter(|(_, v)| unread_remote(v))
-                .map(move |(k, _)| (i, k.to_string()))
+                .filter(|name| r.attrs.get(**name).is_some_and(unread_remote))
+                .map(move |name| (i, name.to_string()))
         })
         .collect();
     if wanted.is_empty() {
