@@ -56,8 +56,9 @@ fn clear_text_warnings(config: &Config, module: &ModuleConfig) -> Vec<Problem> {
                 ),
                 Some(format!(
                     "keep secrets out of files under version control: write \
-                     `{k} = {{ env = \"SHOP_DB_PASSWORD\" }}` (or `{{ file = \"...\" }}`, \
-                     `{{ secretsmanager = \"...\" }}`, `{{ ssm = \"...\" }}`)"
+                     `{k} = {{ env = \"{}\" }}` (or `{{ file = \"...\" }}`, \
+                     `{{ secretsmanager = \"...\" }}`, `{{ ssm = \"...\" }}`)",
+                    k.to_ascii_uppercase()
                 )),
             )
             .at(

@@ -61,7 +61,7 @@ pub(super) fn plaintext(ctx: &mut Ctx, what: &str, span: Option<Range<usize>>) {
         format!("{what} is sensitive but written in clear text in the manifest"),
         Some(
             "keep secrets out of files under version control: write \
-             `{ env = \"SHOP_DB_PASSWORD\" }` (or `{ file = \"...\" }`, \
+             `{ env = \"NAME\" }` (or `{ file = \"...\" }`, \
              `{ secretsmanager = \"...\" }`, `{ ssm = \"...\" }`), or use a \
              sensitive variable"
                 .into(),
