@@ -34,7 +34,7 @@ pub(super) async fn read_all(
             // Only a sensitive attribute may hold a secret.
             crate::kinds::sensitive_attrs(&r.kind)
                 .iter()
-                .filter(|name| r.attrs.get(**name).is_some_and(unread_remote))
+                .filter(|name| r.attrs.get(name).is_some_and(unread_remote))
                 .map(move |name| (i, name.to_string()))
         })
         .collect();
